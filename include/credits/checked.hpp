@@ -1,0 +1,28 @@
+// Overflow-checked 64-bit credit arithmetic. Every balance change goes through these: a
+// result that does not fit is reported, never wrapped.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace credits {
+
+using Credits = int64_t;
+
+// The largest amount any single input (a top-up, a quota, a cap) may carry: about 10^15.
+// Far beyond any real account, and small enough that sums of many never approach 2^63.
+inline constexpr Credits kMaxAmount = 1'000'000'000'000'000;
+
+inline std::optional<Credits> checked_add(Credits a, Credits b) {
+  Credits r;
+  if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+inline std::optional<Credits> checked_sub(Credits a, Credits b) {
+  Credits r;
+  if (__builtin_sub_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+}  // namespace credits

@@ -1,0 +1,36 @@
+// UTC instants and calendar arithmetic for billing periods. Pure functions: the engine has no
+// clock; every operation brings its own time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace credits {
+
+// Milliseconds since 1970-01-01T00:00:00Z.
+using Timestamp = int64_t;
+
+// Accepts RFC 3339 date-times: "2026-11-24T10:00:00Z", with optional fractional seconds
+// (kept to the millisecond) and a "Z" or "+hh:mm"/"-hh:mm" offset. Years 1970..9999.
+std::optional<Timestamp> parse_timestamp(std::string_view text);
+
+// "2026-11-24T10:00:00Z", or with ".123" when the instant has milliseconds.
+std::string format_timestamp(Timestamp t);
+
+// The instant `months` calendar months after `anchor`, at the same day of month and time of
+// day; a day past the end of the target month falls on that month's last day. Computed from
+// the anchor each time, so 31 Jan -> 28/29 Feb -> 31 Mar -> 30 Apr (never drifting to the 28th).
+Timestamp add_months(Timestamp anchor, int64_t months);
+
+// Days since the epoch for a civil date, and back (Howard Hinnant's algorithms).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+struct CivilDate {
+  int64_t year;
+  unsigned month;
+  unsigned day;
+};
+CivilDate civil_from_days(int64_t days);
+
+}  // namespace credits

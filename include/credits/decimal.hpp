@@ -1,0 +1,71 @@
+// An exact decimal number for rates and prices: an integer mantissa over a power of ten.
+// Rates such as 0.0021 credits per token are read from their decimal text and stay exact
+// through every multiplication and addition; no binary floating point is involved. The
+// mantissa is 128-bit and every operation is overflow-checked against kLimit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace credits {
+
+class Decimal {
+ public:
+  using Mantissa = __int128;
+  static constexpr int kMaxScale = 36;
+  // |mantissa| stays below 10^37 so that one more addition can never overflow int128.
+  static const Mantissa kLimit;
+
+  constexpr Decimal() = default;
+  static Decimal from_int(int64_t v) { return Decimal(v, 0); }
+  // Parses "12", "-0.5", "0.0021". No exponent, no leading '+', at most kMaxFractionDigits
+  // digits after the point.
+  static std::optional<Decimal> parse(std::string_view text);
+  static constexpr int kMaxFractionDigits = 18;
+
+  bool is_negative() const { return m_ < 0; }
+  bool is_zero() const { return m_ == 0; }
+  bool is_integer() const;
+  int scale() const { return scale_; }
+
+  // Exact arithmetic; nullopt on overflow.
+  std::optional<Decimal> add(const Decimal& o) const;
+  std::optional<Decimal> sub(const Decimal& o) const;
+  std::optional<Decimal> mul(const Decimal& o) const;
+  // Division by a power of ten is exact: it only moves the point.
+  std::optional<Decimal> div_pow10(int digits) const;
+  // Quotient rounded toward +infinity, for "billed per started step": ceil(this / step).
+  std::optional<Decimal> ceil_div(const Decimal& step) const;
+
+  // Rounds toward +infinity to a whole number; nullopt if it does not fit int64.
+  std::optional<int64_t> ceil_to_int64() const;
+  // Exact conversion to int64 when the value is whole and fits.
+  std::optional<int64_t> to_int64() const;
+
+  int compare(const Decimal& o) const;
+  bool operator==(const Decimal& o) const { return compare(o) == 0; }
+  bool operator!=(const Decimal& o) const { return compare(o) != 0; }
+  bool operator<(const Decimal& o) const { return compare(o) < 0; }
+  bool operator<=(const Decimal& o) const { return compare(o) <= 0; }
+  bool operator>(const Decimal& o) const { return compare(o) > 0; }
+  bool operator>=(const Decimal& o) const { return compare(o) >= 0; }
+
+  // Shortest exact text: "240", "0.5", "0.0021". Never an exponent.
+  std::string to_string() const;
+
+  // If this decimal is a power of ten (1, 10, 100, ...), its exponent; otherwise -1.
+  int power_of_ten_exponent() const;
+
+ private:
+  constexpr Decimal(Mantissa m, int scale) : m_(m), scale_(static_cast<int8_t>(scale)) {}
+  static std::optional<Decimal> make(Mantissa m, int scale);
+  // Removes trailing zeros from the fraction so scales stay small.
+  void normalize();
+
+  Mantissa m_ = 0;
+  int8_t scale_ = 0;
+};
+
+}  // namespace credits

@@ -1,0 +1,93 @@
+// The one error model of the engine: a code from a closed set, a message for people, and a
+// JSON Pointer to the offending input. Every fallible call returns Result<T>; nothing in the
+// core throws across its public API.
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace credits {
+
+enum class ErrorCode {
+  invalid_json,
+  invalid_op,
+  invalid_param,
+  invalid_rate_card,
+  unknown_model,
+  unknown_user,
+  unknown_workspace,
+  unknown_charge,
+  not_member,
+  not_admin,
+  insufficient_credits,
+  member_cap_exceeded,
+  price_mismatch,
+  stale_rate_card,
+  idempotency_conflict,
+  already_refunded,
+  already_settled,
+  clock_regression,
+  no_subscription,
+  already_subscribed,
+  already_exists,
+};
+
+std::string_view to_string(ErrorCode code);
+
+struct Error {
+  ErrorCode code;
+  std::string message;
+  std::string path;  // JSON Pointer into the input that caused the error; "" for the whole input
+
+  Error(ErrorCode c, std::string m, std::string p = {})
+      : code(c), message(std::move(m)), path(std::move(p)) {}
+};
+
+// A StatusOr-style result: either a value or an Error.
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(Error error) : v_(std::move(error)) {}
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+struct Ok {};
+using Status = Result<Ok>;
+
+// JSON Pointer helpers (RFC 6901): escape one reference token, join tokens.
+std::string pointer_escape(std::string_view token);
+std::string pointer_join(std::string_view base, std::string_view token);
+std::string pointer_join(std::string_view base, size_t index);
+
+}  // namespace credits

@@ -1,0 +1,227 @@
+// The ledger of balances: payers (users and workspaces) with a subscription and a wallet,
+// charges priced by the engine itself, refunds, settlements, workspaces and members. Every
+// operation is validated in full before anything changes, so a rejected operation changes
+// nothing. Money moves only by appending entries; balances always equal their replay.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "credits/estimator.hpp"
+#include "credits/subscription.hpp"
+
+namespace credits {
+
+enum class EntryKind { grant, expire, top_up, charge, refund, settle };
+std::string_view to_string(EntryKind kind);
+
+// One append-only money movement. Deltas are signed: a charge is negative, a refund positive.
+struct Entry {
+  int64_t seq = 0;
+  Timestamp at = 0;
+  std::string payer;
+  EntryKind kind = EntryKind::grant;
+  Credits subscription = 0;
+  Credits wallet = 0;
+  std::string ref;  // the charge or top-up key
+};
+
+// Running totals per payer, for the invariant
+// granted + topped_up = spent - refunded + expired + remaining (subscription + wallet).
+struct PayerTotals {
+  Credits granted = 0;
+  Credits topped_up = 0;
+  Credits spent = 0;
+  Credits refunded = 0;  // refunds and settlement returns
+  Credits expired = 0;
+};
+
+struct Payer {
+  std::string id;  // "user:ID" or "workspace:ID"
+  Subscription sub;
+  Credits wallet = 0;
+  PayerTotals totals;
+  std::vector<size_t> charges;  // indices into the ledger's charges, oldest first
+};
+
+enum class Role { member, admin };
+
+struct Workspace {
+  std::string id;
+  std::map<std::string, Role> members;
+  std::map<std::string, Credits> caps;  // per-member spend cap per workspace period
+  // Spend per member in the cap period identified by the key.
+  std::map<std::string, std::pair<int64_t, Credits>> member_spend;
+};
+
+struct User {
+  std::string id;
+  std::optional<std::string> workspace;  // active context; none = personal
+};
+
+enum class ChargeStatus { charged, refunded, settled };
+std::string_view to_string(ChargeStatus s);
+
+struct Charge {
+  std::string key;
+  std::string payer;
+  std::string user;
+  std::string node_id;
+  std::string model;
+  nlohmann::json params;  // as the node gave them
+  std::shared_ptr<const RateCard> card;
+  PreparedNode node;
+  Timestamp at = 0;
+  bool exact = true;
+  Credits held = 0;  // what was taken at send time (the maximum of a ranged quote)
+  Credits from_subscription = 0;
+  Credits from_wallet = 0;
+  uint64_t period_serial = 0;  // the subscription period the subscription portion came from
+  int64_t cap_period = 0;      // the member-cap period it counted in (workspaces)
+  ChargeStatus status = ChargeStatus::charged;
+  Credits actual = 0;  // once settled
+  Credits back_to_subscription = 0;  // refund or settlement
+  Credits back_to_wallet = 0;
+  Timestamp closed_at = 0;
+  std::string fingerprint;
+
+  Credits net() const { return held - back_to_subscription - back_to_wallet; }
+};
+
+// Requests. A payer is written "user:ID" or "workspace:ID"; `by` names the acting user
+// where SPEC §5 requires an admin.
+struct ChargeRequest {
+  std::string user;
+  std::string key;
+  nlohmann::json node;  // {"id", "model", "params"}
+  std::optional<Credits> quoted;  // the price the client showed (max for a ranged quote)
+  std::optional<Credits> quoted_min;  // optional, for a ranged quote shown as min..max
+  std::string rate_card;
+};
+
+struct ChargeOutcome {
+  const Charge* charge;
+  bool replayed = false;
+};
+
+struct ReturnOutcome {  // a refund or a settlement
+  const Charge* charge;
+  Credits to_subscription = 0;
+  Credits to_wallet = 0;
+  bool replayed = false;
+};
+
+struct TopUpOutcome {
+  std::string payer;
+  std::string key;
+  Credits credits = 0;
+  Credits wallet_after = 0;
+  bool replayed = false;
+};
+
+struct BalanceView {
+  std::string payer;
+  Subscription sub;
+  Credits wallet = 0;
+  PayerTotals totals;
+};
+
+struct SpendLine {
+  std::string name;
+  Credits credits = 0;
+  int64_t runs = 0;
+};
+
+struct UsageView {
+  BalanceView balance;
+  Timestamp period_start = 0;  // the window the spend lines cover
+  Timestamp period_end = 0;
+  std::vector<const Charge*> recent;  // newest first
+  std::vector<SpendLine> by_model;    // largest first
+  std::vector<SpendLine> by_member;   // workspaces only, largest first
+};
+
+class Ledger {
+ public:
+  explicit Ledger(std::shared_ptr<const RateCard> card);
+
+  // The rate card charges are priced with; swapping it makes clients on the old one stale.
+  void set_rate_card(std::shared_ptr<const RateCard> card) { card_ = std::move(card); }
+  const RateCard& rate_card() const { return *card_; }
+
+  Status create_user(Timestamp at, const std::string& user);
+  Status create_workspace(Timestamp at, const std::string& workspace, const std::string& admin);
+  Status add_member(Timestamp at, const std::string& workspace, const std::string& user,
+                    const std::string& by, Role role = Role::member);
+  Status remove_member(Timestamp at, const std::string& workspace, const std::string& user,
+                       const std::string& by);
+  Status set_member_cap(Timestamp at, const std::string& workspace, const std::string& user,
+                        std::optional<Credits> cap, const std::string& by);
+  Status switch_context(Timestamp at, const std::string& user,
+                        const std::optional<std::string>& workspace);
+
+  Status subscribe(Timestamp at, const std::string& payer, Credits quota, const std::string& by);
+  Status pause(Timestamp at, const std::string& payer, const std::string& by);
+  Status resume(Timestamp at, const std::string& payer, const std::string& by);
+  Status cancel(Timestamp at, const std::string& payer, const std::string& by);
+
+  Result<TopUpOutcome> top_up(Timestamp at, const std::string& payer, Credits credits,
+                              const std::string& key, const std::string& by);
+  Result<ChargeOutcome> charge(Timestamp at, const ChargeRequest& request);
+  // The provider failed: restore exactly what the charge took.
+  Result<ReturnOutcome> fail(Timestamp at, const std::string& charge_key);
+  // A charge completed; `usage` gives the quantities the run decided (a ranged quote).
+  Result<ReturnOutcome> complete(Timestamp at, const std::string& charge_key,
+                                 const nlohmann::json& usage);
+
+  Result<BalanceView> balance(Timestamp at, const std::string& payer);
+  Result<UsageView> usage(Timestamp at, const std::string& payer, size_t limit);
+
+  // Recomputes every payer's balances and totals from the entries alone and compares them
+  // with the live state; the error lists each difference.
+  Status verify_replay() const;
+  // Checks the money invariant of every payer and that no bucket is negative.
+  Status verify_invariants() const;
+
+  const std::vector<Entry>& entries() const { return entries_; }
+  const std::map<std::string, Payer>& payers() const { return payers_; }
+  const std::vector<Charge>& charges() const { return charges_; }
+  Timestamp now() const { return now_; }
+
+ private:
+  class Events;
+  Status check_clock(Timestamp at) const;
+  Result<Payer*> find_payer(const std::string& payer);
+  Status require_admin(const std::string& payer, const std::string& by, bool required);
+  Status require_workspace_admin(const Workspace& ws, const std::string& by);
+  void advance(Payer& p, Timestamp at);
+  void append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub, Credits wallet,
+              const std::string& ref);
+  int64_t cap_period(const Payer& workspace_payer, Timestamp at) const;
+  // Sends `amount` of a charge's subscription portion back: to its own period if still
+  // current, else the current period, else the wallet. Returns what went to the wallet.
+  Credits return_subscription_portion(Payer& p, const Charge& c, Credits amount);
+  void uncount_member_spend(const Charge& c, Credits amount);
+
+  std::shared_ptr<const RateCard> card_;
+  std::map<std::string, Payer> payers_;
+  std::unordered_map<std::string, User> users_;
+  std::unordered_map<std::string, Workspace> workspaces_;
+  std::vector<Charge> charges_;
+  struct KeyUse {
+    enum Kind { charge, top_up } kind;
+    std::string fingerprint;
+    size_t index;  // charge index, or top-up outcome index
+  };
+  std::unordered_map<std::string, KeyUse> keys_;
+  std::vector<TopUpOutcome> top_ups_;
+  std::vector<Entry> entries_;
+  Timestamp now_ = 0;
+};
+
+}  // namespace credits

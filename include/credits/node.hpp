@@ -1,0 +1,41 @@
+// A node as the estimator sees it: a model and one value per declared parameter, checked
+// against the rate card. Preparing a node is where all parameter validation happens, so the
+// pricing itself never meets a bad value.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "credits/rate_card.hpp"
+
+namespace credits {
+
+struct PreparedNode {
+  const Model* model = nullptr;
+  std::vector<ParamValue> values;  // one per model->params slot
+  std::vector<bool> given;         // whether the node set the slot (vs default or unknown)
+};
+
+// Reads `params` (a JSON object, or null for none) for `model`. Missing parameters take their
+// declared default; parameters decided by the run or fed from an input become a range when not
+// given; anything else missing, undeclared, mistyped or outside its allowed values is
+// `invalid_param` with the JSON Pointer `path_prefix + "/params/<name>"`.
+Result<PreparedNode> prepare_params(const Model& model, const nlohmann::json* params,
+                                    const std::string& path_prefix);
+
+// Reads a whole node object {"id", "model", "params", ...}. `allow_graph_fields` accepts the
+// plan-only "inputs" and "skip".
+Result<PreparedNode> prepare_node(const RateCard& card, const nlohmann::json& node,
+                                  const std::string& path_prefix);
+
+// Sets a numeric parameter to a value (or range), as the plan does from an upstream output.
+// Values outside the parameter's range are cut to it; a range wholly outside is an error.
+Status bind_numeric(PreparedNode& node, int32_t slot, Decimal lo, Decimal hi,
+                    const std::string& path);
+
+// Parses a JSON number or decimal string exactly. JSON floats are taken by their shortest
+// round-trip text (5.5 stays 5.5); NaN, infinities and magnitudes over 10^15 are refused.
+std::optional<Decimal> read_json_decimal(const nlohmann::json& v);
+
+}  // namespace credits

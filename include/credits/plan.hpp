@@ -1,0 +1,91 @@
+// Prices a whole canvas graph before it runs: each node in run order, quantities that flow
+// from upstream outputs (lip-sync on the upstream video's duration), skipped (cached or
+// bypassed) nodes at zero, min/max totals with unpriced nodes counted, and a projection of
+// the payer's balances after the run.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "credits/checked.hpp"
+#include "credits/estimator.hpp"
+
+namespace credits {
+
+struct GraphEdge {
+  std::string port;
+  int32_t from = -1;  // index of the upstream node
+};
+
+struct GraphNode {
+  std::string id;
+  nlohmann::json spec;  // the node object as given (model, params)
+  std::vector<GraphEdge> inputs;
+  bool skip = false;
+};
+
+struct Graph {
+  std::vector<GraphNode> nodes;
+  std::vector<int32_t> order;  // run order: every node after its inputs; ties in given order
+};
+
+// Checks the graph's shape: unique ids, known upstream ids, no cycles.
+Result<Graph> parse_graph(const nlohmann::json& doc);
+
+struct PlannedNode {
+  std::optional<Error> error;  // unpriced, and why
+  PreparedNode prepared;
+  Price price;                 // zero when skipped
+  Price would_cost;            // what it costs when not skipped
+  std::vector<BreakdownLine> breakdown;
+};
+
+struct Balances {
+  Credits subscription = 0;  // remaining in the current period
+  Credits wallet = 0;
+};
+
+struct Projection {
+  Balances before;
+  Credits from_subscription = 0;
+  Credits from_wallet = 0;
+  Balances after;
+  std::optional<int32_t> first_unaffordable;  // node index, in run order
+  Credits shortfall = 0;
+};
+
+struct Plan {
+  std::vector<PlannedNode> nodes;  // in the graph's given order
+  int64_t total_min = 0;
+  int64_t total_max = 0;
+  int32_t priced = 0;
+  int32_t unpriced = 0;
+  int32_t skipped = 0;
+};
+
+// Prices every node; `with_breakdown` keeps each node's explanation.
+Result<Plan> price_graph(const RateCard& card, const Graph& graph, bool with_breakdown = true);
+
+// Re-prices node `changed` and everything downstream of it, then the totals. The rest of the
+// plan is reused: what the canvas calls on every slider move.
+Status reprice_from(const RateCard& card, const Graph& graph, Plan& plan, int32_t changed,
+                    bool with_breakdown = true);
+
+// Draws each priced node's maximum, in run order, from the subscription first, then the wallet,
+// as the charges would; stops at the first node the balances cannot cover.
+Projection project(const Graph& graph, const Plan& plan, const Balances& balances);
+
+// {"subscription": N, "wallet": N}, whole non-negative credits.
+Result<Balances> parse_balances(const nlohmann::json& j, const std::string& path);
+
+// The plan's JSON, as SPEC §9 prints it; `projection` only when balances were given.
+nlohmann::json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan,
+                            const Projection* projection);
+
+// parse + price + project + JSON, never failing: errors become {"ok": false, "error"}.
+nlohmann::json plan_json(const RateCard& card, const nlohmann::json& graph,
+                         const nlohmann::json* balances);
+
+}  // namespace credits

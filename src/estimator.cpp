@@ -1,0 +1,272 @@
+#include "credits/estimator.hpp"
+
+namespace credits {
+
+namespace {
+
+Error overflow() {
+  return Error(ErrorCode::invalid_param, "the price of this node is too large to compute", "/params");
+}
+
+std::string range_text(const Decimal& lo, const Decimal& hi) {
+  return lo == hi ? lo.to_string() : lo.to_string() + "–" + hi.to_string();
+}
+
+std::string value_text(const ParamSpec& p, const ParamValue& v) {
+  if (p.type == ParamType::string || p.type == ParamType::boolean)
+    return p.choices[static_cast<size_t>(v.choice)];
+  std::string s = range_text(v.lo, v.hi);
+  if (!p.unit.empty()) s += " " + p.unit;
+  return s;
+}
+
+// Billable units for a quantity: q / 10^per, or ceil(q / step).
+std::optional<Decimal> units_of(const UnitRule& rule, const Decimal& q) {
+  if (rule.step) return q.ceil_div(*rule.step);
+  if (rule.per_exponent == 0) return q;
+  return q.div_pow10(rule.per_exponent);
+}
+
+std::string units_text(const UnitRule& rule, const ParamSpec& p, const ParamValue& v,
+                       const Decimal& rate) {
+  std::string q = value_text(p, v);
+  if (rule.step) return "⌈" + q + " / " + rule.step->to_string() + "⌉ × " + rate.to_string();
+  if (rule.per_exponent > 0) {
+    Decimal per = Decimal::from_int(1);
+    for (int i = 0; i < rule.per_exponent; ++i) per = *per.mul(Decimal::from_int(10));
+    return q + " × " + rate.to_string() + " / " + per.to_string();
+  }
+  return q + " × " + rate.to_string();
+}
+
+bool match_contains(const Match& m, const ParamValue& v, bool numeric, bool any) {
+  // any: whether some value of the range matches; otherwise whether every value does.
+  if (!numeric) return m.choice == v.choice;
+  if (m.equals) return any ? (*m.equals >= v.lo && *m.equals <= v.hi) : (v.is_exact() && *m.equals == v.lo);
+  if (any) return (!m.lo || v.hi >= *m.lo) && (!m.hi || v.lo <= *m.hi);
+  return (!m.lo || v.lo >= *m.lo) && (!m.hi || v.hi <= *m.hi);
+}
+
+class Evaluator {
+ public:
+  Evaluator(const PreparedNode& node, std::vector<BreakdownLine>* out) : node_(node), out_(out) {}
+
+  Result<Price> run() {
+    for (const PriceBlock& b : node_.model->price) {
+      Status s = step(b);
+      if (!s) return s.error();
+    }
+    auto lo = sub_.lo.ceil_to_int64();
+    auto hi = sub_.hi.ceil_to_int64();
+    if (!lo || !hi) return overflow();
+    if (out_) {
+      Decimal dlo = Decimal::from_int(*lo), dhi = Decimal::from_int(*hi);
+      if (dlo != sub_.lo || dhi != sub_.hi || out_->empty())
+        out_->push_back({BlockType::clamp, "Rounded up", "to whole credits", "", {dlo, dhi}});
+    }
+    return Price{*lo, *hi};
+  }
+
+ private:
+  const ParamSpec& spec(int32_t slot) const { return node_.model->params[static_cast<size_t>(slot)]; }
+  const ParamValue& val(int32_t slot) const { return node_.values[static_cast<size_t>(slot)]; }
+
+  Status add(const Decimal& lo, const Decimal& hi) {
+    auto a = sub_.lo.add(lo);
+    auto b = sub_.hi.add(hi);
+    if (!a || !b) return overflow();
+    sub_ = {*a, *b};
+    return Ok{};
+  }
+
+  void explain(const PriceBlock& b, const char* default_label, std::string detail, std::string effect) {
+    if (!out_) return;
+    out_->push_back({b.type, b.label.empty() ? default_label : b.label, std::move(detail),
+                     std::move(effect), sub_});
+  }
+
+  // rate × units(q) over q's range.
+  Status per_units(const UnitRule& rule, const Decimal& rate, const ParamValue& q, Amount& out) {
+    auto ulo = units_of(rule, q.lo);
+    auto uhi = units_of(rule, q.hi);
+    if (!ulo || !uhi) return overflow();
+    auto lo = rate.mul(*ulo);
+    auto hi = rate.mul(*uhi);
+    if (!lo || !hi) return overflow();
+    out = {*lo, *hi};
+    return Ok{};
+  }
+
+  Status step(const PriceBlock& b) {
+    switch (b.type) {
+      case BlockType::flat: {
+        if (Status s = add(b.credits, b.credits); !s) return s;
+        if (out_) explain(b, "Per run", "flat", "+" + b.credits.to_string());
+        return Ok{};
+      }
+      case BlockType::per_unit: {
+        Amount a;
+        if (Status s = per_units(b.units, b.rate, val(b.param), a); !s) return s;
+        if (Status s = add(a.lo, a.hi); !s) return s;
+        if (out_) explain(b, "Per unit", out_ ? units_text(b.units, spec(b.param), val(b.param), b.rate) : "",
+                "+" + range_text(a.lo, a.hi));
+        return Ok{};
+      }
+      case BlockType::included_units: {
+        const ParamValue& q = val(b.param);
+        ParamValue extra;
+        auto elo = q.lo.sub(b.included);
+        auto ehi = q.hi.sub(b.included);
+        if (!elo || !ehi) return overflow();
+        extra.lo = elo->is_negative() ? Decimal() : *elo;
+        extra.hi = ehi->is_negative() ? Decimal() : *ehi;
+        Amount a;
+        if (Status s = per_units(b.units, b.rate, extra, a); !s) return s;
+        auto lo = b.credits.add(a.lo);
+        auto hi = b.credits.add(a.hi);
+        if (!lo || !hi) return overflow();
+        if (Status s = add(*lo, *hi); !s) return s;
+        if (out_) {
+          const ParamSpec& p = spec(b.param);
+          std::string d = b.credits.to_string() + " including " + b.included.to_string() +
+                          (p.unit.empty() ? "" : " " + p.unit) + ", then " +
+                          units_text(b.units, p, extra, b.rate) + " extra";
+          if (out_) explain(b, "Base plus extra units", d, "+" + range_text(*lo, *hi));
+        }
+        return Ok{};
+      }
+      case BlockType::tokens: {
+        Amount in, outp;
+        if (Status s = per_units(b.units, b.rate, val(b.param), in); !s) return s;
+        if (Status s = per_units(b.units, b.rate2, val(b.param2), outp); !s) return s;
+        auto lo = in.lo.add(outp.lo);
+        auto hi = in.hi.add(outp.hi);
+        if (!lo || !hi) return overflow();
+        if (Status s = add(*lo, *hi); !s) return s;
+        if (out_) {
+          std::string d = "input " + units_text(b.units, spec(b.param), val(b.param), b.rate) +
+                          "; output " + units_text(b.units, spec(b.param2), val(b.param2), b.rate2);
+          if (out_) explain(b, "Tokens", d, "+" + range_text(*lo, *hi));
+        }
+        return Ok{};
+      }
+      case BlockType::table: return table(b);
+      case BlockType::multiplier: return multiplier(b);
+      case BlockType::addon: {
+        const ParamSpec& p = spec(b.param);
+        bool all = match_contains(b.when, val(b.param), p.is_numeric(), false);
+        bool any = match_contains(b.when, val(b.param), p.is_numeric(), true);
+        if (!any) return Ok{};
+        Decimal lo = all ? b.credits : Decimal();
+        if (Status s = add(lo, b.credits); !s) return s;
+        if (out_) explain(b, "Add-on", p.name + " = " + value_text(p, val(b.param)), "+" + range_text(lo, b.credits));
+        return Ok{};
+      }
+      case BlockType::clamp: {
+        std::string effect;
+        if (b.min) {
+          if (sub_.lo < *b.min) sub_.lo = *b.min, effect = "at least " + b.min->to_string();
+          if (sub_.hi < *b.min) sub_.hi = *b.min;
+        }
+        if (b.max) {
+          if (sub_.hi > *b.max) sub_.hi = *b.max, effect = "at most " + b.max->to_string();
+          if (sub_.lo > *b.max) sub_.lo = *b.max;
+        }
+        if (!effect.empty()) {
+          std::string d = b.min && b.max ? "between " + b.min->to_string() + " and " + b.max->to_string()
+                          : b.min      ? "minimum charge " + b.min->to_string()
+                                       : "maximum charge " + b.max->to_string();
+          if (out_) explain(b, "Limit", d, effect);
+        }
+        return Ok{};
+      }
+    }
+    return Ok{};
+  }
+
+  Status table(const PriceBlock& b) {
+    bool found = false;
+    Decimal lo, hi;
+    const TableRow* hit = nullptr;
+    bool all_exact = true;
+    for (int32_t k : b.keys) all_exact = all_exact && val(k).is_exact();
+    for (const TableRow& row : b.rows) {
+      bool match = true;
+      for (size_t k = 0; k < b.keys.size() && match; ++k)
+        match = match_contains(row.when[k], val(b.keys[k]), spec(b.keys[k]).is_numeric(), true);
+      if (!match) continue;
+      if (!found) lo = hi = row.credits, hit = &row;
+      else {
+        if (row.credits < lo) lo = row.credits;
+        if (row.credits > hi) hi = row.credits;
+      }
+      found = true;
+      if (all_exact) break;  // the first matching row prices an exact node
+    }
+    auto keys_text = [&] {
+      std::string keys;
+      for (size_t k = 0; k < b.keys.size(); ++k)
+        keys += (k ? ", " : "") + spec(b.keys[k]).name + " = " + value_text(spec(b.keys[k]), val(b.keys[k]));
+      return keys;
+    };
+    if (!found)
+      return Error(ErrorCode::invalid_param, node_.model->id + " has no price for " + keys_text(),
+                   pointer_join("/params", spec(b.keys.front()).name));
+    (void)hit;
+    if (Status s = add(lo, hi); !s) return s;
+    if (out_) explain(b, "Price table", keys_text(), "+" + range_text(lo, hi));
+    return Ok{};
+  }
+
+  Status multiplier(const PriceBlock& b) {
+    const ParamSpec& p = spec(b.param);
+    const ParamValue& v = val(b.param);
+    bool found = false;
+    Decimal lo, hi;
+    auto consider = [&](const Decimal& f) {
+      if (!found) lo = hi = f;
+      else {
+        if (f < lo) lo = f;
+        if (f > hi) hi = f;
+      }
+      found = true;
+    };
+    bool exact_hit = false;
+    for (const auto& [m, f] : b.factors) {
+      if (!p.is_numeric() || v.is_exact()) {
+        if (match_contains(m, v, p.is_numeric(), false)) {
+          consider(f);
+          exact_hit = true;
+          break;
+        }
+      } else if (match_contains(m, v, true, true)) {
+        consider(f);
+      }
+    }
+    // A range may also take values no factor names: the default then applies too.
+    if (b.default_factor && (!exact_hit && (!found || !v.is_exact()))) consider(*b.default_factor);
+    if (!found)
+      return Error(ErrorCode::invalid_param, node_.model->id + " has no factor for " + p.name + " = " + value_text(p, v),
+                   pointer_join("/params", p.name));
+    auto a = sub_.lo.mul(lo);
+    auto c = sub_.hi.mul(hi);
+    if (!a || !c) return overflow();
+    sub_ = {*a, *c};
+    if (out_) explain(b, "Multiplier", p.name + " = " + value_text(p, v), "×" + range_text(lo, hi));
+    return Ok{};
+  }
+
+  const PreparedNode& node_;
+  std::vector<BreakdownLine>* out_;
+  Amount sub_;
+};
+
+}  // namespace
+
+Result<Price> price_node(const PreparedNode& node) { return Evaluator(node, nullptr).run(); }
+
+Result<Price> price_node(const PreparedNode& node, std::vector<BreakdownLine>* breakdown) {
+  return Evaluator(node, breakdown).run();
+}
+
+}  // namespace credits

@@ -1,0 +1,674 @@
+#include "credits/ledger.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "credits/node.hpp"
+
+namespace credits {
+
+using nlohmann::json;
+
+std::string_view to_string(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::grant: return "grant";
+    case EntryKind::expire: return "expire";
+    case EntryKind::top_up: return "top_up";
+    case EntryKind::charge: return "charge";
+    case EntryKind::refund: return "refund";
+    case EntryKind::settle: return "settle";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(ChargeStatus s) {
+  switch (s) {
+    case ChargeStatus::charged: return "charged";
+    case ChargeStatus::refunded: return "refunded";
+    case ChargeStatus::settled: return "settled";
+  }
+  return "charged";
+}
+
+namespace {
+
+Error err(ErrorCode code, std::string message, std::string path = {}) {
+  return Error(code, std::move(message), std::move(path));
+}
+
+bool is_workspace_payer(const std::string& payer) { return payer.rfind("workspace:", 0) == 0; }
+std::string workspace_of(const std::string& payer) { return payer.substr(10); }
+
+// A calendar month key for member caps when a workspace has no current period.
+int64_t month_key(Timestamp at) {
+  CivilDate c = civil_from_days(at / 86'400'000);
+  return -(c.year * 12 + static_cast<int64_t>(c.month));
+}
+
+}  // namespace
+
+// Records what the passage of time did to one payer's subscription.
+class Ledger::Events : public PeriodEvents {
+ public:
+  Events(Ledger& ledger, Payer& payer) : ledger_(ledger), payer_(payer) {}
+  void expired(Timestamp at, Credits amount) override {
+    payer_.totals.expired += amount;
+    ledger_.append(at, payer_.id, EntryKind::expire, -amount, 0, "");
+  }
+  void granted(Timestamp at, Credits amount) override {
+    payer_.totals.granted += amount;
+    ledger_.append(at, payer_.id, EntryKind::grant, amount, 0, "");
+  }
+
+ private:
+  Ledger& ledger_;
+  Payer& payer_;
+};
+
+Ledger::Ledger(std::shared_ptr<const RateCard> card) : card_(std::move(card)) { assert(card_); }
+
+void Ledger::append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub,
+                    Credits wallet, const std::string& ref) {
+  Entry e;
+  e.seq = static_cast<int64_t>(entries_.size()) + 1;
+  e.at = at;
+  e.payer = payer;
+  e.kind = kind;
+  e.subscription = sub;
+  e.wallet = wallet;
+  e.ref = ref;
+  entries_.push_back(std::move(e));
+}
+
+Status Ledger::check_clock(Timestamp at) const {
+  if (at < now_)
+    return err(ErrorCode::clock_regression,
+               "operation at " + format_timestamp(at) + " is before the last one at " + format_timestamp(now_),
+               "/at");
+  return Ok{};
+}
+
+Result<Payer*> Ledger::find_payer(const std::string& payer) {
+  auto it = payers_.find(payer);
+  if (it != payers_.end()) return &it->second;
+  if (is_workspace_payer(payer))
+    return err(ErrorCode::unknown_workspace, "no workspace \"" + workspace_of(payer) + "\"", "/payer");
+  if (payer.rfind("user:", 0) == 0)
+    return err(ErrorCode::unknown_user, "no user \"" + payer.substr(5) + "\"", "/payer");
+  return err(ErrorCode::invalid_op, "a payer is written \"user:ID\" or \"workspace:ID\"", "/payer");
+}
+
+Status Ledger::require_workspace_admin(const Workspace& ws, const std::string& by) {
+  if (by.empty()) return err(ErrorCode::invalid_op, "\"by\" must name the admin acting on workspace " + ws.id, "/by");
+  if (!users_.count(by)) return err(ErrorCode::unknown_user, "no user \"" + by + "\"", "/by");
+  auto m = ws.members.find(by);
+  if (m == ws.members.end() || m->second != Role::admin)
+    return err(ErrorCode::not_admin, by + " is not an admin of workspace " + ws.id, "/by");
+  return Ok{};
+}
+
+// Workspace payers need an admin; a personal payer acts for itself (a `by`, if given, must be
+// that user).
+Status Ledger::require_admin(const std::string& payer, const std::string& by, bool) {
+  if (is_workspace_payer(payer)) {
+    auto ws = workspaces_.find(workspace_of(payer));
+    if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace", "/payer");
+    return require_workspace_admin(ws->second, by);
+  }
+  if (!by.empty() && "user:" + by != payer)
+    return err(ErrorCode::not_admin, by + " cannot manage another user's account", "/by");
+  return Ok{};
+}
+
+void Ledger::advance(Payer& p, Timestamp at) {
+  Events events(*this, p);
+  advance_subscription(p.sub, at, events);
+}
+
+int64_t Ledger::cap_period(const Payer& workspace_payer, Timestamp at) const {
+  const Subscription& s = workspace_payer.sub;
+  if (s.in_period) return s.period_start;
+  return month_key(at);
+}
+
+// --- people and workspaces -----------------------------------------------------------------
+
+Status Ledger::create_user(Timestamp at, const std::string& user) {
+  if (Status s = check_clock(at); !s) return s;
+  if (user.empty()) return err(ErrorCode::invalid_op, "\"user\" must be a non-empty string", "/user");
+  if (users_.count(user)) return err(ErrorCode::already_exists, "user \"" + user + "\" already exists", "/user");
+  users_.emplace(user, User{user, std::nullopt});
+  Payer p;
+  p.id = "user:" + user;
+  payers_.emplace(p.id, std::move(p));
+  now_ = at;
+  return Ok{};
+}
+
+Status Ledger::create_workspace(Timestamp at, const std::string& workspace, const std::string& admin) {
+  if (Status s = check_clock(at); !s) return s;
+  if (workspace.empty()) return err(ErrorCode::invalid_op, "\"workspace\" must be a non-empty string", "/workspace");
+  if (workspaces_.count(workspace))
+    return err(ErrorCode::already_exists, "workspace \"" + workspace + "\" already exists", "/workspace");
+  if (!users_.count(admin)) return err(ErrorCode::unknown_user, "no user \"" + admin + "\"", "/admin");
+  Workspace ws;
+  ws.id = workspace;
+  ws.members.emplace(admin, Role::admin);
+  workspaces_.emplace(workspace, std::move(ws));
+  Payer p;
+  p.id = "workspace:" + workspace;
+  payers_.emplace(p.id, std::move(p));
+  now_ = at;
+  return Ok{};
+}
+
+Status Ledger::add_member(Timestamp at, const std::string& workspace, const std::string& user,
+                          const std::string& by, Role role) {
+  if (Status s = check_clock(at); !s) return s;
+  auto ws = workspaces_.find(workspace);
+  if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace \"" + workspace + "\"", "/workspace");
+  if (Status s = require_workspace_admin(ws->second, by); !s) return s;
+  if (!users_.count(user)) return err(ErrorCode::unknown_user, "no user \"" + user + "\"", "/user");
+  if (ws->second.members.count(user))
+    return err(ErrorCode::already_exists, user + " is already a member of " + workspace, "/user");
+  ws->second.members.emplace(user, role);
+  now_ = at;
+  return Ok{};
+}
+
+Status Ledger::remove_member(Timestamp at, const std::string& workspace, const std::string& user,
+                             const std::string& by) {
+  if (Status s = check_clock(at); !s) return s;
+  auto ws = workspaces_.find(workspace);
+  if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace \"" + workspace + "\"", "/workspace");
+  if (Status s = require_workspace_admin(ws->second, by); !s) return s;
+  auto m = ws->second.members.find(user);
+  if (m == ws->second.members.end()) return err(ErrorCode::not_member, user + " is not a member of " + workspace, "/user");
+  if (m->second == Role::admin) {
+    size_t admins = 0;
+    for (const auto& [u, r] : ws->second.members) admins += r == Role::admin;
+    if (admins == 1)
+      return err(ErrorCode::invalid_op, "the last admin of " + workspace + " cannot be removed", "/user");
+  }
+  ws->second.members.erase(m);
+  ws->second.caps.erase(user);
+  // The user's context is left pointing here on purpose: the next charge says not_member
+  // instead of silently drawing on another balance.
+  now_ = at;
+  return Ok{};
+}
+
+Status Ledger::set_member_cap(Timestamp at, const std::string& workspace, const std::string& user,
+                              std::optional<Credits> cap, const std::string& by) {
+  if (Status s = check_clock(at); !s) return s;
+  auto ws = workspaces_.find(workspace);
+  if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace \"" + workspace + "\"", "/workspace");
+  if (Status s = require_workspace_admin(ws->second, by); !s) return s;
+  if (!users_.count(user)) return err(ErrorCode::unknown_user, "no user \"" + user + "\"", "/user");
+  if (!ws->second.members.count(user)) return err(ErrorCode::not_member, user + " is not a member of " + workspace, "/user");
+  if (cap && (*cap < 0 || *cap > kMaxAmount))
+    return err(ErrorCode::invalid_op, "\"cap\" must be whole credits between 0 and 10^15, or null", "/cap");
+  if (cap) ws->second.caps[user] = *cap;
+  else ws->second.caps.erase(user);
+  now_ = at;
+  return Ok{};
+}
+
+Status Ledger::switch_context(Timestamp at, const std::string& user, const std::optional<std::string>& workspace) {
+  if (Status s = check_clock(at); !s) return s;
+  auto u = users_.find(user);
+  if (u == users_.end()) return err(ErrorCode::unknown_user, "no user \"" + user + "\"", "/user");
+  if (workspace) {
+    auto ws = workspaces_.find(*workspace);
+    if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace \"" + *workspace + "\"", "/workspace");
+    if (!ws->second.members.count(user)) return err(ErrorCode::not_member, user + " is not a member of " + *workspace, "/workspace");
+  }
+  u->second.workspace = workspace;
+  now_ = at;
+  return Ok{};
+}
+
+// --- subscriptions -------------------------------------------------------------------------
+
+Status Ledger::subscribe(Timestamp at, const std::string& payer, Credits quota, const std::string& by) {
+  if (Status s = check_clock(at); !s) return s;
+  auto p = find_payer(payer);
+  if (!p) return p.error();
+  if (Status s = require_admin(payer, by, true); !s) return s;
+  if (quota <= 0 || quota > kMaxAmount)
+    return err(ErrorCode::invalid_op, "\"quota\" must be whole credits between 1 and 10^15", "/quota");
+  Payer& pr = **p;
+  advance(pr, at);
+  if (pr.sub.is_live())
+    return err(ErrorCode::already_subscribed,
+               payer + " already has a " + std::string(to_string(pr.sub.status)) +
+                   " subscription until " + format_timestamp(pr.sub.period_end) +
+                   (pr.sub.status == SubscriptionStatus::active ? "" : "; resume it instead"),
+               "/payer");
+  Events events(*this, pr);
+  start_subscription(pr.sub, quota, at, events);
+  now_ = at;
+  return Ok{};
+}
+
+Status Ledger::pause(Timestamp at, const std::string& payer, const std::string& by) {
+  if (Status s = check_clock(at); !s) return s;
+  auto p = find_payer(payer);
+  if (!p) return p.error();
+  if (Status s = require_admin(payer, by, true); !s) return s;
+  Payer& pr = **p;
+  advance(pr, at);
+  if (!pr.sub.is_live()) return err(ErrorCode::no_subscription, payer + " has no subscription to pause", "/payer");
+  if (pr.sub.status != SubscriptionStatus::active)
+    return err(ErrorCode::invalid_op, "the subscription is " + std::string(to_string(pr.sub.status)) + ", not active", "/payer");
+  pr.sub.status = SubscriptionStatus::paused;
+  now_ = at;
+  return Ok{};
+}
+
+Status Ledger::cancel(Timestamp at, const std::string& payer, const std::string& by) {
+  if (Status s = check_clock(at); !s) return s;
+  auto p = find_payer(payer);
+  if (!p) return p.error();
+  if (Status s = require_admin(payer, by, true); !s) return s;
+  Payer& pr = **p;
+  advance(pr, at);
+  if (pr.sub.status == SubscriptionStatus::paused && !pr.sub.in_period) {
+    // A paused subscription whose period has ended holds nothing: cancelling ends it now.
+    pr.sub.status = SubscriptionStatus::cancelled;
+    now_ = at;
+    return Ok{};
+  }
+  if (!pr.sub.is_live()) return err(ErrorCode::no_subscription, payer + " has no subscription to cancel", "/payer");
+  if (pr.sub.status == SubscriptionStatus::cancelled)
+    return err(ErrorCode::invalid_op, "the subscription is already cancelled", "/payer");
+  pr.sub.status = SubscriptionStatus::cancelled;
+  now_ = at;
+  return Ok{};
+}
+
+Status Ledger::resume(Timestamp at, const std::string& payer, const std::string& by) {
+  if (Status s = check_clock(at); !s) return s;
+  auto p = find_payer(payer);
+  if (!p) return p.error();
+  if (Status s = require_admin(payer, by, true); !s) return s;
+  Payer& pr = **p;
+  advance(pr, at);
+  Subscription& sub = pr.sub;
+  if (sub.status == SubscriptionStatus::active)
+    return err(ErrorCode::invalid_op, "the subscription is already active", "/payer");
+  if (sub.status == SubscriptionStatus::none || (sub.status == SubscriptionStatus::cancelled && !sub.in_period))
+    return err(ErrorCode::no_subscription,
+               payer + " has no subscription to resume" +
+                   (sub.status == SubscriptionStatus::cancelled ? ": it ended; subscribe again to start a new one" : ""),
+               "/payer");
+  if (sub.in_period) {
+    sub.status = SubscriptionStatus::active;  // before the period ends: simply active again
+  } else {
+    Events events(*this, pr);
+    start_subscription(sub, sub.quota, at, events);  // a new period from now, full quota
+  }
+  now_ = at;
+  return Ok{};
+}
+
+// --- money ---------------------------------------------------------------------------------
+
+Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Credits credits,
+                                    const std::string& key, const std::string& by) {
+  if (Status s = check_clock(at); !s) return s.error();
+  if (key.empty()) return err(ErrorCode::invalid_op, "a top-up needs an idempotency \"key\"", "/key");
+  const std::string fingerprint = "top_up\n" + payer + "\n" + std::to_string(credits) + "\n" + by;
+  if (auto k = keys_.find(key); k != keys_.end()) {
+    if (k->second.kind != KeyUse::top_up || k->second.fingerprint != fingerprint)
+      return err(ErrorCode::idempotency_conflict, "key \"" + key + "\" was already used for a different operation", "/key");
+    TopUpOutcome o = top_ups_[k->second.index];
+    o.replayed = true;
+    return o;
+  }
+  auto p = find_payer(payer);
+  if (!p) return p.error();
+  if (Status s = require_admin(payer, by, true); !s) return s.error();
+  if (credits <= 0 || credits > kMaxAmount)
+    return err(ErrorCode::invalid_op, "\"credits\" must be whole credits between 1 and 10^15", "/credits");
+  Payer& pr = **p;
+  auto wallet = checked_add(pr.wallet, credits);
+  auto topped = checked_add(pr.totals.topped_up, credits);
+  if (!wallet || !topped) return err(ErrorCode::invalid_op, "the wallet would overflow", "/credits");
+  advance(pr, at);
+  pr.wallet = *wallet;
+  pr.totals.topped_up = *topped;
+  append(at, payer, EntryKind::top_up, 0, credits, key);
+  TopUpOutcome o{payer, key, credits, pr.wallet, false};
+  keys_.emplace(key, KeyUse{KeyUse::top_up, fingerprint, top_ups_.size()});
+  top_ups_.push_back(o);
+  now_ = at;
+  return o;
+}
+
+Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
+  if (Status s = check_clock(at); !s) return s.error();
+  if (r.key.empty()) return err(ErrorCode::invalid_op, "a charge needs an idempotency \"key\"", "/key");
+  std::string fingerprint = "charge\n" + r.user + "\n" + r.node.dump(-1, ' ', false, json::error_handler_t::replace) +
+                            "\n" + (r.quoted ? std::to_string(*r.quoted) : "") + "\n" +
+                            (r.quoted_min ? std::to_string(*r.quoted_min) : "") + "\n" + r.rate_card;
+  if (auto k = keys_.find(r.key); k != keys_.end()) {
+    if (k->second.kind != KeyUse::charge || k->second.fingerprint != fingerprint)
+      return err(ErrorCode::idempotency_conflict, "key \"" + r.key + "\" was already used for a different operation", "/key");
+    return ChargeOutcome{&charges_[k->second.index], true};
+  }
+  auto u = users_.find(r.user);
+  if (u == users_.end()) return err(ErrorCode::unknown_user, "no user \"" + r.user + "\"", "/user");
+  // The payer is the user's active context at send time.
+  std::string payer = "user:" + r.user;
+  Workspace* ws = nullptr;
+  if (u->second.workspace) {
+    auto w = workspaces_.find(*u->second.workspace);
+    if (w == workspaces_.end() || !w->second.members.count(r.user))
+      return err(ErrorCode::not_member,
+                 r.user + " is no longer a member of workspace " + *u->second.workspace +
+                     "; switch to another context before running",
+                 "/user");
+    ws = &w->second;
+    payer = "workspace:" + ws->id;
+  }
+  if (r.rate_card != card_->version) {
+    Error e = err(ErrorCode::stale_rate_card,
+                  "the price was shown from rate card " + (r.rate_card.empty() ? std::string("(none)") : r.rate_card) +
+                      "; the current rate card is " + card_->version,
+                  "/rate_card");
+    return e;
+  }
+  auto prepared = prepare_node(*card_, r.node, "/node");
+  if (!prepared) return prepared.error();
+  auto price = price_node(*prepared);
+  if (!price) return Error(price.error().code, price.error().message, "/node" + price.error().path);
+  const Credits held = price->max;
+  if (!r.quoted || *r.quoted != held || (r.quoted_min && *r.quoted_min != price->min)) {
+    std::string shown = r.quoted ? std::to_string(*r.quoted) : "nothing";
+    std::string server = price->exact() ? std::to_string(held)
+                                        : std::to_string(price->min) + " to " + std::to_string(held) +
+                                              " (a ranged charge holds " + std::to_string(held) + ")";
+    return err(ErrorCode::price_mismatch, "the client showed " + shown + "; the server prices this node at " + server,
+               "/quoted");
+  }
+  Payer& pr = payers_.at(payer);
+  advance(pr, at);
+  int64_t cap_key = 0;
+  if (ws) {
+    cap_key = cap_period(pr, at);
+    auto cap = ws->caps.find(r.user);
+    if (cap != ws->caps.end()) {
+      Credits spent = 0;
+      auto sp = ws->member_spend.find(r.user);
+      if (sp != ws->member_spend.end() && sp->second.first == cap_key) spent = sp->second.second;
+      if (spent + held > cap->second)
+        return err(ErrorCode::member_cap_exceeded,
+                   r.user + " has spent " + std::to_string(spent) + " of a " + std::to_string(cap->second) +
+                       "-credit cap this period; this run needs " + std::to_string(held),
+                   "/user");
+    }
+  }
+  const Credits sub_available = pr.sub.in_period ? pr.sub.remaining : 0;
+  if (sub_available + pr.wallet < held)
+    return err(ErrorCode::insufficient_credits,
+               payer + " has " + std::to_string(sub_available) + " subscription + " + std::to_string(pr.wallet) +
+                   " wallet credits; this run needs " + std::to_string(held),
+               "");
+  // Everything is checked: from here nothing can fail.
+  Charge c;
+  c.key = r.key;
+  c.payer = payer;
+  c.user = r.user;
+  if (auto id = r.node.find("id"); id != r.node.end() && id->is_string()) c.node_id = id->get<std::string>();
+  c.model = prepared->model->id;
+  if (auto params = r.node.find("params"); params != r.node.end()) c.params = *params;
+  c.card = card_;
+  c.node = std::move(*prepared);
+  c.at = at;
+  c.exact = price->exact();
+  c.held = held;
+  c.from_subscription = std::min(held, sub_available);
+  c.from_wallet = held - c.from_subscription;
+  c.period_serial = pr.sub.period_serial;
+  c.cap_period = cap_key;
+  c.fingerprint = std::move(fingerprint);
+  pr.sub.remaining -= c.from_subscription;
+  pr.wallet -= c.from_wallet;
+  pr.totals.spent += held;
+  append(at, payer, EntryKind::charge, -c.from_subscription, -c.from_wallet, c.key);
+  if (ws) {
+    auto& sp = ws->member_spend[r.user];
+    if (sp.first != cap_key) sp = {cap_key, 0};
+    sp.second += held;
+  }
+  const size_t index = charges_.size();
+  keys_.emplace(c.key, KeyUse{KeyUse::charge, c.fingerprint, index});
+  pr.charges.push_back(index);
+  charges_.push_back(std::move(c));
+  now_ = at;
+  return ChargeOutcome{&charges_.back(), false};
+}
+
+Credits Ledger::return_subscription_portion(Payer& p, const Charge& c, Credits amount) {
+  if (amount == 0) return 0;
+  // Its own period, if still current; else the current period; else the wallet.
+  if (p.sub.in_period) {
+    p.sub.remaining += amount;
+    (void)c;
+    return 0;
+  }
+  p.wallet += amount;
+  return amount;
+}
+
+void Ledger::uncount_member_spend(const Charge& c, Credits amount) {
+  if (!is_workspace_payer(c.payer) || amount == 0) return;
+  auto ws = workspaces_.find(workspace_of(c.payer));
+  if (ws == workspaces_.end()) return;
+  auto sp = ws->second.member_spend.find(c.user);
+  if (sp != ws->second.member_spend.end() && sp->second.first == c.cap_period)
+    sp->second.second -= std::min(amount, sp->second.second);
+}
+
+Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
+  if (Status s = check_clock(at); !s) return s.error();
+  auto k = keys_.find(key);
+  if (k == keys_.end() || k->second.kind != KeyUse::charge)
+    return err(ErrorCode::unknown_charge, "no charge with key \"" + key + "\"", "/charge");
+  Charge& c = charges_[k->second.index];
+  if (c.status == ChargeStatus::refunded)
+    return err(ErrorCode::already_refunded, "charge \"" + key + "\" was already refunded", "/charge");
+  if (c.status == ChargeStatus::settled)
+    return err(ErrorCode::already_settled, "charge \"" + key + "\" already completed and settled", "/charge");
+  Payer& p = payers_.at(c.payer);
+  advance(p, at);
+  ReturnOutcome o{&c, 0, 0, false};
+  const Credits sub_to_wallet = return_subscription_portion(p, c, c.from_subscription);
+  o.to_subscription = c.from_subscription - sub_to_wallet;
+  o.to_wallet = c.from_wallet + sub_to_wallet;
+  p.wallet += c.from_wallet;
+  p.totals.refunded += c.held;
+  c.status = ChargeStatus::refunded;
+  c.back_to_subscription = o.to_subscription;
+  c.back_to_wallet = o.to_wallet;
+  c.closed_at = at;
+  append(at, c.payer, EntryKind::refund, o.to_subscription, o.to_wallet, c.key);
+  uncount_member_spend(c, c.held);
+  now_ = at;
+  return o;
+}
+
+Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, const json& usage) {
+  if (Status s = check_clock(at); !s) return s.error();
+  auto k = keys_.find(key);
+  if (k == keys_.end() || k->second.kind != KeyUse::charge)
+    return err(ErrorCode::unknown_charge, "no charge with key \"" + key + "\"", "/charge");
+  Charge& c = charges_[k->second.index];
+  if (c.status == ChargeStatus::refunded)
+    return err(ErrorCode::already_refunded, "charge \"" + key + "\" was refunded; it cannot complete", "/charge");
+  if (c.status == ChargeStatus::settled)
+    return err(ErrorCode::already_settled, "charge \"" + key + "\" was already settled", "/charge");
+  // The actual price: the charged node with the run's quantities filled in, on the card the
+  // charge was priced with.
+  Credits actual = c.held;
+  if (!usage.is_null()) {
+    if (!usage.is_object()) return err(ErrorCode::invalid_op, "\"usage\" must be an object of quantities", "/usage");
+    const Model& model = *c.node.model;
+    for (auto it = usage.begin(); it != usage.end(); ++it) {
+      int32_t slot = model.param_index(it.key());
+      const ParamSpec* p = slot >= 0 ? &model.params[static_cast<size_t>(slot)] : nullptr;
+      if (!p || !(p->decided_by_run || p->input) || c.node.given[static_cast<size_t>(slot)])
+        return err(ErrorCode::invalid_param, "\"" + it.key() + "\" is not a quantity this run decided", "/usage/" + pointer_escape(it.key()));
+    }
+    json merged = c.params.is_object() ? c.params : json::object();
+    for (auto it = usage.begin(); it != usage.end(); ++it) merged[it.key()] = it.value();
+    auto prepared = prepare_params(model, &merged, "");
+    if (!prepared) {
+      Error e = prepared.error();
+      const std::string prefix = "/params/";
+      if (e.path.rfind(prefix, 0) == 0) e.path = "/usage/" + e.path.substr(prefix.size());
+      return e;
+    }
+    auto price = price_node(*prepared);
+    if (!price) return price.error();
+    if (!price->exact())
+      return err(ErrorCode::invalid_param, "usage leaves the price open (" + std::to_string(price->min) + " to " +
+                                               std::to_string(price->max) + "); give every quantity the run decided",
+                 "/usage");
+    if (price->max > c.held)
+      return err(ErrorCode::invalid_param, "the usage prices at " + std::to_string(price->max) +
+                                               ", more than the " + std::to_string(c.held) + " held",
+                 "/usage");
+    actual = price->max;
+  } else if (!c.exact) {
+    return err(ErrorCode::invalid_op, "a ranged charge completes with \"usage\"", "/usage");
+  }
+  Payer& p = payers_.at(c.payer);
+  advance(p, at);
+  // Return the difference wallet portion first, so the result equals a charge of `actual`.
+  const Credits back = c.held - actual;
+  const Credits back_wallet = std::min(back, c.from_wallet);
+  const Credits back_sub = back - back_wallet;
+  ReturnOutcome o{&c, 0, 0, false};
+  const Credits sub_to_wallet = return_subscription_portion(p, c, back_sub);
+  o.to_subscription = back_sub - sub_to_wallet;
+  o.to_wallet = back_wallet + sub_to_wallet;
+  p.wallet += back_wallet;
+  p.totals.refunded += back;
+  c.status = ChargeStatus::settled;
+  c.actual = actual;
+  c.back_to_subscription = o.to_subscription;
+  c.back_to_wallet = o.to_wallet;
+  c.closed_at = at;
+  append(at, c.payer, EntryKind::settle, o.to_subscription, o.to_wallet, c.key);
+  uncount_member_spend(c, back);
+  now_ = at;
+  return o;
+}
+
+// --- views ---------------------------------------------------------------------------------
+
+Result<BalanceView> Ledger::balance(Timestamp at, const std::string& payer) {
+  if (Status s = check_clock(at); !s) return s.error();
+  auto p = find_payer(payer);
+  if (!p) return p.error();
+  advance(**p, at);
+  now_ = at;
+  return BalanceView{payer, (*p)->sub, (*p)->wallet, (*p)->totals};
+}
+
+Result<UsageView> Ledger::usage(Timestamp at, const std::string& payer, size_t limit) {
+  auto b = balance(at, payer);
+  if (!b) return b.error();
+  const Payer& p = payers_.at(payer);
+  UsageView v;
+  v.balance = *b;
+  // Spend lines cover the current subscription period, or the calendar month without one.
+  if (p.sub.in_period) {
+    v.period_start = p.sub.period_start;
+    v.period_end = p.sub.period_end;
+  } else {
+    CivilDate c = civil_from_days(at / 86'400'000);
+    v.period_start = days_from_civil(c.year, c.month, 1) * 86'400'000;
+    v.period_end = add_months(v.period_start, 1);
+  }
+  for (size_t i = p.charges.size(); i-- > 0 && v.recent.size() < limit;) v.recent.push_back(&charges_[p.charges[i]]);
+  std::map<std::string, SpendLine> by_model, by_member;
+  for (size_t i = p.charges.size(); i-- > 0;) {
+    const Charge& c = charges_[p.charges[i]];
+    if (c.at < v.period_start) break;
+    auto& m = by_model[c.model];
+    m.name = c.model;
+    m.credits += c.net();
+    m.runs += 1;
+    auto& u = by_member[c.user];
+    u.name = c.user;
+    u.credits += c.net();
+    u.runs += 1;
+  }
+  auto sorted = [](std::map<std::string, SpendLine>& lines) {
+    std::vector<SpendLine> out;
+    for (auto& [k, line] : lines) out.push_back(line);
+    std::stable_sort(out.begin(), out.end(), [](const SpendLine& a, const SpendLine& b) { return a.credits > b.credits; });
+    return out;
+  };
+  v.by_model = sorted(by_model);
+  if (is_workspace_payer(payer)) v.by_member = sorted(by_member);
+  return v;
+}
+
+// --- invariants ----------------------------------------------------------------------------
+
+Status Ledger::verify_invariants() const {
+  for (const auto& [id, p] : payers_) {
+    if (p.sub.remaining < 0 || p.wallet < 0)
+      return err(ErrorCode::invalid_op, id + " has a negative bucket");
+    const PayerTotals& t = p.totals;
+    if (t.granted + t.topped_up != t.spent - t.refunded + t.expired + p.sub.remaining + p.wallet)
+      return err(ErrorCode::invalid_op, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
+  }
+  return Ok{};
+}
+
+Status Ledger::verify_replay() const {
+  struct Replayed {
+    Credits sub = 0, wallet = 0;
+    PayerTotals t;
+  };
+  std::map<std::string, Replayed> r;
+  for (const Entry& e : entries_) {
+    Replayed& x = r[e.payer];
+    x.sub += e.subscription;
+    x.wallet += e.wallet;
+    switch (e.kind) {
+      case EntryKind::grant: x.t.granted += e.subscription; break;
+      case EntryKind::expire: x.t.expired -= e.subscription; break;
+      case EntryKind::top_up: x.t.topped_up += e.wallet; break;
+      case EntryKind::charge: x.t.spent -= e.subscription + e.wallet; break;
+      case EntryKind::refund:
+      case EntryKind::settle: x.t.refunded += e.subscription + e.wallet; break;
+    }
+  }
+  std::string report;
+  for (const auto& [id, p] : payers_) {
+    const Replayed& x = r[id];
+    auto check = [&](const char* what, Credits live, Credits replayed) {
+      if (live != replayed)
+        report += id + " " + what + ": live " + std::to_string(live) + ", replay " + std::to_string(replayed) + "; ";
+    };
+    check("subscription", p.sub.remaining, x.sub);
+    check("wallet", p.wallet, x.wallet);
+    check("granted", p.totals.granted, x.t.granted);
+    check("topped_up", p.totals.topped_up, x.t.topped_up);
+    check("spent", p.totals.spent, x.t.spent);
+    check("refunded", p.totals.refunded, x.t.refunded);
+    check("expired", p.totals.expired, x.t.expired);
+  }
+  for (const auto& [id, x] : r)
+    if (!payers_.count(id)) report += "entries for unknown payer " + id + "; ";
+  if (!report.empty()) return err(ErrorCode::invalid_op, "ledger replay differs: " + report);
+  return Ok{};
+}
+
+}  // namespace credits

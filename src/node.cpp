@@ -1,0 +1,158 @@
+#include "credits/node.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace credits {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr double kMaxParamMagnitude = 1e15;
+
+Error bad(const std::string& path, std::string message) {
+  return Error(ErrorCode::invalid_param, std::move(message), path);
+}
+
+std::string describe_allowed(const ParamSpec& p) {
+  std::string out;
+  if (p.type == ParamType::string) {
+    for (size_t i = 0; i < p.choices.size(); ++i) out += (i ? ", " : "") + p.choices[i];
+  } else if (!p.allowed.empty()) {
+    for (size_t i = 0; i < p.allowed.size(); ++i) out += (i ? ", " : "") + p.allowed[i].to_string();
+  } else {
+    out = (p.min ? p.min->to_string() : "") + " to " + (p.max ? p.max->to_string() : "");
+    if (p.step) out += " in steps of " + p.step->to_string();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<Decimal> read_json_decimal(const json& v) {
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() > static_cast<uint64_t>(kMaxParamMagnitude)) return std::nullopt;
+    return Decimal::from_int(static_cast<int64_t>(v.get<uint64_t>()));
+  }
+  if (v.is_number_integer()) {
+    int64_t i = v.get<int64_t>();
+    if (i > static_cast<int64_t>(kMaxParamMagnitude) || i < -static_cast<int64_t>(kMaxParamMagnitude))
+      return std::nullopt;
+    return Decimal::from_int(i);
+  }
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (!std::isfinite(d) || std::fabs(d) > kMaxParamMagnitude) return std::nullopt;
+    // nlohmann prints the shortest text that reads back as the same double: the user's text.
+    return Decimal::parse(v.dump());
+  }
+  if (v.is_string()) return Decimal::parse(v.get_ref<const std::string&>());
+  return std::nullopt;
+}
+
+Status bind_numeric(PreparedNode& node, int32_t slot, Decimal lo, Decimal hi,
+                    const std::string& path) {
+  const ParamSpec& p = node.model->params[static_cast<size_t>(slot)];
+  Decimal pmin = p.min ? *p.min : (p.allowed.empty() ? Decimal() : p.allowed.front());
+  Decimal pmax = p.max ? *p.max : (p.allowed.empty() ? hi : p.allowed.back());
+  for (const auto& a : p.allowed) {
+    if (a < pmin) pmin = a;
+    if (a > pmax) pmax = a;
+  }
+  if (hi < pmin || lo > pmax)
+    return bad(path, p.name + " from the input is " + (lo == hi ? lo.to_string() : lo.to_string() + " to " + hi.to_string()) +
+                         ", outside what " + node.model->id + " takes (" + describe_allowed(p) + ")");
+  if (lo < pmin) lo = pmin;
+  if (hi > pmax) hi = pmax;
+  node.values[static_cast<size_t>(slot)] = ParamValue{lo, hi, -1};
+  return Ok{};
+}
+
+Result<PreparedNode> prepare_params(const Model& model, const json* params,
+                                    const std::string& path_prefix) {
+  PreparedNode node;
+  node.model = &model;
+  node.values.resize(model.params.size());
+  node.given.assign(model.params.size(), false);
+  const std::string params_path = path_prefix + "/params";
+  if (params && !params->is_null()) {
+    if (!params->is_object()) return bad(params_path, "\"params\" must be an object");
+    for (auto it = params->begin(); it != params->end(); ++it) {
+      const std::string path = pointer_join(params_path, it.key());
+      int32_t slot = model.param_index(it.key());
+      if (slot < 0) return bad(path, model.id + " takes no parameter \"" + it.key() + "\"");
+      const ParamSpec& p = model.params[static_cast<size_t>(slot)];
+      const json& v = it.value();
+      ParamValue pv;
+      if (p.type == ParamType::string) {
+        if (!v.is_string()) return bad(path, p.name + " must be one of: " + describe_allowed(p));
+        for (size_t c = 0; c < p.choices.size(); ++c)
+          if (p.choices[c] == v.get_ref<const std::string&>()) pv.choice = static_cast<int32_t>(c);
+        if (pv.choice < 0) return bad(path, p.name + " must be one of: " + describe_allowed(p));
+      } else if (p.type == ParamType::boolean) {
+        if (!v.is_boolean()) return bad(path, p.name + " must be true or false");
+        pv.choice = v.get<bool>() ? 1 : 0;
+      } else {
+        if (!v.is_number() && !v.is_string())
+          return bad(path, p.name + " must be a number");
+        auto d = read_json_decimal(v);
+        if (!d) return bad(path, p.name + " must be a finite number of at most 10^15");
+        if (!p.allows(*d))
+          return bad(path, p.name + " = " + d->to_string() + " is not allowed (" + describe_allowed(p) + ")");
+        pv.lo = pv.hi = *d;
+      }
+      node.values[static_cast<size_t>(slot)] = pv;
+      node.given[static_cast<size_t>(slot)] = true;
+    }
+  }
+  // Defaults and unknowns, after every given value is in so max_from can read its bound.
+  for (size_t s = 0; s < model.params.size(); ++s) {
+    if (node.given[s]) continue;
+    const ParamSpec& p = model.params[s];
+    if (p.decided_by_run || p.input) {
+      Decimal lo = p.min ? *p.min : (p.allowed.empty() ? Decimal() : p.allowed.front());
+      Decimal hi = p.max ? *p.max : (p.allowed.empty() ? Decimal() : p.allowed.back());
+      for (const auto& a : p.allowed) {
+        if (a < lo) lo = a;
+        if (a > hi) hi = a;
+      }
+      if (p.max_from >= 0) {
+        const ParamValue& bound = node.values[static_cast<size_t>(p.max_from)];
+        if (bound.hi < hi) hi = bound.hi;
+        if (hi < lo) hi = lo;
+      }
+      node.values[s] = ParamValue{lo, hi, -1};
+    } else if (p.default_value) {
+      node.values[s] = *p.default_value;
+    } else {
+      return bad(pointer_join(params_path, p.name), model.id + " needs \"" + p.name + "\" (" + describe_allowed(p) + ")");
+    }
+  }
+  return node;
+}
+
+Result<PreparedNode> prepare_node(const RateCard& card, const json& node,
+                                  const std::string& path_prefix) {
+  if (!node.is_object()) return bad(path_prefix, "a node must be a JSON object");
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string& k = it.key();
+    if (k != "id" && k != "model" && k != "params" && k != "inputs" && k != "skip")
+      return bad(pointer_join(path_prefix, k), "unknown node field \"" + k + "\"");
+  }
+  auto id = node.find("id");
+  if (id != node.end() && !id->is_string())
+    return bad(path_prefix + "/id", "\"id\" must be a string");
+  auto model_it = node.find("model");
+  if (model_it == node.end() || !model_it->is_string())
+    return bad(path_prefix + "/model", "a node needs \"model\", a model id string");
+  const Model* model = card.find(model_it->get_ref<const std::string&>());
+  if (!model)
+    return Error(ErrorCode::unknown_model,
+                 "no model \"" + model_it->get<std::string>() + "\" in rate card " + card.version,
+                 path_prefix + "/model");
+  auto params = node.find("params");
+  return prepare_params(*model, params == node.end() ? nullptr : &*params, path_prefix);
+}
+
+}  // namespace credits

@@ -1,0 +1,301 @@
+#include "credits/plan.hpp"
+
+#include <queue>
+#include <unordered_map>
+
+#include "credits/quote.hpp"
+
+namespace credits {
+
+using nlohmann::json;
+
+namespace {
+
+Error bad_graph(const std::string& path, std::string message) {
+  return Error(ErrorCode::invalid_param, std::move(message), path);
+}
+
+Error prefixed(const Error& e, const std::string& prefix) {
+  return Error(e.code, e.message, prefix + e.path);
+}
+
+// Sets parameters bound to an input port from the upstream node's output.
+Status bind_inputs(const Graph& graph, const Plan& plan, int32_t index, PreparedNode& node,
+                   const std::string& prefix) {
+  const GraphNode& g = graph.nodes[static_cast<size_t>(index)];
+  for (size_t s = 0; s < node.model->params.size(); ++s) {
+    const ParamSpec& p = node.model->params[s];
+    if (!p.input || node.given[s]) continue;
+    for (const GraphEdge& e : g.inputs) {
+      if (e.port != p.input->port) continue;
+      const PlannedNode& up = plan.nodes[static_cast<size_t>(e.from)];
+      if (up.error || !up.prepared.model) break;  // unknown upstream: the declared range stays
+      const OutputSpec* out = up.prepared.model->output(p.input->output);
+      if (!out) {
+        return bad_graph(prefix + "/inputs/" + pointer_escape(e.port),
+                         graph.nodes[static_cast<size_t>(e.from)].id + " (" + up.prepared.model->id +
+                             ") produces no " + p.input->output + " for " + p.name);
+      }
+      Decimal lo, hi;
+      if (out->param >= 0 && out->by_choice.empty()) {
+        const ParamValue& v = up.prepared.values[static_cast<size_t>(out->param)];
+        lo = v.lo, hi = v.hi;
+      } else if (out->param >= 0) {
+        lo = hi = out->by_choice[static_cast<size_t>(up.prepared.values[static_cast<size_t>(out->param)].choice)];
+      } else {
+        lo = *out->lo, hi = *out->hi;
+      }
+      if (Status st = bind_numeric(node, static_cast<int32_t>(s), lo, hi,
+                                  prefix + "/inputs/" + pointer_escape(e.port));
+          !st)
+        return st;
+      break;
+    }
+  }
+  return Ok{};
+}
+
+void price_one(const RateCard& card, const Graph& graph, Plan& plan, int32_t index, bool with_breakdown) {
+  const GraphNode& g = graph.nodes[static_cast<size_t>(index)];
+  PlannedNode& out = plan.nodes[static_cast<size_t>(index)];
+  const std::string prefix = "/nodes/" + std::to_string(index);
+  out = PlannedNode{};
+  auto prepared = prepare_node(card, g.spec, prefix);
+  if (!prepared) {
+    out.error = prepared.error();
+    return;
+  }
+  out.prepared = std::move(*prepared);
+  if (Status s = bind_inputs(graph, plan, index, out.prepared, prefix); !s) {
+    out.error = s.error();
+    return;
+  }
+  auto price = price_node(out.prepared, with_breakdown ? &out.breakdown : nullptr);
+  if (!price) {
+    out.error = prefixed(price.error(), prefix);
+    return;
+  }
+  out.would_cost = *price;
+  out.price = g.skip ? Price{} : *price;
+}
+
+void total(const Graph& graph, Plan& plan) {
+  plan.total_min = plan.total_max = 0;
+  plan.priced = plan.unpriced = plan.skipped = 0;
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    const PlannedNode& n = plan.nodes[i];
+    if (graph.nodes[i].skip) ++plan.skipped;
+    if (n.error) {
+      ++plan.unpriced;
+      continue;
+    }
+    ++plan.priced;
+    // Each price is bounded far below 2^63 / 10^5 nodes only if the card is sane; check anyway.
+    auto lo = checked_add(plan.total_min, n.price.min);
+    auto hi = checked_add(plan.total_max, n.price.max);
+    plan.total_min = lo.value_or(INT64_MAX);
+    plan.total_max = hi.value_or(INT64_MAX);
+  }
+}
+
+}  // namespace
+
+Result<Graph> parse_graph(const json& doc) {
+  if (!doc.is_object()) return bad_graph("", "a plan takes a JSON object {\"nodes\": [...]}");
+  for (auto it = doc.begin(); it != doc.end(); ++it)
+    if (it.key() != "nodes" && it.key() != "balance")
+      return bad_graph(pointer_join("", it.key()), "unknown field \"" + it.key() + "\"");
+  auto nodes = doc.find("nodes");
+  if (nodes == doc.end() || !nodes->is_array()) return bad_graph("/nodes", "\"nodes\" must be an array");
+  Graph g;
+  std::unordered_map<std::string, int32_t> ids;
+  g.nodes.resize(nodes->size());
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    const json& n = (*nodes)[i];
+    const std::string path = "/nodes/" + std::to_string(i);
+    if (!n.is_object()) return bad_graph(path, "a node must be a JSON object");
+    auto id = n.find("id");
+    if (id == n.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
+      return bad_graph(path + "/id", "every node in a plan needs a string \"id\"");
+    if (!ids.emplace(id->get<std::string>(), static_cast<int32_t>(i)).second)
+      return bad_graph(path + "/id", "duplicate node id \"" + id->get<std::string>() + "\"");
+    g.nodes[i].id = id->get<std::string>();
+    g.nodes[i].spec = n;
+    auto skip = n.find("skip");
+    if (skip != n.end()) {
+      if (!skip->is_boolean()) return bad_graph(path + "/skip", "\"skip\" must be true or false");
+      g.nodes[i].skip = skip->get<bool>();
+    }
+  }
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    const json& n = (*nodes)[i];
+    auto inputs = n.find("inputs");
+    if (inputs == n.end() || inputs->is_null()) continue;
+    const std::string path = "/nodes/" + std::to_string(i) + "/inputs";
+    if (!inputs->is_object()) return bad_graph(path, "\"inputs\" must be an object of port -> node id");
+    for (auto it = inputs->begin(); it != inputs->end(); ++it) {
+      const std::string ipath = pointer_join(path, it.key());
+      if (!it.value().is_string()) return bad_graph(ipath, "an input names an upstream node id");
+      auto up = ids.find(it.value().get<std::string>());
+      if (up == ids.end()) return bad_graph(ipath, "no node \"" + it.value().get<std::string>() + "\" in this plan");
+      g.nodes[i].inputs.push_back({it.key(), up->second});
+    }
+  }
+  // Kahn's algorithm, taking ready nodes in the order given so the run order is stable.
+  std::vector<int32_t> pending(g.nodes.size());
+  std::vector<std::vector<int32_t>> downstream(g.nodes.size());
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (const auto& e : g.nodes[i].inputs) {
+      ++pending[i];
+      downstream[static_cast<size_t>(e.from)].push_back(static_cast<int32_t>(i));
+    }
+  // A min-heap of ready indices: ties go in the order the nodes were given.
+  std::priority_queue<int32_t, std::vector<int32_t>, std::greater<int32_t>> ready;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (pending[i] == 0) ready.push(static_cast<int32_t>(i));
+  while (!ready.empty()) {
+    int32_t n = ready.top();
+    ready.pop();
+    g.order.push_back(n);
+    for (int32_t d : downstream[static_cast<size_t>(n)])
+      if (--pending[static_cast<size_t>(d)] == 0) ready.push(d);
+  }
+  if (g.order.size() != g.nodes.size()) {
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (pending[i] > 0)
+        return bad_graph("/nodes/" + std::to_string(i) + "/inputs",
+                         "the graph has a cycle through node \"" + g.nodes[i].id + "\"");
+  }
+  return g;
+}
+
+Result<Plan> price_graph(const RateCard& card, const Graph& graph, bool with_breakdown) {
+  Plan plan;
+  plan.nodes.resize(graph.nodes.size());
+  for (int32_t i : graph.order) price_one(card, graph, plan, i, with_breakdown);
+  total(graph, plan);
+  return plan;
+}
+
+Status reprice_from(const RateCard& card, const Graph& graph, Plan& plan, int32_t changed,
+                    bool with_breakdown) {
+  if (changed < 0 || static_cast<size_t>(changed) >= graph.nodes.size())
+    return bad_graph("/nodes", "no node at index " + std::to_string(changed));
+  if (plan.nodes.size() != graph.nodes.size()) return bad_graph("/nodes", "the plan does not belong to this graph");
+  std::vector<bool> dirty(graph.nodes.size(), false);
+  dirty[static_cast<size_t>(changed)] = true;
+  for (int32_t i : graph.order) {
+    bool d = dirty[static_cast<size_t>(i)];
+    for (const auto& e : graph.nodes[static_cast<size_t>(i)].inputs) d = d || dirty[static_cast<size_t>(e.from)];
+    if (!d) continue;
+    dirty[static_cast<size_t>(i)] = true;
+    price_one(card, graph, plan, i, with_breakdown);
+  }
+  total(graph, plan);
+  return Ok{};
+}
+
+Projection project(const Graph& graph, const Plan& plan, const Balances& balances) {
+  Projection p;
+  p.before = balances;
+  p.after = balances;
+  for (int32_t i : graph.order) {
+    const PlannedNode& n = plan.nodes[static_cast<size_t>(i)];
+    if (n.error || n.price.max == 0) continue;
+    const Credits need = n.price.max;  // a ranged charge holds its maximum
+    const Credits available = p.after.subscription + p.after.wallet;
+    if (need > available) {
+      p.first_unaffordable = i;
+      break;
+    }
+    const Credits from_sub = std::min(need, p.after.subscription);
+    p.after.subscription -= from_sub;
+    p.after.wallet -= need - from_sub;
+    p.from_subscription += from_sub;
+    p.from_wallet += need - from_sub;
+  }
+  const Credits available = balances.subscription + balances.wallet;
+  p.shortfall = plan.total_max > available ? plan.total_max - available : 0;
+  return p;
+}
+
+Result<Balances> parse_balances(const json& j, const std::string& path) {
+  if (!j.is_object()) return bad_graph(path, "balances are {\"subscription\": N, \"wallet\": N}");
+  Balances b;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string p = pointer_join(path, it.key());
+    Credits* field = it.key() == "subscription" ? &b.subscription : it.key() == "wallet" ? &b.wallet : nullptr;
+    if (!field) return bad_graph(p, "unknown field \"" + it.key() + "\"");
+    const json& v = it.value();
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kMaxAmount)) ||
+        v.get<int64_t>() < 0 || v.get<int64_t>() > kMaxAmount)
+      return bad_graph(p, it.key() + " must be whole credits between 0 and 10^15");
+    *field = v.get<int64_t>();
+  }
+  return b;
+}
+
+json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan, const Projection* projection) {
+  json nodes = json::array();
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    const PlannedNode& n = plan.nodes[i];
+    const GraphNode& g = graph.nodes[i];
+    if (n.error) {
+      nodes.push_back(failed_quote_json(g.id, *n.error));
+      continue;
+    }
+    json q = quote_to_json(&g.id, *n.prepared.model, n.price, n.breakdown, card.version);
+    if (g.skip) {
+      q["skipped"] = true;
+      q["would_cost"] = {{"min", n.would_cost.min}, {"max", n.would_cost.max}};
+    }
+    nodes.push_back(std::move(q));
+  }
+  json order = json::array();
+  for (int32_t i : graph.order) order.push_back(graph.nodes[static_cast<size_t>(i)].id);
+  const bool exact = plan.unpriced == 0 && plan.total_min == plan.total_max;
+  json totals = {{"min", plan.total_min}, {"max", plan.total_max}, {"exact", exact}};
+  if (exact) totals["credits"] = plan.total_min;
+  json out = {{"ok", true},
+              {"rate_card", card.version},
+              {"nodes", std::move(nodes)},
+              {"order", std::move(order)},
+              {"total", std::move(totals)},
+              {"priced", plan.priced},
+              {"unpriced", plan.unpriced},
+              {"skipped", plan.skipped}};
+  if (projection) {
+    const Projection& p = *projection;
+    out["projection"] = {
+        {"before", {{"subscription", p.before.subscription}, {"wallet", p.before.wallet}}},
+        {"from_subscription", p.from_subscription},
+        {"from_wallet", p.from_wallet},
+        {"after", {{"subscription", p.after.subscription}, {"wallet", p.after.wallet}}},
+        {"affordable", !p.first_unaffordable.has_value()},
+        {"first_unaffordable", p.first_unaffordable ? json(graph.nodes[static_cast<size_t>(*p.first_unaffordable)].id) : json(nullptr)},
+        {"shortfall", p.shortfall}};
+  }
+  return out;
+}
+
+json plan_json(const RateCard& card, const json& doc, const json* balances) {
+  auto fail = [](const Error& e) { return json{{"ok", false}, {"error", error_to_json(e)}}; };
+  auto graph = parse_graph(doc);
+  if (!graph) return fail(graph.error());
+  std::optional<Balances> b;
+  // Balances may come with the call, or inside the document as "balance".
+  const json* bj = balances;
+  if (!bj && doc.contains("balance")) bj = &doc["balance"];
+  if (bj) {
+    auto parsed = parse_balances(*bj, balances ? "" : "/balance");
+    if (!parsed) return fail(parsed.error());
+    b = *parsed;
+  }
+  auto plan = price_graph(card, *graph);
+  if (!plan) return fail(plan.error());
+  if (!b) return plan_to_json(card, *graph, *plan, nullptr);
+  Projection p = project(*graph, *plan, *b);
+  return plan_to_json(card, *graph, *plan, &p);
+}
+
+}  // namespace credits

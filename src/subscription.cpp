@@ -1,0 +1,47 @@
+#include "credits/subscription.hpp"
+
+namespace credits {
+
+std::string_view to_string(SubscriptionStatus s) {
+  switch (s) {
+    case SubscriptionStatus::none: return "none";
+    case SubscriptionStatus::active: return "active";
+    case SubscriptionStatus::paused: return "paused";
+    case SubscriptionStatus::cancelled: return "cancelled";
+  }
+  return "none";
+}
+
+void start_subscription(Subscription& sub, Credits quota, Timestamp at, PeriodEvents& events) {
+  sub.status = SubscriptionStatus::active;
+  sub.quota = quota;
+  sub.remaining = quota;
+  sub.anchor = at;
+  sub.period_index = 0;
+  sub.period_start = at;
+  sub.period_end = add_months(at, 1);
+  sub.in_period = true;
+  ++sub.period_serial;
+  events.granted(at, quota);
+}
+
+void advance_subscription(Subscription& sub, Timestamp now, PeriodEvents& events) {
+  while (sub.in_period && now >= sub.period_end) {
+    const Timestamp boundary = sub.period_end;
+    if (sub.remaining > 0) events.expired(boundary, sub.remaining);
+    sub.remaining = 0;
+    ++sub.period_serial;
+    if (sub.status == SubscriptionStatus::active) {
+      ++sub.period_index;
+      sub.period_start = boundary;
+      sub.period_end = add_months(sub.anchor, sub.period_index + 1);
+      sub.remaining = sub.quota;
+      events.granted(boundary, sub.quota);
+    } else {
+      // Paused: grants nothing until resumed. Cancelled: over.
+      sub.in_period = false;
+    }
+  }
+}
+
+}  // namespace credits
