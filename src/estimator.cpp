@@ -62,7 +62,7 @@ class Evaluator {
     if (out_) {
       Decimal dlo = Decimal::from_int(*lo), dhi = Decimal::from_int(*hi);
       if (dlo != sub_.lo || dhi != sub_.hi || out_->empty())
-        out_->push_back({BlockType::clamp, "Rounded up", "to whole credits", "", {dlo, dhi}});
+        out_->push_back({BlockType::clamp, true, "Rounded up", "to whole credits", "", {dlo, dhi}});
     }
     return Price{*lo, *hi};
   }
@@ -81,7 +81,7 @@ class Evaluator {
 
   void explain(const PriceBlock& b, const char* default_label, std::string detail, std::string effect) {
     if (!out_) return;
-    out_->push_back({b.type, b.label.empty() ? default_label : b.label, std::move(detail),
+    out_->push_back({b.type, false, b.label.empty() ? default_label : b.label, std::move(detail),
                      std::move(effect), sub_});
   }
 

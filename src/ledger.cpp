@@ -47,23 +47,38 @@ int64_t month_key(Timestamp at) {
 
 }  // namespace
 
-// Records what the passage of time did to one payer's subscription.
+// Records what the passage of time would do to one subscription.
 class Ledger::Events : public PeriodEvents {
  public:
-  Events(Ledger& ledger, Payer& payer) : ledger_(ledger), payer_(payer) {}
-  void expired(Timestamp at, Credits amount) override {
-    payer_.totals.expired += amount;
-    ledger_.append(at, payer_.id, EntryKind::expire, -amount, 0, "");
-  }
-  void granted(Timestamp at, Credits amount) override {
-    payer_.totals.granted += amount;
-    ledger_.append(at, payer_.id, EntryKind::grant, amount, 0, "");
-  }
+  explicit Events(Advanced& out) : out_(out) {}
+  void expired(Timestamp at, Credits amount) override { out_.events.push_back({false, at, amount}); }
+  void granted(Timestamp at, Credits amount) override { out_.events.push_back({true, at, amount}); }
 
  private:
-  Ledger& ledger_;
-  Payer& payer_;
+  Advanced& out_;
 };
+
+Ledger::Advanced Ledger::preview(const Payer& p, Timestamp at) const {
+  Advanced a;
+  a.sub = p.sub;
+  Events events(a);
+  advance_subscription(a.sub, at, events);
+  return a;
+}
+
+void Ledger::commit(Payer& p, Advanced& a) {
+  p.sub = a.sub;
+  for (const auto& e : a.events) {
+    if (e.grant) {
+      p.totals.granted += e.amount;
+      append(e.at, p.id, EntryKind::grant, e.amount, 0, "");
+    } else {
+      p.totals.expired += e.amount;
+      append(e.at, p.id, EntryKind::expire, -e.amount, 0, "");
+    }
+  }
+  a.events.clear();
+}
 
 Ledger::Ledger(std::shared_ptr<const RateCard> card) : card_(std::move(card)) { assert(card_); }
 
@@ -120,13 +135,7 @@ Status Ledger::require_admin(const std::string& payer, const std::string& by, bo
   return Ok{};
 }
 
-void Ledger::advance(Payer& p, Timestamp at) {
-  Events events(*this, p);
-  advance_subscription(p.sub, at, events);
-}
-
-int64_t Ledger::cap_period(const Payer& workspace_payer, Timestamp at) const {
-  const Subscription& s = workspace_payer.sub;
+int64_t Ledger::cap_period(const Subscription& s, Timestamp at) const {
   if (s.in_period) return s.period_start;
   return month_key(at);
 }
@@ -238,15 +247,16 @@ Status Ledger::subscribe(Timestamp at, const std::string& payer, Credits quota, 
   if (quota <= 0 || quota > kMaxAmount)
     return err(ErrorCode::invalid_op, "\"quota\" must be whole credits between 1 and 10^15", "/quota");
   Payer& pr = **p;
-  advance(pr, at);
-  if (pr.sub.is_live())
+  Advanced a = preview(pr, at);
+  if (a.sub.is_live())
     return err(ErrorCode::already_subscribed,
-               payer + " already has a " + std::string(to_string(pr.sub.status)) +
-                   " subscription until " + format_timestamp(pr.sub.period_end) +
-                   (pr.sub.status == SubscriptionStatus::active ? "" : "; resume it instead"),
+               payer + " already has a " + std::string(to_string(a.sub.status)) +
+                   " subscription until " + format_timestamp(a.sub.period_end) +
+                   (a.sub.status == SubscriptionStatus::active ? "" : "; resume it instead"),
                "/payer");
-  Events events(*this, pr);
-  start_subscription(pr.sub, quota, at, events);
+  Events events(a);
+  start_subscription(a.sub, quota, at, events);
+  commit(pr, a);
   now_ = at;
   return Ok{};
 }
@@ -257,11 +267,12 @@ Status Ledger::pause(Timestamp at, const std::string& payer, const std::string& 
   if (!p) return p.error();
   if (Status s = require_admin(payer, by, true); !s) return s;
   Payer& pr = **p;
-  advance(pr, at);
-  if (!pr.sub.is_live()) return err(ErrorCode::no_subscription, payer + " has no subscription to pause", "/payer");
-  if (pr.sub.status != SubscriptionStatus::active)
-    return err(ErrorCode::invalid_op, "the subscription is " + std::string(to_string(pr.sub.status)) + ", not active", "/payer");
-  pr.sub.status = SubscriptionStatus::paused;
+  Advanced a = preview(pr, at);
+  if (!a.sub.is_live()) return err(ErrorCode::no_subscription, payer + " has no subscription to pause", "/payer");
+  if (a.sub.status != SubscriptionStatus::active)
+    return err(ErrorCode::invalid_op, "the subscription is " + std::string(to_string(a.sub.status)) + ", not active", "/payer");
+  a.sub.status = SubscriptionStatus::paused;
+  commit(pr, a);
   now_ = at;
   return Ok{};
 }
@@ -272,17 +283,16 @@ Status Ledger::cancel(Timestamp at, const std::string& payer, const std::string&
   if (!p) return p.error();
   if (Status s = require_admin(payer, by, true); !s) return s;
   Payer& pr = **p;
-  advance(pr, at);
-  if (pr.sub.status == SubscriptionStatus::paused && !pr.sub.in_period) {
-    // A paused subscription whose period has ended holds nothing: cancelling ends it now.
-    pr.sub.status = SubscriptionStatus::cancelled;
-    now_ = at;
-    return Ok{};
+  Advanced a = preview(pr, at);
+  // A paused subscription whose period has ended holds nothing: cancelling simply ends it.
+  const bool paused_and_ended = a.sub.status == SubscriptionStatus::paused && !a.sub.in_period;
+  if (!paused_and_ended) {
+    if (!a.sub.is_live()) return err(ErrorCode::no_subscription, payer + " has no subscription to cancel", "/payer");
+    if (a.sub.status == SubscriptionStatus::cancelled)
+      return err(ErrorCode::invalid_op, "the subscription is already cancelled", "/payer");
   }
-  if (!pr.sub.is_live()) return err(ErrorCode::no_subscription, payer + " has no subscription to cancel", "/payer");
-  if (pr.sub.status == SubscriptionStatus::cancelled)
-    return err(ErrorCode::invalid_op, "the subscription is already cancelled", "/payer");
-  pr.sub.status = SubscriptionStatus::cancelled;
+  a.sub.status = SubscriptionStatus::cancelled;
+  commit(pr, a);
   now_ = at;
   return Ok{};
 }
@@ -293,8 +303,8 @@ Status Ledger::resume(Timestamp at, const std::string& payer, const std::string&
   if (!p) return p.error();
   if (Status s = require_admin(payer, by, true); !s) return s;
   Payer& pr = **p;
-  advance(pr, at);
-  Subscription& sub = pr.sub;
+  Advanced a = preview(pr, at);
+  Subscription& sub = a.sub;
   if (sub.status == SubscriptionStatus::active)
     return err(ErrorCode::invalid_op, "the subscription is already active", "/payer");
   if (sub.status == SubscriptionStatus::none || (sub.status == SubscriptionStatus::cancelled && !sub.in_period))
@@ -305,9 +315,10 @@ Status Ledger::resume(Timestamp at, const std::string& payer, const std::string&
   if (sub.in_period) {
     sub.status = SubscriptionStatus::active;  // before the period ends: simply active again
   } else {
-    Events events(*this, pr);
+    Events events(a);
     start_subscription(sub, sub.quota, at, events);  // a new period from now, full quota
   }
+  commit(pr, a);
   now_ = at;
   return Ok{};
 }
@@ -335,7 +346,8 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Cred
   auto wallet = checked_add(pr.wallet, credits);
   auto topped = checked_add(pr.totals.topped_up, credits);
   if (!wallet || !topped) return err(ErrorCode::invalid_op, "the wallet would overflow", "/credits");
-  advance(pr, at);
+  Advanced a = preview(pr, at);
+  commit(pr, a);
   pr.wallet = *wallet;
   pr.totals.topped_up = *topped;
   append(at, payer, EntryKind::top_up, 0, credits, key);
@@ -393,10 +405,10 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
                "/quoted");
   }
   Payer& pr = payers_.at(payer);
-  advance(pr, at);
+  Advanced a = preview(pr, at);
   int64_t cap_key = 0;
   if (ws) {
-    cap_key = cap_period(pr, at);
+    cap_key = cap_period(a.sub, at);
     auto cap = ws->caps.find(r.user);
     if (cap != ws->caps.end()) {
       Credits spent = 0;
@@ -409,13 +421,14 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
                    "/user");
     }
   }
-  const Credits sub_available = pr.sub.in_period ? pr.sub.remaining : 0;
+  const Credits sub_available = a.sub.in_period ? a.sub.remaining : 0;
   if (sub_available + pr.wallet < held)
     return err(ErrorCode::insufficient_credits,
                payer + " has " + std::to_string(sub_available) + " subscription + " + std::to_string(pr.wallet) +
                    " wallet credits; this run needs " + std::to_string(held),
                "");
   // Everything is checked: from here nothing can fail.
+  commit(pr, a);
   Charge c;
   c.key = r.key;
   c.payer = payer;
@@ -482,7 +495,8 @@ Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
   if (c.status == ChargeStatus::settled)
     return err(ErrorCode::already_settled, "charge \"" + key + "\" already completed and settled", "/charge");
   Payer& p = payers_.at(c.payer);
-  advance(p, at);
+  Advanced a = preview(p, at);
+  commit(p, a);
   ReturnOutcome o{&c, 0, 0, false};
   const Credits sub_to_wallet = return_subscription_portion(p, c, c.from_subscription);
   o.to_subscription = c.from_subscription - sub_to_wallet;
@@ -545,7 +559,8 @@ Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, con
     return err(ErrorCode::invalid_op, "a ranged charge completes with \"usage\"", "/usage");
   }
   Payer& p = payers_.at(c.payer);
-  advance(p, at);
+  Advanced a = preview(p, at);
+  commit(p, a);
   // Return the difference wallet portion first, so the result equals a charge of `actual`.
   const Credits back = c.held - actual;
   const Credits back_wallet = std::min(back, c.from_wallet);
@@ -573,7 +588,8 @@ Result<BalanceView> Ledger::balance(Timestamp at, const std::string& payer) {
   if (Status s = check_clock(at); !s) return s.error();
   auto p = find_payer(payer);
   if (!p) return p.error();
-  advance(**p, at);
+  Advanced a = preview(**p, at);
+  commit(**p, a);
   now_ = at;
   return BalanceView{payer, (*p)->sub, (*p)->wallet, (*p)->totals};
 }

@@ -106,28 +106,35 @@ Result<PreparedNode> prepare_params(const Model& model, const json* params,
       node.given[static_cast<size_t>(slot)] = true;
     }
   }
-  // Defaults and unknowns, after every given value is in so max_from can read its bound.
+  // Defaults first, then unknowns: an unknown's upper bound may read another parameter
+  // (max_from), which must hold its final value by then whatever the declaration order.
   for (size_t s = 0; s < model.params.size(); ++s) {
-    if (node.given[s]) continue;
     const ParamSpec& p = model.params[s];
-    if (p.decided_by_run || p.input) {
-      Decimal lo = p.min ? *p.min : (p.allowed.empty() ? Decimal() : p.allowed.front());
-      Decimal hi = p.max ? *p.max : (p.allowed.empty() ? Decimal() : p.allowed.back());
-      for (const auto& a : p.allowed) {
-        if (a < lo) lo = a;
-        if (a > hi) hi = a;
-      }
-      if (p.max_from >= 0) {
-        const ParamValue& bound = node.values[static_cast<size_t>(p.max_from)];
-        if (bound.hi < hi) hi = bound.hi;
-        if (hi < lo) hi = lo;
-      }
-      node.values[s] = ParamValue{lo, hi, -1};
-    } else if (p.default_value) {
-      node.values[s] = *p.default_value;
-    } else {
+    if (node.given[s] || p.decided_by_run || p.input) continue;
+    if (!p.default_value)
       return bad(pointer_join(params_path, p.name), model.id + " needs \"" + p.name + "\" (" + describe_allowed(p) + ")");
+    node.values[s] = *p.default_value;
+  }
+  for (size_t s = 0; s < model.params.size(); ++s) {
+    const ParamSpec& p = model.params[s];
+    if (!(p.decided_by_run || p.input)) continue;
+    const ParamValue* bound = p.max_from >= 0 ? &node.values[static_cast<size_t>(p.max_from)] : nullptr;
+    if (node.given[s]) {
+      // The run's actual quantity cannot exceed the bound the node set (output <= max tokens).
+      if (bound && node.values[s].hi > bound->hi)
+        return bad(pointer_join(params_path, p.name), p.name + " = " + node.values[s].hi.to_string() + " exceeds " +
+                                                          model.params[static_cast<size_t>(p.max_from)].name + " = " +
+                                                          bound->hi.to_string());
+      continue;
     }
+    Decimal lo = p.min ? *p.min : (p.allowed.empty() ? Decimal() : p.allowed.front());
+    Decimal hi = p.max ? *p.max : (p.allowed.empty() ? Decimal() : p.allowed.back());
+    for (const auto& a : p.allowed) {
+      if (a < lo) lo = a;
+      if (a > hi) hi = a;
+    }
+    if (bound && bound->hi < hi) hi = bound->hi < lo ? lo : bound->hi;
+    node.values[s] = ParamValue{lo, hi, -1};
   }
   return node;
 }

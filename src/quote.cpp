@@ -21,7 +21,7 @@ json quote_to_json(const std::string* id, const Model& model, const Price& price
                    const std::vector<BreakdownLine>& breakdown, const std::string& version) {
   json lines = json::array();
   for (const auto& line : breakdown) {
-    lines.push_back({{"block", std::string(to_string(line.block))},
+    lines.push_back({{"block", line.rounding ? std::string("round") : std::string(to_string(line.block))},
                      {"label", line.label},
                      {"detail", line.detail},
                      {"effect", line.effect},

@@ -18,6 +18,7 @@ struct Amount {
 // One step of how a price arose, for the node's breakdown.
 struct BreakdownLine {
   BlockType block;
+  bool rounding = false;  // the final round-up to whole credits, not a block of the card
   std::string label;   // "Per second", or the block's own label
   std::string detail;  // "8 s × 20", "× 2 (audio = true)"
   std::string effect;  // "+160", "×2", "at least 1"

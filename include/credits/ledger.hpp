@@ -195,14 +195,26 @@ class Ledger {
 
  private:
   class Events;
+  // What the passage of time does to a payer's subscription, computed without touching it,
+  // so an operation can check against the advanced state and still change nothing if refused.
+  struct Advanced {
+    Subscription sub;
+    struct Event {
+      bool grant;
+      Timestamp at;
+      Credits amount;
+    };
+    std::vector<Event> events;
+  };
+  Advanced preview(const Payer& p, Timestamp at) const;
+  void commit(Payer& p, Advanced& advanced);
   Status check_clock(Timestamp at) const;
   Result<Payer*> find_payer(const std::string& payer);
   Status require_admin(const std::string& payer, const std::string& by, bool required);
   Status require_workspace_admin(const Workspace& ws, const std::string& by);
-  void advance(Payer& p, Timestamp at);
   void append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub, Credits wallet,
               const std::string& ref);
-  int64_t cap_period(const Payer& workspace_payer, Timestamp at) const;
+  int64_t cap_period(const Subscription& workspace_sub, Timestamp at) const;
   // Sends `amount` of a charge's subscription portion back: to its own period if still
   // current, else the current period, else the wallet. Returns what went to the wallet.
   Credits return_subscription_portion(Payer& p, const Charge& c, Credits amount);

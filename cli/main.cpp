@@ -1,0 +1,161 @@
+// The native command line (SPEC §9): reads JSON on stdin, writes JSON on stdout. It only
+// reads files, converts and delegates; every rule lives in the core library.
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "billing_text.hpp"
+#include "credits/ledger.hpp"
+#include "credits/operation.hpp"
+#include "credits/plan.hpp"
+#include "credits/quote.hpp"
+#include "embedded_rate_card.hpp"
+
+namespace {
+
+using credits::Error;
+using credits::ErrorCode;
+using nlohmann::json;
+
+constexpr int kUsageError = 2;
+
+[[noreturn]] void die(const std::string& code, const std::string& message, const std::string& path = "",
+                      const json& extra = nullptr) {
+  json e = {{"ok", false}, {"error", {{"code", code}, {"message", message}, {"path", path}}}};
+  if (!extra.is_null()) e["error"]["errors"] = extra;
+  std::cerr << credits::to_wire(e) << std::endl;
+  std::exit(kUsageError);
+}
+
+std::shared_ptr<const credits::RateCard> load_card(const std::string& path) {
+  std::string text;
+  if (path.empty()) {
+    text = credits::cli::kEmbeddedRateCard;
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) die("unreadable_file", "cannot read rate card \"" + path + "\"", "");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  credits::RateCardErrors all;
+  auto card = credits::load_rate_card(text, &all);
+  if (!card) {
+    json list = json::array();
+    for (const auto& e : all.errors) list.push_back(credits::error_to_json(e));
+    die("invalid_rate_card", std::to_string(all.errors.size()) + " problem(s) in rate card " +
+                                 (path.empty() ? "(embedded)" : path) + "; first: " + card.error().message,
+        card.error().path, list);
+  }
+  return std::make_shared<const credits::RateCard>(std::move(*card));
+}
+
+// Calls `fn` for every non-empty line of stdin, without the trailing CR of CRLF input.
+template <typename Fn>
+void each_line(Fn fn) {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    fn(line);
+  }
+}
+
+void emit(const json& j) { std::cout << credits::to_wire(j) << '\n' << std::flush; }
+
+int run_estimate(const credits::RateCard& card) {
+  each_line([&](const std::string& line) {
+    auto node = credits::parse_json_limited(line);
+    if (!node) return emit(credits::failed_quote_json(nullptr, node.error()));
+    emit(credits::quote_json(card, *node));
+  });
+  return 0;
+}
+
+int run_plan(const credits::RateCard& card, const std::string& balance_text) {
+  json balance;
+  if (!balance_text.empty()) {
+    auto b = credits::parse_json_limited(balance_text);
+    if (!b) die("invalid_json", "--balance is not valid JSON: " + b.error().message, "");
+    balance = *b;
+    if (auto parsed = credits::parse_balances(balance, ""); !parsed)
+      die(std::string(credits::to_string(parsed.error().code)), "--balance: " + parsed.error().message, parsed.error().path);
+  }
+  std::stringstream ss;
+  ss << std::cin.rdbuf();
+  auto graph = credits::parse_json_limited(ss.str());
+  if (!graph) {
+    emit({{"ok", false}, {"error", credits::error_to_json(graph.error())}});
+    return 0;
+  }
+  emit(credits::plan_json(card, *graph, balance.is_null() ? nullptr : &balance));
+  return 0;
+}
+
+int run_ledger(std::shared_ptr<const credits::RateCard> card, const std::string& db) {
+  if (!db.empty())
+    die("not_implemented", "--db (a durable SQLite ledger) is not available yet; the ledger runs in memory", "");
+  credits::Ledger ledger(std::move(card));
+  each_line([&](const std::string& line) { emit(credits::apply_operation_line(ledger, line)); });
+  return 0;
+}
+
+int run_billing(std::shared_ptr<const credits::RateCard> card, const std::string& payer, const std::string& at) {
+  credits::Ledger ledger(std::move(card));
+  size_t rejected = 0;
+  each_line([&](const std::string& line) {
+    json r = credits::apply_operation_line(ledger, line);
+    if (!r.value("ok", false)) ++rejected;
+  });
+  credits::Timestamp when = ledger.now();
+  if (!at.empty()) {
+    auto t = credits::parse_timestamp(at);
+    if (!t) die("invalid_op", "--at is not an RFC 3339 time", "/at");
+    when = *t;
+  }
+  auto usage = ledger.usage(when, payer, 10);
+  if (!usage) die(std::string(credits::to_string(usage.error().code)), usage.error().message, usage.error().path);
+  std::cout << credits::cli::billing_text(*usage, rejected);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "credits: the credit engine of an AI-generation canvas.\n"
+      "Every subcommand reads JSON from stdin and writes JSON to stdout (see SPEC §9).\n"
+      "Without --rate-card the embedded sample card (demo/rate-card.json) is used."};
+  app.require_subcommand(1);
+  std::string rate_card, balance, db, payer, at;
+
+  auto* estimate = app.add_subcommand("estimate", "Quote nodes: JSON Lines of nodes in, one quote per line out");
+  auto* plan = app.add_subcommand("plan", "Price a graph: one {\"nodes\": [...]} in, one plan out");
+  auto* ledger = app.add_subcommand("ledger", "Apply operations: JSON Lines in, one result per line out, in order");
+  auto* billing = app.add_subcommand("billing", "Apply operations silently, then print a payer's billing page as text");
+  for (auto* sub : {estimate, plan, ledger, billing})
+    sub->add_option("--rate-card", rate_card, "Rate card JSON file (default: the embedded sample card)");
+  plan->add_option("--balance", balance, "Payer balances to project against: {\"subscription\": N, \"wallet\": N}");
+  ledger->add_option("--db", db, "Durable ledger file (not available yet: in memory)");
+  billing->add_option("--payer", payer, "The payer to show: user:ID or workspace:ID")->required();
+  billing->add_option("--at", at, "Show the page as of this time (default: the last operation's)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    die("usage", e.what(), "");
+  }
+  auto card = load_card(rate_card);
+  if (estimate->parsed()) return run_estimate(*card);
+  if (plan->parsed()) return run_plan(*card, balance);
+  if (ledger->parsed()) return run_ledger(card, db);
+  if (billing->parsed()) return run_billing(card, payer, at);
+  return kUsageError;
+}

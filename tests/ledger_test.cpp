@@ -1,0 +1,434 @@
+// Every balance rule of SPEC §4–§8, each as a named test driven through JSON operations.
+#include "test_support.hpp"
+
+namespace credits::testing {
+namespace {
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    book.ok(R"({"op":"create_user","user":"ana"})");
+  }
+  Book book;
+};
+
+// §4 Period: anchor 31 Jan -> 28 Feb -> 31 Mar -> 30 Apr, same time of day, UTC.
+TEST_F(LedgerTest, PeriodBoundariesFollowTheAnchorDayClampedToMonthEnd) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  EXPECT_EQ(book.balance("user:ana")["subscription"]["resets_at"], "2026-02-28T10:00:00Z");
+  book.at = "2026-02-28T10:00:00Z";
+  EXPECT_EQ(book.balance("user:ana")["subscription"]["resets_at"], "2026-03-31T10:00:00Z");
+  book.at = "2026-04-01T00:00:00Z";
+  EXPECT_EQ(book.balance("user:ana")["subscription"]["resets_at"], "2026-04-30T10:00:00Z");
+  EXPECT_EQ(book.balance("user:ana")["subscription"]["period_start"], "2026-03-31T10:00:00Z");
+}
+
+TEST_F(LedgerTest, LeapYearFebruaryEndsOnThe29th) {
+  book.at = "2028-01-31T00:00:00Z";
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  EXPECT_EQ(book.balance("user:ana")["subscription"]["resets_at"], "2028-02-29T00:00:00Z");
+}
+
+// §4 Reset: remaining := quota; what was left expires and is recorded; nothing rolls over.
+TEST_F(LedgerTest, ResetExpiresTheRestAndDoesNotRollOver) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.ok(Book::charge_text("ana", "c1", 4));  // 40 credits
+  EXPECT_EQ(book.sub("user:ana"), 60);
+  book.at = "2026-02-28T10:00:00Z";
+  auto b = book.balance("user:ana");
+  EXPECT_EQ(b["subscription"]["remaining"], 100);
+  EXPECT_EQ(b["totals"]["expired"], 60);
+  EXPECT_EQ(b["totals"]["granted"], 200);
+  bool recorded = false;
+  for (const auto& e : book.ledger.entries())
+    recorded = recorded || (e.kind == EntryKind::expire && e.subscription == -60 && e.payer == "user:ana");
+  EXPECT_TRUE(recorded);
+}
+
+TEST_F(LedgerTest, SeveralIdlePeriodsEachGrantAndExpire) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.at = "2026-06-01T00:00:00Z";  // boundaries: Feb 28, Mar 31, Apr 30, May 31
+  auto b = book.balance("user:ana");
+  EXPECT_EQ(b["subscription"]["remaining"], 100);
+  EXPECT_EQ(b["totals"]["granted"], 500);
+  EXPECT_EQ(b["totals"]["expired"], 400);
+  EXPECT_EQ(b["subscription"]["resets_at"], "2026-06-30T10:00:00Z");
+}
+
+// §4 Charge: subscription first, then wallet.
+TEST_F(LedgerTest, ChargeDrawsSubscriptionFirstThenWallet) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":50})");
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  auto r = book.ok(Book::charge_text("ana", "c1", 8));  // 80
+  EXPECT_EQ(r["credits"], 80);
+  EXPECT_EQ(r["from_subscription"], 50);
+  EXPECT_EQ(r["from_wallet"], 30);
+  EXPECT_EQ(r["payer"], "user:ana");
+  EXPECT_EQ(book.sub("user:ana"), 0);
+  EXPECT_EQ(book.wallet("user:ana"), 70);
+}
+
+TEST_F(LedgerTest, InsufficientCreditsTakesNothing) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":30})");
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":9,"key":"t1"})");
+  size_t entries = book.ledger.entries().size();
+  EXPECT_EQ(book.code(Book::charge_text("ana", "c1", 4)), "insufficient_credits");  // needs 40, has 39
+  EXPECT_EQ(book.sub("user:ana"), 30);
+  EXPECT_EQ(book.wallet("user:ana"), 9);
+  EXPECT_EQ(book.ledger.entries().size(), entries);
+  // The key was not consumed: once funded, the same request goes through.
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":1,"key":"t2"})");
+  book.ok(Book::charge_text("ana", "c1", 4));
+  EXPECT_EQ(book.sub("user:ana") + book.wallet("user:ana"), 0);
+}
+
+TEST_F(LedgerTest, ExactlyEnoughIsEnough) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":40,"key":"t1"})");
+  book.ok(Book::charge_text("ana", "c1", 4));
+  EXPECT_EQ(book.wallet("user:ana"), 0);
+}
+
+// §4 Refund: each portion back to its own bucket.
+TEST_F(LedgerTest, RefundRestoresEachPortionToItsBucket) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":50})");
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  book.ok(Book::charge_text("ana", "c1", 8));
+  auto r = book.ok(R"({"op":"fail","charge":"c1"})");
+  EXPECT_EQ(r["refunded"], 80);
+  EXPECT_EQ(r["to_subscription"], 50);
+  EXPECT_EQ(r["to_wallet"], 30);
+  EXPECT_EQ(book.sub("user:ana"), 50);
+  EXPECT_EQ(book.wallet("user:ana"), 100);
+}
+
+TEST_F(LedgerTest, RefundAfterResetGoesIntoTheCurrentPeriod) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.ok(Book::charge_text("ana", "c1", 4));  // 40 from the January period
+  book.at = "2026-03-01T00:00:00Z";            // the February period began on the 28th
+  auto r = book.ok(R"({"op":"fail","charge":"c1"})");
+  EXPECT_EQ(r["to_subscription"], 40);
+  EXPECT_EQ(book.sub("user:ana"), 140);  // the current period gets it back; it expires at its end
+  book.at = "2026-03-31T10:00:00Z";
+  EXPECT_EQ(book.sub("user:ana"), 100);
+}
+
+TEST_F(LedgerTest, RefundWithNoCurrentPeriodGoesToTheWallet) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.ok(Book::charge_text("ana", "c1", 4));
+  book.ok(R"({"op":"cancel","payer":"user:ana"})");
+  book.at = "2026-03-05T00:00:00Z";  // the cancelled subscription is over
+  auto r = book.ok(R"({"op":"fail","charge":"c1"})");
+  EXPECT_EQ(r["to_subscription"], 0);
+  EXPECT_EQ(r["to_wallet"], 40);
+  EXPECT_EQ(book.wallet("user:ana"), 40);
+}
+
+TEST_F(LedgerTest, AChargeIsRefundedAtMostOnce) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  book.ok(Book::charge_text("ana", "c1", 4));
+  book.ok(R"({"op":"fail","charge":"c1"})");
+  EXPECT_EQ(book.code(R"({"op":"fail","charge":"c1"})"), "already_refunded");
+  EXPECT_EQ(book.wallet("user:ana"), 100);
+  EXPECT_EQ(book.code(R"({"op":"complete","charge":"c1"})"), "already_refunded");
+  EXPECT_EQ(book.code(R"({"op":"fail","charge":"nope"})"), "unknown_charge");
+}
+
+// §4 Settle: the difference goes back wallet first; the result equals a charge of the actual.
+// llm: 1000 input tokens at 125/M + up to 16000 output tokens at 1000/M = 0.125..16.125 -> 1..17.
+constexpr const char* kLlmCharge =
+    R"({"op":"charge","user":"ana","key":"c1","node":{"id":"n","model":"llm","params":{"input_tokens":1000,"max_output_tokens":16000}},"quoted":17,"rate_card":"test-1"})";
+
+TEST_F(LedgerTest, RangedChargeHoldsTheMaximum) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":20,"key":"t1"})");
+  auto r = book.ok(kLlmCharge);
+  EXPECT_EQ(r["exact"], false);
+  EXPECT_EQ(r["credits"], 17);
+  EXPECT_EQ(book.wallet("user:ana"), 3);
+}
+
+TEST_F(LedgerTest, SettlementReturnsWalletPortionFirst) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":5})");
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":20,"key":"t1"})");
+  auto c = book.ok(kLlmCharge);
+  EXPECT_EQ(c["from_subscription"], 5);
+  EXPECT_EQ(c["from_wallet"], 12);
+  // 3875 output tokens: 0.125 + 3.875 = 4 credits. A charge of 4 takes 4 from the subscription.
+  auto r = book.ok(R"({"op":"complete","charge":"c1","usage":{"output_tokens":3875}})");
+  EXPECT_EQ(r["credits"], 4);
+  EXPECT_EQ(r["returned"], 13);
+  EXPECT_EQ(r["to_wallet"], 12);
+  EXPECT_EQ(r["to_subscription"], 1);
+  EXPECT_EQ(book.sub("user:ana"), 1);
+  EXPECT_EQ(book.wallet("user:ana"), 20);
+}
+
+TEST_F(LedgerTest, SettlementEqualsAChargeOfTheActualPrice) {
+  for (int output : {0, 1000, 4875, 9875, 16000}) {
+    Book a, b;
+    for (Book* x : {&a, &b}) {
+      x->ok(R"({"op":"create_user","user":"ana"})");
+      x->ok(R"({"op":"subscribe","payer":"user:ana","quota":5})");
+      x->ok(R"({"op":"top_up","payer":"user:ana","credits":20,"key":"t1"})");
+    }
+    a.ok(kLlmCharge);
+    auto settled = a.ok(R"({"op":"complete","charge":"c1","usage":{"output_tokens":)" + std::to_string(output) + "}}");
+    const int64_t actual = settled["credits"].get<int64_t>();
+    b.ok(R"({"op":"charge","user":"ana","key":"c1","node":{"id":"n","model":"llm","params":{"input_tokens":1000,"max_output_tokens":16000,"output_tokens":)" +
+         std::to_string(output) + R"(}},"quoted":)" + std::to_string(actual) + R"(,"rate_card":"test-1"})");
+    EXPECT_EQ(a.sub("user:ana"), b.sub("user:ana")) << output;
+    EXPECT_EQ(a.wallet("user:ana"), b.wallet("user:ana")) << output;
+  }
+}
+
+TEST_F(LedgerTest, SettlementIsOnceAndNeedsTheRunsQuantities) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":20,"key":"t1"})");
+  book.ok(kLlmCharge);
+  EXPECT_EQ(book.code(R"({"op":"complete","charge":"c1"})"), "invalid_op");  // a ranged charge needs usage
+  EXPECT_EQ(book.code(R"({"op":"complete","charge":"c1","usage":{"input_tokens":5}})"), "invalid_param");
+  EXPECT_EQ(book.code(R"({"op":"complete","charge":"c1","usage":{"output_tokens":16001}})"), "invalid_param");
+  book.ok(R"({"op":"complete","charge":"c1","usage":{"output_tokens":0}})");
+  EXPECT_EQ(book.code(R"({"op":"complete","charge":"c1","usage":{"output_tokens":0}})"), "already_settled");
+  EXPECT_EQ(book.code(R"({"op":"fail","charge":"c1"})"), "already_settled");
+  EXPECT_EQ(book.wallet("user:ana"), 19);
+}
+
+TEST_F(LedgerTest, CompletingAnExactChargeReturnsNothing) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  book.ok(Book::charge_text("ana", "c1", 4));
+  auto r = book.ok(R"({"op":"complete","charge":"c1"})");
+  EXPECT_EQ(r["returned"], 0);
+  EXPECT_EQ(r["status"], "settled");
+  EXPECT_EQ(book.wallet("user:ana"), 60);
+}
+
+// §4 Top-up: at once, never expires, survives cancellation.
+TEST_F(LedgerTest, TopUpIsImmediateAndNeverExpires) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":250,"key":"t1"})");
+  EXPECT_EQ(book.wallet("user:ana"), 250);
+  book.ok(R"({"op":"cancel","payer":"user:ana"})");
+  book.at = "2027-06-01T00:00:00Z";
+  auto b = book.balance("user:ana");
+  EXPECT_EQ(b["wallet"], 250);
+  EXPECT_EQ(b["subscription"]["status"], "cancelled");
+  EXPECT_EQ(b["subscription"]["remaining"], 0);
+}
+
+// §4 Pause / cancel: remaining stays usable until the period ends.
+TEST_F(LedgerTest, PausedSubscriptionStaysUsableUntilPeriodEnd) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.at = "2026-02-10T00:00:00Z";
+  book.ok(R"({"op":"pause","payer":"user:ana"})");
+  auto r = book.ok(Book::charge_text("ana", "c1", 4));
+  EXPECT_EQ(r["from_subscription"], 40);
+  book.at = "2026-02-28T10:00:00Z";
+  auto b = book.balance("user:ana");
+  EXPECT_EQ(b["subscription"]["status"], "paused");
+  EXPECT_EQ(b["subscription"]["remaining"], 0);  // grants nothing until resumed
+  EXPECT_EQ(b["totals"]["expired"], 60);
+  EXPECT_EQ(book.code(Book::charge_text("ana", "c2", 4)), "insufficient_credits");
+}
+
+TEST_F(LedgerTest, ResumingAfterThePeriodEndedStartsANewPeriodAtResumeTime) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.ok(R"({"op":"pause","payer":"user:ana"})");
+  book.at = "2026-04-15T08:30:00Z";
+  auto r = book.ok(R"({"op":"resume","payer":"user:ana"})");
+  EXPECT_EQ(r["subscription"]["status"], "active");
+  EXPECT_EQ(r["subscription"]["remaining"], 100);
+  EXPECT_EQ(r["subscription"]["period_start"], "2026-04-15T08:30:00Z");
+  EXPECT_EQ(r["subscription"]["resets_at"], "2026-05-15T08:30:00Z");
+}
+
+TEST_F(LedgerTest, ResumingBeforeThePeriodEndsSimplyReactivates) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.ok(Book::charge_text("ana", "c1", 4));
+  book.at = "2026-02-01T00:00:00Z";
+  book.ok(R"({"op":"cancel","payer":"user:ana"})");
+  book.at = "2026-02-02T00:00:00Z";
+  auto r = book.ok(R"({"op":"resume","payer":"user:ana"})");
+  EXPECT_EQ(r["subscription"]["status"], "active");
+  EXPECT_EQ(r["subscription"]["remaining"], 60);
+  EXPECT_EQ(r["subscription"]["resets_at"], "2026-02-28T10:00:00Z");
+  book.at = "2026-02-28T10:00:00Z";
+  EXPECT_EQ(book.sub("user:ana"), 100);  // and it renews as before
+}
+
+TEST_F(LedgerTest, ACancelledSubscriptionThatIsOverCannotBeResumed) {
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.ok(R"({"op":"cancel","payer":"user:ana"})");
+  book.at = "2026-03-01T00:00:00Z";
+  EXPECT_EQ(book.code(R"({"op":"resume","payer":"user:ana"})"), "no_subscription");
+  auto r = book.ok(R"({"op":"subscribe","payer":"user:ana","quota":300})");
+  EXPECT_EQ(r["subscription"]["remaining"], 300);
+  EXPECT_EQ(r["subscription"]["resets_at"], "2026-04-01T00:00:00Z");
+}
+
+TEST_F(LedgerTest, SubscriptionStateErrors) {
+  EXPECT_EQ(book.code(R"({"op":"pause","payer":"user:ana"})"), "no_subscription");
+  EXPECT_EQ(book.code(R"({"op":"resume","payer":"user:ana"})"), "no_subscription");
+  EXPECT_EQ(book.code(R"({"op":"cancel","payer":"user:ana"})"), "no_subscription");
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  EXPECT_EQ(book.code(R"({"op":"subscribe","payer":"user:ana","quota":100})"), "already_subscribed");
+  book.ok(R"({"op":"pause","payer":"user:ana"})");
+  EXPECT_EQ(book.code(R"({"op":"subscribe","payer":"user:ana","quota":100})"), "already_subscribed");
+  EXPECT_EQ(book.code(R"({"op":"subscribe","payer":"user:bob","quota":100})"), "unknown_user");
+  EXPECT_EQ(book.code(R"({"op":"subscribe","payer":"user:ana","quota":0})"), "invalid_op");
+}
+
+// §4 Re-runs cost again; only a retry with the same key is charged once.
+TEST_F(LedgerTest, ReRunWithSamePromptAndSeedIsANewCharge) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  book.ok(Book::charge_text("ana", "run-1", 4));
+  book.ok(Book::charge_text("ana", "run-2", 4));
+  EXPECT_EQ(book.wallet("user:ana"), 20);
+}
+
+// §7 Idempotency.
+TEST_F(LedgerTest, RetryWithSameKeyReplaysTheFirstResult) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  auto first = book.ok(Book::charge_text("ana", "c1", 4));
+  book.at = "2026-01-31T10:05:00Z";  // a retry comes later
+  auto again = book.ok(Book::charge_text("ana", "c1", 4));
+  EXPECT_EQ(again["replayed"], true);
+  again.erase("replayed");
+  EXPECT_EQ(again, first);
+  EXPECT_EQ(book.wallet("user:ana"), 60);
+  auto t = book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  EXPECT_EQ(t["replayed"], true);
+  EXPECT_EQ(book.wallet("user:ana"), 60);
+}
+
+TEST_F(LedgerTest, SameKeyWithOtherContentConflicts) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  EXPECT_EQ(book.code(R"({"op":"top_up","payer":"user:ana","credits":99,"key":"t1"})"), "idempotency_conflict");
+  book.ok(Book::charge_text("ana", "c1", 4));
+  EXPECT_EQ(book.code(Book::charge_text("ana", "c1", 5)), "idempotency_conflict");
+  EXPECT_EQ(book.code(Book::charge_text("ana", "t1", 4)), "idempotency_conflict");
+  EXPECT_EQ(book.wallet("user:ana"), 60);
+}
+
+TEST_F(LedgerTest, KeysNeverExpire) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  book.at = "2036-01-01T00:00:00Z";
+  EXPECT_EQ(book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})")["replayed"], true);
+}
+
+TEST_F(LedgerTest, TimeNeverGoesBackwards) {
+  book.at = "2026-02-01T00:00:00Z";
+  book.ok(R"({"op":"create_user","user":"bob"})");
+  book.at = "2026-01-31T23:59:59Z";
+  EXPECT_EQ(book.code(R"({"op":"create_user","user":"cy"})"), "clock_regression");
+  EXPECT_EQ(book.code(R"({"op":"balance","payer":"user:ana"})"), "clock_regression");
+}
+
+// §8 Server-side validation.
+TEST_F(LedgerTest, StaleRateCardNamesTheCurrentVersion) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  auto r = book.op(Book::charge_text("ana", "c1", 4, 40, "test-0"));
+  EXPECT_EQ(r["error"]["code"], "stale_rate_card");
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("test-1"), std::string::npos);
+  EXPECT_EQ(book.wallet("user:ana"), 100);
+}
+
+TEST_F(LedgerTest, PriceMismatchNamesTheServersPrice) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  auto r = book.op(Book::charge_text("ana", "c1", 4, 39));
+  EXPECT_EQ(r["error"]["code"], "price_mismatch");
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("40"), std::string::npos);
+  EXPECT_EQ(book.code(Book::charge_text("ana", "c2", 4, 41)), "price_mismatch");
+  EXPECT_EQ(book.wallet("user:ana"), 100);
+}
+
+TEST_F(LedgerTest, ChargeOfAnInvalidNodeIsRefused) {
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t1"})");
+  auto r = book.op(R"({"op":"charge","user":"ana","key":"c1","node":{"model":"vid","params":{"duration_s":7}},"quoted":70,"rate_card":"test-1"})");
+  EXPECT_EQ(r["error"]["code"], "invalid_param");
+  EXPECT_EQ(r["error"]["path"], "/node/params/duration_s");
+  EXPECT_EQ(book.code(R"({"op":"charge","user":"ana","key":"c1","node":{"model":"nope"},"quoted":70,"rate_card":"test-1"})"), "unknown_model");
+  EXPECT_EQ(book.code(Book::charge_text("zed", "c1", 4)), "unknown_user");
+}
+
+// §5 Workspaces.
+class WorkspaceTest : public LedgerTest {
+ protected:
+  void SetUp() override {
+    LedgerTest::SetUp();
+    book.ok(R"({"op":"create_user","user":"bob"})");
+    book.ok(R"({"op":"create_workspace","workspace":"studio","admin":"ana"})");
+    book.ok(R"({"op":"add_member","workspace":"studio","user":"bob","by":"ana"})");
+    book.ok(R"({"op":"subscribe","payer":"workspace:studio","quota":500,"by":"ana"})");
+    book.ok(R"({"op":"top_up","payer":"user:bob","credits":100,"key":"bob-t1"})");
+  }
+};
+
+TEST_F(WorkspaceTest, WorkspaceBalanceIsPooledAndSeparateFromPersonal) {
+  book.ok(R"({"op":"switch","user":"bob","workspace":"studio"})");
+  book.ok(R"({"op":"switch","user":"ana","workspace":"studio"})");
+  EXPECT_EQ(book.ok(Book::charge_text("bob", "c1", 4))["payer"], "workspace:studio");
+  EXPECT_EQ(book.ok(Book::charge_text("ana", "c2", 5))["payer"], "workspace:studio");
+  EXPECT_EQ(book.sub("workspace:studio"), 410);
+  EXPECT_EQ(book.wallet("user:bob"), 100);
+  auto u = book.ok(R"({"op":"usage","payer":"workspace:studio","limit":10})");
+  ASSERT_EQ(u["by_member"].size(), 2u);
+  EXPECT_EQ(u["by_member"][0]["user"], "ana");
+  EXPECT_EQ(u["by_member"][0]["credits"], 50);
+  EXPECT_EQ(u["by_member"][1]["credits"], 40);
+}
+
+TEST_F(WorkspaceTest, SwitchingChangesOnlyTheNextGenerationsPayer) {
+  book.ok(R"({"op":"switch","user":"bob","workspace":"studio"})");
+  book.ok(Book::charge_text("bob", "c1", 4));
+  book.ok(R"({"op":"switch","user":"bob","workspace":null})");
+  EXPECT_EQ(book.ok(Book::charge_text("bob", "c2", 4))["payer"], "user:bob");
+  // The refund of c1 goes back to the workspace, whatever is active now.
+  auto r = book.ok(R"({"op":"fail","charge":"c1"})");
+  EXPECT_EQ(r["payer"], "workspace:studio");
+  EXPECT_EQ(book.sub("workspace:studio"), 500);
+  EXPECT_EQ(book.wallet("user:bob"), 60);
+}
+
+TEST_F(WorkspaceTest, RemovedMemberGetsNotMemberAndIsNeverChargedElsewhere) {
+  book.ok(R"({"op":"switch","user":"bob","workspace":"studio"})");
+  book.ok(Book::charge_text("bob", "c1", 4));
+  book.ok(R"({"op":"remove_member","workspace":"studio","user":"bob","by":"ana"})");
+  EXPECT_EQ(book.code(Book::charge_text("bob", "c2", 4)), "not_member");
+  EXPECT_EQ(book.wallet("user:bob"), 100);
+  EXPECT_EQ(book.sub("workspace:studio"), 460);
+  // A refund still goes back to the payer that was charged.
+  EXPECT_EQ(book.ok(R"({"op":"fail","charge":"c1"})")["payer"], "workspace:studio");
+  EXPECT_EQ(book.sub("workspace:studio"), 500);
+  EXPECT_EQ(book.code(R"({"op":"switch","user":"bob","workspace":"studio"})"), "not_member");
+}
+
+TEST_F(WorkspaceTest, OnlyAdminsManageTheWorkspace) {
+  book.ok(R"({"op":"create_user","user":"cy"})");
+  EXPECT_EQ(book.code(R"({"op":"add_member","workspace":"studio","user":"cy","by":"bob"})"), "not_admin");
+  EXPECT_EQ(book.code(R"({"op":"top_up","payer":"workspace:studio","credits":5,"key":"w1","by":"bob"})"), "not_admin");
+  EXPECT_EQ(book.code(R"({"op":"set_member_cap","workspace":"studio","user":"bob","cap":5,"by":"bob"})"), "not_admin");
+  EXPECT_EQ(book.code(R"({"op":"pause","payer":"workspace:studio","by":"bob"})"), "not_admin");
+  EXPECT_EQ(book.code(R"({"op":"remove_member","workspace":"studio","user":"ana","by":"bob"})"), "not_admin");
+  EXPECT_EQ(book.code(R"({"op":"add_member","workspace":"nope","user":"cy","by":"ana"})"), "unknown_workspace");
+  EXPECT_EQ(book.code(R"({"op":"add_member","workspace":"studio","user":"bob","by":"ana"})"), "already_exists");
+  EXPECT_EQ(book.code(R"({"op":"create_workspace","workspace":"studio","admin":"bob"})"), "already_exists");
+  EXPECT_EQ(book.code(R"({"op":"remove_member","workspace":"studio","user":"ana","by":"ana"})"), "invalid_op");
+  book.ok(R"({"op":"top_up","payer":"workspace:studio","credits":5,"key":"w1","by":"ana"})");
+  EXPECT_EQ(book.wallet("workspace:studio"), 5);
+}
+
+TEST_F(WorkspaceTest, MemberCapLimitsSpendPerWorkspacePeriod) {
+  book.ok(R"({"op":"set_member_cap","workspace":"studio","user":"bob","cap":90,"by":"ana"})");
+  book.ok(R"({"op":"switch","user":"bob","workspace":"studio"})");
+  book.ok(Book::charge_text("bob", "c1", 5));  // 50
+  EXPECT_EQ(book.code(Book::charge_text("bob", "c2", 5)), "member_cap_exceeded");
+  book.ok(Book::charge_text("bob", "c3", 4));  // 90 exactly
+  book.ok(R"({"op":"fail","charge":"c1"})");   // a refund frees cap room
+  book.ok(Book::charge_text("bob", "c4", 5));
+  book.at = "2026-02-28T10:00:00Z";           // a new workspace period
+  book.ok(Book::charge_text("bob", "c5", 8));
+  book.ok(R"({"op":"set_member_cap","workspace":"studio","user":"bob","cap":null,"by":"ana"})");
+  book.ok(Book::charge_text("bob", "c6", 8));
+}
+
+}  // namespace
+}  // namespace credits::testing

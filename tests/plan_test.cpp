@@ -1,0 +1,120 @@
+// Plans (SPEC §3): upstream-derived quantities, skipped nodes, totals, projection.
+#include "credits/plan.hpp"
+#include "test_support.hpp"
+
+namespace credits::testing {
+namespace {
+
+nlohmann::json plan(const std::string& graph, const char* balance = nullptr) {
+  nlohmann::json b = balance ? nlohmann::json::parse(balance) : nlohmann::json();
+  return plan_json(*test_card(), nlohmann::json::parse(graph), balance ? &b : nullptr);
+}
+
+TEST(Plan, LipSyncIsPricedOnTheUpstreamVideosDuration) {
+  auto p = plan(R"({"nodes":[
+    {"id":"v","model":"vid","params":{"duration_s":6}},
+    {"id":"l","model":"lipsync","inputs":{"video":"v"}}]})");
+  ASSERT_EQ(p["ok"], true) << p.dump();
+  EXPECT_EQ(p["nodes"][1]["credits"], 114);  // 6 s × 19
+  EXPECT_EQ(p["total"]["credits"], 60 + 114);
+  EXPECT_EQ(p["total"]["exact"], true);
+}
+
+TEST(Plan, UpscaleIsPricedOnTheUpstreamImagesMegapixels) {
+  auto p = plan(R"({"nodes":[
+    {"id":"i","model":"img","params":{"size":"2048x2048"}},
+    {"id":"u","model":"upscale","inputs":{"image":"i"}}]})");
+  EXPECT_EQ(p["nodes"][1]["credits"], 8);  // 4.194304 MP: 2 with 1 included, then ceil(3.19) = 4 × 1.5
+}
+
+TEST(Plan, AnUnknownUpstreamLengthMakesARange) {
+  auto p = plan(R"({"nodes":[
+    {"id":"t","model":"tts","params":{"characters":200}},
+    {"id":"l","model":"lipsync","inputs":{"video":"t"}}]})");
+  EXPECT_EQ(p["nodes"][1]["exact"], false);
+  EXPECT_EQ(p["nodes"][1]["min"], 20);
+  EXPECT_EQ(p["nodes"][1]["max"], 60 * 19);
+  EXPECT_EQ(p["total"]["exact"], false);
+  EXPECT_EQ(p["total"]["min"], 10 + 20);
+}
+
+TEST(Plan, SkippedNodesCostNothingButStillFeedDownstream) {
+  auto p = plan(R"({"nodes":[
+    {"id":"v","model":"vid","params":{"duration_s":8},"skip":true},
+    {"id":"l","model":"lipsync","inputs":{"video":"v"}}]})");
+  EXPECT_EQ(p["nodes"][0]["credits"], 0);
+  EXPECT_EQ(p["nodes"][0]["skipped"], true);
+  EXPECT_EQ(p["nodes"][0]["would_cost"]["max"], 80);
+  EXPECT_EQ(p["total"]["credits"], 8 * 19);
+  EXPECT_EQ(p["skipped"], 1);
+}
+
+TEST(Plan, UnpricedNodesAreCountedNotDropped) {
+  auto p = plan(R"({"nodes":[
+    {"id":"a","model":"vid"},
+    {"id":"b","model":"nope"},
+    {"id":"c","model":"vid","params":{"duration_s":3}}]})");
+  EXPECT_EQ(p["priced"], 1);
+  EXPECT_EQ(p["unpriced"], 2);
+  EXPECT_EQ(p["total"]["exact"], false);
+  EXPECT_EQ(p["total"]["min"], 40);
+  EXPECT_EQ(p["nodes"][1]["error"]["code"], "unknown_model");
+  EXPECT_EQ(p["nodes"][2]["error"]["path"], "/nodes/2/params/duration_s");
+}
+
+TEST(Plan, RunOrderPutsInputsFirst) {
+  auto p = plan(R"({"nodes":[
+    {"id":"l","model":"lipsync","inputs":{"video":"v"}},
+    {"id":"x","model":"img"},
+    {"id":"v","model":"vid"}]})");
+  EXPECT_EQ(p["order"], nlohmann::json::parse(R"(["x","v","l"])"));
+}
+
+TEST(Plan, GraphShapeErrors) {
+  EXPECT_EQ(plan(R"({"nodes":[{"id":"a","model":"vid"},{"id":"a","model":"vid"}]})")["error"]["path"], "/nodes/1/id");
+  EXPECT_EQ(plan(R"({"nodes":[{"id":"a","model":"vid","inputs":{"video":"z"}}]})")["error"]["path"], "/nodes/0/inputs/video");
+  auto cyc = plan(R"({"nodes":[{"id":"a","model":"lipsync","inputs":{"video":"b"}},{"id":"b","model":"lipsync","inputs":{"video":"a"}}]})");
+  EXPECT_EQ(cyc["ok"], false);
+  EXPECT_NE(cyc["error"]["message"].get<std::string>().find("cycle"), std::string::npos);
+  EXPECT_EQ(plan(R"({"nodes":{}})")["ok"], false);
+  EXPECT_EQ(plan(R"([])")["ok"], false);
+}
+
+TEST(Plan, ProjectionSplitsSubscriptionThenWalletAndFindsTheFirstUnaffordableNode) {
+  const char* graph = R"({"nodes":[
+    {"id":"a","model":"vid","params":{"duration_s":4}},
+    {"id":"b","model":"vid","params":{"duration_s":8}},
+    {"id":"c","model":"vid","params":{"duration_s":8}}]})";
+  auto p = plan(graph, R"({"subscription":50,"wallet":100})");
+  const auto& pr = p["projection"];
+  EXPECT_EQ(pr["from_subscription"], 50);
+  EXPECT_EQ(pr["from_wallet"], 70);
+  EXPECT_EQ(pr["after"]["subscription"], 0);
+  EXPECT_EQ(pr["after"]["wallet"], 30);
+  EXPECT_EQ(pr["affordable"], false);
+  EXPECT_EQ(pr["first_unaffordable"], "c");
+  EXPECT_EQ(pr["shortfall"], 200 - 150);
+  auto rich = plan(graph, R"({"subscription":500,"wallet":0})");
+  EXPECT_EQ(rich["projection"]["affordable"], true);
+  EXPECT_EQ(rich["projection"]["first_unaffordable"], nullptr);
+  EXPECT_EQ(rich["projection"]["after"]["subscription"], 300);
+  EXPECT_EQ(plan(graph, R"({"subscription":-1})")["ok"], false);
+}
+
+TEST(Plan, RepricingFromOneNodeEqualsPricingEverything) {
+  auto graph_json = nlohmann::json::parse(R"({"nodes":[
+    {"id":"v","model":"vid","params":{"duration_s":4}},
+    {"id":"l","model":"lipsync","inputs":{"video":"v"}},
+    {"id":"i","model":"img"}]})");
+  auto graph = parse_graph(graph_json);
+  ASSERT_TRUE(graph.ok());
+  auto p = price_graph(*test_card(), *graph);
+  graph->nodes[0].spec["params"]["duration_s"] = 8;
+  ASSERT_TRUE(reprice_from(*test_card(), *graph, *p, 0).ok());
+  auto full = price_graph(*test_card(), *graph);
+  EXPECT_EQ(plan_to_json(*test_card(), *graph, *p, nullptr), plan_to_json(*test_card(), *graph, *full, nullptr));
+  EXPECT_EQ(p->total_max, 80 + 8 * 19 + 4);
+}
+
+}  // namespace
+}  // namespace credits::testing
