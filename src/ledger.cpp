@@ -667,7 +667,8 @@ Status Ledger::verify_replay() const {
     }
   }
   std::string report;
-  for (const auto& [id, p] : payers_) {
+  for (const auto& [payer_id, p] : payers_) {
+    const std::string& id = payer_id;
     const Replayed& x = r[id];
     auto check = [&](const char* what, Credits live, Credits replayed) {
       if (live != replayed)
