@@ -8,6 +8,7 @@
 #include <string>
 
 #include "billing_text.hpp"
+#include "plan_text.hpp"
 #include "credits/ledger.hpp"
 #include "credits/operation.hpp"
 #include "credits/plan.hpp"
@@ -75,7 +76,7 @@ int run_estimate(const credits::RateCard& card) {
   return 0;
 }
 
-int run_plan(const credits::RateCard& card, const std::string& balance_text) {
+int run_plan(const credits::RateCard& card, const std::string& balance_text, bool text) {
   json balance;
   if (!balance_text.empty()) {
     auto b = credits::parse_json_limited(balance_text);
@@ -91,7 +92,9 @@ int run_plan(const credits::RateCard& card, const std::string& balance_text) {
     emit({{"ok", false}, {"error", credits::error_to_json(graph.error())}});
     return 0;
   }
-  emit(credits::plan_json(card, *graph, balance.is_null() ? nullptr : &balance));
+  json plan = credits::plan_json(card, *graph, balance.is_null() ? nullptr : &balance);
+  if (text) std::cout << credits::cli::plan_text(plan);
+  else emit(plan);
   return 0;
 }
 
@@ -131,6 +134,7 @@ int main(int argc, char** argv) {
       "Without --rate-card the embedded sample card (demo/rate-card.json) is used."};
   app.require_subcommand(1);
   std::string rate_card, balance, db, payer, at;
+  bool text = false;
 
   auto* estimate = app.add_subcommand("estimate", "Quote nodes: JSON Lines of nodes in, one quote per line out");
   auto* plan = app.add_subcommand("plan", "Price a graph: one {\"nodes\": [...]} in, one plan out");
@@ -139,6 +143,7 @@ int main(int argc, char** argv) {
   for (auto* sub : {estimate, plan, ledger, billing})
     sub->add_option("--rate-card", rate_card, "Rate card JSON file (default: the embedded sample card)");
   plan->add_option("--balance", balance, "Payer balances to project against: {\"subscription\": N, \"wallet\": N}");
+  plan->add_flag("--text", text, "Print a table for people instead of JSON");
   ledger->add_option("--db", db, "Durable ledger file (not available yet: in memory)");
   billing->add_option("--payer", payer, "The payer to show: user:ID or workspace:ID")->required();
   billing->add_option("--at", at, "Show the page as of this time (default: the last operation's)");
@@ -154,7 +159,7 @@ int main(int argc, char** argv) {
   }
   auto card = load_card(rate_card);
   if (estimate->parsed()) return run_estimate(*card);
-  if (plan->parsed()) return run_plan(*card, balance);
+  if (plan->parsed()) return run_plan(*card, balance, text);
   if (ledger->parsed()) return run_ledger(card, db);
   if (billing->parsed()) return run_billing(card, payer, at);
   return kUsageError;

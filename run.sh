@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The main job: builds the CLI, prices a sample canvas against the embedded sample rate card,
+# replays a sample month of operations and prints the billing page.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+scripts/build-native.sh >/dev/null
+credits=build/native/credits
+echo "== A sample canvas (demo/canvas.json), priced before it runs"
+$credits plan --text --balance '{"subscription":1200,"wallet":300}' < demo/canvas.json
+echo
+echo "== A sample month (demo/month.jsonl), replayed through the ledger"
+$credits ledger < demo/month.jsonl > build/native/month-results.jsonl
+echo "   $(grep -c '"ok":true' build/native/month-results.jsonl) operations applied, $(grep -c '"ok":false' build/native/month-results.jsonl) refused as expected; results in build/native/month-results.jsonl"
+echo
+$credits billing --payer user:maya < demo/month.jsonl
+echo
+$credits billing --payer workspace:studio < demo/month.jsonl

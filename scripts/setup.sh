@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the build needs, only what is missing; safe to run any number of times.
+# Debian packages: compilers, CMake, libraries, Emscripten; npm packages come with the web build.
+set -euo pipefail
+
+packages=(g++ cmake make nlohmann-json3-dev libcli11-dev googletest libgtest-dev libbenchmark-dev
+          emscripten nodejs)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 ||
+    { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "${missing[@]}" >/dev/null; }
+fi

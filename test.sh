@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds natively and to WebAssembly, then runs the
+# GoogleTest suite in both builds (natively and under Node), the CLI contract checks and the
+# golden corpus. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+echo "== native build"
+scripts/build-native.sh
+echo "== native tests"
+ctest --test-dir build/native --output-on-failure
+echo "== WebAssembly build"
+scripts/build-wasm.sh
+echo "== WebAssembly tests (the same GoogleTest suite under Node)"
+ctest --test-dir build/wasm --output-on-failure
+echo "== all tests passed"
