@@ -163,20 +163,23 @@ class Evaluator {
         return Ok{};
       }
       case BlockType::clamp: {
-        std::string effect;
+        bool raised = false, cut = false;
         if (b.min) {
-          if (sub_.lo < *b.min) sub_.lo = *b.min, effect = "at least " + b.min->to_string();
+          if (sub_.lo < *b.min) sub_.lo = *b.min, raised = true;
           if (sub_.hi < *b.min) sub_.hi = *b.min;
         }
         if (b.max) {
-          if (sub_.hi > *b.max) sub_.hi = *b.max, effect = "at most " + b.max->to_string();
+          if (sub_.hi > *b.max) sub_.hi = *b.max, cut = true;
           if (sub_.lo > *b.max) sub_.lo = *b.max;
         }
-        if (!effect.empty()) {
+        if (out_ && (raised || cut)) {
           std::string d = b.min && b.max ? "between " + b.min->to_string() + " and " + b.max->to_string()
                           : b.min      ? "minimum charge " + b.min->to_string()
                                        : "maximum charge " + b.max->to_string();
-          if (out_) explain(b, "Limit", d, effect);
+          std::string effect = raised && cut ? "at least " + b.min->to_string() + ", at most " + b.max->to_string()
+                               : raised      ? "at least " + b.min->to_string()
+                                             : "at most " + b.max->to_string();
+          explain(b, "Limit", d, effect);
         }
         return Ok{};
       }
@@ -187,7 +190,6 @@ class Evaluator {
   Status table(const PriceBlock& b) {
     bool found = false;
     Decimal lo, hi;
-    const TableRow* hit = nullptr;
     bool all_exact = true;
     for (int32_t k : b.keys) all_exact = all_exact && val(k).is_exact();
     for (const TableRow& row : b.rows) {
@@ -195,7 +197,7 @@ class Evaluator {
       for (size_t k = 0; k < b.keys.size() && match; ++k)
         match = match_contains(row.when[k], val(b.keys[k]), spec(b.keys[k]).is_numeric(), true);
       if (!match) continue;
-      if (!found) lo = hi = row.credits, hit = &row;
+      if (!found) lo = hi = row.credits;
       else {
         if (row.credits < lo) lo = row.credits;
         if (row.credits > hi) hi = row.credits;
@@ -209,10 +211,22 @@ class Evaluator {
         keys += (k ? ", " : "") + spec(b.keys[k]).name + " = " + value_text(spec(b.keys[k]), val(b.keys[k]));
       return keys;
     };
-    if (!found)
+    if (!found) {
+      // Blame the first key whose value no row takes at all; else the last key of the combination.
+      int32_t culprit = b.keys.back();
+      for (int32_t k = 0; k < static_cast<int32_t>(b.keys.size()); ++k) {
+        bool any = false;
+        for (const TableRow& row : b.rows)
+          any = any || match_contains(row.when[static_cast<size_t>(k)], val(b.keys[static_cast<size_t>(k)]),
+                                      spec(b.keys[static_cast<size_t>(k)]).is_numeric(), true);
+        if (!any) {
+          culprit = b.keys[static_cast<size_t>(k)];
+          break;
+        }
+      }
       return Error(ErrorCode::invalid_param, node_.model->id + " has no price for " + keys_text(),
-                   pointer_join("/params", spec(b.keys.front()).name));
-    (void)hit;
+                   pointer_join("/params", spec(culprit).name));
+    }
     if (Status s = add(lo, hi); !s) return s;
     if (out_) explain(b, "Price table", keys_text(), "+" + range_text(lo, hi));
     return Ok{};
@@ -231,20 +245,21 @@ class Evaluator {
       }
       found = true;
     };
-    bool exact_hit = false;
-    for (const auto& [m, f] : b.factors) {
-      if (!p.is_numeric() || v.is_exact()) {
+    if (!p.is_numeric() || v.is_exact()) {
+      // One value: the first factor that names it, else the default.
+      for (const auto& [m, f] : b.factors)
         if (match_contains(m, v, p.is_numeric(), false)) {
           consider(f);
-          exact_hit = true;
           break;
         }
-      } else if (match_contains(m, v, true, true)) {
-        consider(f);
-      }
+      if (!found && b.default_factor) consider(*b.default_factor);
+    } else {
+      // A range: every factor some value of it takes, and the default only if some value of
+      // the range has no factor.
+      for (const auto& [m, f] : b.factors)
+        if (match_contains(m, v, true, true)) consider(f);
+      if (b.default_factor && !range_covered(b, p, v)) consider(*b.default_factor);
     }
-    // A range may also take values no factor names: the default then applies too.
-    if (b.default_factor && (!exact_hit && (!found || !v.is_exact()))) consider(*b.default_factor);
     if (!found)
       return Error(ErrorCode::invalid_param, node_.model->id + " has no factor for " + p.name + " = " + value_text(p, v),
                    pointer_join("/params", p.name));
@@ -254,6 +269,44 @@ class Evaluator {
     sub_ = {*a, *c};
     if (out_) explain(b, "Multiplier", p.name + " = " + value_text(p, v), "×" + range_text(lo, hi));
     return Ok{};
+  }
+
+  // Whether every value of the range [v.lo, v.hi] that the parameter takes has a factor.
+  static bool range_covered(const PriceBlock& b, const ParamSpec& p, const ParamValue& v) {
+    if (!p.allowed.empty()) {
+      for (const Decimal& a : p.allowed) {
+        if (a < v.lo || a > v.hi) continue;
+        bool has = false;
+        for (const auto& [m, f] : b.factors) has = has || match_contains(m, ParamValue{a, a, -1}, true, false);
+        if (!has) return false;
+      }
+      return true;
+    }
+    // A continuous range: sweep the bands from the low end. Integers need no value between
+    // bands that end at n and start at n + 1.
+    const bool integral = p.type == ParamType::integer;
+    Decimal covered_to = v.lo;
+    bool first = true;
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (const auto& [m, f] : b.factors) {
+        if (!m.is_band()) continue;
+        bool starts_in_time;
+        if (!m.lo) starts_in_time = true;
+        else if (first) starts_in_time = *m.lo <= covered_to;
+        else if (integral) starts_in_time = *m.lo <= *covered_to.add(Decimal::from_int(1));
+        else starts_in_time = *m.lo <= covered_to;
+        if (!starts_in_time) continue;
+        if (!m.hi) return true;
+        if (*m.hi > covered_to || (first && *m.hi >= covered_to)) {
+          covered_to = *m.hi;
+          first = false;
+          progress = true;
+          if (covered_to >= v.hi) return true;
+        }
+      }
+    }
+    return false;
   }
 
   const PreparedNode& node_;

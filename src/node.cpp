@@ -63,6 +63,12 @@ Status bind_numeric(PreparedNode& node, int32_t slot, Decimal lo, Decimal hi,
   if (hi < pmin || lo > pmax)
     return bad(path, p.name + " from the input is " + (lo == hi ? lo.to_string() : lo.to_string() + " to " + hi.to_string()) +
                          ", outside what " + node.model->id + " takes (" + describe_allowed(p) + ")");
+  // An exact upstream value must be one the parameter takes (a value list, a step).
+  if (lo == hi && !p.allows(lo))
+    return bad(path, p.name + " from the input is " + lo.to_string() + ", which " + node.model->id +
+                         " does not take (" + describe_allowed(p) + ")");
+  // A range is cut to what the parameter takes: longer inputs are refused at run time, so they
+  // can never be charged; the quote's maximum is the most the run can cost.
   if (lo < pmin) lo = pmin;
   if (hi > pmax) hi = pmax;
   node.values[static_cast<size_t>(slot)] = ParamValue{lo, hi, -1};

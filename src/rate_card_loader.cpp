@@ -163,6 +163,7 @@ class Loader {
     else if (*type == "bool") p.type = ParamType::boolean;
     else return fail(pointer_join(path, "type"), "unknown parameter type \"" + *type + "\" (int, decimal, string, bool)");
     p.label = read_string(j, "label", path, false).value_or(name);
+    read_string(j, "description", path, false);
     p.unit = read_string(j, "unit", path, false).value_or("");
     const std::string values_path = pointer_join(path, "values");
     if (p.type == ParamType::boolean) {
@@ -206,6 +207,7 @@ class Loader {
         if (p.type == ParamType::integer) {
           if (p.min && !p.min->is_integer()) fail(pointer_join(path, "min"), "an int parameter takes whole numbers");
           if (p.max && !p.max->is_integer()) fail(pointer_join(path, "max"), "an int parameter takes whole numbers");
+          if (p.step && !p.step->is_integer()) fail(pointer_join(path, "step"), "an int parameter takes whole steps");
         }
       }
     }
@@ -343,6 +345,7 @@ class Loader {
     }
     std::string rpath = pointer_join(path, "rows");
     if (!rows->is_array() || rows->empty()) return fail(rpath, "\"rows\" must be a non-empty array");
+    const size_t errors_before = errors.size();
     bool any_band = false;
     for (size_t r = 0; r < rows->size(); ++r) {
       const json& row = (*rows)[r];
@@ -375,7 +378,7 @@ class Loader {
         b.rows.push_back(std::move(tr));
       }
     }
-    if (!any_band && errors.empty()) check_table_complete(model, b, path);
+    if (!any_band && errors.size() == errors_before) check_table_complete(model, b, path);
   }
 
   // Every combination of finite key values must have exactly one row, so a valid node can
@@ -430,8 +433,7 @@ class Loader {
       if (!f.is_object()) return fail(fpath, "\"factors\" must be an object of value -> factor");
       for (auto it = f.begin(); it != f.end(); ++it) {
         std::string vpath = pointer_join(fpath, it.key());
-        json key = it.key();
-        if (p.is_numeric()) key = it.key();  // numbers are written as their decimal text
+        json key = it.key();  // object keys are text; a number is read from its decimal text
         auto m = read_match(key, p, vpath, false);
         auto factor = read_decimal(it.value(), vpath);
         if (m && factor) b.factors.emplace_back(*m, *factor);
@@ -517,6 +519,7 @@ class Loader {
     model.label = read_string(j, "label", path, true).value_or("");
     model.provider = read_string(j, "provider", path, false).value_or("");
     model.list_price = read_string(j, "list_price", path, false).value_or("");
+    read_string(j, "notes", path, false);
     if (kind) {
       static const std::pair<const char*, ModelKind> kKinds[] = {
           {"image", ModelKind::image}, {"video", ModelKind::video}, {"audio", ModelKind::audio},
@@ -580,6 +583,7 @@ Result<RateCard> load_rate_card(std::string_view json_text, RateCardErrors* all_
     loader.check_keys(doc, {"version", "credit_value", "description", "models"}, "");
     card.version = loader.read_string(doc, "version", "", true).value_or("");
     card.credit_value = loader.read_string(doc, "credit_value", "", false).value_or("");
+    loader.read_string(doc, "description", "", false);
     const json* models = loader.object_field(doc, "models", "", true);
     if (models && (!models->is_array() || models->empty()))
       loader.fail("/models", "\"models\" must be a non-empty array");

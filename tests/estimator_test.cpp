@@ -136,5 +136,41 @@ TEST(Estimator, FloatsAreReadByTheirDecimalText) {
   EXPECT_EQ(credits_of(R"({"model":"lipsync","params":{"duration_s":1.1}})"), 21);  // 20.9
 }
 
+TEST(Estimator, ARangeUsesTheDefaultFactorOnlyWhereNoFactorCovers) {
+  auto card = load_rate_card(R"({"version":"x","models":[{"id":"m","kind":"video","label":"M",
+      "params":{"d":{"type":"int","min":0,"max":20,"decided_by_run":true},
+                "e":{"type":"decimal","min":"0","max":"20","decided_by_run":true}},
+      "price":[{"type":"flat","credits":"10"},
+               {"type":"multiplier","param":"d","bands":[{"max":10,"factor":"2"},{"min":11,"factor":"3"}],"default":"1"},
+               {"type":"multiplier","param":"e","bands":[{"max":10,"factor":"1"},{"min":11,"factor":"1"}],"default":"5"}]}]})");
+  ASSERT_TRUE(card.ok()) << card.error().message;
+  // d's bands cover every integer: ×2..3 without the default. e (a decimal) leaves (10, 11): ×1..5.
+  auto q = quote_json(*card, nlohmann::json::parse(R"({"model":"m","params":{"e":5}})"));
+  EXPECT_EQ(q["min"], 20);
+  EXPECT_EQ(q["max"], 30);
+  q = quote_json(*card, nlohmann::json::parse(R"({"model":"m","params":{"d":4}})"));
+  EXPECT_EQ(q["min"], 20);
+  EXPECT_EQ(q["max"], 100);
+}
+
+TEST(Estimator, ANodeNoTableRowPricesBlamesTheKeyThatHasNoRow) {
+  auto card = load_rate_card(R"({"version":"x","models":[{"id":"m","kind":"video","label":"M",
+      "params":{"resolution":{"type":"string","values":["720p","1080p"],"default":"720p"},
+                "duration_s":{"type":"int","min":1,"max":10,"default":6}},
+      "price":[{"type":"table","keys":["resolution","duration_s"],"rows":[
+        {"when":{"resolution":"720p","duration_s":{"max":6}},"credits":"27"},
+        {"when":{"resolution":"720p","duration_s":{"min":7}},"credits":"45"},
+        {"when":{"resolution":"1080p","duration_s":{"max":6}},"credits":"48"}]}]}]})");
+  ASSERT_TRUE(card.ok()) << card.error().message;
+  auto q = quote_json(*card, nlohmann::json::parse(R"({"model":"m","params":{"resolution":"1080p","duration_s":10}})"));
+  EXPECT_EQ(q["error"]["code"], "invalid_param");
+  EXPECT_EQ(q["error"]["path"], "/params/duration_s");
+}
+
+TEST(Estimator, ClampSaysBothWhenARangeIsRaisedAndCut) {
+  auto q = quote(R"({"model":"lipsync"})");  // 19..1140, at least 20
+  EXPECT_EQ(q["breakdown"][1]["effect"], "at least 20");
+}
+
 }  // namespace
 }  // namespace credits::testing

@@ -62,6 +62,20 @@ TEST(Plan, UnpricedNodesAreCountedNotDropped) {
   EXPECT_EQ(p["nodes"][2]["error"]["path"], "/nodes/2/params/duration_s");
 }
 
+TEST(Plan, AnExactUpstreamValueTheParameterDoesNotTakeIsAnInputError) {
+  // vid outputs 5 s; bucket takes 6 or 10 only. The error points at the edge, not a parameter.
+  auto card = load_rate_card(R"({"version":"x","models":[
+    {"id":"src","kind":"video","label":"S","params":{"d":{"type":"int","values":[5,6]}},"price":[{"type":"flat","credits":"1"}],
+     "outputs":{"duration_s":{"param":"d"}}},
+    {"id":"dst","kind":"lipsync","label":"D","params":{"d":{"type":"int","values":[6,10],"input":{"port":"video","output":"duration_s"}}},
+     "price":[{"type":"per_unit","param":"d","rate":"1"}]}]})");
+  ASSERT_TRUE(card.ok()) << card.error().message;
+  auto p = plan_json(*card, nlohmann::json::parse(R"({"nodes":[{"id":"a","model":"src","params":{"d":5}},{"id":"b","model":"dst","inputs":{"video":"a"}}]})"), nullptr);
+  EXPECT_EQ(p["nodes"][1]["error"]["path"], "/nodes/1/inputs/video");
+  auto ok = plan_json(*card, nlohmann::json::parse(R"({"nodes":[{"id":"a","model":"src","params":{"d":6}},{"id":"b","model":"dst","inputs":{"video":"a"}}]})"), nullptr);
+  EXPECT_EQ(ok["nodes"][1]["credits"], 6);
+}
+
 TEST(Plan, RunOrderPutsInputsFirst) {
   auto p = plan(R"({"nodes":[
     {"id":"l","model":"lipsync","inputs":{"video":"v"}},

@@ -103,6 +103,22 @@ TEST(RateCard, IncompleteTablesAndMissingFactorsAreReported) {
   has_error(errors_of(d), "/models/0/price/1");
 }
 
+TEST(RateCard, AnIncompleteTableIsReportedEvenAfterAnUnrelatedError) {
+  auto c = base_card();
+  c["models"][0]["kind"] = "hologram";
+  c["models"][0]["price"] = nlohmann::json::parse(R"([{"type":"table","keys":["resolution"],"rows":[
+      {"when":{"resolution":"720p"},"credits":"1"}]}])");
+  auto e = errors_of(c);
+  has_error(e, "/models/0/kind");
+  has_error(e, "/models/0/price/0/rows");
+}
+
+TEST(RateCard, FreeTextFieldsMustBeText) {
+  auto c = base_card();
+  c["models"][0]["notes"] = 42;
+  has_error(errors_of(c), "/models/0/notes");
+}
+
 TEST(RateCard, PerMustBeAPowerOfTenSoRatesStayExact) {
   auto c = base_card();
   c["models"][0]["price"][0]["per"] = "60";
