@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 
+#include "credits/money_split.hpp"
 #include "credits/node.hpp"
 
 namespace credits {
@@ -422,11 +423,8 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
     }
   }
   const Credits sub_available = a.sub.in_period ? a.sub.remaining : 0;
-  if (sub_available + pr.wallet < held)
-    return err(ErrorCode::insufficient_credits,
-               payer + " has " + std::to_string(sub_available) + " subscription + " + std::to_string(pr.wallet) +
-                   " wallet credits; this run needs " + std::to_string(held),
-               "");
+  auto split = split_charge(sub_available, pr.wallet, held);
+  if (!split) return Error(split.error().code, payer + " has " + split.error().message, "");
   // Everything is checked: from here nothing can fail.
   commit(pr, a);
   Charge c;
@@ -441,8 +439,8 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
   c.at = at;
   c.exact = price->exact();
   c.held = held;
-  c.from_subscription = std::min(held, sub_available);
-  c.from_wallet = held - c.from_subscription;
+  c.from_subscription = split->from_subscription;
+  c.from_wallet = split->from_wallet;
   c.period_serial = pr.sub.period_serial;
   c.cap_period = cap_key;
   c.fingerprint = std::move(fingerprint);
@@ -463,16 +461,12 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
   return ChargeOutcome{&charges_.back(), false};
 }
 
-Credits Ledger::return_subscription_portion(Payer& p, const Charge& c, Credits amount) {
-  if (amount == 0) return 0;
-  // Its own period, if still current; else the current period; else the wallet.
-  if (p.sub.in_period) {
-    p.sub.remaining += amount;
-    (void)c;
-    return 0;
-  }
-  p.wallet += amount;
-  return amount;
+// Sends money back to a payer's buckets, routing the subscription portion by route_return.
+Split Ledger::give_back(Payer& p, const Split& back) {
+  const Split routed = route_return(back, p.sub.in_period);
+  p.sub.remaining += routed.from_subscription;
+  p.wallet += routed.from_wallet;
+  return routed;
 }
 
 void Ledger::uncount_member_spend(const Charge& c, Credits amount) {
@@ -497,11 +491,8 @@ Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
   Payer& p = payers_.at(c.payer);
   Advanced a = preview(p, at);
   commit(p, a);
-  ReturnOutcome o{&c, 0, 0, false};
-  const Credits sub_to_wallet = return_subscription_portion(p, c, c.from_subscription);
-  o.to_subscription = c.from_subscription - sub_to_wallet;
-  o.to_wallet = c.from_wallet + sub_to_wallet;
-  p.wallet += c.from_wallet;
+  const Split routed = give_back(p, Split{c.from_subscription, c.from_wallet});
+  ReturnOutcome o{&c, routed.from_subscription, routed.from_wallet, false};
   p.totals.refunded += c.held;
   c.status = ChargeStatus::refunded;
   c.back_to_subscription = o.to_subscription;
@@ -562,14 +553,10 @@ Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, con
   Advanced a = preview(p, at);
   commit(p, a);
   // Return the difference wallet portion first, so the result equals a charge of `actual`.
-  const Credits back = c.held - actual;
-  const Credits back_wallet = std::min(back, c.from_wallet);
-  const Credits back_sub = back - back_wallet;
-  ReturnOutcome o{&c, 0, 0, false};
-  const Credits sub_to_wallet = return_subscription_portion(p, c, back_sub);
-  o.to_subscription = back_sub - sub_to_wallet;
-  o.to_wallet = back_wallet + sub_to_wallet;
-  p.wallet += back_wallet;
+  const Split back_split = split_settlement(Split{c.from_subscription, c.from_wallet}, actual);
+  const Credits back = back_split.total();
+  const Split routed = give_back(p, back_split);
+  ReturnOutcome o{&c, routed.from_subscription, routed.from_wallet, false};
   p.totals.refunded += back;
   c.status = ChargeStatus::settled;
   c.actual = actual;

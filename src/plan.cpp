@@ -55,7 +55,9 @@ Status bind_inputs(const Graph& graph, const Plan& plan, int32_t index, Prepared
   return Ok{};
 }
 
-void price_one(const RateCard& card, const Graph& graph, Plan& plan, int32_t index, bool with_breakdown) {
+}  // namespace
+
+void price_graph_node(const RateCard& card, const Graph& graph, Plan& plan, int32_t index, bool with_breakdown) {
   const GraphNode& g = graph.nodes[static_cast<size_t>(index)];
   PlannedNode& out = plan.nodes[static_cast<size_t>(index)];
   const std::string prefix = "/nodes/" + std::to_string(index);
@@ -79,6 +81,8 @@ void price_one(const RateCard& card, const Graph& graph, Plan& plan, int32_t ind
   out.price = g.skip ? Price{} : *price;
 }
 
+namespace {
+
 void total(const Graph& graph, Plan& plan) {
   plan.total_min = plan.total_max = 0;
   plan.priced = plan.unpriced = plan.skipped = 0;
@@ -100,47 +104,8 @@ void total(const Graph& graph, Plan& plan) {
 
 }  // namespace
 
-Result<Graph> parse_graph(const json& doc) {
-  if (!doc.is_object()) return bad_graph("", "a plan takes a JSON object {\"nodes\": [...]}");
-  for (auto it = doc.begin(); it != doc.end(); ++it)
-    if (it.key() != "nodes" && it.key() != "balance")
-      return bad_graph(pointer_join("", it.key()), "unknown field \"" + it.key() + "\"");
-  auto nodes = doc.find("nodes");
-  if (nodes == doc.end() || !nodes->is_array()) return bad_graph("/nodes", "\"nodes\" must be an array");
-  Graph g;
-  std::unordered_map<std::string, int32_t> ids;
-  g.nodes.resize(nodes->size());
-  for (size_t i = 0; i < nodes->size(); ++i) {
-    const json& n = (*nodes)[i];
-    const std::string path = "/nodes/" + std::to_string(i);
-    if (!n.is_object()) return bad_graph(path, "a node must be a JSON object");
-    auto id = n.find("id");
-    if (id == n.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
-      return bad_graph(path + "/id", "every node in a plan needs a string \"id\"");
-    if (!ids.emplace(id->get<std::string>(), static_cast<int32_t>(i)).second)
-      return bad_graph(path + "/id", "duplicate node id \"" + id->get<std::string>() + "\"");
-    g.nodes[i].id = id->get<std::string>();
-    g.nodes[i].spec = n;
-    auto skip = n.find("skip");
-    if (skip != n.end()) {
-      if (!skip->is_boolean()) return bad_graph(path + "/skip", "\"skip\" must be true or false");
-      g.nodes[i].skip = skip->get<bool>();
-    }
-  }
-  for (size_t i = 0; i < nodes->size(); ++i) {
-    const json& n = (*nodes)[i];
-    auto inputs = n.find("inputs");
-    if (inputs == n.end() || inputs->is_null()) continue;
-    const std::string path = "/nodes/" + std::to_string(i) + "/inputs";
-    if (!inputs->is_object()) return bad_graph(path, "\"inputs\" must be an object of port -> node id");
-    for (auto it = inputs->begin(); it != inputs->end(); ++it) {
-      const std::string ipath = pointer_join(path, it.key());
-      if (!it.value().is_string()) return bad_graph(ipath, "an input names an upstream node id");
-      auto up = ids.find(it.value().get<std::string>());
-      if (up == ids.end()) return bad_graph(ipath, "no node \"" + it.value().get<std::string>() + "\" in this plan");
-      g.nodes[i].inputs.push_back({it.key(), up->second});
-    }
-  }
+Status compute_run_order(Graph& g) {
+  g.order.clear();
   // Kahn's algorithm, taking ready nodes in the order given so the run order is stable.
   std::vector<int32_t> pending(g.nodes.size());
   std::vector<std::vector<int32_t>> downstream(g.nodes.size());
@@ -166,13 +131,70 @@ Result<Graph> parse_graph(const json& doc) {
         return bad_graph("/nodes/" + std::to_string(i) + "/inputs",
                          "the graph has a cycle through node \"" + g.nodes[i].id + "\"");
   }
+  return Ok{};
+}
+
+Result<Graph> parse_graph(const json& doc) {
+  if (!doc.is_object()) return bad_graph("", "a plan takes a JSON object {\"nodes\": [...]}");
+  for (auto it = doc.begin(); it != doc.end(); ++it)
+    if (it.key() != "nodes" && it.key() != "balance" && it.key() != "run")
+      return bad_graph(pointer_join("", it.key()), "unknown field \"" + it.key() + "\"");
+  auto nodes = doc.find("nodes");
+  if (nodes == doc.end() || !nodes->is_array()) return bad_graph("/nodes", "\"nodes\" must be an array");
+  Graph g;
+  std::unordered_map<std::string, int32_t> ids;
+  g.nodes.resize(nodes->size());
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    const json& n = (*nodes)[i];
+    const std::string path = "/nodes/" + std::to_string(i);
+    if (!n.is_object()) return bad_graph(path, "a node must be a JSON object");
+    auto id = n.find("id");
+    if (id == n.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
+      return bad_graph(path + "/id", "every node in a plan needs a string \"id\"");
+    if (!ids.emplace(id->get<std::string>(), static_cast<int32_t>(i)).second)
+      return bad_graph(path + "/id", "duplicate node id \"" + id->get<std::string>() + "\"");
+    g.nodes[i].id = id->get<std::string>();
+    g.nodes[i].spec = n;
+    auto skip = n.find("skip");
+    if (skip != n.end()) {
+      if (!skip->is_boolean()) return bad_graph(path + "/skip", "\"skip\" must be true or false");
+      g.nodes[i].skip = skip->get<bool>();
+    }
+  }
+  // "run": the ids that will really run (changed, not cached); every other node is skipped.
+  if (auto run = doc.find("run"); run != doc.end() && !run->is_null()) {
+    if (!run->is_array()) return bad_graph("/run", "\"run\" lists the ids of the nodes that will run");
+    std::vector<bool> runs(g.nodes.size(), false);
+    for (size_t i = 0; i < run->size(); ++i) {
+      const json& id = (*run)[i];
+      auto found = id.is_string() ? ids.find(id.get<std::string>()) : ids.end();
+      if (found == ids.end()) return bad_graph(pointer_join("/run", i), "no node with this id in the plan");
+      runs[static_cast<size_t>(found->second)] = true;
+    }
+    for (size_t i = 0; i < g.nodes.size(); ++i) g.nodes[i].skip = g.nodes[i].skip || !runs[i];
+  }
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    const json& n = (*nodes)[i];
+    auto inputs = n.find("inputs");
+    if (inputs == n.end() || inputs->is_null()) continue;
+    const std::string path = "/nodes/" + std::to_string(i) + "/inputs";
+    if (!inputs->is_object()) return bad_graph(path, "\"inputs\" must be an object of port -> node id");
+    for (auto it = inputs->begin(); it != inputs->end(); ++it) {
+      const std::string ipath = pointer_join(path, it.key());
+      if (!it.value().is_string()) return bad_graph(ipath, "an input names an upstream node id");
+      auto up = ids.find(it.value().get<std::string>());
+      if (up == ids.end()) return bad_graph(ipath, "no node \"" + it.value().get<std::string>() + "\" in this plan");
+      g.nodes[i].inputs.push_back({it.key(), up->second});
+    }
+  }
+  if (Status s = compute_run_order(g); !s) return s.error();
   return g;
 }
 
 Result<Plan> price_graph(const RateCard& card, const Graph& graph, bool with_breakdown) {
   Plan plan;
   plan.nodes.resize(graph.nodes.size());
-  for (int32_t i : graph.order) price_one(card, graph, plan, i, with_breakdown);
+  for (int32_t i : graph.order) price_graph_node(card, graph, plan, i, with_breakdown);
   total(graph, plan);
   return plan;
 }
@@ -189,7 +211,7 @@ Status reprice_from(const RateCard& card, const Graph& graph, Plan& plan, int32_
     for (const auto& e : graph.nodes[static_cast<size_t>(i)].inputs) d = d || dirty[static_cast<size_t>(e.from)];
     if (!d) continue;
     dirty[static_cast<size_t>(i)] = true;
-    price_one(card, graph, plan, i, with_breakdown);
+    price_graph_node(card, graph, plan, i, with_breakdown);
   }
   total(graph, plan);
   return Ok{};

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "credits/estimator.hpp"
+#include "credits/money_split.hpp"
 #include "credits/subscription.hpp"
 
 namespace credits {
@@ -215,9 +216,7 @@ class Ledger {
   void append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub, Credits wallet,
               const std::string& ref);
   int64_t cap_period(const Subscription& workspace_sub, Timestamp at) const;
-  // Sends `amount` of a charge's subscription portion back: to its own period if still
-  // current, else the current period, else the wallet. Returns what went to the wallet.
-  Credits return_subscription_portion(Payer& p, const Charge& c, Credits amount);
+  Split give_back(Payer& p, const Split& back);
   void uncount_member_spend(const Charge& c, Credits amount);
 
   std::shared_ptr<const RateCard> card_;

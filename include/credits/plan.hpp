@@ -31,6 +31,10 @@ struct Graph {
   std::vector<int32_t> order;  // run order: every node after its inputs; ties in given order
 };
 
+// Sets graph.order: every node after its inputs, ties broken by the order nodes were given
+// (Kahn's algorithm with a min-heap), or a cycle error pointing at a node on it.
+Status compute_run_order(Graph& graph);
+
 // Checks the graph's shape: unique ids, known upstream ids, no cycles.
 Result<Graph> parse_graph(const nlohmann::json& doc);
 
@@ -67,6 +71,10 @@ struct Plan {
 
 // Prices every node; `with_breakdown` keeps each node's explanation.
 Result<Plan> price_graph(const RateCard& card, const Graph& graph, bool with_breakdown = true);
+
+// Prices one node of the graph in place, reading its inputs' already-priced outputs.
+void price_graph_node(const RateCard& card, const Graph& graph, Plan& plan, int32_t index,
+                      bool with_breakdown);
 
 // Re-prices node `changed` and everything downstream of it, then the totals. The rest of the
 // plan is reused: what the canvas calls on every slider move.
