@@ -87,7 +87,7 @@ int run_plan(const credits::RateCard& card, const std::string& balance_text, boo
   }
   std::stringstream ss;
   ss << std::cin.rdbuf();
-  auto graph = credits::parse_json_limited(ss.str());
+  auto graph = credits::parse_json_limited(ss.str(), credits::kMaxDocumentBytes);
   if (!graph) {
     emit({{"ok", false}, {"error", credits::error_to_json(graph.error())}});
     return 0;

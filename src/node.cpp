@@ -75,6 +75,41 @@ Status bind_numeric(PreparedNode& node, int32_t slot, Decimal lo, Decimal hi,
   return Ok{};
 }
 
+Status complete_params(PreparedNode& node, const std::string& params_path) {
+  const Model& model = *node.model;
+  // Defaults first, then unknowns: an unknown's upper bound may read another parameter
+  // (max_from), which must hold its final value by then whatever the declaration order.
+  for (size_t s = 0; s < model.params.size(); ++s) {
+    const ParamSpec& p = model.params[s];
+    if (node.given[s] || p.decided_by_run || p.input) continue;
+    if (!p.default_value)
+      return bad(pointer_join(params_path, p.name), model.id + " needs \"" + p.name + "\" (" + describe_allowed(p) + ")");
+    node.values[s] = *p.default_value;
+  }
+  for (size_t s = 0; s < model.params.size(); ++s) {
+    const ParamSpec& p = model.params[s];
+    if (!(p.decided_by_run || p.input)) continue;
+    const ParamValue* bound = p.max_from >= 0 ? &node.values[static_cast<size_t>(p.max_from)] : nullptr;
+    if (node.given[s]) {
+      // The run's actual quantity cannot exceed the bound the node set (output <= max tokens).
+      if (bound && node.values[s].hi > bound->hi)
+        return bad(pointer_join(params_path, p.name), p.name + " = " + node.values[s].hi.to_string() + " exceeds " +
+                                                          model.params[static_cast<size_t>(p.max_from)].name + " = " +
+                                                          bound->hi.to_string());
+      continue;
+    }
+    Decimal lo = p.min ? *p.min : (p.allowed.empty() ? Decimal() : p.allowed.front());
+    Decimal hi = p.max ? *p.max : (p.allowed.empty() ? Decimal() : p.allowed.back());
+    for (const auto& a : p.allowed) {
+      if (a < lo) lo = a;
+      if (a > hi) hi = a;
+    }
+    if (bound && bound->hi < hi) hi = bound->hi < lo ? lo : bound->hi;
+    node.values[s] = ParamValue{lo, hi, -1};
+  }
+  return Ok{};
+}
+
 Result<PreparedNode> prepare_params(const Model& model, const json* params,
                                     const std::string& path_prefix) {
   PreparedNode node;
@@ -112,36 +147,7 @@ Result<PreparedNode> prepare_params(const Model& model, const json* params,
       node.given[static_cast<size_t>(slot)] = true;
     }
   }
-  // Defaults first, then unknowns: an unknown's upper bound may read another parameter
-  // (max_from), which must hold its final value by then whatever the declaration order.
-  for (size_t s = 0; s < model.params.size(); ++s) {
-    const ParamSpec& p = model.params[s];
-    if (node.given[s] || p.decided_by_run || p.input) continue;
-    if (!p.default_value)
-      return bad(pointer_join(params_path, p.name), model.id + " needs \"" + p.name + "\" (" + describe_allowed(p) + ")");
-    node.values[s] = *p.default_value;
-  }
-  for (size_t s = 0; s < model.params.size(); ++s) {
-    const ParamSpec& p = model.params[s];
-    if (!(p.decided_by_run || p.input)) continue;
-    const ParamValue* bound = p.max_from >= 0 ? &node.values[static_cast<size_t>(p.max_from)] : nullptr;
-    if (node.given[s]) {
-      // The run's actual quantity cannot exceed the bound the node set (output <= max tokens).
-      if (bound && node.values[s].hi > bound->hi)
-        return bad(pointer_join(params_path, p.name), p.name + " = " + node.values[s].hi.to_string() + " exceeds " +
-                                                          model.params[static_cast<size_t>(p.max_from)].name + " = " +
-                                                          bound->hi.to_string());
-      continue;
-    }
-    Decimal lo = p.min ? *p.min : (p.allowed.empty() ? Decimal() : p.allowed.front());
-    Decimal hi = p.max ? *p.max : (p.allowed.empty() ? Decimal() : p.allowed.back());
-    for (const auto& a : p.allowed) {
-      if (a < lo) lo = a;
-      if (a > hi) hi = a;
-    }
-    if (bound && bound->hi < hi) hi = bound->hi < lo ? lo : bound->hi;
-    node.values[s] = ParamValue{lo, hi, -1};
-  }
+  if (Status st = complete_params(node, params_path); !st) return st.error();
   return node;
 }
 

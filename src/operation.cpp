@@ -360,9 +360,9 @@ json apply_operation(Ledger& ledger, const json& op) {
   }
 }
 
-Result<json> parse_json_limited(std::string_view text) {
-  if (text.size() > kMaxJsonBytes)
-    return Error(ErrorCode::invalid_json, "input over " + std::to_string(kMaxJsonBytes) + " bytes");
+Result<json> parse_json_limited(std::string_view text, size_t max_bytes) {
+  if (text.size() > max_bytes)
+    return Error(ErrorCode::invalid_json, "input over " + std::to_string(max_bytes) + " bytes");
   // Depth is checked before parsing so no input can exhaust the stack.
   int depth = 0;
   bool in_string = false, escaped = false;

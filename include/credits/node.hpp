@@ -24,6 +24,11 @@ struct PreparedNode {
 Result<PreparedNode> prepare_params(const Model& model, const nlohmann::json* params,
                                     const std::string& path_prefix);
 
+// Fills what the node did not give: declared defaults, and ranges for quantities the run or an
+// input decides (bounded by max_from); checks given run quantities against that bound.
+// `node.values`/`node.given` hold the given values on entry.
+Status complete_params(PreparedNode& node, const std::string& params_path);
+
 // Reads a whole node object {"id", "model", "params", ...}. `allow_graph_fields` accepts the
 // plan-only "inputs" and "skip".
 Result<PreparedNode> prepare_node(const RateCard& card, const nlohmann::json& node,

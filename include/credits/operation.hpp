@@ -18,8 +18,9 @@ nlohmann::json apply_operation_line(Ledger& ledger, std::string_view line);
 
 // Parses JSON text with the engine's limits (depth, size); nullopt-like discarded on failure.
 inline constexpr int kMaxJsonDepth = 64;
-inline constexpr size_t kMaxJsonBytes = 4 << 20;
-Result<nlohmann::json> parse_json_limited(std::string_view text);
+inline constexpr size_t kMaxJsonBytes = 4 << 20;             // one line: a node, an operation
+inline constexpr size_t kMaxDocumentBytes = size_t{1} << 30;  // a whole canvas or batch
+Result<nlohmann::json> parse_json_limited(std::string_view text, size_t max_bytes = kMaxJsonBytes);
 
 // Views as JSON (the `balance` and `usage` results, without "op"/"ok").
 nlohmann::json balance_to_json(const BalanceView& view);

@@ -1,0 +1,49 @@
+// The engine behind the browser package: one rate card, a plan session for the canvas being
+// edited, and previews of money movements, all spoken in JSON text so that what the browser
+// receives is byte for byte what the CLI prints. The embind layer only forwards strings.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "credits/plan_session.hpp"
+
+namespace credits {
+
+class Engine {
+ public:
+  // Starts with `default_card_json` loaded (the sample card), if it is valid.
+  explicit Engine(std::string_view default_card_json = {});
+
+  // {"ok": true, "version"} or {"ok": false, "errors": [{code, message, path}, ...]}.
+  std::string load_rate_card(std::string_view json_text);
+  std::string rate_card_version() const;
+  // Every model and its parameters, for pickers and for the JS fast path.
+  std::string models() const;
+
+  // The fast path of quoteMany (see encoded_nodes.hpp); returns how many were priced.
+  size_t price_encoded(const double* input, size_t input_length, size_t count, double* output) const;
+
+  std::string quote(std::string_view node_json) const;       // a CLI quote line
+  std::string quote_many(std::string_view nodes_json) const;  // a JSON array of those
+  std::string plan(std::string_view graph_json, std::string_view balances_json) const;
+
+  // The canvas being edited (see PlanSession).
+  std::string session_load(std::string_view graph_json, std::string_view balances_json);
+  std::string session_update_node(std::string_view node_json);
+  std::string session_set_input(std::string_view to, std::string_view port, std::string_view from);
+  std::string session_plan(std::string_view balances_json) const;
+
+  // Previews on given balances: {"balance": {"subscription", "wallet"}, ...}.
+  //   charge: {"balance", "price"} -> split and balances after, or insufficient_credits
+  //   refund: {"balance", "from_subscription", "from_wallet", "has_current_period"?}
+  //   settle: {"balance", "from_subscription", "from_wallet", "actual", "has_current_period"?}
+  std::string preview(std::string_view kind, std::string_view request_json) const;
+
+ private:
+  std::shared_ptr<const RateCard> card_;
+  std::unique_ptr<PlanSession> session_;
+};
+
+}  // namespace credits

@@ -1,0 +1,78 @@
+// embind bindings: strings in, strings out, every call caught at the boundary. No domain
+// logic here; credits::Engine does the work so the browser and the CLI share every byte.
+#include <emscripten/bind.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "credits/engine.hpp"
+#include "embedded_rate_card.hpp"
+
+namespace {
+
+credits::Engine& engine() {
+  // One engine per module instance; each createCredits() call instantiates its own module.
+  static credits::Engine instance(credits::cli::kEmbeddedRateCard);
+  return instance;
+}
+
+// No exception ever reaches JavaScript: it becomes a result object like any other error.
+template <typename Fn>
+std::string guarded(Fn fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return std::string(R"({"error":{"code":"internal","message":"internal error in the credit engine","path":""},"ok":false})");
+  } catch (...) {
+    return std::string(R"({"error":{"code":"internal","message":"internal error in the credit engine","path":""},"ok":false})");
+  }
+}
+
+std::string load_rate_card(std::string text) { return guarded([&] { return engine().load_rate_card(text); }); }
+std::string rate_card_version() { return guarded([&] { return engine().rate_card_version(); }); }
+std::string models() { return guarded([&] { return engine().models(); }); }
+// Pointers into the module's memory, written and read by the package (web/src/encode.js).
+double price_encoded(uintptr_t input, double input_length, double count, uintptr_t output) {
+  try {
+    return static_cast<double>(engine().price_encoded(reinterpret_cast<const double*>(input),
+                                                      static_cast<size_t>(input_length),
+                                                      static_cast<size_t>(count),
+                                                      reinterpret_cast<double*>(output)));
+  } catch (...) {
+    return -1;
+  }
+}
+uintptr_t allocate(double bytes) { return reinterpret_cast<uintptr_t>(std::malloc(static_cast<size_t>(bytes))); }
+void release(uintptr_t p) { std::free(reinterpret_cast<void*>(p)); }
+
+std::string quote(std::string node) { return guarded([&] { return engine().quote(node); }); }
+std::string quote_many(std::string nodes) { return guarded([&] { return engine().quote_many(nodes); }); }
+std::string plan(std::string graph, std::string balances) { return guarded([&] { return engine().plan(graph, balances); }); }
+std::string session_load(std::string graph, std::string balances) {
+  return guarded([&] { return engine().session_load(graph, balances); });
+}
+std::string session_update_node(std::string node) { return guarded([&] { return engine().session_update_node(node); }); }
+std::string session_set_input(std::string to, std::string port, std::string from) {
+  return guarded([&] { return engine().session_set_input(to, port, from); });
+}
+std::string session_plan(std::string balances) { return guarded([&] { return engine().session_plan(balances); }); }
+std::string preview(std::string kind, std::string request) { return guarded([&] { return engine().preview(kind, request); }); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(credits) {
+  emscripten::function("loadRateCard", &load_rate_card);
+  emscripten::function("rateCardVersion", &rate_card_version);
+  emscripten::function("models", &models);
+  emscripten::function("quote", &quote);
+  emscripten::function("priceEncoded", &price_encoded);
+  emscripten::function("allocate", &allocate);
+  emscripten::function("release", &release);
+  emscripten::function("quoteMany", &quote_many);
+  emscripten::function("plan", &plan);
+  emscripten::function("sessionLoad", &session_load);
+  emscripten::function("sessionUpdateNode", &session_update_node);
+  emscripten::function("sessionSetInput", &session_set_input);
+  emscripten::function("sessionPlan", &session_plan);
+  emscripten::function("preview", &preview);
+}
