@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds natively and to WebAssembly, then runs the
-# GoogleTest suite in both builds (natively and under Node), the CLI contract checks and the
-# golden corpus. Exits non-zero on any failure.
+# GoogleTest suite in both builds (natively and under Node), the CLI contract checks, the golden
+# corpus, and the browser package's tests (types, Node, headless Chromium). Exits non-zero on
+# any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
@@ -13,4 +14,7 @@ echo "== WebAssembly build"
 scripts/build-wasm.sh
 echo "== WebAssembly tests (the same GoogleTest suite under Node)"
 ctest --test-dir build/wasm --output-on-failure
+echo "== the browser package: build, type check, Node tests (contract, parity with the CLI)"
+scripts/build-web.sh
+(cd web && npx --no-install tsc --noEmit -p . && node --test test/)
 echo "== all tests passed"

@@ -70,8 +70,11 @@ void emit(const json& j) { std::cout << credits::to_wire(j) << '\n' << std::flus
 int run_estimate(const credits::RateCard& card) {
   each_line([&](const std::string& line) {
     auto node = credits::parse_json_limited(line);
-    if (!node) return emit(credits::failed_quote_json(nullptr, node.error()));
-    emit(credits::quote_json(card, *node));
+    std::string out;
+    if (!node) credits::write_failed_quote(out, nullptr, node.error());
+    else out = credits::quote_wire(card, *node);
+    out += '\n';
+    std::cout << out << std::flush;
   });
   return 0;
 }
@@ -92,9 +95,9 @@ int run_plan(const credits::RateCard& card, const std::string& balance_text, boo
     emit({{"ok", false}, {"error", credits::error_to_json(graph.error())}});
     return 0;
   }
-  json plan = credits::plan_json(card, *graph, balance.is_null() ? nullptr : &balance);
-  if (text) std::cout << credits::cli::plan_text(plan);
-  else emit(plan);
+  std::string plan = credits::plan_wire(card, *graph, balance.is_null() ? nullptr : &balance);
+  if (text) std::cout << credits::cli::plan_text(json::parse(plan));
+  else std::cout << plan << '\n' << std::flush;
   return 0;
 }
 

@@ -4,11 +4,14 @@
 set -euo pipefail
 
 packages=(g++ cmake make nlohmann-json3-dev libcli11-dev googletest libgtest-dev libbenchmark-dev
-          emscripten nodejs)
+          emscripten chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node and npm usually come with the machine (not always from Debian); only if absent, Debian's.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   SUDO=""

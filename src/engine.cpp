@@ -92,10 +92,17 @@ size_t Engine::price_encoded(const double* input, size_t input_length, size_t co
 }
 
 std::string Engine::quote(std::string_view node_text) const {
-  if (!card_) return to_wire(failed_quote_json(nullptr, no_card()));
+  std::string out;
+  if (!card_) {
+    write_failed_quote(out, nullptr, no_card());
+    return out;
+  }
   auto node = parse_json_limited(node_text);
-  if (!node) return to_wire(failed_quote_json(nullptr, node.error()));
-  return to_wire(quote_json(*card_, *node));
+  if (!node) {
+    write_failed_quote(out, nullptr, node.error());
+    return out;
+  }
+  return quote_wire(*card_, *node);
 }
 
 std::string Engine::quote_many(std::string_view nodes_text) const {
@@ -106,7 +113,7 @@ std::string Engine::quote_many(std::string_view nodes_text) const {
   std::string out = "[";
   for (size_t i = 0; i < nodes->size(); ++i) {
     if (i) out += ',';
-    out += to_wire(quote_json(*card_, (*nodes)[i]));
+    out += quote_wire(*card_, (*nodes)[i]);
   }
   out += ']';
   return out;
@@ -118,7 +125,7 @@ std::string Engine::plan(std::string_view graph_text, std::string_view balances_
   if (!graph) return failure(graph.error());
   auto balances = optional_json(balances_text);
   if (!balances) return failure(balances.error());
-  return to_wire(plan_json(*card_, *graph, *balances ? &**balances : nullptr));
+  return plan_wire(*card_, *graph, *balances ? &**balances : nullptr);
 }
 
 std::string Engine::session_load(std::string_view graph_text, std::string_view balances_text) {
@@ -127,26 +134,26 @@ std::string Engine::session_load(std::string_view graph_text, std::string_view b
   if (!graph) return failure(graph.error());
   auto balances = optional_json(balances_text);
   if (!balances) return failure(balances.error());
-  return to_wire(session_->load(*graph, *balances ? &**balances : nullptr));
+  return session_->load(*graph, *balances ? &**balances : nullptr);
 }
 
 std::string Engine::session_update_node(std::string_view node_text) {
   if (!card_) return failure(no_card());
   auto node = parse_json_limited(node_text);
   if (!node) return failure(node.error());
-  return to_wire(session_->update_node(*node));
+  return session_->update_node(*node);
 }
 
 std::string Engine::session_set_input(std::string_view to, std::string_view port, std::string_view from) {
   if (!card_) return failure(no_card());
-  return to_wire(session_->set_input(std::string(to), std::string(port), std::string(from)));
+  return session_->set_input(std::string(to), std::string(port), std::string(from));
 }
 
 std::string Engine::session_plan(std::string_view balances_text) const {
   if (!card_) return failure(no_card());
   auto balances = optional_json(balances_text);
   if (!balances) return failure(balances.error());
-  return to_wire(session_->plan(*balances ? &**balances : nullptr));
+  return session_->plan(*balances ? &**balances : nullptr);
 }
 
 std::string Engine::preview(std::string_view kind, std::string_view request_text) const {

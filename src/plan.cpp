@@ -3,6 +3,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "credits/json_text.hpp"
 #include "credits/quote.hpp"
 
 namespace credits {
@@ -257,51 +258,88 @@ Result<Balances> parse_balances(const json& j, const std::string& path) {
   return b;
 }
 
-json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan, const Projection* projection) {
-  json nodes = json::array();
+std::string write_plan(const RateCard& card, const Graph& graph, const Plan& plan, const Projection* projection) {
+  std::string out;
+  out.reserve(256 + plan.nodes.size() * 400);
+  out += "{\"nodes\":[";
   for (size_t i = 0; i < plan.nodes.size(); ++i) {
     const PlannedNode& n = plan.nodes[i];
     const GraphNode& g = graph.nodes[i];
-    if (n.error) {
-      nodes.push_back(failed_quote_json(g.id, *n.error));
-      continue;
-    }
-    json q = quote_to_json(&g.id, *n.prepared.model, n.price, n.breakdown, card.version);
-    if (g.skip) {
-      q["skipped"] = true;
-      q["would_cost"] = {{"min", n.would_cost.min}, {"max", n.would_cost.max}};
-    }
-    nodes.push_back(std::move(q));
+    if (i) out += ',';
+    if (n.error) write_failed_quote(out, &g.id, *n.error);
+    else write_quote(out, &g.id, *n.prepared.model, n.price, n.breakdown, card.version, g.skip ? &n.would_cost : nullptr);
   }
-  json order = json::array();
-  for (int32_t i : graph.order) order.push_back(graph.nodes[static_cast<size_t>(i)].id);
-  const bool exact = plan.unpriced == 0 && plan.total_min == plan.total_max;
-  json totals = {{"min", plan.total_min}, {"max", plan.total_max}, {"exact", exact}};
-  if (exact) totals["credits"] = plan.total_min;
-  json out = {{"ok", true},
-              {"rate_card", card.version},
-              {"nodes", std::move(nodes)},
-              {"order", std::move(order)},
-              {"total", std::move(totals)},
-              {"priced", plan.priced},
-              {"unpriced", plan.unpriced},
-              {"skipped", plan.skipped}};
+  out += "],\"ok\":true,\"order\":[";
+  for (size_t k = 0; k < graph.order.size(); ++k) {
+    if (k) out += ',';
+    append_json_string(out, graph.nodes[static_cast<size_t>(graph.order[k])].id);
+  }
+  out += "],\"priced\":";
+  append_json_int(out, plan.priced);
   if (projection) {
     const Projection& p = *projection;
-    out["projection"] = {
-        {"before", {{"subscription", p.before.subscription}, {"wallet", p.before.wallet}}},
-        {"from_subscription", p.from_subscription},
-        {"from_wallet", p.from_wallet},
-        {"after", {{"subscription", p.after.subscription}, {"wallet", p.after.wallet}}},
-        {"affordable", !p.first_unaffordable.has_value()},
-        {"first_unaffordable", p.first_unaffordable ? json(graph.nodes[static_cast<size_t>(*p.first_unaffordable)].id) : json(nullptr)},
-        {"shortfall", p.shortfall}};
+    auto balances = [&](const Balances& b) {
+      out += "{\"subscription\":";
+      append_json_int(out, b.subscription);
+      out += ",\"wallet\":";
+      append_json_int(out, b.wallet);
+      out += '}';
+    };
+    out += ",\"projection\":{\"affordable\":";
+    out += p.first_unaffordable ? "false" : "true";
+    out += ",\"after\":";
+    balances(p.after);
+    out += ",\"before\":";
+    balances(p.before);
+    out += ",\"first_unaffordable\":";
+    if (p.first_unaffordable) append_json_string(out, graph.nodes[static_cast<size_t>(*p.first_unaffordable)].id);
+    else out += "null";
+    out += ",\"from_subscription\":";
+    append_json_int(out, p.from_subscription);
+    out += ",\"from_wallet\":";
+    append_json_int(out, p.from_wallet);
+    out += ",\"shortfall\":";
+    append_json_int(out, p.shortfall);
+    out += '}';
   }
+  out += ",\"rate_card\":";
+  append_json_string(out, card.version);
+  out += ",\"skipped\":";
+  append_json_int(out, plan.skipped);
+  out += ",\"total\":";
+  write_plan_total(out, plan);
+  out += ",\"unpriced\":";
+  append_json_int(out, plan.unpriced);
+  out += '}';
   return out;
 }
 
-json plan_json(const RateCard& card, const json& doc, const json* balances) {
-  auto fail = [](const Error& e) { return json{{"ok", false}, {"error", error_to_json(e)}}; };
+void write_plan_total(std::string& out, const Plan& plan) {
+  const bool exact = plan.unpriced == 0 && plan.total_min == plan.total_max;
+  out += '{';
+  if (exact) {
+    out += "\"credits\":";
+    append_json_int(out, plan.total_min);
+    out += ',';
+  }
+  out += exact ? "\"exact\":true,\"max\":" : "\"exact\":false,\"max\":";
+  append_json_int(out, plan.total_max);
+  out += ",\"min\":";
+  append_json_int(out, plan.total_min);
+  out += '}';
+}
+
+json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan, const Projection* projection) {
+  return json::parse(write_plan(card, graph, plan, projection));
+}
+
+std::string plan_wire(const RateCard& card, const json& doc, const json* balances) {
+  auto fail = [](const Error& e) {
+    std::string out = "{\"error\":";
+    write_error(out, e);
+    out += ",\"ok\":false}";
+    return out;
+  };
   auto graph = parse_graph(doc);
   if (!graph) return fail(graph.error());
   std::optional<Balances> b;
@@ -315,9 +353,13 @@ json plan_json(const RateCard& card, const json& doc, const json* balances) {
   }
   auto plan = price_graph(card, *graph);
   if (!plan) return fail(plan.error());
-  if (!b) return plan_to_json(card, *graph, *plan, nullptr);
+  if (!b) return write_plan(card, *graph, *plan, nullptr);
   Projection p = project(*graph, *plan, *b);
-  return plan_to_json(card, *graph, *plan, &p);
+  return write_plan(card, *graph, *plan, &p);
+}
+
+json plan_json(const RateCard& card, const json& doc, const json* balances) {
+  return json::parse(plan_wire(card, doc, balances));
 }
 
 }  // namespace credits

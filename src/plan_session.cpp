@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "credits/json_text.hpp"
 #include "credits/quote.hpp"
 
 namespace credits {
@@ -9,7 +10,12 @@ namespace credits {
 using nlohmann::json;
 
 namespace {
-json failure(const Error& e) { return json{{"ok", false}, {"error", error_to_json(e)}}; }
+std::string failure(const Error& e) {
+  std::string out = "{\"error\":";
+  write_error(out, e);
+  out += ",\"ok\":false}";
+  return out;
+}
 }  // namespace
 
 PlanSession::PlanSession(std::shared_ptr<const RateCard> card) : card_(std::move(card)) {}
@@ -26,7 +32,7 @@ void PlanSession::index_graph() {
   for (size_t k = 0; k < graph_.order.size(); ++k) position_[static_cast<size_t>(graph_.order[k])] = static_cast<int32_t>(k);
 }
 
-json PlanSession::load(const json& doc, const json* balances) {
+std::string PlanSession::load(const json& doc, const json* balances) {
   auto g = parse_graph(doc);
   if (!g) return failure(g.error());
   auto p = price_graph(*card_, *g);
@@ -38,13 +44,13 @@ json PlanSession::load(const json& doc, const json* balances) {
   return plan(balances);
 }
 
-json PlanSession::plan(const json* balances) const {
+std::string PlanSession::plan(const json* balances) const {
   if (!loaded_) return failure(Error(ErrorCode::invalid_op, "no graph loaded"));
-  if (!balances) return plan_to_json(*card_, graph_, plan_, nullptr);
+  if (!balances) return write_plan(*card_, graph_, plan_, nullptr);
   auto b = parse_balances(*balances, "");
   if (!b) return failure(b.error());
   Projection p = project(graph_, plan_, *b);
-  return plan_to_json(*card_, graph_, plan_, &p);
+  return write_plan(*card_, graph_, plan_, &p);
 }
 
 void PlanSession::add_to_totals(const PlannedNode& n, const GraphNode& g, int sign) {
@@ -58,16 +64,8 @@ void PlanSession::add_to_totals(const PlannedNode& n, const GraphNode& g, int si
   plan_.total_max += sign * n.price.max;
 }
 
-json PlanSession::summary() const {
-  const bool exact = plan_.unpriced == 0 && plan_.total_min == plan_.total_max;
-  json totals = {{"min", plan_.total_min}, {"max", plan_.total_max}, {"exact", exact}};
-  if (exact) totals["credits"] = plan_.total_min;
-  return json{{"ok", true}, {"rate_card", card_->version}, {"total", std::move(totals)},
-              {"priced", plan_.priced}, {"unpriced", plan_.unpriced}, {"skipped", plan_.skipped}};
-}
-
 // Prices the changed node and everything reachable downstream of it, in run order.
-json PlanSession::reprice(int32_t changed, bool reorder) {
+std::string PlanSession::reprice(int32_t changed, bool reorder) {
   if (reorder) {
     // An edge changed: the canonical run order (which the projection follows) is rebuilt.
     std::vector<int32_t> previous = graph_.order;
@@ -89,30 +87,34 @@ json PlanSession::reprice(int32_t changed, bool reorder) {
       }
   std::sort(affected.begin(), affected.end(),
             [&](int32_t a, int32_t b) { return position_[static_cast<size_t>(a)] < position_[static_cast<size_t>(b)]; });
-  json changed_quotes = json::array();
+  std::string out = "{\"changed\":[";
+  bool first = true;
   for (int32_t i : affected) {
     const GraphNode& g = graph_.nodes[static_cast<size_t>(i)];
     add_to_totals(plan_.nodes[static_cast<size_t>(i)], g, -1);
     price_graph_node(*card_, graph_, plan_, i, true);
     add_to_totals(plan_.nodes[static_cast<size_t>(i)], g, +1);
     const PlannedNode& n = plan_.nodes[static_cast<size_t>(i)];
-    if (n.error) {
-      changed_quotes.push_back(failed_quote_json(g.id, *n.error));
-    } else {
-      json q = quote_to_json(&g.id, *n.prepared.model, n.price, n.breakdown, card_->version);
-      if (g.skip) {
-        q["skipped"] = true;
-        q["would_cost"] = {{"min", n.would_cost.min}, {"max", n.would_cost.max}};
-      }
-      changed_quotes.push_back(std::move(q));
-    }
+    if (!first) out += ',';
+    first = false;
+    if (n.error) write_failed_quote(out, &g.id, *n.error);
+    else write_quote(out, &g.id, *n.prepared.model, n.price, n.breakdown, card_->version, g.skip ? &n.would_cost : nullptr);
   }
-  json out = summary();
-  out["changed"] = std::move(changed_quotes);
+  out += "],\"ok\":true,\"priced\":";
+  append_json_int(out, plan_.priced);
+  out += ",\"rate_card\":";
+  append_json_string(out, card_->version);
+  out += ",\"skipped\":";
+  append_json_int(out, plan_.skipped);
+  out += ",\"total\":";
+  write_plan_total(out, plan_);
+  out += ",\"unpriced\":";
+  append_json_int(out, plan_.unpriced);
+  out += '}';
   return out;
 }
 
-json PlanSession::update_node(const json& node) {
+std::string PlanSession::update_node(const json& node) {
   if (!loaded_) return failure(Error(ErrorCode::invalid_op, "no graph loaded"));
   if (!node.is_object() || !node.contains("id") || !node["id"].is_string())
     return failure(Error(ErrorCode::invalid_param, "a node update needs the node's \"id\"", "/id"));
@@ -145,8 +147,8 @@ json PlanSession::update_node(const json& node) {
   g.spec = node;
   add_to_totals(plan_.nodes[static_cast<size_t>(index)], g, +1);
   if (reorder) relink(index, std::move(inputs));
-  json out = reprice(index, reorder);
-  if (!out.value("ok", false)) {
+  std::string out = reprice(index, reorder);
+  if (out.rfind("{\"error\"", 0) == 0) {
     GraphNode& now = graph_.nodes[static_cast<size_t>(index)];
     add_to_totals(plan_.nodes[static_cast<size_t>(index)], now, -1);
     const bool edges_changed = reorder;
@@ -169,7 +171,7 @@ void PlanSession::relink(int32_t index, std::vector<GraphEdge> inputs) {
   for (const auto& e : g.inputs) downstream_[static_cast<size_t>(e.from)].push_back(index);
 }
 
-json PlanSession::set_input(const std::string& to, const std::string& port, const std::string& from) {
+std::string PlanSession::set_input(const std::string& to, const std::string& port, const std::string& from) {
   if (!loaded_) return failure(Error(ErrorCode::invalid_op, "no graph loaded"));
   auto it = ids_.find(to);
   if (it == ids_.end()) return failure(Error(ErrorCode::invalid_param, "no node \"" + to + "\" in the plan", "/to"));

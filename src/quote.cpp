@@ -1,5 +1,7 @@
 #include "credits/quote.hpp"
 
+#include "credits/json_text.hpp"
+
 namespace credits {
 
 using nlohmann::json;
@@ -8,6 +10,95 @@ std::string to_wire(const json& j) {
   // Invalid UTF-8 in echoed input must never abort the output: replace it.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
+
+void write_error(std::string& out, const Error& e) {
+  out += "{\"code\":\"";
+  out += to_string(e.code);
+  out += "\",\"message\":";
+  append_json_string(out, e.message);
+  out += ",\"path\":";
+  append_json_string(out, e.path);
+  out += '}';
+}
+
+void write_failed_quote(std::string& out, const std::string* id, const Error& e) {
+  out += "{\"error\":";
+  write_error(out, e);
+  out += ",\"id\":";
+  if (id) append_json_string(out, *id);
+  else out += "null";
+  out += ",\"ok\":false}";
+}
+
+// Keys in byte order, as nlohmann's std::map objects print them.
+void write_quote(std::string& out, const std::string* id, const Model& model, const Price& price,
+                 const std::vector<BreakdownLine>& breakdown, const std::string& version, const Price* would_cost) {
+  const Price shown = would_cost ? Price{} : price;
+  out += "{\"breakdown\":[";
+  for (size_t i = 0; i < breakdown.size(); ++i) {
+    const BreakdownLine& line = breakdown[i];
+    if (i) out += ',';
+    out += "{\"block\":\"";
+    out += line.rounding ? std::string_view("round") : to_string(line.block);
+    out += "\",\"detail\":";
+    append_json_string(out, line.detail);
+    out += ",\"effect\":";
+    append_json_string(out, line.effect);
+    out += ",\"label\":";
+    append_json_string(out, line.label);
+    out += ",\"max\":\"";
+    out += line.subtotal.hi.to_string();
+    out += "\",\"min\":\"";
+    out += line.subtotal.lo.to_string();
+    out += "\"}";
+  }
+  out += ']';
+  if (shown.exact()) {
+    out += ",\"credits\":";
+    append_json_int(out, shown.min);
+  }
+  out += shown.exact() ? ",\"exact\":true,\"id\":" : ",\"exact\":false,\"id\":";
+  if (id) append_json_string(out, *id);
+  else out += "null";
+  out += ",\"kind\":\"";
+  out += to_string(model.kind);
+  out += "\",\"max\":";
+  append_json_int(out, shown.max);
+  out += ",\"min\":";
+  append_json_int(out, shown.min);
+  out += ",\"model\":";
+  append_json_string(out, model.id);
+  out += ",\"ok\":true,\"rate_card\":";
+  append_json_string(out, version);
+  if (would_cost) {
+    out += ",\"skipped\":true,\"would_cost\":{\"max\":";
+    append_json_int(out, would_cost->max);
+    out += ",\"min\":";
+    append_json_int(out, would_cost->min);
+    out += '}';
+  }
+  out += '}';
+}
+
+std::string quote_wire(const RateCard& card, const json& node) {
+  std::string out;
+  out.reserve(512);
+  const std::string* id = nullptr;
+  if (node.is_object())
+    if (auto it = node.find("id"); it != node.end() && it->is_string()) id = &it->get_ref<const std::string&>();
+  auto prepared = prepare_node(card, node, "");
+  if (!prepared) {
+    write_failed_quote(out, id, prepared.error());
+    return out;
+  }
+  std::vector<BreakdownLine> breakdown;
+  auto price = price_node(*prepared, &breakdown);
+  if (!price) write_failed_quote(out, id, price.error());
+  else write_quote(out, id, *prepared->model, *price, breakdown, card.version);
+  return out;
+}
+
+json quote_json(const RateCard& card, const json& node) { return json::parse(quote_wire(card, node)); }
 
 json error_to_json(const Error& error) {
   return json{{"code", std::string(to_string(error.code))}, {"message", error.message}, {"path", error.path}};
@@ -19,37 +110,9 @@ json failed_quote_json(const json& id, const Error& error) {
 
 json quote_to_json(const std::string* id, const Model& model, const Price& price,
                    const std::vector<BreakdownLine>& breakdown, const std::string& version) {
-  json lines = json::array();
-  for (const auto& line : breakdown) {
-    lines.push_back({{"block", line.rounding ? std::string("round") : std::string(to_string(line.block))},
-                     {"label", line.label},
-                     {"detail", line.detail},
-                     {"effect", line.effect},
-                     {"min", line.subtotal.lo.to_string()},
-                     {"max", line.subtotal.hi.to_string()}});
-  }
-  json q = {{"id", id ? json(*id) : json(nullptr)},
-            {"ok", true},
-            {"model", model.id},
-            {"kind", std::string(to_string(model.kind))},
-            {"exact", price.exact()}};
-  if (price.exact()) q["credits"] = price.min;
-  q["min"] = price.min;
-  q["max"] = price.max;
-  q["rate_card"] = version;
-  q["breakdown"] = std::move(lines);
-  return q;
-}
-
-json quote_json(const RateCard& card, const json& node) {
-  json id = node.is_object() && node.contains("id") ? node["id"] : json(nullptr);
-  auto prepared = prepare_node(card, node, "");
-  if (!prepared) return failed_quote_json(id, prepared.error());
-  std::vector<BreakdownLine> breakdown;
-  auto price = price_node(*prepared, &breakdown);
-  if (!price) return failed_quote_json(id, price.error());
-  std::string sid = id.is_string() ? id.get<std::string>() : std::string();
-  return quote_to_json(id.is_string() ? &sid : nullptr, *prepared->model, *price, breakdown, card.version);
+  std::string out;
+  write_quote(out, id, model, price, breakdown, version);
+  return json::parse(out);
 }
 
 }  // namespace credits

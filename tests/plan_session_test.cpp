@@ -24,9 +24,9 @@ json full_plan_of(const json& graph) { return plan_json(*test_card(), graph, nul
 
 TEST(PlanSession, OneEditRepricesTheNodeAndWhatIsDownstreamOnly) {
   PlanSession s(test_card());
-  json first = s.load(canvas(), nullptr);
+  json first = json::parse(s.load(canvas(), nullptr));
   ASSERT_EQ(first["ok"], true);
-  json r = s.update_node(json::parse(R"({"id":"v","model":"vid","params":{"duration_s":8}})"));
+  json r = json::parse(s.update_node(json::parse(R"({"id":"v","model":"vid","params":{"duration_s":8}})")));
   ASSERT_EQ(r["ok"], true) << r.dump();
   ASSERT_EQ(r["changed"].size(), 2u);
   EXPECT_EQ(r["changed"][0]["credits"], 80);
@@ -34,24 +34,24 @@ TEST(PlanSession, OneEditRepricesTheNodeAndWhatIsDownstreamOnly) {
   EXPECT_EQ(r["changed"][1]["credits"], 8 * 19);
   json g = canvas();
   g["nodes"][0]["params"]["duration_s"] = 8;
-  EXPECT_EQ(s.plan(nullptr), full_plan_of(g));
+  EXPECT_EQ(json::parse(s.plan(nullptr)), full_plan_of(g));
 }
 
 TEST(PlanSession, EdgeEditsAndCyclesAreHandled) {
   PlanSession s(test_card());
   s.load(canvas(), nullptr);
   // Feed the lip-sync from nothing: its duration becomes a range.
-  json r = s.set_input("l", "video", "");
+  json r = json::parse(s.set_input("l", "video", ""));
   ASSERT_EQ(r["ok"], true);
   EXPECT_EQ(r["changed"][0]["exact"], false);
   // An edge that needs a new run order: the lip-sync, listed after v, now feeds... v cannot take
   // a video, but an edge from a later node to an earlier one must still reorder.
-  r = s.set_input("v", "ref", "x");
+  r = json::parse(s.set_input("v", "ref", "x"));
   ASSERT_EQ(r["ok"], true) << r.dump();
-  json before = s.plan(nullptr);
-  r = s.set_input("t", "loop", "x");  // x reads t: a cycle
+  json before = json::parse(s.plan(nullptr));
+  r = json::parse(s.set_input("t", "loop", "x"));  // x reads t: a cycle
   EXPECT_EQ(r["ok"], false);
-  EXPECT_EQ(s.plan(nullptr), before);  // refused and changed nothing
+  EXPECT_EQ(json::parse(s.plan(nullptr)), before);  // refused and changed nothing
 }
 
 TEST(PlanSession, RandomEditsAlwaysEqualAFullPlan) {
@@ -80,13 +80,13 @@ TEST(PlanSession, RandomEditsAlwaysEqualAFullPlan) {
         node["inputs"] = inputs;
       }
     }
-    json r = s.update_node(node);
+    json r = json::parse(s.update_node(node));
     json candidate = graph;
     candidate["nodes"][static_cast<size_t>(n)] = node;
     json full = full_plan_of(candidate);
     ASSERT_EQ(r["ok"], full["ok"]) << node.dump() << "\n" << r.dump() << "\n" << full.dump();
     if (r["ok"].get<bool>()) graph = candidate;
-    ASSERT_EQ(s.plan(nullptr), full_plan_of(graph)) << "after step " << step << ": " << node.dump();
+    ASSERT_EQ(json::parse(s.plan(nullptr)), full_plan_of(graph)) << "after step " << step << ": " << node.dump();
   }
 }
 

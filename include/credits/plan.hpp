@@ -88,11 +88,17 @@ Projection project(const Graph& graph, const Plan& plan, const Balances& balance
 // {"subscription": N, "wallet": N}, whole non-negative credits.
 Result<Balances> parse_balances(const nlohmann::json& j, const std::string& path);
 
-// The plan's JSON, as SPEC §9 prints it; `projection` only when balances were given.
+// The plan's JSON text, as SPEC §9 prints it; `projection` only when balances were given.
+std::string write_plan(const RateCard& card, const Graph& graph, const Plan& plan,
+                       const Projection* projection);
+// {"credits"?, "exact", "max", "min"}.
+void write_plan_total(std::string& out, const Plan& plan);
 nlohmann::json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan,
                             const Projection* projection);
 
-// parse + price + project + JSON, never failing: errors become {"ok": false, "error"}.
+// parse + price + project + JSON text, never failing: errors become {"ok": false, "error"}.
+std::string plan_wire(const RateCard& card, const nlohmann::json& graph,
+                      const nlohmann::json* balances);
 nlohmann::json plan_json(const RateCard& card, const nlohmann::json& graph,
                          const nlohmann::json* balances);
 

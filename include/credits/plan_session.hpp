@@ -16,23 +16,23 @@ class PlanSession {
  public:
   explicit PlanSession(std::shared_ptr<const RateCard> card);
 
-  // Replaces the whole graph and prices it. Returns the full plan JSON (as plan_json).
-  nlohmann::json load(const nlohmann::json& graph, const nlohmann::json* balances);
+  // Every result is JSON text. Replaces the whole graph and prices it: the full plan.
+  std::string load(const nlohmann::json& graph, const nlohmann::json* balances);
 
   // Replaces one node's object ({"id", "model", "params", "inputs", "skip"}; the id must stay).
-  // Returns {"ok", "changed": [quotes of every node priced again], "total", ...}.
-  nlohmann::json update_node(const nlohmann::json& node);
+  // Returns {"changed": [quotes of every node priced again], "ok", "priced", "rate_card",
+  // "skipped", "total", "unpriced"}.
+  std::string update_node(const nlohmann::json& node);
   // Connects (or, with an empty `from`, disconnects) input `port` of node `to`.
-  nlohmann::json set_input(const std::string& to, const std::string& port, const std::string& from);
+  std::string set_input(const std::string& to, const std::string& port, const std::string& from);
 
   // The whole current plan, with a projection when balances are given.
-  nlohmann::json plan(const nlohmann::json* balances) const;
+  std::string plan(const nlohmann::json* balances) const;
 
   size_t size() const { return graph_.nodes.size(); }
 
  private:
-  nlohmann::json reprice(int32_t changed, bool reorder);
-  nlohmann::json summary() const;
+  std::string reprice(int32_t changed, bool reorder);
   void add_to_totals(const PlannedNode& n, const GraphNode& g, int sign);
   void relink(int32_t index, std::vector<GraphEdge> inputs);
   void index_graph();

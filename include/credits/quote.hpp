@@ -1,5 +1,6 @@
 // A quote: what one node will cost, why, and against which rate card. The JSON form is the
-// contract shared by the CLI, the server and the browser package (SPEC §9).
+// contract shared by the CLI, the server and the browser package (SPEC §9). It is written as
+// text directly (json_text.hpp); the nlohmann forms are parsed from that same text.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -11,19 +12,26 @@
 
 namespace credits {
 
-// Quotes one node object from JSON, never failing: errors become {"ok": false, "error"}.
+// Quotes one node object, never failing: errors become {"id", "ok": false, "error"}.
+std::string quote_wire(const RateCard& card, const nlohmann::json& node);
 nlohmann::json quote_json(const RateCard& card, const nlohmann::json& node);
 
-// The JSON of a priced node (ok: true).
+// Appends a priced node's JSON. With `would_cost`, the node is marked skipped (costs 0).
+void write_quote(std::string& out, const std::string* id, const Model& model, const Price& price,
+                 const std::vector<BreakdownLine>& breakdown, const std::string& rate_card_version,
+                 const Price* would_cost = nullptr);
+// Appends {"error": {...}, "id": id or null, "ok": false}.
+void write_failed_quote(std::string& out, const std::string* id, const Error& error);
+// Appends {"code", "message", "path"}.
+void write_error(std::string& out, const Error& error);
+
 nlohmann::json quote_to_json(const std::string* id, const Model& model, const Price& price,
                              const std::vector<BreakdownLine>& breakdown,
                              const std::string& rate_card_version);
-
-// {"code", "message", "path"} and the failing line's {"id", "ok": false, "error"}.
 nlohmann::json error_to_json(const Error& error);
 nlohmann::json failed_quote_json(const nlohmann::json& id, const Error& error);
 
-// The exact text of the quote's JSON, as the CLI prints it and the browser returns it.
+// The exact text of a JSON value, as the CLI prints it and the browser returns it.
 std::string to_wire(const nlohmann::json& j);
 
 }  // namespace credits

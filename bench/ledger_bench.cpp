@@ -1,0 +1,141 @@
+// In-memory ledger charges per second. 64 users, each subscribed and topped up with 10^15
+// credits, charge nodes from the realistic mix, every charge under a distinct idempotency key
+// and at the correct quoted price (so every charge succeeds and takes the full path):
+//   LedgerCharge          Ledger::charge(at, request), requests built up front
+//   ApplyOperationCharge  apply_operation(ledger, op) with the op JSON objects built up front
+//   ApplyLineCharge       apply_operation_line(ledger, text): parse + apply + result JSON
+// Requests come from a pre-built pool; when a run uses up the pool's keys, the ledger is
+// replaced by a fresh one outside the timing (PauseTiming, once per kPool charges).
+#include <benchmark/benchmark.h>
+
+#include "bench_support.hpp"
+#include "credits/ledger.hpp"
+#include "credits/operation.hpp"
+
+namespace credits::bench {
+namespace {
+
+constexpr size_t kPool = size_t{1} << 16;
+constexpr int kUsers = 64;
+const char* const kAt = "2026-11-24T10:00:00Z";
+
+Timestamp at() {
+  static const Timestamp t = *parse_timestamp(kAt);
+  return t;
+}
+
+struct ChargeData {
+  std::vector<ChargeRequest> requests;
+  std::vector<json> ops;
+  std::vector<std::string> lines;
+  size_t ranged = 0;
+};
+
+const ChargeData& data() {
+  static const ChargeData d = [] {
+    ChargeData c;
+    const RateCard& card = *sample_card();
+    std::vector<json> mix = node_mix(1024, 1234);
+    std::vector<Price> prices;
+    for (const json& n : mix) {
+      auto p = prepare_node(card, n, "");
+      prices.push_back(*price_node(*p));
+    }
+    c.requests.reserve(kPool);
+    c.ops.reserve(kPool);
+    c.lines.reserve(kPool);
+    for (size_t i = 0; i < kPool; ++i) {
+      const json& node = mix[i % mix.size()];
+      const Price& price = prices[i % mix.size()];
+      ChargeRequest r;
+      r.user = "u" + std::to_string(i % kUsers);
+      r.key = "charge-" + std::to_string(i);
+      r.node = node;
+      r.quoted = price.max;
+      if (!price.exact()) r.quoted_min = price.min, ++c.ranged;
+      r.rate_card = card.version;
+      json op = {{"op", "charge"}, {"at", kAt}, {"user", r.user}, {"key", r.key}, {"node", node},
+                 {"rate_card", card.version}};
+      op["quoted"] = price.exact() ? json(price.max) : json{{"min", price.min}, {"max", price.max}};
+      c.lines.push_back(op.dump());
+      c.ops.push_back(std::move(op));
+      c.requests.push_back(std::move(r));
+    }
+    return c;
+  }();
+  return d;
+}
+
+std::unique_ptr<Ledger> funded_ledger() {
+  auto ledger = std::make_unique<Ledger>(sample_card());
+  for (int u = 0; u < kUsers; ++u) {
+    const std::string user = "u" + std::to_string(u), payer = "user:" + user;
+    bool ok = ledger->create_user(at(), user).ok() && ledger->subscribe(at(), payer, kMaxAmount, "").ok() &&
+              ledger->top_up(at(), payer, kMaxAmount, "top-up-" + user, "").ok();
+    if (!ok) die("cannot set up user " + user);
+  }
+  return ledger;
+}
+
+void charge_counters(benchmark::State& state) {
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["users"] = kUsers;
+  state.counters["ranged_pct"] = 100.0 * static_cast<double>(data().ranged) / static_cast<double>(kPool);
+}
+
+// Runs `one(ledger, index)` per iteration over the pool, with a fresh ledger per kPool charges.
+template <typename F>
+void run_charges(benchmark::State& state, F one) {
+  data();
+  auto ledger = funded_ledger();
+  size_t i = 0;
+  for (auto _ : state) {
+    if (i == kPool) {
+      state.PauseTiming();
+      ledger = funded_ledger();
+      i = 0;
+      state.ResumeTiming();
+    }
+    if (!one(*ledger, i++)) {
+      state.SkipWithError("a charge was refused");
+      break;
+    }
+  }
+  charge_counters(state);
+  // The ledger is destroyed here, after the timed loop has ended.
+}
+
+void BM_LedgerCharge(benchmark::State& state) {
+  const auto& requests = data().requests;
+  const Timestamp t = at();
+  run_charges(state, [&](Ledger& ledger, size_t i) {
+    auto r = ledger.charge(t, requests[i]);
+    benchmark::DoNotOptimize(r);
+    return r.ok() && !r->replayed;
+  });
+}
+BENCHMARK(BM_LedgerCharge);
+
+void BM_ApplyOperationCharge(benchmark::State& state) {
+  const auto& ops = data().ops;
+  run_charges(state, [&](Ledger& ledger, size_t i) {
+    json r = apply_operation(ledger, ops[i]);
+    benchmark::DoNotOptimize(r);
+    return r["ok"].get<bool>();
+  });
+}
+BENCHMARK(BM_ApplyOperationCharge);
+
+void BM_ApplyLineCharge(benchmark::State& state) {
+  const auto& lines = data().lines;
+  run_charges(state, [&](Ledger& ledger, size_t i) {
+    json r = apply_operation_line(ledger, lines[i]);
+    std::string out = r.dump();
+    benchmark::DoNotOptimize(out.data());
+    return r["ok"].get<bool>();
+  });
+}
+BENCHMARK(BM_ApplyLineCharge);
+
+}  // namespace
+}  // namespace credits::bench

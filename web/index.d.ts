@@ -1,0 +1,187 @@
+// Hand-written types for @credits/engine (Emscripten 3.1.6 cannot emit them).
+
+/** A structured error: a code from a closed set, a message for people, a JSON Pointer. */
+export interface CreditsError {
+  code:
+    | 'invalid_json' | 'invalid_op' | 'invalid_param' | 'invalid_rate_card' | 'unknown_model'
+    | 'insufficient_credits' | 'internal' | string;
+  message: string;
+  path: string;
+}
+
+export interface Failure {
+  ok: false;
+  error: CreditsError;
+}
+
+/** A node on the canvas, as the engine prices it. */
+export interface CanvasNode {
+  id?: string;
+  model: string;
+  params?: Record<string, string | number | boolean>;
+  /** Input port -> upstream node id (plans only). */
+  inputs?: Record<string, string>;
+  /** Cached or bypassed: costs nothing (plans only). */
+  skip?: boolean;
+}
+
+/** One step of how a price arose; amounts are exact decimal strings (running subtotal). */
+export interface BreakdownLine {
+  block: 'flat' | 'per_unit' | 'table' | 'multiplier' | 'addon' | 'included_units' | 'tokens' | 'clamp' | 'round';
+  label: string;
+  detail: string;
+  effect: string;
+  min: string;
+  max: string;
+}
+
+export interface Quote {
+  id: string | null;
+  ok: true;
+  model: string;
+  kind: 'image' | 'video' | 'audio' | 'voice' | 'lipsync' | 'character' | 'transcription' | 'text';
+  /** True when every priced input is known: then `credits` is the price. */
+  exact: boolean;
+  credits?: number;
+  min: number;
+  max: number;
+  rate_card: string;
+  breakdown: BreakdownLine[];
+  /** In plans, for nodes marked skip: they cost 0 and would otherwise cost this. */
+  skipped?: true;
+  would_cost?: { min: number; max: number };
+}
+
+export interface FailedQuote {
+  id: string | null;
+  ok: false;
+  error: CreditsError;
+}
+
+export interface Balances {
+  subscription: number;
+  wallet: number;
+}
+
+export interface Total {
+  exact: boolean;
+  credits?: number;
+  min: number;
+  max: number;
+}
+
+export interface Projection {
+  before: Balances;
+  after: Balances;
+  from_subscription: number;
+  from_wallet: number;
+  affordable: boolean;
+  /** The first node, in run order, that the balances cannot cover. */
+  first_unaffordable: string | null;
+  shortfall: number;
+}
+
+export interface Plan {
+  ok: true;
+  rate_card: string;
+  nodes: Array<Quote | FailedQuote>;
+  /** Node ids in run order: every node after its inputs. */
+  order: string[];
+  total: Total;
+  priced: number;
+  unpriced: number;
+  skipped: number;
+  projection?: Projection;
+}
+
+export interface PlanChange {
+  ok: true;
+  rate_card: string;
+  /** Every node priced again: the edited one and what is downstream of it. */
+  changed: Array<Quote | FailedQuote>;
+  total: Total;
+  priced: number;
+  unpriced: number;
+  skipped: number;
+}
+
+export interface Canvas {
+  load(graph: { nodes: CanvasNode[] }, balance?: Balances | null): Plan | Failure;
+  updateNode(node: CanvasNode & { id: string }): PlanChange | Failure;
+  connect(to: string, port: string, from: string): PlanChange | Failure;
+  disconnect(to: string, port: string): PlanChange | Failure;
+  plan(balance?: Balances | null): Plan | Failure;
+}
+
+export interface Split {
+  from_subscription: number;
+  from_wallet: number;
+}
+
+export interface ChargePreview extends Split {
+  ok: true;
+  after: Balances;
+}
+
+export interface ReturnPreview {
+  ok: true;
+  to_subscription: number;
+  to_wallet: number;
+  after: Balances;
+}
+
+export interface PriceNumbers {
+  ok: Uint8Array;
+  min: Float64Array;
+  max: Float64Array;
+}
+
+export interface ModelInfo {
+  id: string;
+  kind: Quote['kind'];
+  label: string;
+  provider: string;
+  list_price: string;
+  params: Record<string, {
+    slot: number;
+    type: 'int' | 'decimal' | 'string' | 'bool';
+    label: string;
+    unit: string;
+    values?: string[];
+    min?: string;
+    max?: string;
+    step?: string;
+    default?: string | boolean;
+    decided_by_run?: true;
+    input?: { port: string; output: string };
+  }>;
+  outputs: string[];
+}
+
+export interface CreditsEngine {
+  /** The loaded rate card's version. */
+  readonly version: string;
+  readonly modelList: ModelInfo[];
+  loadRateCard(card: string | object): { ok: true; version: string } | { ok: false; errors: CreditsError[] };
+  models(): { ok: true; version: string; credit_value: string; models: ModelInfo[] } | Failure;
+  quote(node: CanvasNode): Quote | FailedQuote;
+  quoteMany(nodes: CanvasNode[]): Array<Quote | FailedQuote>;
+  priceMany(nodes: CanvasNode[]): PriceNumbers;
+  plan(graph: { nodes: CanvasNode[] }, balance?: Balances | null, options?: { run?: string[] }): Plan | Failure;
+  readonly canvas: Canvas;
+  previewCharge(balance: Balances, price: number): ChargePreview | Failure;
+  previewRefund(balance: Balances, split: Split, options?: { hasCurrentPeriod?: boolean }): ReturnPreview | Failure;
+  previewSettle(balance: Balances, split: Split, actual: number, options?: { hasCurrentPeriod?: boolean }): ReturnPreview | Failure;
+}
+
+export interface CreateOptions {
+  /** The .wasm bytes; skips locating and fetching it. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where to fetch files from (path -> URL), in browsers. */
+  locateFile?: (path: string, prefix: string) => string;
+  /** A rate card to load instead of the embedded sample card; an invalid one throws. */
+  rateCard?: string | object;
+}
+
+export default function createCredits(options?: CreateOptions): Promise<CreditsEngine>;
+export { createCredits };

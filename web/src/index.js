@@ -1,0 +1,208 @@
+// The credit engine for canvas code: the same C++ the server bills with, as WebAssembly.
+// This file only converts between JS values and the engine's JSON and delegates; every rule
+// lives in the C++ core. No call throws: failures are result objects {ok: false, error}.
+import createCreditsModule from '../dist/credits.mjs';
+import { NodeEncoder } from './encode.js';
+
+const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
+
+function failure(code, message, path = '') {
+  return { ok: false, error: { code, message, path } };
+}
+
+// JSON text of a caller's value, or a failure when it cannot be written as JSON.
+function toJson(value, what) {
+  try {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    if (text === undefined) return { failed: failure('invalid_json', `${what} is not a JSON value`) };
+    return { text };
+  } catch (e) {
+    return { failed: failure('invalid_json', `${what} cannot be written as JSON: ${e.message}`) };
+  }
+}
+
+class CreditsEngine {
+  #m;
+  #encoder = null;
+  #version = '';
+
+  constructor(module) {
+    this.#m = module;
+    this.#refresh();
+  }
+
+  #refresh() {
+    const models = JSON.parse(this.#m.models());
+    this.#version = models.ok ? models.version : '';
+    this.#encoder = models.ok ? new NodeEncoder(models) : null;
+    this.modelList = models.ok ? models.models : [];
+  }
+
+  /** Loads a rate card (JSON text or object): {ok: true, version} or {ok: false, errors}. */
+  loadRateCard(card) {
+    const json = toJson(card, 'the rate card');
+    if (json.failed) return { ok: false, errors: [json.failed.error] };
+    const result = JSON.parse(this.#m.loadRateCard(json.text));
+    if (result.ok) this.#refresh();
+    return result;
+  }
+
+  /** The loaded rate card's version ('' when none). */
+  get version() {
+    return this.#version;
+  }
+
+  /** Every model with its parameters, for pickers. */
+  models() {
+    return JSON.parse(this.#m.models());
+  }
+
+  /** One node's quote, deep-equal to the CLI's quote line for it. */
+  quote(node) {
+    const json = toJson(node, 'the node');
+    if (json.failed) return { id: null, ...json.failed };
+    return JSON.parse(this.#m.quote(json.text));
+  }
+
+  /**
+   * Quotes many nodes at once: an array deep-equal to the CLI's quote lines. Nodes the fast
+   * path can price cross as numbers; their breakdown is computed by the engine when first read.
+   */
+  quoteMany(nodes) {
+    if (!Array.isArray(nodes)) return failure('invalid_param', 'quoteMany takes an array of nodes');
+    const out = new Array(nodes.length);
+    const slow = this.#encoder ? this.#encoder.price(this.#m, nodes, out, this) : nodes.map((_, i) => i);
+    if (slow.length) {
+      const batch = [];
+      const kept = [];
+      for (const i of slow) {
+        const json = toJson(nodes[i], 'the node');
+        if (json.failed) out[i] = { id: null, ...json.failed };
+        else {
+          batch.push(json.text);
+          kept.push(i);
+        }
+      }
+      if (kept.length) {
+        // One call for the batch; if one node's text spoils the whole array (it is not JSON
+        // the engine reads), each node is quoted alone so only that one fails.
+        const quotes = JSON.parse(this.#m.quoteMany('[' + batch.join(',') + ']'));
+        if (Array.isArray(quotes)) kept.forEach((i, k) => (out[i] = quotes[k]));
+        else kept.forEach((i, k) => (out[i] = JSON.parse(this.#m.quote(batch[k]))));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Prices many nodes to numbers only, for badges and totals on large canvases:
+   * {ok: Uint8Array, min: Float64Array, max: Float64Array}, index for index. ok[i] is 0 when
+   * node i cannot be priced (quote() says why); exact when min[i] === max[i].
+   */
+  priceMany(nodes) {
+    if (!Array.isArray(nodes)) return failure('invalid_param', 'priceMany takes an array of nodes');
+    const numbers = { ok: new Uint8Array(nodes.length), min: new Float64Array(nodes.length), max: new Float64Array(nodes.length) };
+    const slow = this.#encoder ? this.#encoder.price(this.#m, nodes, null, this, numbers) : nodes.map((_, i) => i);
+    for (const i of slow) {
+      const q = this.quote(nodes[i]);
+      if (q.ok) {
+        numbers.ok[i] = 1;
+        numbers.min[i] = q.min;
+        numbers.max[i] = q.max;
+      }
+    }
+    return numbers;
+  }
+
+  /** A graph's plan, deep-equal to the CLI's; `balance` projects it; `options.run` prices only those ids. */
+  plan(graph, balance = null, options = {}) {
+    let doc = graph;
+    if (options && Array.isArray(options.run) && graph && typeof graph === 'object') doc = { ...graph, run: options.run };
+    const g = toJson(doc, 'the graph');
+    if (g.failed) return g.failed;
+    const b = balance == null ? { text: '' } : toJson(balance, 'the balance');
+    if (b.failed) return b.failed;
+    return JSON.parse(this.#m.plan(g.text, b.text));
+  }
+
+  /**
+   * The canvas being edited: load it once, then change one node or edge at a time; only the
+   * changed node and what is downstream is priced again.
+   */
+  get canvas() {
+    const m = this.#m;
+    return {
+      load(graph, balance = null) {
+        const g = toJson(graph, 'the graph');
+        if (g.failed) return g.failed;
+        const b = balance == null ? { text: '' } : toJson(balance, 'the balance');
+        if (b.failed) return b.failed;
+        return JSON.parse(m.sessionLoad(g.text, b.text));
+      },
+      updateNode(node) {
+        const n = toJson(node, 'the node');
+        if (n.failed) return n.failed;
+        return JSON.parse(m.sessionUpdateNode(n.text));
+      },
+      connect(to, port, from) {
+        return JSON.parse(m.sessionSetInput(String(to), String(port), String(from)));
+      },
+      disconnect(to, port) {
+        return JSON.parse(m.sessionSetInput(String(to), String(port), ''));
+      },
+      plan(balance = null) {
+        const b = balance == null ? { text: '' } : toJson(balance, 'the balance');
+        if (b.failed) return b.failed;
+        return JSON.parse(m.sessionPlan(b.text));
+      },
+    };
+  }
+
+  /** What a charge of `price` would take from `balance` {subscription, wallet}, and what is left. */
+  previewCharge(balance, price) {
+    return this.#preview('charge', { balance, price });
+  }
+
+  /** What a refund of a charge that took `split` {from_subscription, from_wallet} gives back. */
+  previewRefund(balance, split, { hasCurrentPeriod = true } = {}) {
+    return this.#preview('refund', { balance, ...split, has_current_period: hasCurrentPeriod });
+  }
+
+  /** What settling a ranged charge that took `split` at the `actual` price gives back. */
+  previewSettle(balance, split, actual, { hasCurrentPeriod = true } = {}) {
+    return this.#preview('settle', { balance, ...split, actual, has_current_period: hasCurrentPeriod });
+  }
+
+  #preview(kind, request) {
+    const r = toJson(request, 'the preview');
+    if (r.failed) return r.failed;
+    return JSON.parse(this.#m.preview(kind, r.text));
+  }
+}
+
+/**
+ * Creates an engine. In Node it finds its own .wasm; in a browser it fetches the .wasm beside
+ * the module, or uses `wasmBinary` / `locateFile`. `rateCard` (JSON text or object) replaces
+ * the embedded sample card.
+ */
+export default async function createCredits(options = {}) {
+  const moduleOptions = {};
+  if (options.wasmBinary) moduleOptions.wasmBinary = options.wasmBinary;
+  else if (options.locateFile) moduleOptions.locateFile = options.locateFile;
+  else if (isNode) {
+    const { readFile } = await import('node:fs/promises');
+    moduleOptions.wasmBinary = await readFile(new URL('../dist/credits.wasm', import.meta.url));
+  }
+  const module = await createCreditsModule(moduleOptions);
+  const engine = new CreditsEngine(module);
+  if (options.rateCard !== undefined) {
+    const loaded = engine.loadRateCard(options.rateCard);
+    if (!loaded.ok) {
+      const first = loaded.errors[0];
+      throw new Error(`createCredits: invalid rate card: ${first.path} ${first.message}`);
+    }
+  }
+  return engine;
+}
+
+export { createCredits, CreditsEngine };
