@@ -56,7 +56,6 @@ size_t price_encoded_nodes(const RateCard& card, const double* in, size_t length
   PreparedNode node;  // reused: no allocation per node once its vectors have grown
   size_t pos = 0, priced = 0;
   bool stream_ok = true;
-  static const std::string kParams = "/params";
   for (size_t i = 0; i < count; ++i) {
     double* o = out + 3 * i;
     o[0] = 1, o[1] = 0, o[2] = 0;
@@ -67,7 +66,7 @@ size_t price_encoded_nodes(const RateCard& card, const double* in, size_t length
       if (pos == start) stream_ok = false;
       continue;
     }
-    if (!complete_params(node, kParams)) continue;
+    if (!complete_params(node, "")) continue;
     auto price = price_node(node);
     // Amounts cross to JavaScript as doubles: beyond 2^53 the JSON path reports them exactly.
     if (!price || price->max > (int64_t{1} << 53)) continue;

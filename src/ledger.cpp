@@ -147,10 +147,10 @@ Status Ledger::create_user(Timestamp at, const std::string& user) {
   if (Status s = check_clock(at); !s) return s;
   if (user.empty()) return err(ErrorCode::invalid_op, "\"user\" must be a non-empty string", "/user");
   if (users_.count(user)) return err(ErrorCode::already_exists, "user \"" + user + "\" already exists", "/user");
-  users_.emplace(user, User{user, std::nullopt});
   Payer p;
   p.id = "user:" + user;
-  payers_.emplace(p.id, std::move(p));
+  Payer* payer = &payers_.emplace(p.id, std::move(p)).first->second;
+  users_.emplace(user, User{user, std::nullopt, payer});
   now_ = at;
   return Ok{};
 }
@@ -164,10 +164,10 @@ Status Ledger::create_workspace(Timestamp at, const std::string& workspace, cons
   Workspace ws;
   ws.id = workspace;
   ws.members.emplace(admin, Role::admin);
-  workspaces_.emplace(workspace, std::move(ws));
   Payer p;
   p.id = "workspace:" + workspace;
-  payers_.emplace(p.id, std::move(p));
+  ws.pool = &payers_.emplace(p.id, std::move(p)).first->second;
+  workspaces_.emplace(workspace, std::move(ws));
   now_ = at;
   return Ok{};
 }
@@ -330,11 +330,12 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Cred
                                     const std::string& key, const std::string& by) {
   if (Status s = check_clock(at); !s) return s.error();
   if (key.empty()) return err(ErrorCode::invalid_op, "a top-up needs an idempotency \"key\"", "/key");
-  const std::string fingerprint = "top_up\n" + payer + "\n" + std::to_string(credits) + "\n" + by;
   if (auto k = keys_.find(key); k != keys_.end()) {
-    if (k->second.kind != KeyUse::top_up || k->second.fingerprint != fingerprint)
+    const bool same = k->second.kind == KeyUse::top_up && top_ups_[k->second.index].outcome.payer == payer &&
+                      top_ups_[k->second.index].outcome.credits == credits && top_ups_[k->second.index].by == by;
+    if (!same)
       return err(ErrorCode::idempotency_conflict, "key \"" + key + "\" was already used for a different operation", "/key");
-    TopUpOutcome o = top_ups_[k->second.index];
+    TopUpOutcome o = top_ups_[k->second.index].outcome;
     o.replayed = true;
     return o;
   }
@@ -353,27 +354,40 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Cred
   pr.totals.topped_up = *topped;
   append(at, payer, EntryKind::top_up, 0, credits, key);
   TopUpOutcome o{payer, key, credits, pr.wallet, false};
-  keys_.emplace(key, KeyUse{KeyUse::top_up, fingerprint, top_ups_.size()});
-  top_ups_.push_back(o);
+  keys_.emplace(key, KeyUse{KeyUse::top_up, top_ups_.size()});
+  top_ups_.push_back(TopUpRecord{o, by});
   now_ = at;
   return o;
 }
 
-Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
+std::string Charge::node_id() const {
+  auto id = node.find("id");
+  return id != node.end() && id->is_string() ? id->get<std::string>() : std::string();
+}
+
+const json& Charge::params() const {
+  static const json kNone = json::object();
+  auto p = node.find("params");
+  return p != node.end() && p->is_object() ? *p : kNone;
+}
+
+Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
   if (Status s = check_clock(at); !s) return s.error();
   if (r.key.empty()) return err(ErrorCode::invalid_op, "a charge needs an idempotency \"key\"", "/key");
-  std::string fingerprint = "charge\n" + r.user + "\n" + r.node.dump(-1, ' ', false, json::error_handler_t::replace) +
-                            "\n" + (r.quoted ? std::to_string(*r.quoted) : "") + "\n" +
-                            (r.quoted_min ? std::to_string(*r.quoted_min) : "") + "\n" + r.rate_card;
   if (auto k = keys_.find(r.key); k != keys_.end()) {
-    if (k->second.kind != KeyUse::charge || k->second.fingerprint != fingerprint)
+    // A retry replays; the same key with other content is a conflict. Compared field by
+    // field, only when a key comes back, so new charges pay nothing for it.
+    const Charge* c = k->second.kind == KeyUse::charge ? &charges_[k->second.index] : nullptr;
+    const bool same = c && c->user == r.user && c->quoted == r.quoted && c->quoted_min == r.quoted_min &&
+                      c->rate_card_shown == r.rate_card && c->node == r.node;
+    if (!same)
       return err(ErrorCode::idempotency_conflict, "key \"" + r.key + "\" was already used for a different operation", "/key");
-    return ChargeOutcome{&charges_[k->second.index], true};
+    return ChargeOutcome{c, true};
   }
   auto u = users_.find(r.user);
   if (u == users_.end()) return err(ErrorCode::unknown_user, "no user \"" + r.user + "\"", "/user");
   // The payer is the user's active context at send time.
-  std::string payer = "user:" + r.user;
+  Payer* payer = u->second.personal;
   Workspace* ws = nullptr;
   if (u->second.workspace) {
     auto w = workspaces_.find(*u->second.workspace);
@@ -383,7 +397,7 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
                      "; switch to another context before running",
                  "/user");
     ws = &w->second;
-    payer = "workspace:" + ws->id;
+    payer = ws->pool;
   }
   if (r.rate_card != card_->version) {
     Error e = err(ErrorCode::stale_rate_card,
@@ -405,7 +419,7 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
     return err(ErrorCode::price_mismatch, "the client showed " + shown + "; the server prices this node at " + server,
                "/quoted");
   }
-  Payer& pr = payers_.at(payer);
+  Payer& pr = *payer;
   Advanced a = preview(pr, at);
   int64_t cap_key = 0;
   if (ws) {
@@ -424,41 +438,39 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, const ChargeRequest& r) {
   }
   const Credits sub_available = a.sub.in_period ? a.sub.remaining : 0;
   auto split = split_charge(sub_available, pr.wallet, held);
-  if (!split) return Error(split.error().code, payer + " has " + split.error().message, "");
+  if (!split) return Error(split.error().code, pr.id + " has " + split.error().message, "");
   // Everything is checked: from here nothing can fail.
   commit(pr, a);
-  Charge c;
-  c.key = r.key;
-  c.payer = payer;
-  c.user = r.user;
-  if (auto id = r.node.find("id"); id != r.node.end() && id->is_string()) c.node_id = id->get<std::string>();
+  const size_t index = charges_.size();
+  Charge& c = charges_.emplace_back();
+  c.key = std::move(r.key);
+  c.payer = pr.id;
+  c.user = std::move(r.user);
   c.model = prepared->model->id;
-  if (auto params = r.node.find("params"); params != r.node.end()) c.params = *params;
+  c.node = std::move(r.node);
   c.card = card_;
-  c.node = std::move(*prepared);
   c.at = at;
   c.exact = price->exact();
   c.held = held;
   c.from_subscription = split->from_subscription;
   c.from_wallet = split->from_wallet;
-  c.period_serial = pr.sub.period_serial;
   c.cap_period = cap_key;
-  c.fingerprint = std::move(fingerprint);
+  c.quoted = r.quoted;
+  c.quoted_min = r.quoted_min;
+  c.rate_card_shown = std::move(r.rate_card);
   pr.sub.remaining -= c.from_subscription;
   pr.wallet -= c.from_wallet;
   pr.totals.spent += held;
-  append(at, payer, EntryKind::charge, -c.from_subscription, -c.from_wallet, c.key);
+  append(at, pr.id, EntryKind::charge, -c.from_subscription, -c.from_wallet, c.key);
   if (ws) {
-    auto& sp = ws->member_spend[r.user];
+    auto& sp = ws->member_spend[c.user];
     if (sp.first != cap_key) sp = {cap_key, 0};
     sp.second += held;
   }
-  const size_t index = charges_.size();
-  keys_.emplace(c.key, KeyUse{KeyUse::charge, c.fingerprint, index});
+  keys_.emplace(c.key, KeyUse{KeyUse::charge, index});
   pr.charges.push_back(index);
-  charges_.push_back(std::move(c));
   now_ = at;
-  return ChargeOutcome{&charges_.back(), false};
+  return ChargeOutcome{&c, false};
 }
 
 // Sends money back to a payer's buckets, routing the subscription portion by route_return.
@@ -519,14 +531,15 @@ Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, con
   Credits actual = c.held;
   if (!usage.is_null()) {
     if (!usage.is_object()) return err(ErrorCode::invalid_op, "\"usage\" must be an object of quantities", "/usage");
-    const Model& model = *c.node.model;
+    const Model& model = *c.card->find(c.model);
+    const json& given = c.params();
     for (auto it = usage.begin(); it != usage.end(); ++it) {
       int32_t slot = model.param_index(it.key());
       const ParamSpec* p = slot >= 0 ? &model.params[static_cast<size_t>(slot)] : nullptr;
-      if (!p || !(p->decided_by_run || p->input) || c.node.given[static_cast<size_t>(slot)])
+      if (!p || !(p->decided_by_run || p->input) || given.contains(it.key()))
         return err(ErrorCode::invalid_param, "\"" + it.key() + "\" is not a quantity this run decided", "/usage/" + pointer_escape(it.key()));
     }
-    json merged = c.params.is_object() ? c.params : json::object();
+    json merged = given;
     for (auto it = usage.begin(); it != usage.end(); ++it) merged[it.key()] = it.value();
     auto prepared = prepare_params(model, &merged, "");
     if (!prepared) {

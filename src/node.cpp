@@ -1,6 +1,7 @@
 #include "credits/node.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace credits {
@@ -75,15 +76,16 @@ Status bind_numeric(PreparedNode& node, int32_t slot, Decimal lo, Decimal hi,
   return Ok{};
 }
 
-Status complete_params(PreparedNode& node, const std::string& params_path) {
+Status complete_params(PreparedNode& node, std::string_view path_prefix) {
   const Model& model = *node.model;
+  auto params_path = [&] { return std::string(path_prefix) + "/params"; };
   // Defaults first, then unknowns: an unknown's upper bound may read another parameter
   // (max_from), which must hold its final value by then whatever the declaration order.
   for (size_t s = 0; s < model.params.size(); ++s) {
     const ParamSpec& p = model.params[s];
     if (node.given[s] || p.decided_by_run || p.input) continue;
     if (!p.default_value)
-      return bad(pointer_join(params_path, p.name), model.id + " needs \"" + p.name + "\" (" + describe_allowed(p) + ")");
+      return bad(pointer_join(params_path(), p.name), model.id + " needs \"" + p.name + "\" (" + describe_allowed(p) + ")");
     node.values[s] = *p.default_value;
   }
   for (size_t s = 0; s < model.params.size(); ++s) {
@@ -93,7 +95,7 @@ Status complete_params(PreparedNode& node, const std::string& params_path) {
     if (node.given[s]) {
       // The run's actual quantity cannot exceed the bound the node set (output <= max tokens).
       if (bound && node.values[s].hi > bound->hi)
-        return bad(pointer_join(params_path, p.name), p.name + " = " + node.values[s].hi.to_string() + " exceeds " +
+        return bad(pointer_join(params_path(), p.name), p.name + " = " + node.values[s].hi.to_string() + " exceeds " +
                                                           model.params[static_cast<size_t>(p.max_from)].name + " = " +
                                                           bound->hi.to_string());
       continue;
@@ -116,62 +118,73 @@ Result<PreparedNode> prepare_params(const Model& model, const json* params,
   node.model = &model;
   node.values.resize(model.params.size());
   node.given.assign(model.params.size(), false);
-  const std::string params_path = path_prefix + "/params";
+  // Error paths are built only when there is an error: this runs for every quote.
+  auto params_path = [&] { return path_prefix + "/params"; };
   if (params && !params->is_null()) {
-    if (!params->is_object()) return bad(params_path, "\"params\" must be an object");
+    if (!params->is_object()) return bad(params_path(), "\"params\" must be an object");
     for (auto it = params->begin(); it != params->end(); ++it) {
-      const std::string path = pointer_join(params_path, it.key());
+      auto path = [&] { return pointer_join(params_path(), it.key()); };
       int32_t slot = model.param_index(it.key());
-      if (slot < 0) return bad(path, model.id + " takes no parameter \"" + it.key() + "\"");
+      if (slot < 0) return bad(path(), model.id + " takes no parameter \"" + it.key() + "\"");
       const ParamSpec& p = model.params[static_cast<size_t>(slot)];
       const json& v = it.value();
       ParamValue pv;
       if (p.type == ParamType::string) {
-        if (!v.is_string()) return bad(path, p.name + " must be one of: " + describe_allowed(p));
+        if (!v.is_string()) return bad(path(), p.name + " must be one of: " + describe_allowed(p));
+        const std::string& text = v.get_ref<const std::string&>();
         for (size_t c = 0; c < p.choices.size(); ++c)
-          if (p.choices[c] == v.get_ref<const std::string&>()) pv.choice = static_cast<int32_t>(c);
-        if (pv.choice < 0) return bad(path, p.name + " must be one of: " + describe_allowed(p));
+          if (p.choices[c] == text) pv.choice = static_cast<int32_t>(c);
+        if (pv.choice < 0) return bad(path(), p.name + " must be one of: " + describe_allowed(p));
       } else if (p.type == ParamType::boolean) {
-        if (!v.is_boolean()) return bad(path, p.name + " must be true or false");
+        if (!v.is_boolean()) return bad(path(), p.name + " must be true or false");
         pv.choice = v.get<bool>() ? 1 : 0;
       } else {
         if (!v.is_number() && !v.is_string())
-          return bad(path, p.name + " must be a number");
+          return bad(path(), p.name + " must be a number");
         auto d = read_json_decimal(v);
-        if (!d) return bad(path, p.name + " must be a finite number of at most 10^15");
+        if (!d) return bad(path(), p.name + " must be a finite number of at most 10^15");
         if (!p.allows(*d))
-          return bad(path, p.name + " = " + d->to_string() + " is not allowed (" + describe_allowed(p) + ")");
+          return bad(path(), p.name + " = " + d->to_string() + " is not allowed (" + describe_allowed(p) + ")");
         pv.lo = pv.hi = *d;
       }
       node.values[static_cast<size_t>(slot)] = pv;
       node.given[static_cast<size_t>(slot)] = true;
     }
   }
-  if (Status st = complete_params(node, params_path); !st) return st.error();
+  if (Status st = complete_params(node, path_prefix); !st) return st.error();
   return node;
 }
+
+namespace {
+bool is(const std::string& key, std::string_view word) {
+  return key.size() == word.size() && std::memcmp(key.data(), word.data(), word.size()) == 0;
+}
+}  // namespace
 
 Result<PreparedNode> prepare_node(const RateCard& card, const json& node,
                                   const std::string& path_prefix) {
   if (!node.is_object()) return bad(path_prefix, "a node must be a JSON object");
+  // One pass over the keys finds the fields and refuses unknown ones.
+  const json* id = nullptr;
+  const json* model_field = nullptr;
+  const json* params = nullptr;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string& k = it.key();
-    if (k != "id" && k != "model" && k != "params" && k != "inputs" && k != "skip")
+    if (is(k, "id")) id = &*it;
+    else if (is(k, "model")) model_field = &*it;
+    else if (is(k, "params")) params = &*it;
+    else if (!is(k, "inputs") && !is(k, "skip"))
       return bad(pointer_join(path_prefix, k), "unknown node field \"" + k + "\"");
   }
-  auto id = node.find("id");
-  if (id != node.end() && !id->is_string())
-    return bad(path_prefix + "/id", "\"id\" must be a string");
-  auto model_it = node.find("model");
-  if (model_it == node.end() || !model_it->is_string())
+  if (id && !id->is_string()) return bad(path_prefix + "/id", "\"id\" must be a string");
+  if (!model_field || !model_field->is_string())
     return bad(path_prefix + "/model", "a node needs \"model\", a model id string");
-  const Model* model = card.find(model_it->get_ref<const std::string&>());
+  const std::string& model_id = model_field->get_ref<const std::string&>();
+  const Model* model = card.find(model_id);
   if (!model)
-    return Error(ErrorCode::unknown_model,
-                 "no model \"" + model_it->get<std::string>() + "\" in rate card " + card.version,
+    return Error(ErrorCode::unknown_model, "no model \"" + model_id + "\" in rate card " + card.version,
                  path_prefix + "/model");
-  auto params = node.find("params");
-  return prepare_params(*model, params == node.end() ? nullptr : &*params, path_prefix);
+  return prepare_params(*model, params, path_prefix);
 }
 
 }  // namespace credits

@@ -207,7 +207,7 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
     req.key = *key;
     if (!op.contains("node") || !op["node"].is_object())
       return fail(name, bad_op("/node", "charge needs \"node\", the node object that was quoted"));
-    req.node = op["node"];
+    req.node = op["node"];  // a copy: `op` is the caller's
     if (op.contains("quoted")) {
       const json& q = op["quoted"];
       if (q.is_object()) {
@@ -230,7 +230,7 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
     }
     CREDITS_TRY(card, f.str("rate_card"));
     req.rate_card = *card;
-    CREDITS_TRY(o, ledger.charge(at, req));
+    CREDITS_TRY(o, ledger.charge(at, std::move(req)));
     json r = charge_to_json(*o->charge);
     r["op"] = n;
     r["ok"] = true;
@@ -290,7 +290,7 @@ json charge_to_json(const Charge& c) {
   return json{{"key", c.key},
               {"payer", c.payer},
               {"user", c.user},
-              {"node", c.node_id},
+              {"node", c.node_id()},
               {"model", c.model},
               {"exact", c.exact},
               {"credits", c.held},
@@ -320,9 +320,9 @@ json usage_to_json(const UsageView& v) {
     json g = {{"at", format_timestamp(c->at)},
               {"key", c->key},
               {"user", c->user},
-              {"node", c->node_id},
+              {"node", c->node_id()},
               {"model", c->model},
-              {"params", c->params.is_null() ? json::object() : c->params},
+              {"params", c->params()},
               {"credits", c->net()},
               {"held", c->held},
               {"from_subscription", c->from_subscription},

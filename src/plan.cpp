@@ -21,35 +21,33 @@ Error prefixed(const Error& e, const std::string& prefix) {
 }
 
 // Sets parameters bound to an input port from the upstream node's output.
-Status bind_inputs(const Graph& graph, const Plan& plan, int32_t index, PreparedNode& node,
-                   const std::string& prefix) {
+// Sets parameters bound to an input port from the upstream node's output.
+Status bind_inputs(const Graph& graph, const Plan& plan, int32_t index, PreparedNode& node) {
   const GraphNode& g = graph.nodes[static_cast<size_t>(index)];
   for (size_t s = 0; s < node.model->params.size(); ++s) {
     const ParamSpec& p = node.model->params[s];
     if (!p.input || node.given[s]) continue;
     for (const GraphEdge& e : g.inputs) {
       if (e.port != p.input->port) continue;
-      const PlannedNode& up = plan.nodes[static_cast<size_t>(e.from)];
-      if (up.error || !up.prepared.model) break;  // unknown upstream: the declared range stays
-      const OutputSpec* out = up.prepared.model->output(p.input->output);
+      if (plan.nodes[static_cast<size_t>(e.from)].error) break;  // unknown upstream: the declared range stays
+      const PreparedNode& up = effective_node(graph, plan, e.from);
+      auto input_path = [&] { return "/nodes/" + std::to_string(index) + "/inputs/" + pointer_escape(e.port); };
+      const OutputSpec* out = up.model->output(p.input->output);
       if (!out) {
-        return bad_graph(prefix + "/inputs/" + pointer_escape(e.port),
-                         graph.nodes[static_cast<size_t>(e.from)].id + " (" + up.prepared.model->id +
-                             ") produces no " + p.input->output + " for " + p.name);
+        return bad_graph(input_path(), graph.nodes[static_cast<size_t>(e.from)].id + " (" + up.model->id +
+                                           ") produces no " + p.input->output + " for " + p.name);
       }
       Decimal lo, hi;
       if (out->param >= 0 && out->by_choice.empty()) {
-        const ParamValue& v = up.prepared.values[static_cast<size_t>(out->param)];
+        const ParamValue& v = up.values[static_cast<size_t>(out->param)];
         lo = v.lo, hi = v.hi;
       } else if (out->param >= 0) {
-        lo = hi = out->by_choice[static_cast<size_t>(up.prepared.values[static_cast<size_t>(out->param)].choice)];
+        lo = hi = out->by_choice[static_cast<size_t>(up.values[static_cast<size_t>(out->param)].choice)];
       } else {
         lo = *out->lo, hi = *out->hi;
       }
-      if (Status st = bind_numeric(node, static_cast<int32_t>(s), lo, hi,
-                                  prefix + "/inputs/" + pointer_escape(e.port));
-          !st)
-        return st;
+      if (Status st = bind_numeric(node, static_cast<int32_t>(s), lo, hi, ""); !st)
+        return Error(st.error().code, st.error().message, input_path());
       break;
     }
   }
@@ -58,24 +56,58 @@ Status bind_inputs(const Graph& graph, const Plan& plan, int32_t index, Prepared
 
 }  // namespace
 
+const PreparedNode& effective_node(const Graph& graph, const Plan& plan, int32_t index) {
+  const GraphNode& g = graph.nodes[static_cast<size_t>(index)];
+  return g.has_bindings ? plan.nodes[static_cast<size_t>(index)].bound : g.prepared;
+}
+
+void prepare_graph_node(const RateCard& card, Graph& graph, int32_t index) {
+  GraphNode& g = graph.nodes[static_cast<size_t>(index)];
+  g.prepare_error.reset();
+  g.has_bindings = false;
+  auto prepared = prepare_node(card, g.spec, "/nodes/" + std::to_string(index));
+  if (!prepared) {
+    g.prepare_error = prepared.error();
+    g.prepared = PreparedNode{};
+    return;
+  }
+  g.prepared = std::move(*prepared);
+  for (size_t s = 0; s < g.prepared.model->params.size(); ++s)
+    g.has_bindings = g.has_bindings || (g.prepared.model->params[s].input && !g.prepared.given[s]);
+}
+
+void prepare_graph(const RateCard& card, Graph& graph) {
+  if (graph.prepared_with == &card) return;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) prepare_graph_node(card, graph, static_cast<int32_t>(i));
+  graph.prepared_with = &card;
+}
+
 void price_graph_node(const RateCard& card, const Graph& graph, Plan& plan, int32_t index, bool with_breakdown) {
+  (void)card;
   const GraphNode& g = graph.nodes[static_cast<size_t>(index)];
   PlannedNode& out = plan.nodes[static_cast<size_t>(index)];
-  const std::string prefix = "/nodes/" + std::to_string(index);
-  out = PlannedNode{};
-  auto prepared = prepare_node(card, g.spec, prefix);
-  if (!prepared) {
-    out.error = prepared.error();
+  out.error.reset();
+  out.breakdown.clear();
+  out.price = out.would_cost = Price{};
+  if (g.prepare_error) {
+    out.error = g.prepare_error;
     return;
   }
-  out.prepared = std::move(*prepared);
-  if (Status s = bind_inputs(graph, plan, index, out.prepared, prefix); !s) {
-    out.error = s.error();
-    return;
+  const PreparedNode* node = &g.prepared;
+  if (g.has_bindings) {
+    // A working copy whose vectors keep their capacity from one pricing to the next.
+    out.bound.model = g.prepared.model;
+    out.bound.values = g.prepared.values;
+    out.bound.given = g.prepared.given;
+    if (Status s = bind_inputs(graph, plan, index, out.bound); !s) {
+      out.error = s.error();
+      return;
+    }
+    node = &out.bound;
   }
-  auto price = price_node(out.prepared, with_breakdown ? &out.breakdown : nullptr);
+  auto price = price_node(*node, with_breakdown ? &out.breakdown : nullptr);
   if (!price) {
-    out.error = prefixed(price.error(), prefix);
+    out.error = prefixed(price.error(), "/nodes/" + std::to_string(index));
     return;
   }
   out.would_cost = *price;
@@ -192,19 +224,26 @@ Result<Graph> parse_graph(const json& doc) {
   return g;
 }
 
-Result<Plan> price_graph(const RateCard& card, const Graph& graph, bool with_breakdown) {
+Result<Plan> price_graph(const RateCard& card, Graph& graph, bool with_breakdown) {
   Plan plan;
-  plan.nodes.resize(graph.nodes.size());
-  for (int32_t i : graph.order) price_graph_node(card, graph, plan, i, with_breakdown);
-  total(graph, plan);
+  reprice_graph(card, graph, plan, with_breakdown);
   return plan;
 }
 
-Status reprice_from(const RateCard& card, const Graph& graph, Plan& plan, int32_t changed,
+void reprice_graph(const RateCard& card, Graph& graph, Plan& plan, bool with_breakdown) {
+  prepare_graph(card, graph);
+  plan.nodes.resize(graph.nodes.size());
+  for (int32_t i : graph.order) price_graph_node(card, graph, plan, i, with_breakdown);
+  total(graph, plan);
+}
+
+Status reprice_from(const RateCard& card, Graph& graph, Plan& plan, int32_t changed,
                     bool with_breakdown) {
   if (changed < 0 || static_cast<size_t>(changed) >= graph.nodes.size())
     return bad_graph("/nodes", "no node at index " + std::to_string(changed));
   if (plan.nodes.size() != graph.nodes.size()) return bad_graph("/nodes", "the plan does not belong to this graph");
+  if (graph.prepared_with != &card) prepare_graph(card, graph);
+  else prepare_graph_node(card, graph, changed);  // its object may have changed
   std::vector<bool> dirty(graph.nodes.size(), false);
   dirty[static_cast<size_t>(changed)] = true;
   for (int32_t i : graph.order) {
@@ -267,7 +306,7 @@ std::string write_plan(const RateCard& card, const Graph& graph, const Plan& pla
     const GraphNode& g = graph.nodes[i];
     if (i) out += ',';
     if (n.error) write_failed_quote(out, &g.id, *n.error);
-    else write_quote(out, &g.id, *n.prepared.model, n.price, n.breakdown, card.version, g.skip ? &n.would_cost : nullptr);
+    else write_quote(out, &g.id, *g.prepared.model, n.price, n.breakdown, card.version, g.skip ? &n.would_cost : nullptr);
   }
   out += "],\"ok\":true,\"order\":[";
   for (size_t k = 0; k < graph.order.size(); ++k) {

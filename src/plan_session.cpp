@@ -98,7 +98,7 @@ std::string PlanSession::reprice(int32_t changed, bool reorder) {
     if (!first) out += ',';
     first = false;
     if (n.error) write_failed_quote(out, &g.id, *n.error);
-    else write_quote(out, &g.id, *n.prepared.model, n.price, n.breakdown, card_->version, g.skip ? &n.would_cost : nullptr);
+    else write_quote(out, &g.id, *g.prepared.model, n.price, n.breakdown, card_->version, g.skip ? &n.would_cost : nullptr);
   }
   out += "],\"ok\":true,\"priced\":";
   append_json_int(out, plan_.priced);
@@ -145,6 +145,7 @@ std::string PlanSession::update_node(const json& node) {
   add_to_totals(plan_.nodes[static_cast<size_t>(index)], g, -1);
   g.skip = skip;
   g.spec = node;
+  prepare_graph_node(*card_, graph_, index);
   add_to_totals(plan_.nodes[static_cast<size_t>(index)], g, +1);
   if (reorder) relink(index, std::move(inputs));
   std::string out = reprice(index, reorder);
@@ -155,6 +156,7 @@ std::string PlanSession::update_node(const json& node) {
     relink(index, old.inputs);
     now.skip = old.skip;
     now.spec = old.spec;
+    prepare_graph_node(*card_, graph_, index);
     add_to_totals(plan_.nodes[static_cast<size_t>(index)], now, +1);
     reprice(index, edges_changed);
   }

@@ -72,8 +72,9 @@ const OutputSpec* Model::output(std::string_view name) const {
 }
 
 const Model* RateCard::find(std::string_view id) const {
-  auto it = index.find(std::string(id));
-  return it == index.end() ? nullptr : &models[static_cast<size_t>(it->second)];
+  for (const Model& m : models)
+    if (m.id.size() == id.size() && m.id == id) return &m;
+  return nullptr;
 }
 
 }  // namespace credits

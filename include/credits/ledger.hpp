@@ -4,6 +4,7 @@
 // nothing. Money moves only by appending entries; balances always equal their replay.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -54,6 +55,7 @@ enum class Role { member, admin };
 
 struct Workspace {
   std::string id;
+  Payer* pool = nullptr;  // the workspace's payer
   std::map<std::string, Role> members;
   std::map<std::string, Credits> caps;  // per-member spend cap per workspace period
   // Spend per member in the cap period identified by the key.
@@ -63,6 +65,7 @@ struct Workspace {
 struct User {
   std::string id;
   std::optional<std::string> workspace;  // active context; none = personal
+  Payer* personal = nullptr;             // the user's own payer (stable: payers live in a map)
 };
 
 enum class ChargeStatus { charged, refunded, settled };
@@ -72,26 +75,27 @@ struct Charge {
   std::string key;
   std::string payer;
   std::string user;
-  std::string node_id;
   std::string model;
-  nlohmann::json params;  // as the node gave them
-  std::shared_ptr<const RateCard> card;
-  PreparedNode node;
+  nlohmann::json node;  // the node as the request gave it: {"id", "model", "params"}
+  std::shared_ptr<const RateCard> card;  // the card it was priced with; settlement uses it
   Timestamp at = 0;
   bool exact = true;
   Credits held = 0;  // what was taken at send time (the maximum of a ranged quote)
   Credits from_subscription = 0;
   Credits from_wallet = 0;
-  uint64_t period_serial = 0;  // the subscription period the subscription portion came from
   int64_t cap_period = 0;      // the member-cap period it counted in (workspaces)
   ChargeStatus status = ChargeStatus::charged;
   Credits actual = 0;  // once settled
   Credits back_to_subscription = 0;  // refund or settlement
   Credits back_to_wallet = 0;
   Timestamp closed_at = 0;
-  std::string fingerprint;
+  // What the client showed, kept to tell a retry (same content) from a conflict.
+  std::optional<Credits> quoted, quoted_min;
+  std::string rate_card_shown;
 
   Credits net() const { return held - back_to_subscription - back_to_wallet; }
+  std::string node_id() const;
+  const nlohmann::json& params() const;
 };
 
 // Requests. A payer is written "user:ID" or "workspace:ID"; `by` names the acting user
@@ -173,7 +177,8 @@ class Ledger {
 
   Result<TopUpOutcome> top_up(Timestamp at, const std::string& payer, Credits credits,
                               const std::string& key, const std::string& by);
-  Result<ChargeOutcome> charge(Timestamp at, const ChargeRequest& request);
+  // Takes the request by value: its node moves into the charge record.
+  Result<ChargeOutcome> charge(Timestamp at, ChargeRequest request);
   // The provider failed: restore exactly what the charge took.
   Result<ReturnOutcome> fail(Timestamp at, const std::string& charge_key);
   // A charge completed; `usage` gives the quantities the run decided (a ranged quote).
@@ -191,7 +196,7 @@ class Ledger {
 
   const std::vector<Entry>& entries() const { return entries_; }
   const std::map<std::string, Payer>& payers() const { return payers_; }
-  const std::vector<Charge>& charges() const { return charges_; }
+  const std::deque<Charge>& charges() const { return charges_; }
   Timestamp now() const { return now_; }
 
  private:
@@ -223,14 +228,17 @@ class Ledger {
   std::map<std::string, Payer> payers_;
   std::unordered_map<std::string, User> users_;
   std::unordered_map<std::string, Workspace> workspaces_;
-  std::vector<Charge> charges_;
+  std::deque<Charge> charges_;  // a deque: records never move, so outcomes may point at them
   struct KeyUse {
     enum Kind { charge, top_up } kind;
-    std::string fingerprint;
-    size_t index;  // charge index, or top-up outcome index
+    size_t index;  // charge index, or top-up index
+  };
+  struct TopUpRecord {
+    TopUpOutcome outcome;
+    std::string by;
   };
   std::unordered_map<std::string, KeyUse> keys_;
-  std::vector<TopUpOutcome> top_ups_;
+  std::vector<TopUpRecord> top_ups_;
   std::vector<Entry> entries_;
   Timestamp now_ = 0;
 };

@@ -26,8 +26,9 @@ Result<PreparedNode> prepare_params(const Model& model, const nlohmann::json* pa
 
 // Fills what the node did not give: declared defaults, and ranges for quantities the run or an
 // input decides (bounded by max_from); checks given run quantities against that bound.
-// `node.values`/`node.given` hold the given values on entry.
-Status complete_params(PreparedNode& node, const std::string& params_path);
+// `node.values`/`node.given` hold the given values on entry. Errors point at
+// `path_prefix + "/params/<name>"`.
+Status complete_params(PreparedNode& node, std::string_view path_prefix);
 
 // Reads a whole node object {"id", "model", "params", ...}. `allow_graph_fields` accepts the
 // plan-only "inputs" and "skip".

@@ -24,12 +24,22 @@ struct GraphNode {
   nlohmann::json spec;  // the node object as given (model, params)
   std::vector<GraphEdge> inputs;
   bool skip = false;
+  // Prepared once per rate card (prepare_graph_node), not on every pricing.
+  std::optional<Error> prepare_error;
+  PreparedNode prepared;
+  bool has_bindings = false;  // some parameter takes its value from an input
 };
 
 struct Graph {
   std::vector<GraphNode> nodes;
   std::vector<int32_t> order;  // run order: every node after its inputs; ties in given order
+  const RateCard* prepared_with = nullptr;
 };
+
+// Checks a node's model and parameters against the card, keeping the result in the node.
+void prepare_graph_node(const RateCard& card, Graph& graph, int32_t index);
+// Prepares every node unless the graph already is for this card.
+void prepare_graph(const RateCard& card, Graph& graph);
 
 // Sets graph.order: every node after its inputs, ties broken by the order nodes were given
 // (Kahn's algorithm with a min-heap), or a cycle error pointing at a node on it.
@@ -40,10 +50,10 @@ Result<Graph> parse_graph(const nlohmann::json& doc);
 
 struct PlannedNode {
   std::optional<Error> error;  // unpriced, and why
-  PreparedNode prepared;
   Price price;                 // zero when skipped
   Price would_cost;            // what it costs when not skipped
   std::vector<BreakdownLine> breakdown;
+  PreparedNode bound;          // the prepared node with its inputs' values (has_bindings only)
 };
 
 struct Balances {
@@ -69,8 +79,14 @@ struct Plan {
   int32_t skipped = 0;
 };
 
-// Prices every node; `with_breakdown` keeps each node's explanation.
-Result<Plan> price_graph(const RateCard& card, const Graph& graph, bool with_breakdown = true);
+// Prices every node (preparing the graph first if needed); `with_breakdown` keeps each node's
+// explanation.
+Result<Plan> price_graph(const RateCard& card, Graph& graph, bool with_breakdown = true);
+// Re-prices every node into an existing plan, reusing its memory.
+void reprice_graph(const RateCard& card, Graph& graph, Plan& plan, bool with_breakdown = true);
+
+// The node as priced: with its inputs' values bound, or as prepared.
+const PreparedNode& effective_node(const Graph& graph, const Plan& plan, int32_t index);
 
 // Prices one node of the graph in place, reading its inputs' already-priced outputs.
 void price_graph_node(const RateCard& card, const Graph& graph, Plan& plan, int32_t index,
@@ -78,7 +94,7 @@ void price_graph_node(const RateCard& card, const Graph& graph, Plan& plan, int3
 
 // Re-prices node `changed` and everything downstream of it, then the totals. The rest of the
 // plan is reused: what the canvas calls on every slider move.
-Status reprice_from(const RateCard& card, const Graph& graph, Plan& plan, int32_t changed,
+Status reprice_from(const RateCard& card, Graph& graph, Plan& plan, int32_t changed,
                     bool with_breakdown = true);
 
 // Draws each priced node's maximum, in run order, from the subscription first, then the wallet,

@@ -132,6 +132,7 @@ struct RateCard {
   std::vector<Model> models;
   std::unordered_map<std::string, int32_t> index;
 
+  // Finds a model without building a string: models are few, and a quote looks one up each time.
   const Model* find(std::string_view id) const;
 };
 
