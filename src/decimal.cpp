@@ -159,20 +159,34 @@ int Decimal::compare(const Decimal& o) const {
 
 std::string Decimal::to_string() const {
   Decimal n = *this;
-  n.normalize();
-  Mantissa m = n.m_;
+  // Trailing zeros: 64-bit division when the mantissa fits, the common case for prices.
+  if (n.m_ > -static_cast<Mantissa>(INT64_MAX) && n.m_ < static_cast<Mantissa>(INT64_MAX)) {
+    int64_t m = static_cast<int64_t>(n.m_);
+    int scale = n.scale_;
+    while (scale > 0 && m % 10 == 0) m /= 10, --scale;
+    n.m_ = m;
+    n.scale_ = static_cast<int8_t>(scale);
+  } else {
+    n.normalize();
+  }
   const int scale_ = n.scale_;
-  bool negative = m < 0;
-  if (negative) m = -m;
-  std::string digits;
-  do {
-    digits.push_back(static_cast<char>('0' + static_cast<int>(m % 10)));
-    m /= 10;
-  } while (m != 0);
-  while (static_cast<int>(digits.size()) <= scale_) digits.push_back('0');
+  const bool negative = n.m_ < 0;
+  char digits[48];
+  int len = 0;
+  if (n.m_ > -static_cast<Mantissa>(INT64_MAX) && n.m_ < static_cast<Mantissa>(INT64_MAX)) {
+    uint64_t m = static_cast<uint64_t>(negative ? -static_cast<int64_t>(n.m_) : static_cast<int64_t>(n.m_));
+    do digits[len++] = static_cast<char>('0' + m % 10), m /= 10;
+    while (m != 0);
+  } else {
+    Mantissa m = negative ? -n.m_ : n.m_;
+    do digits[len++] = static_cast<char>('0' + static_cast<int>(m % 10)), m /= 10;
+    while (m != 0);
+  }
+  while (len <= scale_) digits[len++] = '0';
   std::string out;
+  out.reserve(static_cast<size_t>(len) + 2);
   if (negative) out.push_back('-');
-  for (int i = static_cast<int>(digits.size()) - 1; i >= 0; --i) {
+  for (int i = len - 1; i >= 0; --i) {
     out.push_back(digits[i]);
     if (i == scale_ && i != 0) out.push_back('.');
   }
