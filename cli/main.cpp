@@ -14,6 +14,7 @@
 #include "credits/plan.hpp"
 #include "credits/quote.hpp"
 #include "embedded_rate_card.hpp"
+#include "http_server.hpp"
 
 namespace {
 
@@ -101,9 +102,7 @@ int run_plan(const credits::RateCard& card, const std::string& balance_text, boo
   return 0;
 }
 
-int run_ledger(std::shared_ptr<const credits::RateCard> card, const std::string& db) {
-  if (!db.empty())
-    die("not_implemented", "--db (a durable SQLite ledger) is not available yet; the ledger runs in memory", "");
+int run_ledger(std::shared_ptr<const credits::RateCard> card) {
   credits::Ledger ledger(std::move(card));
   each_line([&](const std::string& line) { emit(credits::apply_operation_line(ledger, line)); });
   return 0;
@@ -138,16 +137,42 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string rate_card, balance, db, payer, at;
   bool text = false;
+  credits::server::ServeOptions serve_options;
+  std::string sync = "full";
 
   auto* estimate = app.add_subcommand("estimate", "Quote nodes: JSON Lines of nodes in, one quote per line out");
   auto* plan = app.add_subcommand("plan", "Price a graph: one {\"nodes\": [...]} in, one plan out");
   auto* ledger = app.add_subcommand("ledger", "Apply operations: JSON Lines in, one result per line out, in order");
   auto* billing = app.add_subcommand("billing", "Apply operations silently, then print a payer's billing page as text");
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Run the authoritative HTTP server on a durable SQLite ledger (routes: docs/server.md).\n"
+      "Without --token-file the bearer token is read from <db>.token, which is created (mode 0600)\n"
+      "with a random token when missing; the path is printed at start. SIGHUP reloads --rate-card.");
+  auto* journal = app.add_subcommand("journal", "Print a durable ledger's journal: the operations it accepted, as JSON Lines");
   for (auto* sub : {estimate, plan, ledger, billing})
     sub->add_option("--rate-card", rate_card, "Rate card JSON file (default: the embedded sample card)");
+  serve->add_option("--rate-card", rate_card,
+                    "Rate card JSON file (default: the card in force in the ledger, else the embedded sample card)");
   plan->add_option("--balance", balance, "Payer balances to project against: {\"subscription\": N, \"wallet\": N}");
   plan->add_flag("--text", text, "Print a table for people instead of JSON");
-  ledger->add_option("--db", db, "Durable ledger file (not available yet: in memory)");
+  ledger->add_option("--db", db,
+                     "Durable SQLite ledger file, created if missing: replayed and checked at start, each result "
+                     "printed once durable");
+  serve->add_option("--db", serve_options.db, "The SQLite ledger file, created if missing")->required();
+  serve->add_option("--host", serve_options.host, "Address to listen on")->capture_default_str();
+  serve->add_option("--port", serve_options.port, "Port (0: any free port, printed at start)")->capture_default_str();
+  serve->add_option("--token-file", serve_options.token_file, "File holding the bearer token (default: <db>.token)");
+  serve->add_option("--static", serve_options.static_dir, "Serve this folder's files at /");
+  serve->add_flag("--trust-client-time", serve_options.trust_client_time,
+                  "Honour each operation's \"at\" instead of the server's clock (replays and tests only)");
+  serve->add_option("--max-body", serve_options.max_body, "Largest request body in bytes (413 above)")->capture_default_str();
+  serve->add_option("--threads", serve_options.threads, "HTTP worker threads = concurrent connections served")->capture_default_str();
+  serve->add_option("--read-timeout", serve_options.read_timeout_s, "Seconds a client may stall mid-request")->capture_default_str();
+  serve->add_option("--keep-alive", serve_options.keep_alive_s, "Seconds an idle keep-alive connection is kept")->capture_default_str();
+  serve->add_option("--sync", sync, "full: fsync every commit (durable on power loss); normal: survives a crash of the process only")
+      ->check(CLI::IsMember({"full", "normal"}))->capture_default_str();
+  journal->add_option("--db", db, "The SQLite ledger file")->required();
   billing->add_option("--payer", payer, "The payer to show: user:ID or workspace:ID")->required();
   billing->add_option("--at", at, "Show the page as of this time (default: the last operation's)");
 
@@ -160,10 +185,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     die("usage", e.what(), "");
   }
+  if (serve->parsed()) {
+    serve_options.rate_card = rate_card;
+    serve_options.embedded_card_text = credits::cli::kEmbeddedRateCard;
+    serve_options.sync_full = sync == "full";
+    return credits::server::serve(serve_options);
+  }
+  if (journal->parsed()) return credits::server::journal_dump(db);
+  if (ledger->parsed() && !db.empty())
+    return credits::server::ledger_file(rate_card, credits::cli::kEmbeddedRateCard, db, true);
   auto card = load_card(rate_card);
   if (estimate->parsed()) return run_estimate(*card);
   if (plan->parsed()) return run_plan(*card, balance, text);
-  if (ledger->parsed()) return run_ledger(card, db);
+  if (ledger->parsed()) return run_ledger(card);
   if (billing->parsed()) return run_billing(card, payer, at);
   return kUsageError;
 }

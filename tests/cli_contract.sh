@@ -29,7 +29,7 @@ expect_exit() {  # expected-status description command...
   fi
 }
 
-for sub in estimate plan ledger billing; do
+for sub in estimate plan ledger billing serve journal; do
   "$credits" "$sub" --help >/dev/null 2>&1 || fail "$sub --help"
 done
 "$credits" --help | grep -q estimate || fail "--help lists subcommands"
@@ -42,7 +42,11 @@ grep -q '"/models/0/kind"' "$tmp/err" || fail "invalid rate card lists each prob
 printf 'not json' > "$tmp/not-json.json"
 expect_exit 2 "rate card not JSON" "$credits" plan --rate-card "$tmp/not-json.json"
 expect_exit 2 "bad --balance" "$credits" plan --balance '{"wallet":-1}'
-expect_exit 2 "--db not yet available" "$credits" ledger --db "$tmp/ledger.db"
+# The durable ledger: the same results as in memory, replayed and checked when reopened.
+"$credits" ledger --db "$tmp/ledger.db" < "$src/demo/month.jsonl" > "$tmp/month-db" || fail "ledger --db < month"
+"$credits" ledger < "$src/demo/month.jsonl" | cmp -s - "$tmp/month-db" || fail "ledger --db gives the in-memory results"
+expect_exit 0 "ledger --db reopened" "$credits" ledger --db "$tmp/ledger.db"
+expect_exit 2 "ledger --db in a missing folder" "$credits" ledger --db "$tmp/missing/ledger.db"
 
 # One result per input line, each a JSON object, exit 0, for the malformed corpora and junk.
 check_lines() {  # subcommand input-file

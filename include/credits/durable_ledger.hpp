@@ -1,0 +1,101 @@
+// A ledger whose every accepted operation is journaled, so it can be rebuilt after a crash.
+// No I/O and no clock: the caller brings the time (or honours each operation's "at") and a
+// LedgerStore (ledger_store.hpp) that makes batches durable.
+//
+// The cycle an edge runs: apply() operations (each result is final but must not be
+// acknowledged yet), take_batch(), store.commit(batch), then acknowledge those operations.
+// Several operations share one commit (group commit). If a commit fails, the in-memory state
+// is ahead of the store: the edge must stop and recover from the store.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "credits/access.hpp"
+#include "credits/ledger.hpp"
+#include "credits/ledger_store.hpp"
+#include "credits/rate_card.hpp"
+
+namespace credits {
+
+struct RecoveryReport {
+  bool ok = true;
+  std::vector<std::string> problems;  // each difference between the replay and the store
+  int64_t records = 0;                // journal records replayed
+  int64_t operations = 0;
+  int64_t entries = 0;
+  int64_t payers = 0;
+  std::string rate_card;  // the version in force at the end of the journal, "" for a new store
+
+  nlohmann::json to_json() const;
+};
+
+// A rate card read from text: the card and its canonical JSON text (what is stored and
+// compared: two texts that differ only in spacing or key order are the same card).
+struct LoadedCard {
+  std::shared_ptr<const RateCard> card;
+  std::string text;
+};
+Result<LoadedCard> load_card_text(std::string_view text, RateCardErrors* all_errors = nullptr);
+
+struct CardSwap {
+  std::string previous;  // "" when there was none
+  std::string current;
+  bool changed = false;
+};
+
+class DurableLedger {
+ public:
+  DurableLedger() = default;
+  DurableLedger(const DurableLedger&) = delete;
+  DurableLedger& operator=(const DurableLedger&) = delete;
+
+  // Rebuilds the state from the store: replays the journal into a fresh ledger and checks the
+  // replay against the stored entries and payer balances. On any difference the report is
+  // not ok and lists each one; the ledger must not be used then.
+  RecoveryReport recover(LedgerStore& store);
+
+  // Puts a rate card in force from now on (journaled). The same version with the same text is
+  // a no-op; a version that was ever in force with other content is refused (invalid_rate_card):
+  // a client quoting that version would otherwise be charged a different price.
+  // `now` stamps the swap (nullopt: the time of the last operation).
+  Result<CardSwap> use_rate_card(const LoadedCard& card, std::optional<Timestamp> now);
+
+  // Applies one SPEC §9 operation. With `server_now`, the operation is stamped with
+  // max(server_now, the last operation's time), replacing any "at" it has, so server time
+  // never goes backwards; without it, "at" is honoured as given (replays and tests).
+  // With `viewer`, balance and usage are refused unless that user may see the payer (§5).
+  // The result is final, but only durable once the batch holding it has been committed.
+  nlohmann::json apply(nlohmann::json op, std::optional<Timestamp> server_now,
+                       const std::string* viewer = nullptr);
+
+  // Everything applied since the last call, for one commit.
+  CommitBatch take_batch();
+  bool has_pending() const { return !pending_.records.empty() || !pending_.cards.empty(); }
+
+  bool ready() const { return ledger_ != nullptr; }  // a rate card is in force
+  const Ledger& ledger() const { return *ledger_; }
+  std::shared_ptr<const RateCard> card() const { return card_.card; }
+  const std::string& card_text() const { return card_.text; }
+  int64_t last_seq() const { return seq_; }
+  const AccessIndex& access() const { return access_; }
+
+ private:
+  void journal(JournalKind kind, Timestamp at, std::string body);
+  void touch(const std::string& payer);
+
+  std::unique_ptr<Ledger> ledger_;
+  AccessIndex access_;
+  LoadedCard card_;
+  std::map<std::string, LoadedCard> cards_;  // every card ever in force, by version
+  int64_t seq_ = 0;
+  size_t committed_entries_ = 0;  // ledger entries already handed to a batch
+  CommitBatch pending_;
+  std::map<std::string, int64_t> dirty_;  // payers touched since the last batch -> last seq
+};
+
+}  // namespace credits

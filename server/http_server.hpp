@@ -1,0 +1,40 @@
+// `credits serve`: the authoritative server. HTTP (cpp-httplib) in front of the durable
+// ledger; every route converts JSON and delegates to the core (SPEC §9 operations, quotes,
+// plans). Routes, flags, durability and security: docs/server.md.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace credits::server {
+
+struct ServeOptions {
+  std::string rate_card;   // file; "" = the card in force in the ledger, else the embedded sample
+  std::string embedded_card_text;
+  std::string db;          // the SQLite ledger file
+  std::string host = "127.0.0.1";
+  int port = 8080;         // 0: any free port (printed at start)
+  std::string token_file;  // "" = <db>.token, created with a random token if missing
+  std::string static_dir;
+  bool trust_client_time = false;
+  size_t max_body = 1 << 20;
+  int threads = 64;
+  int read_timeout_s = 5;
+  int keep_alive_s = 5;
+  bool sync_full = true;
+};
+
+// Runs until SIGTERM or SIGINT; returns the exit status. Refuses to start (status 2, a JSON
+// error on stderr) when the ledger cannot be opened or its replay does not match what it stored.
+int serve(const ServeOptions& options);
+
+// `credits ledger --db PATH`: JSON Lines of operations in, one result per line out, each
+// printed once it is durable (lines read together are committed together). `at` is honoured.
+int ledger_file(const std::string& rate_card_path, const std::string& embedded_card_text, const std::string& db,
+                bool sync_full);
+
+// `credits journal --db PATH`: the journaled operations as JSON Lines, in order (rate card
+// swaps as {"op":"rate_card","at","version"} lines), for audits and independent replays.
+int journal_dump(const std::string& db);
+
+}  // namespace credits::server

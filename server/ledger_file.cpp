@@ -1,0 +1,113 @@
+// `credits ledger --db PATH` and `credits journal --db PATH`.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <iostream>
+#include <string>
+
+#include "credits/operation.hpp"
+#include "credits/quote.hpp"
+#include "http_server.hpp"
+#include "open_ledger.hpp"
+
+namespace credits::server {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kReadChunk = 1 << 20;
+
+// Calls `fn` for each complete, non-blank line in buf[from..], without a trailing CR (as the
+// in-memory CLI reads lines); returns where the unfinished last line starts.
+template <typename Fn>
+size_t each_complete_line(const std::string& buf, size_t from, Fn fn) {
+  for (;;) {
+    size_t nl = buf.find('\n', from);
+    if (nl == std::string::npos) return from;
+    std::string_view line(buf.data() + from, nl - from);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") != std::string_view::npos) fn(line);
+    from = nl + 1;
+  }
+}
+
+void write_all(const std::string& out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::write(1, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) std::exit(1);  // stdout is gone
+    done += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+int ledger_file(const std::string& rate_card_path, const std::string& embedded_card_text, const std::string& db,
+                bool sync_full) {
+  DurableLedger ledger;
+  OpenLedger opened = open_ledger(db, sync_full, ledger, rate_card_path, embedded_card_text, std::nullopt);
+  std::string buf, out;
+  size_t start = 0;
+  bool eof = false;
+  while (!eof) {
+    // Read what is there (up to a chunk), apply every complete line, commit them together,
+    // and only then print their results.
+    if (start > 0) {
+      buf.erase(0, start);
+      start = 0;
+    }
+    const size_t old = buf.size();
+    buf.resize(old + kReadChunk);
+    ssize_t n;
+    do n = ::read(0, buf.data() + old, kReadChunk);
+    while (n < 0 && errno == EINTR);
+    buf.resize(old + static_cast<size_t>(n > 0 ? n : 0));
+    if (n <= 0) {
+      eof = true;
+      if (!buf.empty() && buf.back() != '\n') buf.push_back('\n');  // a last line without a newline
+    }
+    out.clear();
+    start = each_complete_line(buf, 0, [&](std::string_view line) {
+      auto op = parse_json_limited(line);
+      json r = op ? ledger.apply(std::move(*op), std::nullopt)
+                  : json{{"op", nullptr}, {"ok", false}, {"error", error_to_json(op.error())}};
+      out += to_wire(r);
+      out += '\n';
+    });
+    if (ledger.has_pending()) {
+      StoreStatus s = opened.store->commit(ledger.take_batch());
+      if (!s) fail_usage("storage_failed", "a commit failed; the results of this batch were not printed: " + s.error);
+    }
+    write_all(out);
+  }
+  return 0;
+}
+
+int journal_dump(const std::string& db) {
+  struct stat st;
+  if (::stat(db.c_str(), &st) != 0) fail_usage("unreadable_file", "no ledger database \"" + db + "\"");
+  std::string error;
+  auto store = SqliteStore::open(db, SyncMode::normal, error);
+  if (!store) fail_usage("unreadable_file", error);
+  std::string out;
+  StoreStatus s = store->scan_journal([&](JournalRecord&& r) {
+    if (r.kind == JournalKind::rate_card)
+      out += to_wire(json{{"op", "rate_card"}, {"at", format_timestamp(r.at)}, {"version", r.body}});
+    else
+      out += r.body;
+    out += '\n';
+    if (out.size() > (1 << 20)) {
+      write_all(out);
+      out.clear();
+    }
+    return true;
+  });
+  write_all(out);
+  if (!s) fail_usage("unreadable_file", s.error);
+  return 0;
+}
+
+}  // namespace credits::server

@@ -1,0 +1,248 @@
+#include "ledger_service.hpp"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "credits/quote.hpp"
+
+namespace credits::server {
+
+using nlohmann::json;
+
+namespace {
+
+Timestamp wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+uint64_t micros_since(std::chrono::steady_clock::time_point t0) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+}
+
+json unavailable() {
+  return json{{"op", nullptr},
+              {"ok", false},
+              {"error", {{"code", "unavailable"}, {"message", "the server is shutting down"}, {"path", ""}}}};
+}
+
+void append(CommitBatch& into, CommitBatch&& from) {
+  auto move_all = [](auto& dst, auto& src) {
+    if (dst.empty()) dst = std::move(src);
+    else dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
+  };
+  move_all(into.records, from.records);
+  move_all(into.entries, from.entries);
+  move_all(into.payers, from.payers);  // upserts in order: the latest state of a payer wins
+  move_all(into.cards, from.cards);
+}
+
+}  // namespace
+
+struct LedgerService::Job {
+  bool swap = false;
+  std::vector<json> ops;  // applied in order, results in the same order
+  std::vector<json> results;
+  const std::optional<std::string>* viewer = nullptr;
+  const LoadedCard* card = nullptr;
+  std::optional<Result<CardSwap>> swap_result;
+
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+};
+
+LedgerService::LedgerService(DurableLedger& ledger, LedgerStore& store, bool trust_client_time)
+    : ledger_(ledger), store_(store), trust_client_time_(trust_client_time) {
+  publish_card();
+  stats_.journal_seq = ledger_.last_seq();
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "credits-writer");
+    writer_loop();
+  });
+  committer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "credits-commit");
+    committer_loop();
+  });
+}
+
+LedgerService::~LedgerService() { stop(); }
+
+void LedgerService::stop() {
+  {
+    std::lock_guard<std::mutex> l(in_mutex_);
+    stopping_ = true;
+  }
+  in_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (committer_.joinable()) committer_.join();
+}
+
+void LedgerService::publish_card() {
+  auto text = std::make_shared<const std::string>(ledger_.card_text());
+  std::lock_guard<std::mutex> l(card_mutex_);
+  card_ = ledger_.card();
+  card_text_ = std::move(text);
+}
+
+std::shared_ptr<const RateCard> LedgerService::card() const {
+  std::lock_guard<std::mutex> l(card_mutex_);
+  return card_;
+}
+
+std::shared_ptr<const std::string> LedgerService::card_text() const {
+  std::lock_guard<std::mutex> l(card_mutex_);
+  return card_text_;
+}
+
+size_t LedgerService::waiting() const {
+  std::lock_guard<std::mutex> l(in_mutex_);
+  return inbox_ops_;
+}
+
+bool LedgerService::run(Job& job) {
+  {
+    std::lock_guard<std::mutex> l(in_mutex_);
+    if (stopping_) return false;
+    inbox_.push_back(&job);
+    inbox_ops_ += job.swap ? 1 : job.ops.size();
+  }
+  in_cv_.notify_one();
+  std::unique_lock<std::mutex> l(job.m);
+  job.cv.wait(l, [&] { return job.done; });
+  return true;
+}
+
+json LedgerService::submit(json op, const std::optional<std::string>& viewer) {
+  Job job;
+  job.ops.push_back(std::move(op));
+  job.viewer = &viewer;
+  if (!run(job)) return unavailable();
+  return std::move(job.results.front());
+}
+
+std::vector<json> LedgerService::submit_all(std::vector<json> ops, const std::optional<std::string>& viewer) {
+  Job job;
+  job.ops = std::move(ops);
+  job.viewer = &viewer;
+  if (job.ops.empty()) return {};
+  if (!run(job)) return std::vector<json>(job.ops.size(), unavailable());
+  return std::move(job.results);
+}
+
+Result<CardSwap> LedgerService::swap_card(const LoadedCard& card) {
+  Job job;
+  job.swap = true;
+  job.card = &card;
+  if (!run(job)) return Error(ErrorCode::invalid_op, "the server is shutting down");
+  return std::move(*job.swap_result);
+}
+
+void LedgerService::writer_loop() {
+  std::vector<Job*> jobs;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> l(in_mutex_);
+      in_cv_.wait(l, [&] { return !inbox_.empty() || stopping_; });
+      if (inbox_.empty()) break;  // stopping, and everything submitted is applied
+      jobs.assign(inbox_.begin(), inbox_.end());
+      inbox_.clear();
+      inbox_ops_ = 0;
+    }
+    for (Job* job : jobs) {
+      const std::optional<Timestamp> now = trust_client_time_ ? std::nullopt : std::optional(wall_clock_ms());
+      if (job->swap) {
+        job->swap_result = ledger_.use_rate_card(*job->card, now);
+        if (*job->swap_result && (*job->swap_result)->changed) {
+          publish_card();
+          ++stats_.card_swaps;
+        }
+        continue;
+      }
+      const std::string* viewer = job->viewer && job->viewer->has_value() ? &**job->viewer : nullptr;
+      job->results.reserve(job->ops.size());
+      for (json& op : job->ops) {
+        try {
+          job->results.push_back(ledger_.apply(std::move(op), now, viewer));
+        } catch (const std::exception& e) {
+          // Nothing in apply is expected to throw (out of memory aside); if it does, the
+          // ledger may be half changed: stop without answering, recover from the disk.
+          std::fprintf(stderr, "%s\n",
+                       to_wire(json{{"ok", false},
+                                    {"error", {{"code", "internal"}, {"message", std::string("stopping: ") + e.what()}}}})
+                           .c_str());
+          std::fflush(stderr);
+          std::_Exit(70);
+        }
+        if (job->results.back().value("ok", false)) ++stats_.ops_accepted;
+        else ++stats_.ops_refused;
+      }
+    }
+    Unit unit{ledger_.take_batch(), std::move(jobs)};
+    jobs.clear();
+    {
+      std::lock_guard<std::mutex> l(out_mutex_);
+      outbox_.push_back(std::move(unit));
+    }
+    out_cv_.notify_one();
+  }
+  {
+    std::lock_guard<std::mutex> l(out_mutex_);
+    writer_done_ = true;
+  }
+  out_cv_.notify_one();
+}
+
+void LedgerService::committer_loop() {
+  std::deque<Unit> units;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> l(out_mutex_);
+      out_cv_.wait(l, [&] { return !outbox_.empty() || writer_done_; });
+      if (outbox_.empty()) break;
+      units.swap(outbox_);
+    }
+    // Everything the writer applied while the previous commit ran goes into one transaction.
+    CommitBatch merged = std::move(units.front().batch);
+    for (size_t i = 1; i < units.size(); ++i) append(merged, std::move(units[i].batch));
+    size_t ops = 0;
+    for (const Unit& u : units)
+      for (const Job* j : u.jobs) ops += j->swap ? 1 : j->ops.size();
+    if (!merged.empty()) {
+      const auto t0 = std::chrono::steady_clock::now();
+      StoreStatus s = store_.commit(merged);
+      if (!s) {
+        // The ledger in memory is ahead of the store and cannot be rolled back: stop without
+        // acknowledging anything; a restart recovers from what is durable.
+        std::fprintf(stderr, "%s\n",
+                     to_wire(json{{"ok", false},
+                                  {"error",
+                                   {{"code", "storage_failed"},
+                                    {"message", "a commit failed; stopping without acknowledging it: " + s.error}}}})
+                         .c_str());
+        std::fflush(stderr);
+        std::_Exit(70);
+      }
+      const uint64_t us = micros_since(t0);
+      ++stats_.commits;
+      stats_.commit_micros += us;
+      stats_.committed_records += merged.records.size();
+      if (us > stats_.max_commit_micros) stats_.max_commit_micros = us;
+      if (!merged.records.empty()) stats_.journal_seq = merged.records.back().seq;
+    }
+    if (ops > stats_.max_batch_ops) stats_.max_batch_ops = ops;
+    for (Unit& u : units)
+      for (Job* job : u.jobs) {
+        std::lock_guard<std::mutex> l(job->m);
+        job->done = true;
+        job->cv.notify_one();
+      }
+    units.clear();
+  }
+}
+
+}  // namespace credits::server

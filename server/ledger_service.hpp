@@ -1,0 +1,102 @@
+// The durable ledger as a service for many threads: one writer thread owns the DurableLedger
+// and applies operations in arrival order; one committer thread makes them durable, merging
+// whatever has queued up while the previous fsync ran into one transaction (group commit).
+// A caller's submit() returns only once the batch holding its operation is committed, so every
+// answer, an acceptance or a refusal, reflects only durable state.
+//
+// (A design without threads of its own, where each caller applies under a mutex and one of
+// them leads the commit, was measured slower on the 2-core machine: 30% more CPU per charge,
+// from callers sleeping on the contended mutex.)
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "credits/durable_ledger.hpp"
+
+namespace credits::server {
+
+struct ServiceStats {
+  std::atomic<uint64_t> ops_accepted{0};
+  std::atomic<uint64_t> ops_refused{0};
+  std::atomic<uint64_t> commits{0};
+  std::atomic<uint64_t> committed_records{0};
+  std::atomic<uint64_t> commit_micros{0};
+  std::atomic<uint64_t> max_commit_micros{0};
+  std::atomic<uint64_t> max_batch_ops{0};
+  std::atomic<int64_t> journal_seq{0};
+  std::atomic<uint64_t> card_swaps{0};
+};
+
+class LedgerService {
+ public:
+  // `ledger` must be recovered and have a rate card in force; both outlive the service.
+  // Starts the writer and committer threads.
+  LedgerService(DurableLedger& ledger, LedgerStore& store, bool trust_client_time);
+  ~LedgerService();
+
+  // Refuses new operations ("unavailable"), applies and commits those submitted, and stops
+  // the threads.
+  void stop();
+
+  // Applies one operation and waits until it is durable. `viewer` is the user the calling
+  // backend acts for, checked on reads (balance, usage).
+  nlohmann::json submit(nlohmann::json op, const std::optional<std::string>& viewer = std::nullopt);
+  // Applies several operations in order, one after another as if submitted back to back, and
+  // waits until all are durable (they share a commit).
+  std::vector<nlohmann::json> submit_all(std::vector<nlohmann::json> ops,
+                                         const std::optional<std::string>& viewer = std::nullopt);
+  // Puts a new rate card in force, journaled and durable when this returns.
+  Result<CardSwap> swap_card(const LoadedCard& card);
+
+  // The rate card in force, for quotes and plans (which need no ledger state).
+  std::shared_ptr<const RateCard> card() const;
+  std::shared_ptr<const std::string> card_text() const;
+
+  const ServiceStats& stats() const { return stats_; }
+  size_t waiting() const;  // operations queued for the writer
+
+ private:
+  struct Job;
+  struct Unit {
+    CommitBatch batch;
+    std::vector<Job*> jobs;
+  };
+  bool run(Job& job);
+  void writer_loop();
+  void committer_loop();
+  void publish_card();
+
+  DurableLedger& ledger_;
+  LedgerStore& store_;
+  const bool trust_client_time_;
+
+  mutable std::mutex in_mutex_;
+  std::condition_variable in_cv_;
+  std::deque<Job*> inbox_;
+  size_t inbox_ops_ = 0;
+  bool stopping_ = false;
+
+  std::mutex out_mutex_;
+  std::condition_variable out_cv_;
+  std::deque<Unit> outbox_;
+  bool writer_done_ = false;
+
+  mutable std::mutex card_mutex_;
+  std::shared_ptr<const RateCard> card_;
+  std::shared_ptr<const std::string> card_text_;
+
+  std::thread writer_;
+  std::thread committer_;
+  ServiceStats stats_;
+};
+
+}  // namespace credits::server

@@ -1,0 +1,79 @@
+#include "open_ledger.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "credits/quote.hpp"
+
+namespace credits::server {
+
+using nlohmann::json;
+
+void fail_usage(const std::string& code, const std::string& message, const json& extra) {
+  json e = {{"ok", false}, {"error", {{"code", code}, {"message", message}, {"path", ""}}}};
+  if (extra.is_object())
+    for (auto it = extra.begin(); it != extra.end(); ++it) e["error"][it.key()] = it.value();
+  std::cout << std::flush;
+  std::cerr << to_wire(e) << std::endl;
+  std::exit(2);
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return ss.str();
+}
+
+LoadedCard load_card_or_die(const std::string& path, const std::string& embedded_text) {
+  std::string text = embedded_text;
+  if (!path.empty()) {
+    auto t = read_file(path);
+    if (!t) fail_usage("unreadable_file", "cannot read rate card \"" + path + "\"");
+    text = std::move(*t);
+  }
+  RateCardErrors all;
+  auto card = load_card_text(text, &all);
+  if (!card) {
+    json list = json::array();
+    for (const auto& e : all.errors) list.push_back(error_to_json(e));
+    fail_usage("invalid_rate_card",
+               std::to_string(all.errors.size()) + " problem(s) in rate card " + (path.empty() ? "(embedded)" : path) +
+                   "; first: " + card.error().message,
+               json{{"path", card.error().path}, {"errors", list}});
+  }
+  return std::move(*card);
+}
+
+OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger, const std::string& card_path,
+                       const std::string& embedded_text, std::optional<Timestamp> now) {
+  OpenLedger out;
+  std::string error;
+  out.store = SqliteStore::open(db, sync_full ? SyncMode::full : SyncMode::normal, error);
+  if (!out.store) fail_usage("unreadable_file", error);
+  const auto t0 = std::chrono::steady_clock::now();
+  out.report = ledger.recover(*out.store);
+  out.replay_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!out.report.ok)
+    fail_usage("ledger_mismatch",
+               "the ledger " + db + " does not match its own journal; refusing to start. " +
+                   std::to_string(out.report.problems.size()) + " problem(s), the first: " +
+                   (out.report.problems.empty() ? std::string("?") : out.report.problems.front()),
+               json{{"report", out.report.to_json()}});
+  if (!card_path.empty() || !ledger.ready()) {
+    LoadedCard card = load_card_or_die(card_path, embedded_text);
+    auto swap = ledger.use_rate_card(card, now);
+    if (!swap) fail_usage("invalid_rate_card", swap.error().message + " (" + (card_path.empty() ? "embedded" : card_path) + ")");
+  }
+  if (ledger.has_pending()) {
+    StoreStatus s = out.store->commit(ledger.take_batch());
+    if (!s) fail_usage("storage_failed", s.error);
+  }
+  return out;
+}
+
+}  // namespace credits::server

@@ -1,0 +1,306 @@
+#include "credits/durable_ledger.hpp"
+
+#include <algorithm>
+
+#include "credits/operation.hpp"
+#include "credits/quote.hpp"
+
+namespace credits {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxProblems = 50;
+
+PayerState state_of(const Payer& p, int64_t seq) {
+  PayerState s;
+  s.payer = p.id;
+  s.status = std::string(to_string(p.sub.status));
+  s.quota = p.sub.quota;
+  s.remaining = p.sub.remaining;
+  s.in_period = p.sub.in_period;
+  s.period_start = p.sub.period_start;
+  s.period_end = p.sub.period_end;
+  s.wallet = p.wallet;
+  s.totals = p.totals;
+  s.seq = seq;
+  return s;
+}
+
+bool same_subscription(const Subscription& a, const Subscription& b) {
+  return a.status == b.status && a.quota == b.quota && a.remaining == b.remaining && a.anchor == b.anchor &&
+         a.period_index == b.period_index && a.period_start == b.period_start && a.period_end == b.period_end &&
+         a.in_period == b.in_period && a.period_serial == b.period_serial;
+}
+
+std::string describe(const PayerState& s) {
+  return "status " + s.status + ", quota " + std::to_string(s.quota) + ", remaining " + std::to_string(s.remaining) +
+         ", wallet " + std::to_string(s.wallet) + ", granted " + std::to_string(s.totals.granted) + ", topped_up " +
+         std::to_string(s.totals.topped_up) + ", spent " + std::to_string(s.totals.spent) + ", refunded " +
+         std::to_string(s.totals.refunded) + ", expired " + std::to_string(s.totals.expired) +
+         (s.in_period ? ", period " + format_timestamp(s.period_start) + " to " + format_timestamp(s.period_end)
+                      : ", no period");
+}
+
+std::string describe(const Entry& e) {
+  return "#" + std::to_string(e.seq) + " " + format_timestamp(e.at) + " " + e.payer + " " +
+         std::string(to_string(e.kind)) + " subscription " + std::to_string(e.subscription) + " wallet " +
+         std::to_string(e.wallet) + (e.ref.empty() ? "" : " ref " + e.ref);
+}
+
+bool same_entry(const Entry& a, const Entry& b) {
+  return a.seq == b.seq && a.at == b.at && a.payer == b.payer && a.kind == b.kind &&
+         a.subscription == b.subscription && a.wallet == b.wallet && a.ref == b.ref;
+}
+
+json refused(const json& op, ErrorCode code, std::string message, std::string path) {
+  json name = op.is_object() && op.contains("op") && op["op"].is_string() ? op["op"] : json(nullptr);
+  return json{{"op", name}, {"ok", false}, {"error", error_to_json(Error(code, std::move(message), std::move(path)))}};
+}
+
+}  // namespace
+
+json RecoveryReport::to_json() const {
+  return json{{"ok", ok},
+              {"records", records},
+              {"operations", operations},
+              {"entries", entries},
+              {"payers", payers},
+              {"rate_card", rate_card},
+              {"problems", problems}};
+}
+
+Result<LoadedCard> load_card_text(std::string_view text, RateCardErrors* all_errors) {
+  auto card = load_rate_card(text, all_errors);
+  if (!card) return card.error();
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return Error(ErrorCode::invalid_json, "the rate card is not valid JSON");
+  return LoadedCard{std::make_shared<const RateCard>(std::move(*card)), doc.dump()};
+}
+
+void DurableLedger::journal(JournalKind kind, Timestamp at, std::string body) {
+  pending_.records.push_back(JournalRecord{++seq_, at, kind, std::move(body)});
+}
+
+void DurableLedger::touch(const std::string& payer) {
+  if (ledger_->payers().count(payer)) dirty_[payer] = seq_;
+}
+
+Result<CardSwap> DurableLedger::use_rate_card(const LoadedCard& card, std::optional<Timestamp> now) {
+  const std::string& version = card.card->version;
+  CardSwap swap{card_.card ? card_.card->version : std::string(), version, false};
+  auto known = cards_.find(version);
+  if (known != cards_.end() && known->second.text != card.text)
+    return Error(ErrorCode::invalid_rate_card,
+                 "rate card version " + version +
+                     " was already in force with different content; give the new card a new version",
+                 "/version");
+  if (card_.card && card_.card->version == version) return swap;  // already in force
+  const LoadedCard& in_force = known != cards_.end() ? known->second : card;
+  if (known == cards_.end()) {
+    cards_.emplace(version, card);
+    pending_.cards.push_back(StoredCard{version, card.text});
+  }
+  card_ = in_force;
+  Timestamp at = ledger_ ? ledger_->now() : 0;
+  if (now) at = std::max(at, *now);
+  if (!ledger_) ledger_ = std::make_unique<Ledger>(card_.card);
+  else ledger_->set_rate_card(card_.card);
+  journal(JournalKind::rate_card, at, version);
+  swap.changed = true;
+  return swap;
+}
+
+json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const std::string* viewer) {
+  if (!ledger_) return refused(op, ErrorCode::invalid_op, "no rate card is in force", "");
+  if (server_now && op.is_object()) op["at"] = format_timestamp(std::max(*server_now, ledger_->now()));
+  std::string name;
+  if (op.is_object())
+    if (auto it = op.find("op"); it != op.end() && it->is_string()) name = it->get<std::string>();
+  const bool read = name == "balance" || name == "usage";
+  std::string read_payer;
+  if (read)
+    if (auto it = op.find("payer"); it != op.end() && it->is_string()) read_payer = it->get<std::string>();
+  if (viewer && read && !read_payer.empty()) {
+    Status s = access_.can_view(*viewer, read_payer);
+    if (!s) return refused(op, s.error().code, s.error().message, s.error().path);
+  }
+
+  // The journal's text of the operation, made before it is applied: an operation that could
+  // not be written down (a string that is not UTF-8, from a URL) is refused, not half kept.
+  std::string text;
+  try {
+    text = op.dump();
+  } catch (const std::exception&) {
+    return refused(op, ErrorCode::invalid_json, "the operation holds text that is not valid UTF-8", "");
+  }
+  const size_t entries_before = ledger_->entries().size();
+  const Timestamp now_before = ledger_->now();
+  std::optional<Subscription> sub_before;
+  if (read)
+    if (auto p = ledger_->payers().find(read_payer); p != ledger_->payers().end()) sub_before = p->second.sub;
+
+  json r = apply_operation(*ledger_, op);
+  if (!r.value("ok", false)) return r;  // a refused operation changes nothing
+  if (r.value("replayed", false)) return r;  // an idempotent retry changes nothing either
+
+  const size_t entries_after = ledger_->entries().size();
+  if (read) {
+    // A read changes state only when time passing materialised a reset (entries, or the
+    // subscription moved), or, with client time, when it moved the clock forward.
+    bool changed = entries_after != entries_before || (!server_now && ledger_->now() != now_before);
+    if (!changed && sub_before) {
+      auto p = ledger_->payers().find(read_payer);
+      changed = p == ledger_->payers().end() || !same_subscription(*sub_before, p->second.sub);
+    }
+    if (!changed) return r;
+  }
+
+  journal(JournalKind::operation, ledger_->now(), std::move(text));
+  access_.observe(op);
+  for (size_t i = entries_before; i < entries_after; ++i) touch(ledger_->entries()[i].payer);
+  if (auto p = r.find("payer"); p != r.end() && p->is_string()) touch(p->get<std::string>());
+  if (name == "create_user") touch("user:" + op.value("user", std::string()));
+  return r;
+}
+
+CommitBatch DurableLedger::take_batch() {
+  CommitBatch batch = std::move(pending_);
+  pending_ = CommitBatch{};
+  if (ledger_) {
+    const auto& entries = ledger_->entries();
+    batch.entries.assign(entries.begin() + static_cast<std::ptrdiff_t>(committed_entries_), entries.end());
+    committed_entries_ = entries.size();
+    batch.payers.reserve(dirty_.size());
+    for (const auto& [id, seq] : dirty_) batch.payers.push_back(state_of(ledger_->payers().at(id), seq));
+  }
+  dirty_.clear();
+  return batch;
+}
+
+RecoveryReport DurableLedger::recover(LedgerStore& store) {
+  RecoveryReport report;
+  size_t more = 0;
+  auto problem = [&](std::string p) {
+    report.ok = false;
+    if (report.problems.size() < kMaxProblems) report.problems.push_back(std::move(p));
+    else ++more;
+  };
+  auto finish = [&]() -> RecoveryReport& {
+    if (more) report.problems.push_back("... and " + std::to_string(more) + " more");
+    if (card_.card) report.rate_card = card_.card->version;
+    return report;
+  };
+
+  // Rate cards.
+  std::vector<StoredCard> cards;
+  if (StoreStatus s = store.load_cards(cards); !s) {
+    problem("cannot read the rate cards: " + s.error);
+    return finish();
+  }
+  for (const StoredCard& c : cards) {
+    auto loaded = load_card_text(c.text);
+    if (!loaded) {
+      problem("stored rate card " + c.version + " no longer loads: " + loaded.error().message + " at " +
+              loaded.error().path);
+      continue;
+    }
+    if (loaded->card->version != c.version)
+      problem("stored rate card " + c.version + " says it is version " + loaded->card->version);
+    cards_.emplace(c.version, std::move(*loaded));
+  }
+  if (!report.ok) return finish();
+
+  // The journal, replayed in order.
+  StoreStatus scanned = store.scan_journal([&](JournalRecord&& rec) {
+    ++report.records;
+    if (rec.seq != seq_ + 1) problem("journal record " + std::to_string(rec.seq) + " follows " + std::to_string(seq_) + ": records are missing");
+    seq_ = rec.seq;
+    if (rec.kind == JournalKind::rate_card) {
+      auto c = cards_.find(rec.body);
+      if (c == cards_.end()) {
+        problem("journal record " + std::to_string(rec.seq) + " puts rate card " + rec.body + " in force, which is not stored");
+        return report.problems.size() < kMaxProblems;
+      }
+      card_ = c->second;
+      if (!ledger_) ledger_ = std::make_unique<Ledger>(card_.card);
+      else ledger_->set_rate_card(card_.card);
+      return true;
+    }
+    ++report.operations;
+    if (!ledger_) {
+      problem("journal record " + std::to_string(rec.seq) + " comes before any rate card");
+      return false;
+    }
+    json op = json::parse(rec.body, nullptr, false);
+    if (op.is_discarded()) {
+      problem("journal record " + std::to_string(rec.seq) + " is not valid JSON");
+      return report.problems.size() < kMaxProblems;
+    }
+    json r = apply_operation(*ledger_, op);
+    if (!r.value("ok", false)) {
+      problem("journal record " + std::to_string(rec.seq) + " (" + rec.body.substr(0, 200) +
+              ") was accepted but its replay is refused: " + to_wire(r["error"]));
+    } else {
+      access_.observe(op);
+      if (ledger_->now() != rec.at)
+        problem("journal record " + std::to_string(rec.seq) + " is stamped " + format_timestamp(rec.at) +
+                " but its operation says " + format_timestamp(ledger_->now()));
+    }
+    return report.problems.size() < kMaxProblems;
+  });
+  if (!scanned) problem("cannot read the journal: " + scanned.error);
+  if (!report.ok) return finish();
+
+  // The stored entries against the replayed ones.
+  static const std::vector<Entry> kNoEntries;
+  const std::vector<Entry>& live = ledger_ ? ledger_->entries() : kNoEntries;
+  int64_t expected = 1;  // entries are numbered 1, 2, 3... as the ledger appends them
+  int64_t stored_entries = 0;
+  scanned = store.scan_entries([&](Entry&& e) {
+    ++stored_entries;
+    if (e.seq > expected)
+      problem("entries #" + std::to_string(expected) + (e.seq - 1 > expected ? " to #" + std::to_string(e.seq - 1) : "") +
+              " are missing from the store");
+    expected = e.seq + 1;
+    if (e.seq < 1 || e.seq > static_cast<int64_t>(live.size()))
+      problem("stored entry " + describe(e) + " has no counterpart in the replay");
+    else if (!same_entry(e, live[static_cast<size_t>(e.seq - 1)]))
+      problem("stored entry " + describe(e) + " differs from the replay: " + describe(live[static_cast<size_t>(e.seq - 1)]));
+    return report.problems.size() < kMaxProblems;
+  });
+  if (!scanned) problem("cannot read the entries: " + scanned.error);
+  report.entries = stored_entries;
+  if (report.ok && expected - 1 < static_cast<int64_t>(live.size()))
+    problem(std::to_string(static_cast<int64_t>(live.size()) - (expected - 1)) +
+            " replayed entries are not stored, the first " + describe(live[static_cast<size_t>(expected - 1)]));
+  committed_entries_ = live.size();
+
+  // The stored balances against the replayed ones.
+  std::vector<PayerState> stored;
+  if (StoreStatus s = store.load_payers(stored); !s) problem("cannot read the payers: " + s.error);
+  report.payers = static_cast<int64_t>(stored.size());
+  std::map<std::string, bool> seen;
+  for (const PayerState& s : stored) {
+    seen[s.payer] = true;
+    auto p = ledger_ ? ledger_->payers().find(s.payer) : std::map<std::string, Payer>::const_iterator{};
+    if (!ledger_ || p == ledger_->payers().end()) {
+      problem("stored payer " + s.payer + " does not exist in the replay");
+      continue;
+    }
+    PayerState replayed = state_of(p->second, s.seq);
+    if (!s.same_balances(replayed))
+      problem(s.payer + ": stored " + describe(s) + "; replay " + describe(replayed));
+  }
+  if (ledger_)
+    for (const auto& [id, p] : ledger_->payers())
+      if (!seen.count(id)) problem("payer " + id + " exists in the replay but its balances are not stored");
+  if (ledger_) {
+    if (Status s = ledger_->verify_replay(); !s) problem(s.error().message);
+    if (Status s = ledger_->verify_invariants(); !s) problem(s.error().message);
+  }
+  return finish();
+}
+
+}  // namespace credits

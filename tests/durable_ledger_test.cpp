@@ -1,0 +1,248 @@
+// The durable ledger's core (durable_ledger.hpp, ledger_store.hpp, access.hpp) with a store in
+// memory: what is journaled, recovery by replay, the checks that refuse a store that does not
+// match its journal, rate card swaps, server time stamping, and who may view a payer.
+#include "credits/durable_ledger.hpp"
+
+#include "test_support.hpp"
+
+namespace credits::testing {
+namespace {
+
+using nlohmann::json;
+
+// A LedgerStore in memory, with the same all-or-nothing commit as SQLite's.
+class MemoryStore : public LedgerStore {
+ public:
+  StoreStatus load_cards(std::vector<StoredCard>& out) override {
+    out = cards;
+    return {};
+  }
+  StoreStatus scan_journal(const std::function<bool(JournalRecord&&)>& fn) override {
+    for (JournalRecord r : journal)
+      if (!fn(std::move(r))) break;
+    return {};
+  }
+  StoreStatus scan_entries(const std::function<bool(Entry&&)>& fn) override {
+    for (Entry e : entries)
+      if (!fn(std::move(e))) break;
+    return {};
+  }
+  StoreStatus load_payers(std::vector<PayerState>& out) override {
+    for (const auto& [id, p] : payers) out.push_back(p);
+    return {};
+  }
+  StoreStatus commit(const CommitBatch& b) override {
+    cards.insert(cards.end(), b.cards.begin(), b.cards.end());
+    journal.insert(journal.end(), b.records.begin(), b.records.end());
+    entries.insert(entries.end(), b.entries.begin(), b.entries.end());
+    for (const PayerState& p : b.payers) payers[p.payer] = p;
+    ++commits;
+    return {};
+  }
+
+  std::vector<StoredCard> cards;
+  std::vector<JournalRecord> journal;
+  std::vector<Entry> entries;
+  std::map<std::string, PayerState> payers;
+  int commits = 0;
+};
+
+LoadedCard card_from(const std::string& relative, const std::string& version = "") {
+  json doc = json::parse(read_file(relative));
+  if (!version.empty()) doc["version"] = version;
+  auto c = load_card_text(doc.dump());
+  EXPECT_TRUE(c.ok());
+  return *c;
+}
+
+class DurableLedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(ledger.recover(store).ok);
+    ASSERT_TRUE(ledger.use_rate_card(card_from("tests/data/test-card.json"), std::nullopt).ok());
+    commit();
+  }
+  json op(const std::string& text) {
+    json j = json::parse(text);
+    if (!j.contains("at")) j["at"] = at;
+    return ledger.apply(j, std::nullopt);
+  }
+  json ok(const std::string& text) {
+    json r = op(text);
+    EXPECT_TRUE(r.value("ok", false)) << text << " -> " << r.dump();
+    return r;
+  }
+  void commit() { ASSERT_TRUE(store.commit(ledger.take_batch())); }
+  RecoveryReport reopen(DurableLedger& fresh) { return fresh.recover(store); }
+
+  MemoryStore store;
+  DurableLedger ledger;
+  std::string at = "2026-01-31T10:00:00Z";
+};
+
+TEST_F(DurableLedgerTest, RecoveryReplaysTheJournalToTheSameState) {
+  ok(R"({"op":"create_user","user":"ana"})");
+  ok(R"({"op":"subscribe","payer":"user:ana","quota":60})");
+  ok(R"({"op":"top_up","payer":"user:ana","credits":50,"key":"t1"})");
+  ok(Book::charge_text("ana", "c1", 8));  // 80: 60 from the subscription, 20 from the wallet
+  commit();
+  ok(R"({"op":"fail","charge":"c1"})");
+  commit();
+  DurableLedger fresh;
+  RecoveryReport r = reopen(fresh);
+  ASSERT_TRUE(r.ok) << r.to_json().dump(2);
+  EXPECT_EQ(r.records, 6);  // the card, create, subscribe, top-up, charge, fail
+  EXPECT_EQ(r.rate_card, "test-1");
+  const Payer& a = fresh.ledger().payers().at("user:ana");
+  EXPECT_EQ(a.sub.remaining, 60);
+  EXPECT_EQ(a.wallet, 50);
+  EXPECT_EQ(fresh.ledger().entries().size(), ledger.ledger().entries().size());
+  // The replayed ledger goes on where the first stopped: keys are remembered.
+  json retry = json::parse(Book::charge_text("ana", "c1", 8));
+  retry["at"] = at;
+  json again = fresh.apply(retry, std::nullopt);
+  EXPECT_EQ(again.value("replayed", false), true);
+  EXPECT_EQ(fresh.last_seq(), ledger.last_seq());
+}
+
+TEST_F(DurableLedgerTest, RefusalsRetriesAndPlainReadsAreNotJournaled) {
+  ok(R"({"op":"create_user","user":"ana"})");
+  ok(R"({"op":"top_up","payer":"user:ana","credits":50,"key":"t1"})");
+  commit();
+  const size_t journaled = store.journal.size();
+  EXPECT_FALSE(op(R"({"op":"top_up","payer":"user:nobody","credits":50,"key":"t2"})").value("ok", true));
+  EXPECT_TRUE(op(R"({"op":"top_up","payer":"user:ana","credits":50,"key":"t1"})").value("replayed", false));
+  ok(R"({"op":"balance","payer":"user:ana"})");
+  EXPECT_FALSE(ledger.has_pending());
+  // With client time, a read that moves the clock forward is journaled (it changes what
+  // later times are accepted); a subscription reset materialised by a read is too.
+  at = "2026-02-01T00:00:00Z";
+  ok(R"({"op":"balance","payer":"user:ana"})");
+  EXPECT_TRUE(ledger.has_pending());
+  commit();
+  EXPECT_EQ(store.journal.size(), journaled + 1);
+}
+
+TEST_F(DurableLedgerTest, ReadsThatMaterialiseAResetAreJournaledWithServerTime) {
+  ok(R"({"op":"create_user","user":"ana"})");
+  ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  commit();
+  const Timestamp later = *parse_timestamp("2026-02-01T00:00:00Z");
+  json r = ledger.apply(json::parse(R"({"op":"balance","payer":"user:ana"})"), later);
+  EXPECT_TRUE(r.value("ok", false));
+  EXPECT_FALSE(ledger.has_pending()) << "no boundary passed: nothing to journal";
+  const Timestamp next_period = *parse_timestamp("2026-03-01T00:00:00Z");
+  r = ledger.apply(json::parse(R"({"op":"balance","payer":"user:ana"})"), next_period);
+  EXPECT_TRUE(ledger.has_pending()) << "a reset was materialised";
+  commit();
+  DurableLedger fresh;
+  ASSERT_TRUE(reopen(fresh).ok);
+}
+
+TEST_F(DurableLedgerTest, ServerTimeNeverGoesBackwards) {
+  ok(R"({"op":"create_user","user":"ana"})");
+  const Timestamp earlier = *parse_timestamp("2020-01-01T00:00:00Z");
+  json r = ledger.apply(json::parse(R"({"op":"top_up","at":"1999-01-01T00:00:00Z","payer":"user:ana","credits":5,"key":"k"})"), earlier);
+  ASSERT_TRUE(r.value("ok", false)) << r.dump();
+  EXPECT_EQ(ledger.ledger().now(), *parse_timestamp(at)) << "stamped with the last operation's time";
+  const Timestamp later = *parse_timestamp("2026-03-01T12:00:00.250Z");
+  ledger.apply(json::parse(R"({"op":"top_up","payer":"user:ana","credits":5,"key":"k2"})"), later);
+  EXPECT_EQ(ledger.ledger().now(), later);
+  commit();
+  EXPECT_NE(store.journal.back().body.find("2026-03-01T12:00:00.250Z"), std::string::npos);
+}
+
+TEST_F(DurableLedgerTest, AStoreThatDoesNotMatchItsJournalIsRefusedWithEachDifference) {
+  ok(R"({"op":"create_user","user":"ana"})");
+  ok(R"({"op":"top_up","payer":"user:ana","credits":50,"key":"t1"})");
+  ok(Book::charge_text("ana", "c1", 4));
+  commit();
+  {
+    MemoryStore tampered = store;
+    tampered.payers["user:ana"].wallet += 1;
+    DurableLedger fresh;
+    RecoveryReport r = fresh.recover(tampered);
+    ASSERT_FALSE(r.ok);
+    ASSERT_EQ(r.problems.size(), 1u);
+    EXPECT_NE(r.problems[0].find("user:ana: stored"), std::string::npos) << r.problems[0];
+  }
+  {
+    MemoryStore tampered = store;
+    tampered.entries.erase(tampered.entries.begin());
+    DurableLedger fresh;
+    RecoveryReport r = fresh.recover(tampered);
+    ASSERT_FALSE(r.ok);
+    EXPECT_NE(r.problems[0].find("entries #1 are missing"), std::string::npos) << r.problems[0];
+  }
+  {
+    MemoryStore tampered = store;
+    tampered.journal.erase(tampered.journal.begin() + 2);  // the top-up
+    DurableLedger fresh;
+    RecoveryReport r = fresh.recover(tampered);
+    ASSERT_FALSE(r.ok);
+    EXPECT_NE(r.to_json().dump().find("records are missing"), std::string::npos);
+  }
+  {
+    MemoryStore tampered = store;
+    tampered.payers.erase("user:ana");
+    DurableLedger fresh;
+    EXPECT_FALSE(fresh.recover(tampered).ok);
+  }
+}
+
+TEST_F(DurableLedgerTest, RateCardSwapsAreJournaledAndVersionsAreNeverReused) {
+  ok(R"({"op":"create_user","user":"ana"})");
+  ok(R"({"op":"top_up","payer":"user:ana","credits":500,"key":"t1"})");
+  ok(Book::charge_text("ana", "c1", 4));
+  auto swap = ledger.use_rate_card(card_from("tests/data/test-card.json", "test-2"), std::nullopt);
+  ASSERT_TRUE(swap.ok());
+  EXPECT_EQ(swap->previous, "test-1");
+  EXPECT_TRUE(swap->changed);
+  EXPECT_EQ(op(Book::charge_text("ana", "c2", 4))["error"]["code"], "stale_rate_card");
+  ok(Book::charge_text("ana", "c2", 4, -1, "test-2"));
+  // Same version, other content: refused.
+  LoadedCard other = card_from("demo/rate-card.json", "test-1");
+  EXPECT_FALSE(ledger.use_rate_card(other, std::nullopt).ok());
+  // Back to test-1 (the same content) is allowed, and a no-op when already in force.
+  ASSERT_TRUE(ledger.use_rate_card(card_from("tests/data/test-card.json"), std::nullopt).ok());
+  EXPECT_FALSE(ledger.use_rate_card(card_from("tests/data/test-card.json"), std::nullopt)->changed);
+  ok(Book::charge_text("ana", "c3", 4));
+  commit();
+  EXPECT_EQ(store.cards.size(), 2u);
+  DurableLedger fresh;
+  RecoveryReport r = reopen(fresh);
+  ASSERT_TRUE(r.ok) << r.to_json().dump(2);
+  EXPECT_EQ(r.rate_card, "test-1");
+  EXPECT_EQ(fresh.ledger().charges().size(), 3u);
+  EXPECT_EQ(fresh.ledger().charges()[1].card->version, "test-2");
+}
+
+TEST_F(DurableLedgerTest, ViewersSeeTheirOwnAccountAndTheirWorkspaces) {
+  ok(R"({"op":"create_user","user":"ana"})");
+  ok(R"({"op":"create_user","user":"bo"})");
+  ok(R"({"op":"create_workspace","workspace":"w","admin":"ana"})");
+  const std::string ana = "ana", bo = "bo", nobody = "nobody";
+  auto view = [&](const std::string* who, const char* payer) {
+    json r = ledger.apply(json{{"op", "balance"}, {"at", at}, {"payer", payer}}, std::nullopt, who);
+    return r.value("ok", false) ? std::string("ok") : r["error"]["code"].get<std::string>();
+  };
+  EXPECT_EQ(view(&ana, "user:ana"), "ok");
+  EXPECT_EQ(view(&ana, "workspace:w"), "ok");
+  EXPECT_EQ(view(&bo, "workspace:w"), "not_member");
+  EXPECT_EQ(view(&bo, "user:ana"), "not_member");
+  EXPECT_EQ(view(&nobody, "user:ana"), "unknown_user");
+  EXPECT_EQ(view(&ana, "workspace:x"), "unknown_workspace");
+  ok(R"({"op":"add_member","workspace":"w","user":"bo","by":"ana"})");
+  EXPECT_EQ(view(&bo, "workspace:w"), "ok");
+  ok(R"({"op":"remove_member","workspace":"w","user":"bo","by":"ana"})");
+  EXPECT_EQ(view(&bo, "workspace:w"), "not_member");
+  // The index is rebuilt by recovery too.
+  commit();
+  DurableLedger fresh;
+  ASSERT_TRUE(reopen(fresh).ok);
+  EXPECT_TRUE(fresh.access().is_admin("w", "ana"));
+  EXPECT_FALSE(fresh.access().is_member("w", "bo"));
+}
+
+}  // namespace
+}  // namespace credits::testing

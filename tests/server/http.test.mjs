@@ -1,0 +1,396 @@
+// The HTTP API of `credits serve`: parity with the CLI, resource routes, auth and bad input,
+// idempotent retries, rate card swaps, static files, timeouts, restarts and recovery checks.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { test } from "node:test";
+import {
+  BIN, CARD_VERSION, NODES, SAMPLE_CARD, SRC, call, cli, get, jsonLines, post, sleep, startFails, startServer, tempDir,
+} from "./lib.mjs";
+
+const month = readFileSync(path.join(SRC, "demo/month.jsonl"), "utf8");
+const badOps = readFileSync(path.join(SRC, "tests/bad-input/ops.jsonl"), "utf8");
+
+async function setupPeople(s) {
+  for (const user of ["maya", "leo", "ines", "zoe"]) assert.equal((await post(s, "/v1/ops", { op: "create_user", user })).status, 200);
+  assert.equal((await post(s, "/v1/ops", { op: "create_workspace", workspace: "studio", admin: "maya" })).status, 200);
+  assert.equal((await post(s, "/v1/ops", { op: "add_member", workspace: "studio", user: "leo", by: "maya" })).status, 200);
+  assert.equal((await post(s, "/v1/topups", { payer: "workspace:studio", credits: 1000, key: "ws-topup", by: "maya" })).status, 200);
+  assert.equal((await post(s, "/v1/topups", { payer: "user:zoe", credits: 500, key: "zoe-topup" })).status, 200);
+  assert.equal((await post(s, "/v1/ops", { op: "switch", user: "leo", workspace: "studio" })).status, 200);
+}
+
+const charge = (user, key, n = NODES[2], extra = {}) => ({ user, key, node: n.node, quoted: n.credits, rate_card: CARD_VERSION, ...extra });
+
+test("results over HTTP equal the CLI's for the same operations", async (t) => {
+  const dir = tempDir(t);
+  const s = await startServer({ t, db: path.join(dir, "l.db"), args: ["--trust-client-time"] });
+  t.after(() => s.stop());
+  const lines = [...jsonLines(month), ...jsonLines(badOps)];
+  const expected = cli(["ledger"], lines.join("\n") + "\n");
+  assert.equal(expected.length, lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const r = await post(s, "/v1/ops", lines[i]);
+    assert.equal(r.text, expected[i] + "\n", `line ${i + 1}: ${lines[i]}`);
+    assert.equal(r.status === 200, JSON.parse(expected[i]).ok === true, `status ${r.status} for line ${i + 1}`);
+  }
+  // The durable CLI gives the same lines too.
+  assert.deepEqual(cli(["ledger", "--db", path.join(dir, "cli.db")], lines.join("\n") + "\n"), expected);
+
+  // Quotes: the golden corpus through POST /v1/quotes, as an array and one by one.
+  const nodes = jsonLines(readFileSync(path.join(SRC, "tests/golden/nodes.jsonl"), "utf8"));
+  const golden = jsonLines(readFileSync(path.join(SRC, "tests/golden/quotes.jsonl"), "utf8"));
+  const all = await post(s, "/v1/quotes", "[" + nodes.join(",") + "]");
+  assert.equal(all.status, 200);
+  assert.equal(all.text, "[" + golden.join(",") + "]\n");
+  for (let i = 0; i < 20; i++) {
+    const one = await post(s, "/v1/quotes", nodes[i]);
+    assert.equal(one.text, golden[i] + "\n");
+    assert.equal(one.status, JSON.parse(golden[i]).ok ? 200 : 400);
+  }
+  // Plans: the sample canvas, with and without a projection.
+  const canvas = readFileSync(path.join(SRC, "demo/canvas.json"), "utf8");
+  const plan = await post(s, "/v1/plans", canvas);
+  assert.equal(plan.text.trim(), readFileSync(path.join(SRC, "tests/golden/canvas-plan.json"), "utf8").trim());
+  const bal = encodeURIComponent('{"subscription":200,"wallet":150}');
+  const projected = await post(s, `/v1/plans?balance=${bal}`, canvas);
+  assert.equal(projected.text.trim(), readFileSync(path.join(SRC, "tests/golden/canvas-plan-projected.json"), "utf8").trim());
+  // The rate card route gives the card in force.
+  const card = await get(s, "/v1/rate-card");
+  assert.equal(card.status, 200);
+  assert.deepEqual(card.json, JSON.parse(readFileSync(SAMPLE_CARD, "utf8")));
+});
+
+test("POST /v1/ops/batch answers each operation as the CLI does, in one commit", async (t) => {
+  const dir = tempDir(t);
+  const s = await startServer({ t, db: path.join(dir, "l.db"), args: ["--trust-client-time"] });
+  t.after(() => s.stop());
+  const lines = jsonLines(month);
+  const expected = cli(["ledger"], lines.join("\n") + "\n");
+  const commitsBefore = Number(/credits_commits_total (\d+)/.exec((await get(s, "/metrics")).text)[1]);
+  const r = await post(s, "/v1/ops/batch", "[" + lines.join(",") + "]");
+  assert.equal(r.status, 200);
+  assert.equal(r.text, "[" + expected.join(",") + "]\n");
+  const commitsAfter = Number(/credits_commits_total (\d+)/.exec((await get(s, "/metrics")).text)[1]);
+  assert.equal(commitsAfter - commitsBefore, 1, "one commit for the whole batch");
+  for (const bad of ["[]", "{}", "[" + "{},".repeat(1000) + "{}]"]) {
+    const e = await post(s, "/v1/ops/batch", bad);
+    assert.equal(e.status, 400);
+    assert.equal(e.json.error.code, "invalid_op");
+  }
+});
+
+test("resource routes equal the operations they stand for", async (t) => {
+  const dir = tempDir(t);
+  const s = await startServer({ t, db: path.join(dir, "l.db"), args: ["--trust-client-time"] });
+  t.after(() => s.stop());
+  const at = (m) => `2026-11-0${m}T10:00:00Z`;
+  const ops = [
+    { op: "create_user", at: at(1), user: "ana" },
+    { op: "subscribe", at: at(1), payer: "user:ana", quota: 100 },
+    { op: "top_up", at: at(1), payer: "user:ana", credits: 300, key: "t1" },
+    { op: "charge", at: at(2), ...charge("ana", "c1", NODES[3]) },
+    { op: "charge", at: at(2), ...charge("ana", "c2", NODES[1]) },
+    { op: "fail", at: at(3), charge: "c1" },
+    { op: "complete", at: at(3), charge: "c2" },
+    { op: "balance", at: at(4), payer: "user:ana" },
+    { op: "usage", at: at(4), payer: "user:ana", limit: 5 },
+  ];
+  const expected = cli(["ledger"], ops.map((o) => JSON.stringify(o)).join("\n") + "\n");
+  const strip = ({ op, ...rest }) => rest;
+  const routes = [
+    ["POST", "/v1/ops", ops[0]],
+    ["POST", "/v1/ops", ops[1]],
+    ["POST", "/v1/topups", strip(ops[2])],
+    ["POST", "/v1/charges", strip(ops[3])],
+    ["POST", "/v1/charges", strip(ops[4])],
+    ["POST", "/v1/charges/c1/fail", { at: at(3) }],
+    ["POST", "/v1/charges/c2/complete", { at: at(3) }],
+    ["POST", "/v1/ops", ops[7]],
+    ["POST", "/v1/ops", ops[8]],
+  ];
+  for (let i = 0; i < routes.length; i++) {
+    const [method, route, body] = routes[i];
+    const r = await call(s, method, route, body);
+    assert.equal(r.text, expected[i] + "\n", `${route}`);
+  }
+  // GET balance and usage (server-stamped reads would use the server's clock: with client time
+  // trusted, a read without "at" is refused, so these run on a second, server-clock server).
+  const s2 = await startServer({ t, db: path.join(dir, "l2.db") });
+  t.after(() => s2.stop());
+  await post(s2, "/v1/ops", { op: "create_user", user: "ana" });
+  await post(s2, "/v1/topups", { payer: "user:ana", credits: 300, key: "t1" });
+  const c = await post(s2, "/v1/charges", charge("ana", "c1", NODES[3]));
+  assert.equal(c.status, 200);
+  assert.equal(c.json.credits, 160);
+  assert.equal(c.json.from_wallet, 160);
+  assert.ok(Math.abs(Date.parse(c.json.at) - Date.now()) < 60000, "the server stamps its own time");
+  const b = await get(s2, "/v1/payers/user:ana/balance?user=ana");
+  assert.equal(b.status, 200);
+  assert.equal(b.json.wallet, 140);
+  assert.equal(b.json.op, "balance");
+  const u = await get(s2, "/v1/payers/user:ana/usage?user=ana&limit=1");
+  assert.equal(u.status, 200);
+  assert.equal(u.json.generations.length, 1);
+  assert.equal(u.json.generations[0].key, "c1");
+  const viaHeader = await get(s2, "/v1/payers/user:ana/balance", { headers: { "X-Credits-User": "ana" } });
+  assert.equal(viaHeader.json.wallet, 140);
+  // A client's "at" is ignored without --trust-client-time.
+  const old = await post(s2, "/v1/ops", { op: "top_up", at: "2001-01-01T00:00:00Z", payer: "user:ana", credits: 1, key: "t2" });
+  assert.equal(old.status, 200);
+  const health = await get(s2, "/healthz", { token: null });
+  assert.equal(health.status, 200);
+  assert.equal(health.json.rate_card, CARD_VERSION);
+  const metrics = await get(s2, "/metrics", { token: null });
+  assert.match(metrics.text, /credits_ops_accepted_total \d+/);
+  assert.match(metrics.text, /credits_http_requests_total\{route="charges",status="200"\} 1/);
+});
+
+test("auth and bad input: the right status and code each time, and no money moves", async (t) => {
+  const dir = tempDir(t);
+  const s = await startServer({ t, db: path.join(dir, "l.db"), args: ["--max-body", "65536"] });
+  t.after(() => s.stop());
+  await setupPeople(s);
+  const before = {
+    ws: (await get(s, "/v1/payers/workspace:studio/balance?user=maya")).json,
+    zoe: (await get(s, "/v1/payers/user:zoe/balance?user=zoe")).json,
+    seq: (await get(s, "/healthz")).json.journal_seq,
+  };
+  const expect = async (what, r, status, code) => {
+    assert.equal(r.status, status, `${what}: ${r.text}`);
+    assert.equal(r.json?.ok, false, what);
+    assert.equal(r.json?.error?.code, code, `${what}: ${r.text}`);
+    return r;
+  };
+  const good = charge("leo", "k-good");
+  await expect("no token", await post(s, "/v1/charges", good, { token: null }), 401, "unauthorized");
+  await expect("wrong token", await post(s, "/v1/charges", good, { token: s.token.slice(0, -1) + "x" }), 401, "unauthorized");
+  await expect("token prefix", await post(s, "/v1/charges", good, { token: s.token.slice(0, 10) }), 401, "unauthorized");
+  await expect("token too long", await post(s, "/v1/charges", good, { token: s.token + "0" }), 401, "unauthorized");
+  await expect("basic auth", await post(s, "/v1/charges", good, { token: null, headers: { Authorization: "Basic " + s.token } }), 401, "unauthorized");
+  for (const route of ["/v1/ops", "/v1/quotes", "/v1/plans", "/v1/topups", "/v1/charges/x/fail", "/v1/charges/x/complete"])
+    await expect(`no token ${route}`, await post(s, route, {}, { token: null }), 401, "unauthorized");
+  for (const route of ["/v1/rate-card", "/v1/payers/user:zoe/balance?user=zoe", "/v1/payers/user:zoe/usage?user=zoe"])
+    await expect(`no token ${route}`, await get(s, route, { token: null }), 401, "unauthorized");
+  // Membership and admin rules (SPEC §5).
+  await post(s, "/v1/ops", { op: "switch", user: "ines", workspace: "studio" }).then((r) => expect("switch into a workspace one is not in", r, 403, "not_member"));
+  await expect("non-member reads a workspace", await get(s, "/v1/payers/workspace:studio/balance?user=ines"), 403, "not_member");
+  await expect("another user's balance", await get(s, "/v1/payers/user:zoe/usage?user=leo"), 403, "not_member");
+  await expect("unknown viewer", await get(s, "/v1/payers/user:zoe/balance?user=nobody"), 404, "unknown_user");
+  await expect("no viewer", await get(s, "/v1/payers/user:zoe/balance"), 400, "invalid_op");
+  await expect("member tops up a workspace", await post(s, "/v1/topups", { payer: "workspace:studio", credits: 5, key: "k-top", by: "leo" }), 403, "not_admin");
+  await expect("user tops up another's account", await post(s, "/v1/topups", { payer: "user:zoe", credits: 5, key: "k-top2", by: "leo" }), 403, "not_admin");
+  await expect("member adds a member", await post(s, "/v1/ops", { op: "add_member", workspace: "studio", user: "ines", by: "leo" }), 403, "not_admin");
+  // Removed member: not_member on the next charge, never charged elsewhere.
+  await post(s, "/v1/ops", { op: "add_member", workspace: "studio", user: "zoe", by: "maya" });
+  await post(s, "/v1/ops", { op: "switch", user: "zoe", workspace: "studio" });
+  await post(s, "/v1/ops", { op: "remove_member", workspace: "studio", user: "zoe", by: "maya" });
+  await expect("removed member charges", await post(s, "/v1/charges", charge("zoe", "k-zoe")), 403, "not_member");
+  // Prices and cards (SPEC §8).
+  const forged = await expect("forged price", await post(s, "/v1/charges", { ...good, quoted: 1 }), 409, "price_mismatch");
+  assert.match(forged.json.error.message, /server prices this node at 8/);
+  await expect("forged range", await post(s, "/v1/charges", { ...good, quoted: { min: 1, max: 8 } }), 409, "price_mismatch");
+  const stale = await expect("stale card", await post(s, "/v1/charges", { ...good, rate_card: "2025-01-01" }), 409, "stale_rate_card");
+  assert.match(stale.json.error.message, new RegExp(CARD_VERSION));
+  await expect("unknown model", await post(s, "/v1/charges", { ...good, node: { id: "n", model: "nope" } }), 400, "unknown_model");
+  await expect("bad param", await post(s, "/v1/charges", { ...good, node: { id: "n", model: "veo-3", params: { duration_s: 99 } } }), 400, "invalid_param");
+  // Malformed, oversize and huge input.
+  await expect("malformed JSON", await post(s, "/v1/charges", '{"user":"leo",'), 400, "invalid_json");
+  await expect("malformed JSON op", await post(s, "/v1/ops", "not json"), 400, "invalid_json");
+  await expect("malformed quote", await post(s, "/v1/quotes", "{"), 400, "invalid_json");
+  await expect("deep JSON", await post(s, "/v1/ops", "[".repeat(5000)), 400, "invalid_json");
+  await expect("body not an object", await post(s, "/v1/charges", "[1,2]"), 400, "invalid_op");
+  await expect("oversize body", await post(s, "/v1/charges", JSON.stringify({ ...good, pad: "x".repeat(70000) })), 413, "payload_too_large");
+  await expect("oversize op", await post(s, "/v1/ops", "x".repeat(200000)), 413, "payload_too_large");
+  await expect("credits 1e400", await post(s, "/v1/topups", '{"payer":"user:zoe","credits":1e400,"key":"h1"}'), 400, "invalid_json");
+  await expect("credits 10^20", await post(s, "/v1/topups", '{"payer":"user:zoe","credits":100000000000000000000,"key":"h2"}'), 400, "invalid_op");
+  await expect("credits 2^63", await post(s, "/v1/topups", '{"payer":"user:zoe","credits":9223372036854775808,"key":"h3"}'), 400, "invalid_op");
+  await expect("credits 10^15+1", await post(s, "/v1/topups", { payer: "user:zoe", credits: 1e15 + 1, key: "h4" }), 400, "invalid_op");
+  await expect("negative credits", await post(s, "/v1/topups", { payer: "user:zoe", credits: -5, key: "h5" }), 400, "invalid_op");
+  await expect("huge duration", await post(s, "/v1/charges", { ...good, node: { id: "n", model: "veo-3", params: { duration_s: 1e15 } } }), 400, "invalid_param");
+  await expect("huge batch", await post(s, "/v1/charges", { ...good, node: { id: "n", model: "nano-banana", params: { num_images: 2 ** 40 } }, quoted: 1 }), 400, "invalid_param");
+  await expect("huge quoted", await post(s, "/v1/charges", { ...good, quoted: 1e30 }), 400, "invalid_op");
+  await expect("huge limit", await get(s, "/v1/payers/user:zoe/usage?user=zoe&limit=99999999999999999999"), 400, "invalid_op");
+  await expect("unknown field", await post(s, "/v1/charges", { ...good, credits: 1 }), 400, "invalid_op");
+  await expect("unknown charge", await post(s, "/v1/charges/nope/fail", {}), 404, "unknown_charge");
+  await expect("key not UTF-8", await post(s, "/v1/charges/%FF%FE/fail", {}), 400, "invalid_json");
+  await expect("payer not UTF-8", await get(s, "/v1/payers/user:%FF/balance?user=zoe"), 403, "not_member");
+  await expect("unknown route", await post(s, "/v1/nothing", {}), 404, "not_found");
+  await expect("wrong method", await call(s, "DELETE", "/v1/charges"), 405, "method_not_allowed");
+  // Not enough money.
+  await expect("insufficient", await post(s, "/v1/charges", { ...charge("ines", "k-ines", NODES[3]) }), 402, "insufficient_credits");
+
+  const after = {
+    ws: (await get(s, "/v1/payers/workspace:studio/balance?user=maya")).json,
+    zoe: (await get(s, "/v1/payers/user:zoe/balance?user=zoe")).json,
+  };
+  assert.deepEqual(after.ws, before.ws, "no money moved in the workspace");
+  assert.deepEqual(after.zoe, before.zoe, "no money moved for zoe");
+  // Only the membership changes above reached the journal (add, switch, remove).
+  assert.equal((await get(s, "/healthz")).json.journal_seq, before.seq + 3);
+  // The good charge still goes through afterwards.
+  const ok = await post(s, "/v1/charges", good);
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.payer, "workspace:studio");
+});
+
+test("concurrent retries of one key charge once", async (t) => {
+  const dir = tempDir(t);
+  const s = await startServer({ t, db: path.join(dir, "l.db") });
+  t.after(() => s.stop());
+  await setupPeople(s);
+  const body = charge("leo", "same-key", NODES[3]);
+  const results = await Promise.all(Array.from({ length: 40 }, () => post(s, "/v1/charges", body)));
+  assert.ok(results.every((r) => r.status === 200), results.map((r) => r.text).join());
+  assert.equal(results.filter((r) => !r.json.replayed).length, 1);
+  assert.equal(results.filter((r) => r.json.replayed === true).length, 39);
+  const b = await get(s, "/v1/payers/workspace:studio/balance?user=leo");
+  assert.equal(b.json.wallet, 1000 - 160);
+  // The same key with other content is a conflict; a refund happens once.
+  const conflict = await post(s, "/v1/charges", { ...body, node: NODES[0].node, quoted: 1 });
+  assert.equal(conflict.status, 409);
+  assert.equal(conflict.json.error.code, "idempotency_conflict");
+  const fails = await Promise.all(Array.from({ length: 10 }, () => post(s, "/v1/charges/same-key/fail", {})));
+  assert.equal(fails.filter((r) => r.status === 200).length, 1);
+  assert.ok(fails.filter((r) => r.status !== 200).every((r) => r.json.error.code === "already_refunded"));
+  assert.equal((await get(s, "/v1/payers/workspace:studio/balance?user=leo")).json.wallet, 1000);
+});
+
+test("rate card swap: admin route and SIGHUP, atomic, old version stale, survives restart", async (t) => {
+  const dir = tempDir(t);
+  const db = path.join(dir, "l.db");
+  const cardFile = path.join(dir, "card.json");
+  const sample = JSON.parse(readFileSync(SAMPLE_CARD, "utf8"));
+  writeFileSync(cardFile, JSON.stringify(sample));
+  let s = await startServer({ t, db, card: cardFile });
+  await setupPeople(s);
+  const c1 = await post(s, "/v1/charges", charge("leo", "before-swap"));
+  assert.equal(c1.status, 200);
+
+  // A new card through the admin route.
+  const v2 = structuredClone(sample);
+  v2.version = "2026-12-01";
+  const swap = await post(s, "/v1/admin/rate-card", JSON.stringify(v2));
+  assert.equal(swap.status, 200, swap.text);
+  assert.deepEqual(swap.json, { changed: true, ok: true, previous: CARD_VERSION, rate_card: "2026-12-01" });
+  const stale = await post(s, "/v1/charges", charge("leo", "after-swap"));
+  assert.equal(stale.status, 409);
+  assert.equal(stale.json.error.code, "stale_rate_card");
+  assert.match(stale.json.error.message, /2026-12-01/);
+  const q = await post(s, "/v1/quotes", NODES[2].node);
+  assert.equal(q.json.rate_card, "2026-12-01");
+  const c2 = await post(s, "/v1/charges", { ...charge("leo", "after-swap"), quoted: q.json.credits, rate_card: "2026-12-01" });
+  assert.equal(c2.status, 200, c2.text);
+  assert.equal((await get(s, "/v1/rate-card")).json.version, "2026-12-01");
+  // The same version with other content is refused; an invalid card lists its problems.
+  const v2b = structuredClone(v2);
+  v2b.models = v2b.models.filter((m) => m.id !== "veo-3");
+  const conflict = await post(s, "/v1/admin/rate-card", JSON.stringify(v2b));
+  assert.equal(conflict.status, 409);
+  assert.equal(conflict.json.error.code, "invalid_rate_card");
+  const bad = await post(s, "/v1/admin/rate-card", JSON.stringify({ version: "x", models: [{ id: "m", kind: "hologram" }] }));
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.code, "invalid_rate_card");
+  assert.ok(bad.json.error.errors.length >= 1);
+  assert.equal((await post(s, "/v1/admin/rate-card", JSON.stringify(v2))).json.changed, false, "the same card again is a no-op");
+  assert.equal((await post(s, "/v1/admin/rate-card", "nope")).json.error.code, "invalid_rate_card");
+
+  // SIGHUP reloads --rate-card: back to the first version (reused as it was).
+  writeFileSync(cardFile, JSON.stringify(sample, null, 2));
+  s.proc.kill("SIGHUP");
+  for (let i = 0; i < 100 && (await get(s, "/healthz")).json.rate_card !== CARD_VERSION; i++) await sleep(50);
+  assert.equal((await get(s, "/healthz")).json.rate_card, CARD_VERSION);
+  // Completing the charge made on 2026-12-01 settles on its own card.
+  assert.equal((await post(s, "/v1/charges/after-swap/complete", {})).status, 200);
+  const c3 = await post(s, "/v1/charges", charge("leo", "after-sighup"));
+  assert.equal(c3.status, 200, c3.text);
+  const wallet = (await get(s, "/v1/payers/workspace:studio/balance?user=leo")).json.wallet;
+  await s.stop();
+
+  // Restart: the journal replays across both swaps and the state is the same.
+  s = await startServer({ t, db, card: cardFile });
+  t.after(() => s.stop());
+  assert.equal(s.info.recovered.ok, true);
+  assert.equal((await get(s, "/v1/payers/workspace:studio/balance?user=leo")).json.wallet, wallet);
+  const replayed = await post(s, "/v1/charges", { ...charge("leo", "after-swap"), quoted: q.json.credits, rate_card: "2026-12-01" });
+  assert.equal(replayed.json.replayed, true);
+  assert.equal(replayed.json.rate_card, "2026-12-01");
+});
+
+test("static files, slow clients and restarts", async (t) => {
+  const dir = tempDir(t);
+  const db = path.join(dir, "l.db");
+  const www = path.join(dir, "www");
+  mkdirSync(www);
+  writeFileSync(path.join(www, "index.html"), "<!doctype html><title>demo</title>");
+  let s = await startServer({ t, db, args: ["--static", www, "--read-timeout", "1", "--keep-alive", "1"] });
+  const page = await fetch(s.url + "/index.html");
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /demo/);
+  assert.equal((await fetch(s.url + "/")).status, 200);
+  assert.equal((await get(s, "/healthz", { token: null })).status, 200);
+
+  // A client that stalls mid-request, mid-headers or before sending anything is dropped after
+  // the read timeout (1 s) and the keep-alive timeout (1 s).
+  const port = new URL(s.url).port;
+  const dropped = (bytes) =>
+    new Promise((resolve, reject) => {
+      const sock = net.connect(port, "127.0.0.1");
+      const t0 = Date.now();
+      sock.on("connect", () => sock.write(bytes));
+      sock.on("data", () => {});
+      sock.on("close", () => resolve(Date.now() - t0));
+      sock.on("error", () => {});
+      setTimeout(() => reject(new Error("slow client not dropped: " + JSON.stringify(bytes))), 8000);
+    });
+  const times = await Promise.all([
+    dropped('POST /v1/charges HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"user"'),
+    dropped("POST /v1/charges HTTP/1.1\r\nHost: x\r\n"),
+    dropped(""),
+  ]);
+  for (const ms of times) assert.ok(ms < 4000, `dropped after ${ms} ms`);
+
+  await setupPeople(s);
+  const token = s.token;
+  const before = (await get(s, "/v1/payers/workspace:studio/usage?user=maya")).json;
+  await s.stop();
+  s = await startServer({ t, db });
+  t.after(() => s.stop());
+  assert.equal(s.token, token, "the token survives a restart");
+  const after = (await get(s, "/v1/payers/workspace:studio/usage?user=maya")).json;
+  assert.deepEqual(after.wallet, before.wallet);
+  assert.deepEqual(after.totals, before.totals);
+});
+
+test("the server refuses to start when the ledger does not match its journal", async (t) => {
+  const sqlite = spawnSync("sqlite3", ["-version"]);
+  if (sqlite.status !== 0) return t.skip("no sqlite3 command");
+  const dir = tempDir(t);
+  const db = path.join(dir, "l.db");
+  const s = await startServer({ t, db });
+  await setupPeople(s);
+  await post(s, "/v1/charges", charge("leo", "c1"));
+  await s.stop();
+  const tamper = (sql) => {
+    const r = spawnSync("sqlite3", [db, sql], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  tamper("UPDATE payers SET wallet = wallet + 100 WHERE payer = 'workspace:studio'");
+  const r = startFails({ db });
+  assert.equal(r.code, 2);
+  const err = JSON.parse(r.stderr.trim().split("\n").pop());
+  assert.equal(err.error.code, "ledger_mismatch");
+  assert.match(err.error.report.problems[0], /workspace:studio: stored .*wallet 1092.*replay .*wallet 992/);
+  tamper("UPDATE payers SET wallet = wallet - 100 WHERE payer = 'workspace:studio'");
+  tamper("DELETE FROM journal WHERE seq = (SELECT max(seq) FROM journal)");
+  const r2 = startFails({ db });
+  assert.equal(r2.code, 2);
+  assert.match(r2.stderr, /ledger_mismatch/);
+  // A token file that is given must exist.
+  const r3 = startFails({ db: path.join(dir, "other.db"), args: ["--token-file", path.join(dir, "missing")] });
+  assert.equal(r3.code, 2);
+  assert.match(r3.stderr, /unreadable_file/);
+  assert.ok(existsSync(BIN));
+});
