@@ -16,3 +16,7 @@ echo
 $credits billing --payer user:maya < demo/month.jsonl
 echo
 $credits billing --payer workspace:studio < demo/month.jsonl
+echo
+echo "== The authoritative server: the sample month in a durable SQLite ledger, over HTTP (docs/server.md)"
+echo "   (CREDITS_SERVE=0 ./run.sh stops before this step)"
+[ "${CREDITS_SERVE:-1}" = 0 ] || exec scripts/serve-demo.sh   # stays in the foreground; Ctrl-C stops it
