@@ -16,5 +16,7 @@ echo "== WebAssembly tests (the same GoogleTest suite under Node)"
 ctest --test-dir build/wasm --output-on-failure
 echo "== the browser package: build, type check, Node tests (contract, parity with the CLI)"
 scripts/build-web.sh
-(cd web && npx --no-install tsc --noEmit -p . && node --test test/)
+(cd web && npx --no-install tsc --noEmit -p . && node --test test/*.test.js)
+echo "== the browser package in headless Chromium (playwright-core)"
+(cd web && node --test test/browser/*.test.js)
 echo "== all tests passed"
