@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string failure(const Error& e) { return to_wire(json{{"ok", false}, {"error", error_to_json(e)}}); }
+std::string failure(const Error& e) { return failure_wire(e); }
 
 Error no_card() { return Error(ErrorCode::invalid_op, "no rate card is loaded: call loadRateCard first"); }
 

@@ -341,6 +341,11 @@ std::string write_plan(const RateCard& card, const Graph& graph, const Plan& pla
     append_json_int(out, p.shortfall);
     out += '}';
   }
+  write_plan_tail(out, card, plan);
+  return out;
+}
+
+void write_plan_tail(std::string& out, const RateCard& card, const Plan& plan) {
   out += ",\"rate_card\":";
   append_json_string(out, card.version);
   out += ",\"skipped\":";
@@ -350,7 +355,6 @@ std::string write_plan(const RateCard& card, const Graph& graph, const Plan& pla
   out += ",\"unpriced\":";
   append_json_int(out, plan.unpriced);
   out += '}';
-  return out;
 }
 
 void write_plan_total(std::string& out, const Plan& plan) {
@@ -373,12 +377,7 @@ json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan, co
 }
 
 std::string plan_wire(const RateCard& card, const json& doc, const json* balances) {
-  auto fail = [](const Error& e) {
-    std::string out = "{\"error\":";
-    write_error(out, e);
-    out += ",\"ok\":false}";
-    return out;
-  };
+  auto fail = [](const Error& e) { return failure_wire(e); };
   auto graph = parse_graph(doc);
   if (!graph) return fail(graph.error());
   std::optional<Balances> b;

@@ -10,12 +10,7 @@ namespace credits {
 using nlohmann::json;
 
 namespace {
-std::string failure(const Error& e) {
-  std::string out = "{\"error\":";
-  write_error(out, e);
-  out += ",\"ok\":false}";
-  return out;
-}
+std::string failure(const Error& e) { return failure_wire(e); }
 }  // namespace
 
 PlanSession::PlanSession(std::shared_ptr<const RateCard> card) : card_(std::move(card)) {}
@@ -102,15 +97,7 @@ std::string PlanSession::reprice(int32_t changed, bool reorder) {
   }
   out += "],\"ok\":true,\"priced\":";
   append_json_int(out, plan_.priced);
-  out += ",\"rate_card\":";
-  append_json_string(out, card_->version);
-  out += ",\"skipped\":";
-  append_json_int(out, plan_.skipped);
-  out += ",\"total\":";
-  write_plan_total(out, plan_);
-  out += ",\"unpriced\":";
-  append_json_int(out, plan_.unpriced);
-  out += '}';
+  write_plan_tail(out, *card_, plan_);
   return out;
 }
 

@@ -21,6 +21,13 @@ void write_error(std::string& out, const Error& e) {
   out += '}';
 }
 
+std::string failure_wire(const Error& e) {
+  std::string out = "{\"error\":";
+  write_error(out, e);
+  out += ",\"ok\":false}";
+  return out;
+}
+
 void write_failed_quote(std::string& out, const std::string* id, const Error& e) {
   out += "{\"error\":";
   write_error(out, e);

@@ -109,6 +109,8 @@ std::string write_plan(const RateCard& card, const Graph& graph, const Plan& pla
                        const Projection* projection);
 // {"credits"?, "exact", "max", "min"}.
 void write_plan_total(std::string& out, const Plan& plan);
+// `,"rate_card","skipped","total","unpriced"}`: how a plan's and a plan change's JSON end.
+void write_plan_tail(std::string& out, const RateCard& card, const Plan& plan);
 nlohmann::json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan,
                             const Projection* projection);
 

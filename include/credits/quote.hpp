@@ -24,6 +24,8 @@ void write_quote(std::string& out, const std::string* id, const Model& model, co
 void write_failed_quote(std::string& out, const std::string* id, const Error& error);
 // Appends {"code", "message", "path"}.
 void write_error(std::string& out, const Error& error);
+// {"error": {...}, "ok": false}: a whole call that failed.
+std::string failure_wire(const Error& error);
 
 nlohmann::json quote_to_json(const std::string* id, const Model& model, const Price& price,
                              const std::vector<BreakdownLine>& breakdown,
