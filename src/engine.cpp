@@ -40,6 +40,7 @@ std::string Engine::load_rate_card(std::string_view text) {
     return to_wire(json{{"ok", false}, {"errors", std::move(errors)}});
   }
   card_ = std::make_shared<const RateCard>(std::move(*card));
+  loaded_.push_back(card_);
   session_ = std::make_unique<PlanSession>(card_);
   return to_wire(json{{"ok", true}, {"version", card_->version}});
 }
@@ -103,6 +104,20 @@ std::string Engine::quote(std::string_view node_text) const {
     return out;
   }
   return quote_wire(*card_, *node);
+}
+
+std::string Engine::quote_on(std::string_view version, std::string_view node_text) const {
+  for (auto it = loaded_.rbegin(); it != loaded_.rend(); ++it) {
+    if ((*it)->version != version) continue;
+    auto node = parse_json_limited(node_text);
+    std::string out;
+    if (!node) write_failed_quote(out, nullptr, node.error());
+    else out = quote_wire(**it, *node);
+    return out;
+  }
+  std::string out;
+  write_failed_quote(out, nullptr, Error(ErrorCode::invalid_op, "rate card " + std::string(version) + " was never loaded"));
+  return out;
 }
 
 std::string Engine::quote_many(std::string_view nodes_text) const {

@@ -46,6 +46,7 @@ uintptr_t allocate(double bytes) { return reinterpret_cast<uintptr_t>(std::mallo
 void release(uintptr_t p) { std::free(reinterpret_cast<void*>(p)); }
 
 std::string quote(std::string node) { return guarded([&] { return engine().quote(node); }); }
+std::string quote_on(std::string version, std::string node) { return guarded([&] { return engine().quote_on(version, node); }); }
 std::string quote_many(std::string nodes) { return guarded([&] { return engine().quote_many(nodes); }); }
 std::string plan(std::string graph, std::string balances) { return guarded([&] { return engine().plan(graph, balances); }); }
 std::string session_load(std::string graph, std::string balances) {
@@ -65,6 +66,7 @@ EMSCRIPTEN_BINDINGS(credits) {
   emscripten::function("rateCardVersion", &rate_card_version);
   emscripten::function("models", &models);
   emscripten::function("quote", &quote);
+  emscripten::function("quoteOn", &quote_on);
   emscripten::function("priceEncoded", &price_encoded);
   emscripten::function("allocate", &allocate);
   emscripten::function("release", &release);

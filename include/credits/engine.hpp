@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "credits/plan_session.hpp"
 
@@ -26,6 +27,8 @@ class Engine {
   size_t price_encoded(const double* input, size_t input_length, size_t count, double* output) const;
 
   std::string quote(std::string_view node_json) const;       // a CLI quote line
+  // The same, on a card loaded earlier (by version): for quotes made before a card swap.
+  std::string quote_on(std::string_view version, std::string_view node_json) const;
   std::string quote_many(std::string_view nodes_json) const;  // a JSON array of those
   std::string plan(std::string_view graph_json, std::string_view balances_json) const;
 
@@ -43,6 +46,7 @@ class Engine {
 
  private:
   std::shared_ptr<const RateCard> card_;
+  std::vector<std::shared_ptr<const RateCard>> loaded_;  // every card loaded, newest last
   std::unique_ptr<PlanSession> session_;
 };
 

@@ -131,7 +131,7 @@ export class NodeEncoder {
         numbers.min[i] = res[3 * k + 1];
         numbers.max[i] = res[3 * k + 2];
       } else {
-        out[i] = makeQuote(engine, nodes[i], writtenMeta[k], res[3 * k + 1], res[3 * k + 2], version);
+        out[i] = makeQuote(m, nodes[i], writtenMeta[k], res[3 * k + 1], res[3 * k + 2], version);
       }
     }
     return slow;
@@ -145,7 +145,9 @@ const pending = new WeakMap();
 
 function readBreakdown() {
   const p = pending.get(this);
-  const breakdown = p.engine.quote(p.node).breakdown;
+  // The node as it was when quoted, on the card it was quoted with: later edits to the
+  // caller's object or a card swap cannot change an explanation already handed out.
+  const breakdown = JSON.parse(p.module.quoteOn(p.version, p.text)).breakdown;
   pending.delete(this);
   Object.defineProperty(this, 'breakdown', { value: breakdown, enumerable: true, writable: true, configurable: true });
   return breakdown;
@@ -154,6 +156,11 @@ function readBreakdown() {
 function writeBreakdown(value) {
   pending.delete(this);
   Object.defineProperty(this, 'breakdown', { value, enumerable: true, writable: true, configurable: true });
+}
+
+// The node's JSON now. The fast path has checked it: its params are plain values.
+function snapshot(node) {
+  return JSON.stringify({ id: node.id, model: node.model, params: node.params });
 }
 
 const LAZY_BREAKDOWN = { get: readBreakdown, set: writeBreakdown, enumerable: true, configurable: true };
@@ -170,6 +177,6 @@ function makeQuote(engine, node, meta, min, max, version) {
   q.model = meta.id;
   q.ok = true;
   q.rate_card = version;
-  pending.set(q, { engine, node });
+  pending.set(q, { module: engine, version, text: snapshot(node) });
   return q;
 }

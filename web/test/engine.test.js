@@ -100,6 +100,17 @@ test('previews say what a charge, refund or settlement would leave', () => {
   assert.equal(engine.previewSettle({ subscription: 0, wallet: 0 }, { from_subscription: 5, from_wallet: 0 }, 6).ok, false);
 });
 
+test('a quoteMany breakdown explains the node as quoted, whatever happens later', async () => {
+  const e = await createCredits();
+  const node = { id: 'n', model: 'veo-3', params: { duration_s: 8, resolution: '1080p' } };
+  const [q] = e.quoteMany([node]);
+  node.params.duration_s = 4;  // the caller edits its object afterwards
+  e.loadRateCard(repoFile('tests/data/test-card.json'));  // and swaps the card
+  assert.equal(q.credits, 320);
+  assert.equal(q.breakdown[q.breakdown.length - 1].max, '320');
+  assert.equal(q.rate_card, '2026-11-01');
+});
+
 test('no input makes a call throw', () => {
   const cyclic = { model: 'veo-3' };
   cyclic.self = cyclic;
