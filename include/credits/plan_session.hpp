@@ -19,7 +19,9 @@ class PlanSession {
   // Every result is JSON text. Replaces the whole graph and prices it: the full plan.
   std::string load(const nlohmann::json& graph, const nlohmann::json* balances);
 
-  // Replaces one node's object ({"id", "model", "params", "inputs", "skip"}; the id must stay).
+  // Replaces one node's model and params ({"id", "model", "params"}; the id must stay).
+  // "inputs" and "skip", when present, replace the node's edges and skip flag; when absent the
+  // node keeps them.
   // Returns {"changed": [quotes of every node priced again], "ok", "priced", "rate_card",
   // "skipped", "total", "unpriced"}.
   std::string update_node(const nlohmann::json& node);
