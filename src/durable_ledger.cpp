@@ -31,7 +31,7 @@ PayerState state_of(const Payer& p, int64_t seq) {
 bool same_subscription(const Subscription& a, const Subscription& b) {
   return a.status == b.status && a.quota == b.quota && a.remaining == b.remaining && a.anchor == b.anchor &&
          a.period_index == b.period_index && a.period_start == b.period_start && a.period_end == b.period_end &&
-         a.in_period == b.in_period && a.period_serial == b.period_serial;
+         a.in_period == b.in_period;
 }
 
 std::string describe(const PayerState& s) {

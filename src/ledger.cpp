@@ -125,7 +125,7 @@ Status Ledger::require_workspace_admin(const Workspace& ws, const std::string& b
 
 // Workspace payers need an admin; a personal payer acts for itself (a `by`, if given, must be
 // that user).
-Status Ledger::require_admin(const std::string& payer, const std::string& by, bool) {
+Status Ledger::require_admin(const std::string& payer, const std::string& by) {
   if (is_workspace_payer(payer)) {
     auto ws = workspaces_.find(workspace_of(payer));
     if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace", "/payer");
@@ -244,7 +244,7 @@ Status Ledger::subscribe(Timestamp at, const std::string& payer, Credits quota, 
   if (Status s = check_clock(at); !s) return s;
   auto p = find_payer(payer);
   if (!p) return p.error();
-  if (Status s = require_admin(payer, by, true); !s) return s;
+  if (Status s = require_admin(payer, by); !s) return s;
   if (quota <= 0 || quota > kMaxAmount)
     return err(ErrorCode::invalid_op, "\"quota\" must be whole credits between 1 and 10^15", "/quota");
   Payer& pr = **p;
@@ -266,7 +266,7 @@ Status Ledger::pause(Timestamp at, const std::string& payer, const std::string& 
   if (Status s = check_clock(at); !s) return s;
   auto p = find_payer(payer);
   if (!p) return p.error();
-  if (Status s = require_admin(payer, by, true); !s) return s;
+  if (Status s = require_admin(payer, by); !s) return s;
   Payer& pr = **p;
   Advanced a = preview(pr, at);
   if (!a.sub.is_live()) return err(ErrorCode::no_subscription, payer + " has no subscription to pause", "/payer");
@@ -282,7 +282,7 @@ Status Ledger::cancel(Timestamp at, const std::string& payer, const std::string&
   if (Status s = check_clock(at); !s) return s;
   auto p = find_payer(payer);
   if (!p) return p.error();
-  if (Status s = require_admin(payer, by, true); !s) return s;
+  if (Status s = require_admin(payer, by); !s) return s;
   Payer& pr = **p;
   Advanced a = preview(pr, at);
   // A paused subscription whose period has ended holds nothing: cancelling simply ends it.
@@ -302,7 +302,7 @@ Status Ledger::resume(Timestamp at, const std::string& payer, const std::string&
   if (Status s = check_clock(at); !s) return s;
   auto p = find_payer(payer);
   if (!p) return p.error();
-  if (Status s = require_admin(payer, by, true); !s) return s;
+  if (Status s = require_admin(payer, by); !s) return s;
   Payer& pr = **p;
   Advanced a = preview(pr, at);
   Subscription& sub = a.sub;
@@ -341,7 +341,7 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Cred
   }
   auto p = find_payer(payer);
   if (!p) return p.error();
-  if (Status s = require_admin(payer, by, true); !s) return s.error();
+  if (Status s = require_admin(payer, by); !s) return s.error();
   if (credits <= 0 || credits > kMaxAmount)
     return err(ErrorCode::invalid_op, "\"credits\" must be whole credits between 1 and 10^15", "/credits");
   Payer& pr = **p;

@@ -21,7 +21,6 @@ void start_subscription(Subscription& sub, Credits quota, Timestamp at, PeriodEv
   sub.period_start = at;
   sub.period_end = add_months(at, 1);
   sub.in_period = true;
-  ++sub.period_serial;
   events.granted(at, quota);
 }
 
@@ -30,7 +29,6 @@ void advance_subscription(Subscription& sub, Timestamp now, PeriodEvents& events
     const Timestamp boundary = sub.period_end;
     if (sub.remaining > 0) events.expired(boundary, sub.remaining);
     sub.remaining = 0;
-    ++sub.period_serial;
     if (sub.status == SubscriptionStatus::active) {
       ++sub.period_index;
       sub.period_start = boundary;

@@ -216,7 +216,7 @@ class Ledger {
   void commit(Payer& p, Advanced& advanced);
   Status check_clock(Timestamp at) const;
   Result<Payer*> find_payer(const std::string& payer);
-  Status require_admin(const std::string& payer, const std::string& by, bool required);
+  Status require_admin(const std::string& payer, const std::string& by);
   Status require_workspace_admin(const Workspace& ws, const std::string& by);
   void append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub, Credits wallet,
               const std::string& ref);

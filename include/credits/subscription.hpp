@@ -22,7 +22,6 @@ struct Subscription {
   Timestamp period_start = 0;
   Timestamp period_end = 0;    // the next reset (resets_at)
   bool in_period = false;      // false once a paused or cancelled period has ended
-  uint64_t period_serial = 0;  // unique per period, so a refund knows whether its period ended
 
   // Subscribed and still usable or resumable: what blocks a new subscribe.
   bool is_live() const { return status != SubscriptionStatus::none && in_period; }
