@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds natively and to WebAssembly, then runs the
 # GoogleTest suite in both builds (natively and under Node), the CLI contract checks, the golden
-# corpus, and the browser package's tests (types, Node, headless Chromium). Exits non-zero on
-# any failure.
+# corpus, the browser package's tests (types, Node, headless Chromium) and the demo product's
+# (its backend on the real server; the pages end to end in Chromium). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
@@ -19,4 +19,7 @@ scripts/build-web.sh
 (cd web && npx --no-install tsc --noEmit -p . && node --test test/*.test.js)
 echo "== the browser package in headless Chromium (playwright-core)"
 (cd web && node --test test/browser/*.test.js)
+echo "== the demo product: build, the backend against the real server, end to end in headless Chromium"
+scripts/build-demo.sh
+node --test demo/test/*.test.js
 echo "== all tests passed"
