@@ -14,7 +14,10 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <cstdlib>
 #include <map>
+#include <optional>
+#include <vector>
 #include <mutex>
 #include <thread>
 
@@ -54,26 +57,117 @@ std::string random_token() {
   return t;
 }
 
-// The token from --token-file, or from <db>.token, created (mode 0600) with a random token
-// when it does not exist yet, so backends keep their token across restarts.
-std::string load_token(const std::string& token_file, const std::string& db, std::string& where, bool& created) {
+// A token file holds one line: at least 16 printable characters without spaces (what a client
+// sends after "Bearer "), a trailing newline allowed. Anything else (an empty file, two lines,
+// spaces inside) is refused at start: a server whose token no client can send is of no use.
+void check_token_text(const std::string& text, const std::string& where) {
+  std::string t = text;
+  if (!t.empty() && t.back() == '\n') t.pop_back();
+  if (!t.empty() && t.back() == '\r') t.pop_back();
+  for (unsigned char c : t)
+    if (c < 0x21 || c > 0x7e)
+      fail_usage("invalid_token", "the token file " + where +
+                                      " must hold one line of printable characters without spaces (found " +
+                                      (c == '\n' ? std::string("more than one line") : "a space or control character") + ")");
+  if (t.size() < 16)
+    fail_usage("invalid_token", "the token in " + where + " is shorter than 16 characters (" + std::to_string(t.size()) + ")");
+  if (t.size() > 4096) fail_usage("invalid_token", "the token in " + where + " is longer than 4096 characters");
+}
+
+// The token from --token-file, or from <db>.token. Read and checked before the ledger is
+// opened, so a bad token file leaves no database behind. `missing` says that <db>.token does
+// not exist yet: make_token creates it once the ledger opened.
+std::string read_token(const std::string& token_file, const std::string& db, std::string& where, bool& missing) {
   where = token_file.empty() ? db + ".token" : token_file;
-  created = false;
+  missing = false;
   if (auto text = read_file(where)) {
-    std::string t = trim(*text);
-    if (t.size() < 16) fail_usage("invalid_token", "the token in " + where + " is shorter than 16 characters");
-    return t;
+    check_token_text(*text, where);
+    return trim(*text);
   }
   if (!token_file.empty()) fail_usage("unreadable_file", "cannot read the token file \"" + token_file + "\"");
+  missing = true;
+  return "";
+}
+
+// A new random token in `where` (mode 0600), so backends keep their token across restarts.
+std::string make_token(const std::string& where) {
   std::string t = random_token();
   int fd = ::open(where.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0 || ::write(fd, (t + "\n").data(), t.size() + 1) != static_cast<ssize_t>(t.size() + 1))
     fail_usage("unreadable_file", "cannot write a new token to \"" + where + "\"");
   ::fsync(fd);
   ::close(fd);
-  created = true;
   return t;
 }
+
+// --- static files ------------------------------------------------------------------------------
+
+// The canonical absolute path of `p`, also when `p` does not exist yet (the db before its first
+// start): its folder's real path plus its name.
+std::string real_path(const std::string& p) {
+  if (char* r = ::realpath(p.c_str(), nullptr)) {
+    std::string out(r);
+    std::free(r);
+    return out;
+  }
+  const size_t slash = p.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : p.substr(0, slash));
+  const std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
+  if (char* r = ::realpath(dir.c_str(), nullptr)) {
+    std::string out(r);
+    std::free(r);
+    return (out == "/" ? "" : out) + "/" + name;
+  }
+  return p;
+}
+
+bool inside(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+}
+
+bool ends_with_ci(const std::string& s, const std::string& suffix) {
+  if (s.size() < suffix.size()) return false;
+  for (size_t i = 0; i < suffix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i]) return false;
+  return true;
+}
+
+// What --static never serves, wherever it sits: dotfiles and dot-folders (.git, .env, ..),
+// SQLite files and their WAL/shared-memory companions, tokens; and, compared by real path
+// (so a symlink or another name does not get round it), the ledger and the token themselves.
+class StaticGuard {
+ public:
+  StaticGuard(std::string dir, std::vector<std::string> secrets) : dir_(std::move(dir)), secrets_(std::move(secrets)) {}
+
+  bool refused(const std::string& url_path) const {
+    size_t start = 0;
+    std::string last;
+    while (start <= url_path.size()) {
+      size_t end = url_path.find('/', start);
+      if (end == std::string::npos) end = url_path.size();
+      std::string seg = url_path.substr(start, end - start);
+      if (!seg.empty() && seg[0] == '.') return true;
+      if (!seg.empty()) last = seg;
+      start = end + 1;
+    }
+    for (const char* s : {".db", ".token", "-wal", "-shm", "-journal", ".sqlite", ".sqlite3"})
+      if (ends_with_ci(last, s)) return true;
+    std::string file = dir_ + url_path;
+    if (!file.empty() && file.back() == '/') file += "index.html";
+    if (char* r = ::realpath(file.c_str(), nullptr)) {
+      std::string real(r);
+      std::free(r);
+      for (const auto& s : secrets_)
+        if (real == s) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::string dir_;
+  std::vector<std::string> secrets_;
+};
 
 // Compares without an early exit, so the time taken does not tell how much of a guess matched.
 bool same_token(const std::string& given, const std::string& token) {
@@ -226,10 +320,19 @@ class Api {
     svr.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics_.text(service_), "text/plain; version=0.0.4");
     });
-    svr.Post(R"(/v1/.*)", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res, true); });
+    // Bodies are read through a content reader, whatever their Content-Type: cpp-httplib's own
+    // reading would parse a form-encoded body (curl's default for -d) as form fields and cap
+    // it at 8 KB, so a JSON body sent by `curl -d` got 413 far below --max-body.
+    svr.Post(R"(/v1/.*)", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+      if (auto body = read_body(req, res, reader)) {
+        httplib::Request with_body = req;
+        with_body.body = std::move(*body);
+        handle(with_body, res, true);
+      }
+    });
     svr.Get(R"(/v1/.*)", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res, false); });
-    auto not_allowed = [this](const httplib::Request& req, httplib::Response& res) {
-      if (!authorized(req, res)) return;
+    auto not_allowed = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+      if (!read_body(req, res, reader) || !authorized(req, res)) return;
       send_json(res, error_body("method_not_allowed", req.method + " is not used by this API; see docs/server.md"));
     };
     svr.Put(R"(/v1/.*)", not_allowed);
@@ -275,6 +378,38 @@ class Api {
                                                         : "the bearer token is not valid"));
     metrics_.observe("unauthorized", 401, 0);
     return false;
+  }
+
+  // The raw body, at most --max-body bytes (a larger Content-Length is refused by cpp-httplib
+  // before it is read; a chunked body is cut here). On failure answers 413 or 400.
+  std::optional<std::string> read_body(const httplib::Request& req, httplib::Response& res,
+                                       const httplib::ContentReader& reader) {
+    if (req.is_multipart_form_data()) {
+      send_json(res, error_body("invalid_json", "a multipart form is not JSON: send the JSON document itself as the body"
+                                                " (curl -d @file or --data-binary @file, not -F)"));
+      return std::nullopt;
+    }
+    // No Content-Length and not chunked: a request without a body (RFC 9112 §6.3), e.g.
+    // `curl -X POST .../fail`.
+    const std::string te = req.get_header_value("Transfer-Encoding");
+    if (!req.has_header("Content-Length") && te.find("chunked") == std::string::npos) return std::string();
+    std::string body;
+    bool too_large = false;
+    const bool ok = reader([&](const char* data, size_t n) {
+      if (body.size() + n > options_.max_body) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, n);
+      return true;
+    });
+    if (ok) return body;
+    if (too_large || res.status == 413)
+      send_json(res, error_body("payload_too_large", "the body is over the server's limit (--max-body " +
+                                                         std::to_string(options_.max_body) + " bytes)"), 413);
+    else
+      send_json(res, error_body("bad_request", "the body could not be read"), res.status >= 400 ? res.status : 400);
+    return std::nullopt;
   }
 
   // The body as JSON with the engine's limits; on failure answers 400 invalid_json.
@@ -475,10 +610,26 @@ class Api {
 
 int serve(const ServeOptions& o) {
   if (o.db.empty()) fail_usage("usage", "serve needs --db PATH, the SQLite ledger file");
+  // Everything that can be refused is checked before the ledger is touched, so a usage error
+  // leaves no database (or journaled card) behind.
+  std::string token_where;
+  bool token_missing = false;
+  std::string token = read_token(o.token_file, o.db, token_where, token_missing);
+  std::optional<StaticGuard> static_guard;
   if (!o.static_dir.empty()) {
     struct stat st;
     if (::stat(o.static_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
       fail_usage("unreadable_file", "--static \"" + o.static_dir + "\" is not a directory");
+    const std::string dir = real_path(o.static_dir);
+    const std::string db = real_path(o.db);
+    const std::string tok = real_path(token_where);
+    if (inside(db, dir))
+      fail_usage("unsafe_static", "--static \"" + o.static_dir + "\" holds the ledger database \"" + o.db +
+                                      "\": it would be served to anyone; keep the db outside the static folder");
+    if (inside(tok, dir))
+      fail_usage("unsafe_static", "--static \"" + o.static_dir + "\" holds the token file \"" + token_where +
+                                      "\": it would be served to anyone; keep it outside the static folder");
+    static_guard.emplace(dir, std::vector<std::string>{db, db + "-wal", db + "-shm", db + "-journal", tok});
   }
   // Many handler threads allocate and free JSON all the time: keep freed memory instead of
   // giving it back to the kernel after every burst.
@@ -501,9 +652,8 @@ int serve(const ServeOptions& o) {
   DurableLedger ledger;
   OpenLedger opened = open_ledger(o.db, o.sync_full, ledger, o.rate_card, o.embedded_card_text,
                                   o.trust_client_time ? std::nullopt : std::optional<Timestamp>(now()));
-  std::string token_where;
-  bool token_created = false;
-  const std::string token = load_token(o.token_file, o.db, token_where, token_created);
+  const bool token_created = token_missing;
+  if (token_missing) token = make_token(token_where);
 
   LedgerService service(ledger, *opened.store, o.trust_client_time);
   Api api(service, o, token);
@@ -538,7 +688,17 @@ int serve(const ServeOptions& o) {
     }
     send_json(res, error_body("internal", "internal error: " + what), 500);
   });
-  if (!o.static_dir.empty()) svr.set_mount_point("/", o.static_dir);
+  if (static_guard) {
+    // The file handler runs before the routes, so the guard sits in front of it: a refused
+    // path is answered 404, as if it were not there.
+    svr.set_pre_routing_handler([&static_guard](const httplib::Request& req, httplib::Response& res) {
+      if (req.method != "GET" && req.method != "HEAD") return httplib::Server::HandlerResponse::Unhandled;
+      if (!static_guard->refused(req.path)) return httplib::Server::HandlerResponse::Unhandled;
+      send_json(res, error_body("not_found", "no route " + req.method + " " + req.path), 404);
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    svr.set_mount_point("/", o.static_dir);
+  }
   api.install(svr);
 
   // httplib listens with a backlog of 5; a burst of new connections (32 clients starting at

@@ -2,7 +2,7 @@
 // idempotent retries, rate card swaps, static files, timeouts, restarts and recovery checks.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, existsSync, symlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { test } from "node:test";
@@ -393,4 +393,141 @@ test("the server refuses to start when the ledger does not match its journal", a
   assert.equal(r3.code, 2);
   assert.match(r3.stderr, /unreadable_file/);
   assert.ok(existsSync(BIN));
+});
+
+// --- hardening (issue 7 "fix on the way", issue 8 item 8) -----------------------------------
+
+// curl as people type it: `-d @file` sends curl's default Content-Type,
+// application/x-www-form-urlencoded. Returns {status, json}.
+function curl(s, route, args) {
+  const r = spawnSync("curl", ["-s", "-o", "-", "-w", "\n%{http_code}", "-H", `Authorization: Bearer ${s.token}`, ...args, s.url + route], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const nl = r.stdout.lastIndexOf("\n");
+  const text = r.stdout.slice(0, nl);
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: Number(r.stdout.slice(nl + 1)), text, json };
+}
+
+test("JSON bodies up to --max-body are read whatever the Content-Type (curl -d)", async (t) => {
+  if (spawnSync("curl", ["--version"]).status !== 0) return t.skip("no curl command");
+  const dir = tempDir(t);
+  const s = await startServer({ t, db: path.join(dir, "l.db") });
+  t.after(() => s.stop());
+  // The 40 KB sample card, form-encoded by curl: was 413 (cpp-httplib's 8 KB form limit).
+  assert.ok(readFileSync(SAMPLE_CARD).length > 30000);
+  const card = curl(s, "/v1/admin/rate-card", ["-d", "@" + SAMPLE_CARD]);
+  assert.equal(card.status, 200, card.text);
+  assert.deepEqual(card.json, { changed: false, ok: true, previous: CARD_VERSION, rate_card: CARD_VERSION });
+  const v2 = { ...JSON.parse(readFileSync(SAMPLE_CARD, "utf8")), version: "2026-12-01" };
+  writeFileSync(path.join(dir, "v2.json"), JSON.stringify(v2, null, 2));
+  assert.equal(curl(s, "/v1/admin/rate-card", ["-d", "@" + path.join(dir, "v2.json")]).json.rate_card, "2026-12-01");
+  // A large batch (~900 operations, over 8 KB) the same way.
+  const ops = Array.from({ length: 900 }, (_, i) => ({ op: "create_user", user: `user-${i}` }));
+  writeFileSync(path.join(dir, "batch.json"), JSON.stringify(ops));
+  const batch = curl(s, "/v1/ops/batch", ["-d", "@" + path.join(dir, "batch.json")]);
+  assert.equal(batch.status, 200, batch.text.slice(0, 300));
+  assert.equal(batch.json.length, 900);
+  assert.ok(batch.json.every((r) => r.ok === true));
+  // A form-encoded body is not read as form fields: "user=..." in it names no viewer.
+  const read = curl(s, "/v1/ops", ["-d", '{"op":"balance","payer":"user:user-1","x":"&user=user-2"}']);
+  assert.equal(read.json.error.code, "invalid_op", read.text);
+  // Over --max-body is still 413, with a Content-Length and chunked.
+  writeFileSync(path.join(dir, "big.json"), JSON.stringify({ pad: "x".repeat(1100000) }));
+  assert.equal(curl(s, "/v1/ops", ["--data-binary", "@" + path.join(dir, "big.json")]).status, 413);
+  const chunked = curl(s, "/v1/ops", ["-H", "Transfer-Encoding: chunked", "--data-binary", "@" + path.join(dir, "big.json")]);
+  assert.equal(chunked.status, 413);
+  assert.equal(chunked.json.error.code, "payload_too_large");
+  // A POST with no body at all is an empty object (the fail route documents it).
+  const nobody = curl(s, "/v1/charges/nope/fail", ["-X", "POST"]);
+  assert.equal(nobody.json.error.code, "unknown_charge", nobody.text);
+  // A multipart form is refused as not JSON, not with a crash.
+  assert.equal(curl(s, "/v1/ops", ["-F", "a=b"]).json.error.code, "invalid_json");
+});
+
+test("--static never serves the ledger, its token or dotfiles", async (t) => {
+  const dir = tempDir(t);
+  const www = path.join(dir, "www");
+  mkdirSync(path.join(www, "sub"), { recursive: true });
+  writeFileSync(path.join(www, "index.html"), "<!doctype html><title>demo</title>");
+  // The db (or the token) inside the static folder, at any depth or through a symlink: refused
+  // at start, before the db is created.
+  const refuses = (db, args, what) => {
+    const r = startFails({ db, args });
+    assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+    const err = JSON.parse(r.stderr.trim().split("\n").pop());
+    assert.equal(err.error.code, "unsafe_static", what);
+    assert.equal(existsSync(db), false, `${what}: no db created`);
+  };
+  refuses(path.join(www, "l.db"), ["--static", www], "db in the folder");
+  refuses(path.join(www, "sub", "l.db"), ["--static", www], "db in a subfolder");
+  refuses(`${www}/sub/../l.db`, ["--static", www], "db named through ..");
+  symlinkSync(www, path.join(dir, "www-link"));
+  refuses(path.join(www, "l.db"), ["--static", path.join(dir, "www-link")], "static folder through a symlink");
+  writeFileSync(path.join(www, "t.txt"), "0123456789abcdef0123\n");
+  refuses(path.join(dir, "l.db"), ["--static", www, "--token-file", path.join(www, "t.txt")], "token in the folder");
+
+  // Served from a folder that holds dotfiles, db-like files and a link to the real ledger.
+  const db = path.join(dir, "l.db");
+  mkdirSync(path.join(www, ".git"));
+  writeFileSync(path.join(www, ".git", "config"), "secret");
+  writeFileSync(path.join(www, ".env"), "secret");
+  writeFileSync(path.join(www, "sub", ".hidden"), "secret");
+  for (const f of ["old.db", "OLD.DB", "x.db-wal", "x.db-shm", "a.token", "x.sqlite"]) writeFileSync(path.join(www, f), "secret");
+  writeFileSync(path.join(www, "app.js"), "export {}");
+  const s = await startServer({ t, db, args: ["--static", www] });
+  t.after(() => s.stop());
+  symlinkSync(db, path.join(www, "ledger.bin"));
+  symlinkSync(db + ".token", path.join(www, "token.txt"));
+  const status = async (p) => (await fetch(s.url + p)).status;
+  assert.equal(await status("/"), 200);
+  assert.equal(await status("/index.html"), 200);
+  assert.equal(await status("/app.js"), 200);
+  for (const p of ["/.env", "/.git/config", "/.git/", "/sub/.hidden", "/%2eenv", "/old.db", "/OLD.DB", "/x.db-wal",
+                   "/x.db-shm", "/a.token", "/x.sqlite", "/ledger.bin", "/token.txt", "/sub/../.env", "/../l.db", "/%2e%2e/l.db"]) {
+    const code = await status(p);
+    assert.ok(code === 404 || code === 400, `${p}: ${code}`);
+  }
+  // The routes still work beside the static files.
+  assert.equal((await get(s, "/v1/rate-card")).status, 200);
+});
+
+test("a token file is checked before the db is touched: one line, 16+ printable characters", async (t) => {
+  const dir = tempDir(t);
+  const cases = [
+    ["empty", ""],
+    ["newline only", "\n"],
+    ["short", "0123456789\n"],
+    ["two lines", "0123456789abcdef0123\nsecond-line-here-1234\n"],
+    ["a space inside", "0123456789 abcdef0123\n"],
+    ["a tab inside", "0123456789\tabcdef0123\n"],
+    ["leading space", " 0123456789abcdef0123\n"],
+  ];
+  for (const [what, text] of cases) {
+    for (const given of [true, false]) {
+      const db = path.join(dir, `${what.replace(/ /g, "-")}-${given}.db`);
+      const tokenFile = given ? path.join(dir, `${what.replace(/ /g, "-")}.token-file`) : db + ".token";
+      writeFileSync(tokenFile, text);
+      const r = startFails({ db, args: given ? ["--token-file", tokenFile] : [] });
+      assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stderr.trim().split("\n").pop()).error.code, "invalid_token", what);
+      assert.equal(existsSync(db), false, `${what}: the db was not created`);
+      assert.equal(r.stdout, "", `${what}: nothing on stdout`);
+    }
+  }
+  // One line with or without its newline (or a CRLF) is accepted, and clients authenticate with it.
+  for (const [what, text] of [["newline", "0123456789abcdef-X_y\n"], ["no newline", "0123456789abcdef-X_y"], ["crlf", "0123456789abcdef-X_y\r\n"]]) {
+    const db = path.join(dir, `ok-${what.replace(/ /g, "-")}.db`);
+    writeFileSync(db + ".token", text);
+    const s = await startServer({ t, db });
+    assert.equal(s.token, "0123456789abcdef-X_y");
+    assert.equal((await get(s, "/v1/rate-card")).status, 200, what);
+    assert.equal((await get(s, "/v1/rate-card", { token: "0123456789abcdef-X_" })).status, 401);
+    await s.stop();
+  }
 });
