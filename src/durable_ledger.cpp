@@ -74,9 +74,9 @@ json RecoveryReport::to_json() const {
 Result<LoadedCard> load_card_text(std::string_view text, RateCardErrors* all_errors) {
   auto card = load_rate_card(text, all_errors);
   if (!card) return card.error();
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return Error(ErrorCode::invalid_json, "the rate card is not valid JSON");
-  return LoadedCard{std::make_shared<const RateCard>(std::move(*card)), doc.dump()};
+  auto doc = parse_json_limited(text, kMaxDocumentBytes, "the rate card is not valid JSON");
+  if (!doc) return doc.error();
+  return LoadedCard{std::make_shared<const RateCard>(std::move(*card)), doc->dump()};
 }
 
 void DurableLedger::journal(JournalKind kind, Timestamp at, std::string body) {
@@ -233,8 +233,9 @@ RecoveryReport DurableLedger::recover(LedgerStore& store) {
       problem("journal record " + std::to_string(rec.seq) + " comes before any rate card");
       return false;
     }
-    json op = json::parse(rec.body, nullptr, false);
-    if (op.is_discarded()) {
+    auto parsed = parse_json_limited(rec.body, kMaxDocumentBytes);
+    json op = parsed ? std::move(*parsed) : json();
+    if (!parsed) {
       problem("journal record " + std::to_string(rec.seq) + " is not valid JSON");
       return report.problems.size() < kMaxProblems;
     }

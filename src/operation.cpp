@@ -1,5 +1,6 @@
 #include "credits/operation.hpp"
 
+#include "credits/json_text.hpp"
 #include "credits/quote.hpp"
 
 namespace credits {
@@ -360,7 +361,7 @@ json apply_operation(Ledger& ledger, const json& op) {
   }
 }
 
-Result<json> parse_json_limited(std::string_view text, size_t max_bytes) {
+Result<json> parse_json_limited(std::string_view text, size_t max_bytes, std::string_view not_json_message) {
   if (text.size() > max_bytes)
     return Error(ErrorCode::invalid_json, "input over " + std::to_string(max_bytes) + " bytes");
   // Depth is checked before parsing so no input can exhaust the stack.
@@ -379,9 +380,7 @@ Result<json> parse_json_limited(std::string_view text, size_t max_bytes) {
         return Error(ErrorCode::invalid_json, "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     } else if (ch == ']' || ch == '}') --depth;
   }
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return Error(ErrorCode::invalid_json, "not valid JSON");
-  return j;
+  return parse_json_strict(text, not_json_message);
 }
 
 json apply_operation_line(Ledger& ledger, std::string_view line) {

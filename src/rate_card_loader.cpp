@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "credits/operation.hpp"
 #include "credits/rate_card.hpp"
 
 namespace credits {
@@ -572,11 +573,13 @@ class Loader {
 }  // namespace
 
 Result<RateCard> load_rate_card(std::string_view json_text, RateCardErrors* all_errors) {
-  json doc = json::parse(json_text, nullptr, false);
+  // The engine's one JSON reader: duplicate keys and inexact numbers are refused here too.
+  auto parsed = parse_json_limited(json_text, kMaxDocumentBytes, "the rate card is not valid JSON");
+  const json doc = parsed ? std::move(*parsed) : json();
   Loader loader;
   RateCard card;
-  if (doc.is_discarded()) {
-    loader.errors.emplace_back(ErrorCode::invalid_json, "the rate card is not valid JSON", "");
+  if (!parsed) {
+    loader.errors.push_back(parsed.error());
   } else if (!doc.is_object()) {
     loader.fail("", "a rate card must be a JSON object");
   } else {

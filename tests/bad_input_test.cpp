@@ -2,6 +2,7 @@
 // lines (tests/bad-input/*.jsonl) plus generated junk, through the quote and ledger paths.
 #include <random>
 
+#include "credits/plan.hpp"
 #include "credits/quote.hpp"
 #include "test_support.hpp"
 
@@ -86,6 +87,111 @@ TEST(BadInput, EveryMalformedOperationChangesNothing) {
     expect_structured_error(r, line);
     ASSERT_EQ(state_of(book.ledger), before) << line;
   }
+}
+
+}  // namespace
+}  // namespace credits::testing
+
+// --- issue 8: hardening of the JSON reader and of parameter types ----------------------------
+
+namespace credits::testing {
+namespace {
+
+using nlohmann::json;
+
+json quote_line(const RateCard& card, const std::string& line) {
+  auto parsed = parse_json_limited(line);
+  return parsed ? quote_json(card, *parsed) : failed_quote_json(nullptr, parsed.error());
+}
+
+// Issue 8, defect 4: {"op":"balance","op":"top_up",...} ran a top-up (the last key won).
+TEST(StrictJson, DuplicateKeysAreInvalidJsonEverywhere) {
+  // The reader itself, with the pointer of the repeated key, at any depth.
+  auto e = parse_json_limited(R"({"a":1,"a":2})");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, ErrorCode::invalid_json);
+  EXPECT_EQ(e.error().path, "/a");
+  e = parse_json_limited(R"({"nodes":[{"id":"x"},{"id":"y","params":{"d":1,"d":1}}]})");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().path, "/nodes/1/params/d");
+  e = parse_json_limited(R"({"a/b~":1,"a/b~":1})");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().path, "/a~1b~0");
+  // The same key in two objects, or in an object and its parent, is fine.
+  EXPECT_TRUE(parse_json_limited(R"({"a":{"a":1},"b":[{"a":1},{"a":2}]})"));
+
+  // Operations: the issue's reproduction changes nothing.
+  Book book;
+  book.ok(R"({"op":"create_user","user":"ana"})");
+  json r = apply_operation_line(
+      book.ledger, R"({"op":"balance","op":"top_up","at":"2026-02-01T00:00:00Z","payer":"user:ana","credits":5,"key":"k"})");
+  EXPECT_EQ(r["error"]["code"], "invalid_json") << r.dump();
+  EXPECT_EQ(r["error"]["path"], "/op");
+  EXPECT_EQ(book.wallet("user:ana"), 0);
+
+  // Nodes.
+  json q = quote_line(*sample_card(), R"({"model":"veo-3","params":{"duration_s":4,"duration_s":8}})");
+  EXPECT_EQ(q["error"]["code"], "invalid_json") << q.dump();
+  EXPECT_EQ(q["error"]["path"], "/params/duration_s");
+
+  // Rate cards: the whole card is refused, with the pointer.
+  RateCardErrors all;
+  auto card = load_rate_card(R"({"version":"v","version":"w","models":[]})", &all);
+  ASSERT_FALSE(card);
+  EXPECT_EQ(card.error().code, ErrorCode::invalid_json);
+  EXPECT_EQ(card.error().path, "/version");
+  std::string text = read_file("demo/rate-card.json");
+  const std::string rate = R"("rate": 20)";
+  ASSERT_NE(text.find(rate), std::string::npos);
+  text.replace(text.find(rate), rate.size(), R"("rate": 20, "rate": 1)");
+  card = load_rate_card(text, &all);
+  ASSERT_FALSE(card);
+  EXPECT_EQ(card.error().code, ErrorCode::invalid_json);
+  EXPECT_EQ(card.error().path, "/models/0/price/0/rate");
+}
+
+// Issue 8, defect 5: "duration_s":7.9999999999999999 and 80e-1 were read through a double.
+TEST(StrictJson, NumbersAreReadExactlyFromTheirText) {
+  const RateCard& card = *sample_card();
+  const json eight = quote_line(card, R"({"model":"veo-3","params":{"duration_s":8}})");
+  ASSERT_EQ(eight["credits"], 320);
+  // Texts whose value is exactly 8 are 8, for an int too.
+  for (const char* text : {"80e-1", "8.0", "8e0", "0.8E+1", "8.000000000000000000000"}) {
+    json q = quote_line(card, std::string(R"({"model":"veo-3","params":{"duration_s":)") + text + "}}");
+    EXPECT_EQ(q, eight) << text;
+  }
+  // A number a double cannot hold exactly is refused where it stands, never rounded.
+  for (const char* text : {"7.9999999999999999", "8.0000000000000001", "123456789012345678901", "1e-400",
+                           "-1e-999999999999999999999"}) {
+    json q = quote_line(card, std::string(R"({"model":"veo-3","params":{"duration_s":)") + text + "}}");
+    EXPECT_EQ(q["ok"], false) << text;
+    EXPECT_EQ(q["error"]["code"], "invalid_json") << text << " " << q.dump();
+    EXPECT_EQ(q["error"]["path"], "/params/duration_s") << text;
+  }
+  auto e = parse_json_limited(R"({"a":[1,2,0.30000000000000001]})");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().path, "/a/2");
+  // Floats a double does hold exactly stay what they say.
+  auto ok = parse_json_limited(R"([0.1, 2.5, 1e21, -0.0, 5.4, 0.0021])");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->dump(), "[0.1,2.5,1e+21,-0.0,5.4,0.0021]");
+  // Written as a decimal string, a decimal parameter is priced on exactly that value.
+  json q = quote_line(card, R"({"model":"sync-lipsync-2","params":{"duration_s":"7.9999999999999999"}})");
+  ASSERT_EQ(q["ok"], true) << q.dump();
+  EXPECT_EQ(q["breakdown"][0]["min"], "39.9999999999999995") << q.dump();
+  EXPECT_EQ(q["credits"], 40);
+  // ...and an int parameter is whole: a fraction is refused with the parameter's pointer.
+  q = quote_line(card, R"({"model":"veo-3","params":{"duration_s":7.5}})");
+  EXPECT_EQ(q["error"]["code"], "invalid_param");
+  EXPECT_EQ(q["error"]["path"], "/params/duration_s");
+  // The same reader behind operations: a charge's quoted price and the top-up amount.
+  Book book;
+  book.ok(R"({"op":"create_user","user":"ana"})");
+  json r = apply_operation_line(
+      book.ledger, R"({"op":"top_up","at":"2026-02-01T00:00:00Z","payer":"user:ana","credits":5.00000000000000001,"key":"k"})");
+  EXPECT_EQ(r["error"]["code"], "invalid_json") << r.dump();
+  EXPECT_EQ(r["error"]["path"], "/credits");
+  EXPECT_EQ(book.wallet("user:ana"), 0);
 }
 
 }  // namespace

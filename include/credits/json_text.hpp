@@ -5,10 +5,22 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
+#include "credits/error.hpp"
+
 namespace credits {
+
+// The one reader of JSON text (nodes, graphs, operations, balances, rate cards, the journal).
+// Beyond RFC 8259 it refuses, with `invalid_json` and the JSON Pointer of the offending value:
+// a key that appears twice in one object (other parsers keep the first or the last, so the
+// same text could mean two things), and a number whose decimal value a double cannot carry
+// exactly (7.9999999999999999, 123456789012345678901): every float the document holds is
+// read back by its shortest text, which is then exactly what the input wrote. Text that is not
+// JSON gets `not_json_message`. Depth and size limits are the caller's (parse_json_limited).
+Result<nlohmann::json> parse_json_strict(std::string_view text, std::string_view not_json_message = "not valid JSON");
 
 void append_json_string(std::string& out, std::string_view s);
 void append_json_int(std::string& out, int64_t v);
