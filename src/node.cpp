@@ -141,6 +141,10 @@ Result<PreparedNode> prepare_params(const Model& model, const json* params,
       } else {
         if (!v.is_number() && !v.is_string())
           return bad(path(), p.name + " must be a number");
+        // An int is a JSON number ("6" is text, not a count); a decimal may also be written as a
+        // decimal string ("4.2"), read exactly.
+        if (v.is_string() && p.type == ParamType::integer)
+          return bad(path(), p.name + " is a whole number: write it as a JSON number (6), not a string");
         auto d = read_json_decimal(v);
         if (!d) return bad(path(), p.name + " must be a finite number of at most 10^15");
         if (!p.allows(*d))

@@ -117,7 +117,11 @@ TEST_F(ArticleLedger, TheCostShownOnTheNodeIsWhatIsCharged) {
   for (const Model& m : sample_card()->models) {
     json node = {{"id", "n"}, {"model", m.id}, {"params", json::object()}};
     for (const ParamSpec& p : m.params)  // give what has no default
-      if (!p.default_value && !p.decided_by_run) node["params"][p.name] = p.min ? json(p.min->to_string()) : json(p.allowed.front().to_string());
+      if (!p.default_value && !p.decided_by_run) {
+        const Decimal v = p.min ? *p.min : p.allowed.front();
+        // An int as a JSON number, a decimal as a decimal string (docs/rate-card.md).
+        node["params"][p.name] = p.type == ParamType::integer ? json(*v.to_int64()) : json(v.to_string());
+      }
     json q = quote_json(*sample_card(), node);
     ASSERT_TRUE(q["ok"].get<bool>()) << q.dump();
     json charge = {{"op", "charge"}, {"user", "ana"}, {"key", "k" + std::to_string(key++)}, {"node", node},

@@ -194,5 +194,30 @@ TEST(StrictJson, NumbersAreReadExactlyFromTheirText) {
   EXPECT_EQ(book.wallet("user:ana"), 0);
 }
 
+// Issue 8, defect 6: {"model":"veo-3","params":{"duration_s":"6"}} was priced.
+TEST(NodeParams, AnIntWrittenAsAStringIsInvalidParam) {
+  const RateCard& card = *sample_card();
+  for (const char* v : {R"("6")", R"("6.0")", R"(" 6")", R"("")"}) {
+    json q = quote_line(card, std::string(R"({"model":"veo-3","params":{"duration_s":)") + v + "}}");
+    EXPECT_EQ(q["ok"], false) << v;
+    EXPECT_EQ(q["error"]["code"], "invalid_param") << v;
+    EXPECT_EQ(q["error"]["path"], "/params/duration_s") << v;
+  }
+  EXPECT_EQ(quote_line(card, R"({"model":"veo-3","params":{"duration_s":6}})")["credits"], 240);
+  // In a plan too, with the node's pointer.
+  json plan = plan_json(card, json::parse(R"({"nodes":[{"id":"v","model":"veo-3","params":{"duration_s":"6"}}]})"), nullptr);
+  EXPECT_EQ(plan["nodes"][0]["error"]["code"], "invalid_param") << plan.dump();
+  EXPECT_EQ(plan["nodes"][0]["error"]["path"], "/nodes/0/params/duration_s");
+  // A charge is refused the same way, and the usage of a settlement.
+  Book book;
+  book.ok(R"({"op":"create_user","user":"ana"})");
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t"})");
+  json r = book.op(R"({"op":"charge","user":"ana","key":"c","node":{"model":"vid","params":{"duration_s":"4"}},"quoted":40,"rate_card":"test-1"})");
+  EXPECT_EQ(r["error"]["code"], "invalid_param") << r.dump();
+  EXPECT_EQ(r["error"]["path"], "/node/params/duration_s");
+  // A decimal parameter still takes a decimal string (docs/rate-card.md).
+  EXPECT_EQ(quote_line(card, R"({"model":"runway-gen4-aleph","params":{"duration_s":"4.2"}})")["credits"], 75);
+}
+
 }  // namespace
 }  // namespace credits::testing
