@@ -1,0 +1,292 @@
+// Billing (/billing): the help article's Settings → Billing, for each payer the visitor can read.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import {
+  ResponsiveContainer, BarChart, Bar, XAxis, YAxis, Tooltip, CartesianGrid, AreaChart, Area, Cell,
+} from 'recharts';
+import { api } from './api.js';
+import { useApp, ErrorNote } from './App.jsx';
+import { fmt, fmtWhen, fmtFromNow, dayKey, fmtDay, plural } from './format.js';
+
+const TOPUPS = [500, 1000, 5000];
+const BAR = '#4f5bd5';
+const PALETTE = ['#4f5bd5', '#0f9d8a', '#e0861a', '#c2417d', '#6b7a90', '#7a4fd5', '#2f8fd8', '#9aa33b'];
+
+function payersOf(me) {
+  if (!me) return [];
+  return [
+    { payer: `user:${me.user.id}`, name: 'Personal', role: null },
+    ...me.workspaces.map((w) => ({ payer: `workspace:${w.id}`, name: w.name, role: w.role })),
+  ];
+}
+
+function SubscriptionCard({ balance }) {
+  const sub = balance.subscription || { status: 'none' };
+  const remaining = sub.remaining ?? 0;
+  const quota = sub.quota ?? 0;
+  const pct = quota > 0 ? Math.min(100, Math.round((remaining * 100) / quota)) : 0;
+  return (
+    <div className="card balance-card">
+      <div className="card-label">Subscription <span className={`status status-${sub.status}`}>{sub.status}</span></div>
+      <div className="big" data-balance="subscription" data-credits={String(remaining)}>{fmt(remaining)} <span className="unit">credits left</span></div>
+      <div className="meter" aria-hidden="true"><div style={{ width: `${pct}%` }} /></div>
+      <div className="muted">of a {fmt(quota)}-credit monthly quota{sub.period_start ? ` · period from ${fmtWhen(sub.period_start)}` : ''}</div>
+      {sub.resets_at ? (
+        <div className="resets" data-resets-at={sub.resets_at}>Resets {fmtWhen(sub.resets_at)} · {fmtFromNow(sub.resets_at)}</div>
+      ) : (
+        <div className="resets" data-resets-at="">
+          {sub.period_end ? `Does not reset (${sub.status}): usable until ${fmtWhen(sub.period_end)} · ${fmtFromNow(sub.period_end)}` : 'No subscription period'}
+        </div>
+      )}
+      <div className="muted small">Unused subscription credits expire at the reset; nothing rolls over.</div>
+    </div>
+  );
+}
+
+function WalletCard({ balance, payer, canTopUp, onTopUp, busy }) {
+  const [amount, setAmount] = useState(1000);
+  return (
+    <div className="card balance-card">
+      <div className="card-label">Wallet</div>
+      <div className="big" data-balance="wallet" data-credits={String(balance.wallet ?? 0)}>{fmt(balance.wallet ?? 0)} <span className="unit">credits</span></div>
+      <div className="muted">Top-ups never expire, and are spent only after the subscription quota is used up.</div>
+      <div className="topup">
+        <select aria-label="Top-up amount" value={amount} onChange={(e) => setAmount(Number(e.target.value))} disabled={busy}>
+          {TOPUPS.map((n) => <option key={n} value={n}>{fmt(n)} credits</option>)}
+        </select>
+        <button type="button" className="primary" disabled={busy} onClick={() => onTopUp(payer, amount)}>Buy top-up</button>
+      </div>
+      {!canTopUp && <div className="muted small">Only a workspace admin can top up this workspace.</div>}
+    </div>
+  );
+}
+
+function ChartCard({ title, children, empty }) {
+  return (
+    <div className="card chart-card">
+      <h3>{title}</h3>
+      {empty ? <p className="muted">{empty}</p> : children}
+    </div>
+  );
+}
+
+function SpendByModel({ rows, labelOf }) {
+  const data = rows.map((r) => ({ name: labelOf(r.model), credits: r.credits, runs: r.runs }));
+  return (
+    <>
+      <ResponsiveContainer width="100%" height={Math.max(120, data.length * 28 + 30)}>
+        <BarChart data={data} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
+          <CartesianGrid horizontal={false} stroke="#eef0f4" />
+          <XAxis type="number" tickFormatter={fmt} fontSize={11} />
+          <YAxis type="category" dataKey="name" width={130} fontSize={11} interval={0} />
+          <Tooltip formatter={(v) => [`${fmt(v)} credits`, 'Spent']} />
+          <Bar dataKey="credits" fill={BAR} radius={[0, 3, 3, 0]} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <table className="mini-table">
+        <tbody>
+          {rows.map((r) => <tr key={r.model}><td>{labelOf(r.model)}</td><td className="num">{plural(r.runs, 'run')}</td><td className="num"><b>{fmt(r.credits)}</b></td></tr>)}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function SpendByMember({ rows }) {
+  return (
+    <>
+      <ResponsiveContainer width="100%" height={Math.max(110, rows.length * 32 + 30)}>
+        <BarChart data={rows} layout="vertical" margin={{ left: 8, right: 24, top: 4, bottom: 4 }}>
+          <CartesianGrid horizontal={false} stroke="#eef0f4" />
+          <XAxis type="number" tickFormatter={fmt} fontSize={11} />
+          <YAxis type="category" dataKey="user" width={60} fontSize={11} />
+          <Tooltip formatter={(v) => [`${fmt(v)} credits`, 'Spent']} />
+          <Bar dataKey="credits" radius={[0, 3, 3, 0]} isAnimationActive={false}>
+            {rows.map((r, i) => <Cell key={r.user} fill={PALETTE[i % PALETTE.length]} />)}
+          </Bar>
+        </BarChart>
+      </ResponsiveContainer>
+      <table className="mini-table">
+        <tbody>
+          {rows.map((r) => <tr key={r.user}><td>{r.user}</td><td className="num">{plural(r.runs, 'run')}</td><td className="num"><b>{fmt(r.credits)}</b></td></tr>)}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+// Cumulative spend by day over the period, from the listed generations (refunded ones count 0).
+function spendOverPeriod(usage) {
+  const start = usage.period?.start || usage.subscription?.period_start;
+  const end = usage.period?.end;
+  const gens = (usage.generations || []).filter((g) => g.status !== 'refunded' && (!start || g.at >= start));
+  if (!gens.length) return [];
+  const byDay = new Map();
+  for (const g of gens) byDay.set(dayKey(g.at), (byDay.get(dayKey(g.at)) || 0) + g.credits);
+  const first = dayKey(start || gens[gens.length - 1].at);
+  const today = dayKey(new Date().toISOString());
+  const last = end && dayKey(end) < today ? dayKey(end) : today;
+  const out = [];
+  let sum = 0;
+  for (let d = new Date(first + 'T00:00:00Z'); dayKey(d.toISOString()) <= last && out.length < 62; d.setUTCDate(d.getUTCDate() + 1)) {
+    const k = dayKey(d.toISOString());
+    sum += byDay.get(k) || 0;
+    out.push({ day: fmtDay(k), spent: sum, that: byDay.get(k) || 0 });
+  }
+  return out;
+}
+
+function Generations({ rows, labelOf }) {
+  if (!rows.length) return <p className="muted">No generations yet.</p>;
+  return (
+    <table className="table generations">
+      <thead>
+        <tr><th>Time (UTC)</th><th>User</th><th>Node</th><th>Model</th><th className="num">Credits</th><th className="num">Subscription · wallet</th><th>Status</th></tr>
+      </thead>
+      <tbody>
+        {rows.map((g) => (
+          <tr key={g.key} data-generation={g.key} data-model={g.model} data-credits={String(g.credits)} data-status={g.status}>
+            <td className="nowrap">{fmtWhen(g.at)}</td>
+            <td>{g.user}</td>
+            <td className="mono">{g.node}</td>
+            <td>{labelOf(g.model)}</td>
+            <td className="num"><b>{fmt(g.credits)}</b></td>
+            <td className="num muted">{fmt(g.from_subscription)} · {fmt(g.from_wallet)}{g.status === 'settled' && g.held != null && g.held !== g.credits ? <span className="small"> (held {fmt(g.held)})</span> : null}</td>
+            <td><span className={`status status-${g.status}`}>{g.status}</span></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function BillingPage() {
+  const { me, engine, refreshMe } = useApp();
+  const payers = payersOf(me);
+  const [chosen, setChosen] = useState(null);
+  const payer = chosen && payers.some((p) => p.payer === chosen) ? chosen : me ? me.payer : null;
+  const [data, setData] = useState(null);
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(null);
+
+  const load = useCallback(async (p) => {
+    if (!p) return;
+    try {
+      const d = await api(`/api/billing?payer=${encodeURIComponent(p)}`);
+      setData(d);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, []);
+  // Reload when the payer, the visitor or their balances change (a run, a switch, a top-up).
+  useEffect(() => { load(payer); }, [payer, load, me]);
+
+  const labelOf = useMemo(() => {
+    const m = new Map(engine.modelList.map((x) => [x.id, x.label]));
+    return (id) => m.get(id) || id;
+  }, [engine]);
+
+  const onTopUp = async (p, credits) => {
+    setBusy(true);
+    setDone(null);
+    try {
+      const r = await api('/api/topups', { method: 'POST', body: { payer: p, credits } });
+      setDone(`Added ${fmt(credits)} credits to the wallet of ${p}.`);
+      setError(null);
+      await refreshMe();
+      if (r && r.balance) await load(p);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const shown = data && data.payer === payer ? data : null;
+  const info = payers.find((p) => p.payer === payer);
+  const usage = shown ? shown.usage : null;
+  const balance = shown ? shown.balance : null;
+  const isWorkspace = payer && payer.startsWith('workspace:');
+  const generations = useMemo(() => {
+    const g = usage ? [...(usage.generations || [])] : [];
+    return g.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  }, [usage]);
+  const over = useMemo(() => (usage ? spendOverPeriod(usage) : []), [usage]);
+
+  return (
+    <div className="page billing">
+      <div className="page-head">
+        <div>
+          <div className="crumbs">Settings · Billing</div>
+          <h1>Billing</h1>
+        </div>
+        <div className="tabs" role="tablist" aria-label="Payer">
+          {payers.map((p) => (
+            <button key={p.payer} type="button" role="tab" aria-selected={p.payer === payer} className={p.payer === payer ? 'tab active' : 'tab'} onClick={() => setChosen(p.payer)}>
+              {p.name}{p.role ? <span className="muted"> · {p.role}</span> : null}
+              {me && me.payer === p.payer && <span className="active-dot" title="Active: the next generation is charged here">active</span>}
+            </button>
+          ))}
+        </div>
+      </div>
+      {error && <ErrorNote error={error} onClose={() => setError(null)} />}
+      {done && <div className="note note-ok" role="status">{done}</div>}
+      {!shown ? <p className="muted">{error ? '' : 'Loading…'}</p> : (
+        <>
+          <div className="muted payer-line">
+            {info ? info.name : payer} <code>{payer}</code>{me && me.payer === payer ? ' · the active payer: the next generation draws from here' : ' · not active: switch in the top bar to spend from here'}
+          </div>
+          <div className="grid-balances">
+            <SubscriptionCard balance={balance} />
+            <WalletCard balance={balance} payer={payer} busy={busy} onTopUp={onTopUp}
+              canTopUp={!isWorkspace || (info && info.role === 'admin')} />
+            <div className="card totals-card">
+              <div className="card-label">This account, all time</div>
+              <table className="mini-table">
+                <tbody>
+                  <tr><td>Granted by the subscription</td><td className="num">{fmt(balance.totals?.granted)}</td></tr>
+                  <tr><td>Topped up</td><td className="num">{fmt(balance.totals?.topped_up)}</td></tr>
+                  <tr><td>Spent</td><td className="num">{fmt(balance.totals?.spent)}</td></tr>
+                  <tr><td>Refunded</td><td className="num">{fmt(balance.totals?.refunded)}</td></tr>
+                  <tr><td>Expired at resets</td><td className="num">{fmt(balance.totals?.expired)}</td></tr>
+                  <tr><td><b>Available now</b></td><td className="num"><b>{fmt(balance.available)}</b></td></tr>
+                </tbody>
+              </table>
+              <div className="downloads">
+                <a href={`/api/usage.csv?payer=${encodeURIComponent(payer)}`} download>Download usage (CSV)</a>
+                <a href={`/api/usage.json?payer=${encodeURIComponent(payer)}`} download>Download usage (JSON)</a>
+              </div>
+            </div>
+          </div>
+          <div className={isWorkspace ? 'grid-charts grid-charts-3' : 'grid-charts'}>
+            <ChartCard title="Spend by model, this period" empty={usage.by_model?.length ? null : 'Nothing spent this period.'}>
+              <SpendByModel rows={usage.by_model || []} labelOf={labelOf} />
+            </ChartCard>
+            {isWorkspace && (
+              <ChartCard title="Spend by member, this period" empty={usage.by_member?.length ? null : 'Nothing spent this period.'}>
+                <SpendByMember rows={usage.by_member || []} />
+              </ChartCard>
+            )}
+            <ChartCard title="Spend over the period (cumulative)" empty={over.length ? null : 'Nothing spent this period.'}>
+              <ResponsiveContainer width="100%" height={220}>
+                <AreaChart data={over} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
+                  <CartesianGrid vertical={false} stroke="#eef0f4" />
+                  <XAxis dataKey="day" fontSize={11} minTickGap={24} />
+                  <YAxis tickFormatter={fmt} fontSize={11} width={48} />
+                  <Tooltip formatter={(v, n, item) => [`${fmt(v)} credits (${fmt(item.payload.that)} that day)`, 'Spent so far']} />
+                  <Area type="stepAfter" dataKey="spent" stroke={BAR} fill="#4f5bd533" isAnimationActive={false} />
+                </AreaChart>
+              </ResponsiveContainer>
+              <div className="muted small">From the {fmt(generations.length)} most recent generations{usage.period ? `; period ${fmtWhen(usage.period.start)} – ${fmtWhen(usage.period.end)}` : ''}.</div>
+            </ChartCard>
+          </div>
+          <div className="card">
+            <h3>Recent generations</h3>
+            <Generations rows={generations} labelOf={labelOf} />
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
