@@ -24,6 +24,18 @@ Result<std::optional<json>> optional_json(std::string_view text) {
   return std::optional<json>(std::move(*j));
 }
 
+// The last line of defence of "no call of the engine throws": every entry point checks its
+// input's types itself (the tests feed each one mistyped input); if anything still throws,
+// the caller gets a failure result, not an exception.
+template <typename F>
+std::string guarded(F&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return failure(Error(ErrorCode::invalid_op, std::string("internal error: ") + e.what()));
+  }
+}
+
 }  // namespace
 
 Engine::Engine(std::string_view default_card_json) {
@@ -31,57 +43,61 @@ Engine::Engine(std::string_view default_card_json) {
 }
 
 std::string Engine::load_rate_card(std::string_view text) {
-  RateCardErrors all;
-  auto card = ::credits::load_rate_card(text, &all);
-  if (!card) {
-    json errors = json::array();
-    for (const auto& e : all.errors) errors.push_back(error_to_json(e));
-    if (errors.empty()) errors.push_back(error_to_json(card.error()));
-    return to_wire(json{{"ok", false}, {"errors", std::move(errors)}});
-  }
-  card_ = std::make_shared<const RateCard>(std::move(*card));
-  loaded_.push_back(card_);
-  session_ = std::make_unique<PlanSession>(card_);
-  return to_wire(json{{"ok", true}, {"version", card_->version}});
+  return guarded([&]() -> std::string {
+    RateCardErrors all;
+    auto card = ::credits::load_rate_card(text, &all);
+    if (!card) {
+      json errors = json::array();
+      for (const auto& e : all.errors) errors.push_back(error_to_json(e));
+      if (errors.empty()) errors.push_back(error_to_json(card.error()));
+      return to_wire(json{{"ok", false}, {"errors", std::move(errors)}});
+    }
+    card_ = std::make_shared<const RateCard>(std::move(*card));
+    loaded_.push_back(card_);
+    session_ = std::make_unique<PlanSession>(card_);
+    return to_wire(json{{"ok", true}, {"version", card_->version}});
+  });
 }
 
 std::string Engine::rate_card_version() const { return card_ ? card_->version : std::string(); }
 
 std::string Engine::models() const {
-  if (!card_) return failure(no_card());
-  json models = json::array();
-  for (const Model& m : card_->models) {
-    json params = json::object();
-    for (const ParamSpec& p : m.params) {
-      json spec = {{"slot", static_cast<int>(&p - m.params.data())},
-                   {"type", std::string(to_string(p.type))},
-                   {"label", p.label},
-                   {"unit", p.unit}};
-      if (p.type == ParamType::string) spec["values"] = p.choices;
-      if (!p.allowed.empty()) {
-        json values = json::array();
-        for (const auto& a : p.allowed) values.push_back(a.to_string());
-        spec["values"] = std::move(values);
+  return guarded([&]() -> std::string {
+    if (!card_) return failure(no_card());
+    json models = json::array();
+    for (const Model& m : card_->models) {
+      json params = json::object();
+      for (const ParamSpec& p : m.params) {
+        json spec = {{"slot", static_cast<int>(&p - m.params.data())},
+                     {"type", std::string(to_string(p.type))},
+                     {"label", p.label},
+                     {"unit", p.unit}};
+        if (p.type == ParamType::string) spec["values"] = p.choices;
+        if (!p.allowed.empty()) {
+          json values = json::array();
+          for (const auto& a : p.allowed) values.push_back(a.to_string());
+          spec["values"] = std::move(values);
+        }
+        if (p.min) spec["min"] = p.min->to_string();
+        if (p.max) spec["max"] = p.max->to_string();
+        if (p.step) spec["step"] = p.step->to_string();
+        if (p.default_value) {
+          if (p.type == ParamType::string) spec["default"] = p.choices[static_cast<size_t>(p.default_value->choice)];
+          else if (p.type == ParamType::boolean) spec["default"] = p.default_value->choice == 1;
+          else spec["default"] = p.default_value->lo.to_string();
+        }
+        if (p.decided_by_run) spec["decided_by_run"] = true;
+        if (p.input) spec["input"] = {{"port", p.input->port}, {"output", p.input->output}};
+        params[p.name] = std::move(spec);
       }
-      if (p.min) spec["min"] = p.min->to_string();
-      if (p.max) spec["max"] = p.max->to_string();
-      if (p.step) spec["step"] = p.step->to_string();
-      if (p.default_value) {
-        if (p.type == ParamType::string) spec["default"] = p.choices[static_cast<size_t>(p.default_value->choice)];
-        else if (p.type == ParamType::boolean) spec["default"] = p.default_value->choice == 1;
-        else spec["default"] = p.default_value->lo.to_string();
-      }
-      if (p.decided_by_run) spec["decided_by_run"] = true;
-      if (p.input) spec["input"] = {{"port", p.input->port}, {"output", p.input->output}};
-      params[p.name] = std::move(spec);
+      json outputs = json::array();
+      for (const auto& o : m.outputs) outputs.push_back(o.name);
+      models.push_back({{"id", m.id}, {"kind", std::string(to_string(m.kind))}, {"label", m.label},
+                        {"provider", m.provider}, {"list_price", m.list_price}, {"params", std::move(params)},
+                        {"outputs", std::move(outputs)}});
     }
-    json outputs = json::array();
-    for (const auto& o : m.outputs) outputs.push_back(o.name);
-    models.push_back({{"id", m.id}, {"kind", std::string(to_string(m.kind))}, {"label", m.label},
-                      {"provider", m.provider}, {"list_price", m.list_price}, {"params", std::move(params)},
-                      {"outputs", std::move(outputs)}});
-  }
-  return to_wire(json{{"ok", true}, {"version", card_->version}, {"credit_value", card_->credit_value}, {"models", std::move(models)}});
+    return to_wire(json{{"ok", true}, {"version", card_->version}, {"credit_value", card_->credit_value}, {"models", std::move(models)}});
+  });
 }
 
 size_t Engine::price_encoded(const double* input, size_t input_length, size_t count, double* output) const {
@@ -93,130 +109,154 @@ size_t Engine::price_encoded(const double* input, size_t input_length, size_t co
 }
 
 std::string Engine::quote(std::string_view node_text) const {
-  std::string out;
-  if (!card_) {
-    write_failed_quote(out, nullptr, no_card());
-    return out;
-  }
-  auto node = parse_json_limited(node_text);
-  if (!node) {
-    write_failed_quote(out, nullptr, node.error());
-    return out;
-  }
-  return quote_wire(*card_, *node);
+  return guarded([&]() -> std::string {
+    std::string out;
+    if (!card_) {
+      write_failed_quote(out, nullptr, no_card());
+      return out;
+    }
+    auto node = parse_json_limited(node_text);
+    if (!node) {
+      write_failed_quote(out, nullptr, node.error());
+      return out;
+    }
+    return quote_wire(*card_, *node);
+  });
 }
 
 std::string Engine::quote_on(std::string_view version, std::string_view node_text) const {
-  for (auto it = loaded_.rbegin(); it != loaded_.rend(); ++it) {
-    if ((*it)->version != version) continue;
-    auto node = parse_json_limited(node_text);
+  return guarded([&]() -> std::string {
+    for (auto it = loaded_.rbegin(); it != loaded_.rend(); ++it) {
+      if ((*it)->version != version) continue;
+      auto node = parse_json_limited(node_text);
+      std::string out;
+      if (!node) write_failed_quote(out, nullptr, node.error());
+      else out = quote_wire(**it, *node);
+      return out;
+    }
     std::string out;
-    if (!node) write_failed_quote(out, nullptr, node.error());
-    else out = quote_wire(**it, *node);
+    write_failed_quote(out, nullptr, Error(ErrorCode::invalid_op, "rate card " + std::string(version) + " was never loaded"));
     return out;
-  }
-  std::string out;
-  write_failed_quote(out, nullptr, Error(ErrorCode::invalid_op, "rate card " + std::string(version) + " was never loaded"));
-  return out;
+  });
 }
 
 std::string Engine::quote_many(std::string_view nodes_text) const {
-  if (!card_) return failure(no_card());
-  auto nodes = parse_json_limited(nodes_text, kMaxDocumentBytes);
-  if (!nodes) return failure(nodes.error());
-  if (!nodes->is_array()) return failure(Error(ErrorCode::invalid_param, "quoteMany takes an array of nodes", ""));
-  std::string out = "[";
-  for (size_t i = 0; i < nodes->size(); ++i) {
-    if (i) out += ',';
-    out += quote_wire(*card_, (*nodes)[i]);
-  }
-  out += ']';
-  return out;
+  return guarded([&]() -> std::string {
+    if (!card_) return failure(no_card());
+    auto nodes = parse_json_limited(nodes_text, kMaxDocumentBytes);
+    if (!nodes) return failure(nodes.error());
+    if (!nodes->is_array()) return failure(Error(ErrorCode::invalid_param, "quoteMany takes an array of nodes", ""));
+    std::string out = "[";
+    for (size_t i = 0; i < nodes->size(); ++i) {
+      if (i) out += ',';
+      out += quote_wire(*card_, (*nodes)[i]);
+    }
+    out += ']';
+    return out;
+  });
 }
 
 std::string Engine::plan(std::string_view graph_text, std::string_view balances_text) const {
-  if (!card_) return failure(no_card());
-  auto graph = parse_json_limited(graph_text, kMaxDocumentBytes);
-  if (!graph) return failure(graph.error());
-  auto balances = optional_json(balances_text);
-  if (!balances) return failure(balances.error());
-  return plan_wire(*card_, *graph, *balances ? &**balances : nullptr);
+  return guarded([&]() -> std::string {
+    if (!card_) return failure(no_card());
+    auto graph = parse_json_limited(graph_text, kMaxDocumentBytes);
+    if (!graph) return failure(graph.error());
+    auto balances = optional_json(balances_text);
+    if (!balances) return failure(balances.error());
+    return plan_wire(*card_, *graph, *balances ? &**balances : nullptr);
+  });
 }
 
 std::string Engine::session_load(std::string_view graph_text, std::string_view balances_text) {
-  if (!card_) return failure(no_card());
-  auto graph = parse_json_limited(graph_text, kMaxDocumentBytes);
-  if (!graph) return failure(graph.error());
-  auto balances = optional_json(balances_text);
-  if (!balances) return failure(balances.error());
-  return session_->load(*graph, *balances ? &**balances : nullptr);
+  return guarded([&]() -> std::string {
+    if (!card_) return failure(no_card());
+    auto graph = parse_json_limited(graph_text, kMaxDocumentBytes);
+    if (!graph) return failure(graph.error());
+    auto balances = optional_json(balances_text);
+    if (!balances) return failure(balances.error());
+    return session_->load(*graph, *balances ? &**balances : nullptr);
+  });
 }
 
 std::string Engine::session_update_node(std::string_view node_text) {
-  if (!card_) return failure(no_card());
-  auto node = parse_json_limited(node_text);
-  if (!node) return failure(node.error());
-  return session_->update_node(*node);
+  return guarded([&]() -> std::string {
+    if (!card_) return failure(no_card());
+    auto node = parse_json_limited(node_text);
+    if (!node) return failure(node.error());
+    return session_->update_node(*node);
+  });
 }
 
 std::string Engine::session_set_input(std::string_view to, std::string_view port, std::string_view from) {
-  if (!card_) return failure(no_card());
-  return session_->set_input(std::string(to), std::string(port), std::string(from));
+  return guarded([&]() -> std::string {
+    if (!card_) return failure(no_card());
+    return session_->set_input(std::string(to), std::string(port), std::string(from));
+  });
 }
 
 std::string Engine::session_plan(std::string_view balances_text) const {
-  if (!card_) return failure(no_card());
-  auto balances = optional_json(balances_text);
-  if (!balances) return failure(balances.error());
-  return session_->plan(*balances ? &**balances : nullptr);
+  return guarded([&]() -> std::string {
+    if (!card_) return failure(no_card());
+    auto balances = optional_json(balances_text);
+    if (!balances) return failure(balances.error());
+    return session_->plan(*balances ? &**balances : nullptr);
+  });
 }
 
 std::string Engine::preview(std::string_view kind, std::string_view request_text) const {
-  auto req = parse_json_limited(request_text);
-  if (!req) return failure(req.error());
-  if (!req->is_object() || !req->contains("balance"))
-    return failure(Error(ErrorCode::invalid_param, "a preview needs \"balance\": {\"subscription\", \"wallet\"}", "/balance"));
-  auto balances = parse_balances((*req)["balance"], "/balance");
-  if (!balances) return failure(balances.error());
-  auto amount = [&](const char* key) -> Result<Credits> {
-    auto it = req->find(key);
-    if (it == req->end() || !it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > kMaxAmount ||
-        (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(kMaxAmount)))
-      return Error(ErrorCode::invalid_param, std::string("\"") + key + "\" must be whole credits between 0 and 10^15",
-                   pointer_join("", key));
-    return it->get<int64_t>();
-  };
-  const bool has_period = req->value("has_current_period", true);
-  auto after = [&](const Balances& b) { return json{{"subscription", b.subscription}, {"wallet", b.wallet}}; };
-  if (kind == "charge") {
-    auto price = amount("price");
-    if (!price) return failure(price.error());
-    auto split = split_charge(balances->subscription, balances->wallet, *price);
-    if (!split) return failure(split.error());
-    Balances b{balances->subscription - split->from_subscription, balances->wallet - split->from_wallet};
-    return to_wire(json{{"ok", true}, {"from_subscription", split->from_subscription}, {"from_wallet", split->from_wallet},
-                        {"after", after(b)}});
-  }
-  if (kind == "refund" || kind == "settle") {
-    auto from_sub = amount("from_subscription");
-    if (!from_sub) return failure(from_sub.error());
-    auto from_wallet = amount("from_wallet");
-    if (!from_wallet) return failure(from_wallet.error());
-    Split taken{*from_sub, *from_wallet};
-    Split back = taken;
-    if (kind == "settle") {
-      auto actual = amount("actual");
-      if (!actual) return failure(actual.error());
-      if (*actual > taken.total())
-        return failure(Error(ErrorCode::invalid_param, "the actual price exceeds what was held", "/actual"));
-      back = split_settlement(taken, *actual);
+  return guarded([&]() -> std::string {
+    auto req = parse_json_limited(request_text);
+    if (!req) return failure(req.error());
+    if (!req->is_object() || !req->contains("balance"))
+      return failure(Error(ErrorCode::invalid_param, "a preview needs \"balance\": {\"subscription\", \"wallet\"}", "/balance"));
+    auto balances = parse_balances((*req)["balance"], "/balance");
+    if (!balances) return failure(balances.error());
+    auto amount = [&](const char* key) -> Result<Credits> {
+      auto it = req->find(key);
+      if (it == req->end() || !it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > kMaxAmount ||
+          (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(kMaxAmount)))
+        return Error(ErrorCode::invalid_param, std::string("\"") + key + "\" must be whole credits between 0 and 10^15",
+                     pointer_join("", key));
+      return it->get<int64_t>();
+    };
+    // Every field is checked for its type: nlohmann's value() throws on a mismatch.
+    bool has_period = true;
+    if (auto it = req->find("has_current_period"); it != req->end()) {
+      if (!it->is_boolean())
+        return failure(Error(ErrorCode::invalid_param, "\"has_current_period\" must be true or false", "/has_current_period"));
+      has_period = it->get<bool>();
     }
-    Split routed = route_return(back, has_period);
-    Balances b{balances->subscription + routed.from_subscription, balances->wallet + routed.from_wallet};
-    return to_wire(json{{"ok", true}, {"to_subscription", routed.from_subscription}, {"to_wallet", routed.from_wallet},
-                        {"after", after(b)}});
-  }
-  return failure(Error(ErrorCode::invalid_op, "a preview is of a charge, a refund or a settle", ""));
+    auto after = [&](const Balances& b) { return json{{"subscription", b.subscription}, {"wallet", b.wallet}}; };
+    if (kind == "charge") {
+      auto price = amount("price");
+      if (!price) return failure(price.error());
+      auto split = split_charge(balances->subscription, balances->wallet, *price);
+      if (!split) return failure(split.error());
+      Balances b{balances->subscription - split->from_subscription, balances->wallet - split->from_wallet};
+      return to_wire(json{{"ok", true}, {"from_subscription", split->from_subscription}, {"from_wallet", split->from_wallet},
+                          {"after", after(b)}});
+    }
+    if (kind == "refund" || kind == "settle") {
+      auto from_sub = amount("from_subscription");
+      if (!from_sub) return failure(from_sub.error());
+      auto from_wallet = amount("from_wallet");
+      if (!from_wallet) return failure(from_wallet.error());
+      Split taken{*from_sub, *from_wallet};
+      Split back = taken;
+      if (kind == "settle") {
+        auto actual = amount("actual");
+        if (!actual) return failure(actual.error());
+        if (*actual > taken.total())
+          return failure(Error(ErrorCode::invalid_param, "the actual price exceeds what was held", "/actual"));
+        back = split_settlement(taken, *actual);
+      }
+      Split routed = route_return(back, has_period);
+      Balances b{balances->subscription + routed.from_subscription, balances->wallet + routed.from_wallet};
+      return to_wire(json{{"ok", true}, {"to_subscription", routed.from_subscription}, {"to_wallet", routed.from_wallet},
+                          {"after", after(b)}});
+    }
+    return failure(Error(ErrorCode::invalid_op, "a preview is of a charge, a refund or a settle", ""));
+  });
 }
 
 }  // namespace credits

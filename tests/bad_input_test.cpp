@@ -2,6 +2,7 @@
 // lines (tests/bad-input/*.jsonl) plus generated junk, through the quote and ledger paths.
 #include <random>
 
+#include "credits/engine.hpp"
 #include "credits/plan.hpp"
 #include "credits/quote.hpp"
 #include "test_support.hpp"
@@ -217,6 +218,129 @@ TEST(NodeParams, AnIntWrittenAsAStringIsInvalidParam) {
   EXPECT_EQ(r["error"]["path"], "/node/params/duration_s");
   // A decimal parameter still takes a decimal string (docs/rate-card.md).
   EXPECT_EQ(quote_line(card, R"({"model":"runway-gen4-aleph","params":{"duration_s":"4.2"}})")["credits"], 75);
+}
+
+}  // namespace
+}  // namespace credits::testing
+
+// --- issue 8, defect 9: no call of the engine throws ----------------------------------------
+
+namespace credits::testing {
+namespace {
+
+using nlohmann::json;
+
+// What an engine call returned: JSON text, and never the guard's "internal error".
+json engine_result(const std::string& out, const std::string& call) {
+  auto r = parse_json_limited(out, kMaxDocumentBytes);
+  EXPECT_TRUE(r) << call << " -> " << out;
+  if (!r) return json();
+  EXPECT_EQ(out.find("internal error"), std::string::npos) << call << " -> " << out;
+  return *r;
+}
+
+// Issue 8, defect 9: Engine::preview with "has_current_period":"yes" threw nlohmann's
+// type_error.302, which the browser saw as `internal` instead of `invalid_param`.
+TEST(EngineEntryPoints, APreviewWithAMistypedFlagIsInvalidParam) {
+  Engine engine(read_file("demo/rate-card.json"));
+  for (const char* kind : {"refund", "settle"}) {
+    json r = engine_result(engine.preview(kind, R"({"balance":{"subscription":10,"wallet":5},"from_subscription":3,)"
+                                                R"("from_wallet":2,"actual":4,"has_current_period":"yes"})"),
+                           kind);
+    EXPECT_EQ(r["ok"], false) << r.dump();
+    EXPECT_EQ(r["error"]["code"], "invalid_param") << r.dump();
+    EXPECT_EQ(r["error"]["path"], "/has_current_period") << r.dump();
+  }
+  json r = engine_result(engine.preview("refund", R"({"balance":{"subscription":10,"wallet":5},"from_subscription":3,)"
+                                                  R"("from_wallet":2,"has_current_period":false})"),
+                         "refund");
+  EXPECT_EQ(r["to_wallet"], 5) << r.dump();
+}
+
+// Every entry point, fed each field of a valid request replaced by each JSON type, answers
+// with a result (ok, or a precise error) and never throws.
+TEST(EngineEntryPoints, EveryCallAnswersMistypedInputWithoutThrowing) {
+  const std::vector<json> wrong = {json("yes"), json(1.5), json(-1), json(nullptr), json::array(), json::object(),
+                                   json(true), json(18446744073709551615ull), json(int64_t{1} << 62), json("\xff")};
+  // Every way to break one field of a document: each value at each path.
+  auto variants = [&](const json& valid) {
+    std::vector<json> out;
+    json flat = valid.flatten();
+    for (auto it = flat.begin(); it != flat.end(); ++it)
+      for (const json& w : wrong) {
+        json f = valid;
+        f[json::json_pointer(it.key())] = w;
+        out.push_back(std::move(f));
+      }
+    for (const json& w : wrong) out.push_back(w);
+    return out;
+  };
+  auto text = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
+  Engine engine(read_file("demo/rate-card.json"));
+  const json preview = json::parse(R"({"balance":{"subscription":10,"wallet":5},"price":4,"from_subscription":3,
+                                      "from_wallet":2,"actual":4,"has_current_period":true})");
+  for (const char* kind : {"charge", "refund", "settle", "other"})
+    for (const json& v : variants(preview)) {
+      std::string out;
+      ASSERT_NO_THROW(out = engine.preview(kind, text(v))) << v.dump();
+      engine_result(out, std::string("preview ") + kind + " " + text(v));
+    }
+  const json node = json::parse(R"({"id":"v","model":"veo-3","params":{"duration_s":8,"resolution":"720p","generate_audio":false}})");
+  const json graph = json::parse(R"({"nodes":[{"id":"v","model":"veo-3","params":{"duration_s":8}},
+                                              {"id":"l","model":"sync-lipsync-2","inputs":{"video":"v"},"skip":false}]})");
+  const json balances = json::parse(R"({"subscription":100,"wallet":50})");
+  for (const json& v : variants(node)) {
+    const std::string t = text(v);
+    std::string out;
+    ASSERT_NO_THROW(out = engine.quote(t)) << t;
+    engine_result(out, "quote " + t);
+    ASSERT_NO_THROW(out = engine.quote_on("2026-11-01", t)) << t;
+    engine_result(out, "quote_on " + t);
+    ASSERT_NO_THROW(out = engine.quote_many("[" + t + "]")) << t;
+    engine_result(out, "quote_many " + t);
+    ASSERT_NO_THROW(out = engine.quote_many(t)) << t;
+    engine_result(out, "quote_many " + t);
+  }
+  for (const json& v : variants(graph)) {
+    const std::string t = text(v);
+    std::string out;
+    ASSERT_NO_THROW(out = engine.plan(t, text(balances))) << t;
+    engine_result(out, "plan " + t);
+    ASSERT_NO_THROW(out = engine.session_load(t, "")) << t;
+    engine_result(out, "session_load " + t);
+  }
+  for (const json& v : variants(balances)) {
+    const std::string t = text(v);
+    std::string out;
+    ASSERT_NO_THROW(out = engine.plan(text(graph), t)) << t;
+    engine_result(out, "plan balances " + t);
+    ASSERT_NO_THROW(out = engine.session_plan(t)) << t;
+    engine_result(out, "session_plan " + t);
+  }
+  engine_result(engine.session_load(text(graph), ""), "session_load");
+  for (const json& v : variants(graph["nodes"][1])) {
+    std::string out;
+    ASSERT_NO_THROW(out = engine.session_update_node(text(v))) << text(v);
+    engine_result(out, "session_update_node " + text(v));
+  }
+  for (const char* s : {"", "l", "v", "nope", "\xff", "\xc3"}) {
+    std::string out;
+    ASSERT_NO_THROW(out = engine.session_set_input("l", "video", s)) << s;
+    engine_result(out, std::string("session_set_input ") + s);
+    ASSERT_NO_THROW(out = engine.session_set_input(s, s, "v")) << s;
+    engine_result(out, std::string("session_set_input ") + s);
+  }
+  // Rate cards: every field of a small valid card broken in turn.
+  const json card = json::parse(read_file("tests/data/test-card.json"));
+  Engine other;
+  for (const json& v : variants(card)) {
+    std::string out;
+    ASSERT_NO_THROW(out = other.load_rate_card(text(v))) << text(v);
+    engine_result(out, "load_rate_card " + text(v));
+  }
+  ASSERT_NO_THROW(engine_result(engine.models(), "models"));
+  ASSERT_NO_THROW(engine_result(Engine().models(), "models without a card"));
+  ASSERT_NO_THROW(engine_result(Engine().preview("charge", text(preview)), "preview without a card"));
 }
 
 }  // namespace
