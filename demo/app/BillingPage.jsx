@@ -69,8 +69,10 @@ function ChartCard({ title, children, empty }) {
   );
 }
 
+const TOP = 10;
 function SpendByModel({ rows, labelOf }) {
-  const data = rows.map((r) => ({ name: labelOf(r.model), credits: r.credits, runs: r.runs }));
+  // The chart shows the largest ten; the table below lists every model.
+  const data = rows.slice(0, TOP).map((r) => ({ name: labelOf(r.model), credits: r.credits, runs: r.runs }));
   return (
     <>
       <ResponsiveContainer width="100%" height={Math.max(120, data.length * 28 + 30)}>
@@ -82,7 +84,8 @@ function SpendByModel({ rows, labelOf }) {
           <Bar dataKey="credits" fill={BAR} radius={[0, 3, 3, 0]} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
-      <table className="mini-table">
+      {rows.length > TOP && <div className="muted small">The ten largest of {fmt(rows.length)} models; all below.</div>}
+      <table className="mini-table scroll-table">
         <tbody>
           {rows.map((r) => <tr key={r.model}><td>{labelOf(r.model)}</td><td className="num">{plural(r.runs, 'run')}</td><td className="num"><b>{fmt(r.credits)}</b></td></tr>)}
         </tbody>
@@ -122,7 +125,9 @@ function spendOverPeriod(usage) {
   if (!gens.length) return [];
   const byDay = new Map();
   for (const g of gens) byDay.set(dayKey(g.at), (byDay.get(dayKey(g.at)) || 0) + g.credits);
-  const first = dayKey(start || gens[gens.length - 1].at);
+  // From the first listed generation of the period (the list holds the most recent ones only).
+  const earliest = gens.reduce((a, g) => (g.at < a ? g.at : a), gens[0].at);
+  const first = dayKey(earliest);
   const today = dayKey(new Date().toISOString());
   const last = end && dayKey(end) < today ? dayKey(end) : today;
   const out = [];
@@ -278,7 +283,7 @@ export function BillingPage() {
                   <Area type="stepAfter" dataKey="spent" stroke={BAR} fill="#4f5bd533" isAnimationActive={false} />
                 </AreaChart>
               </ResponsiveContainer>
-              <div className="muted small">From the {fmt(generations.length)} most recent generations{usage.period ? `; period ${fmtWhen(usage.period.start)} – ${fmtWhen(usage.period.end)}` : ''}.</div>
+              <div className="muted small">Cumulative from the {fmt(generations.length)} most recent generations (refunds count 0){usage.period ? `; period ${fmtWhen(usage.period.start)} – ${fmtWhen(usage.period.end)}` : ''}.</div>
             </ChartCard>
           </div>
           <div className="card">

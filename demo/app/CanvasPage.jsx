@@ -13,7 +13,7 @@ import { fmt, fmtRange, plural, KIND_LABEL } from './format.js';
 import { ModelOptions, ParamControl, defaultParams, inputPorts, paramList, shownValue } from './params.jsx';
 
 const COL = 290;
-const ROW = 200;
+const ROW = 250;
 const BAND_GAP = 70;
 
 /** Left to right by dependency depth; a node's row follows its first input's row where free. */
@@ -90,25 +90,36 @@ function badgeOf(q) {
   return { text: `${fmtRange(q.min, q.max)} credits`, min: q.min, max: q.max, range: q.min !== q.max };
 }
 
-const STATUS_TEXT = { running: 'running', done: 'done', failed: 'failed', refused: 'refused', blocked: 'blocked' };
 
 function RunStatus({ r }) {
   if (!r) return null;
-  const parts = [];
-  if (r.repriced) parts.push(<div key="rp" className="run-line">repriced → <b data-repriced-min={r.repriced.min} data-repriced-max={r.repriced.max}>{fmtRange(r.repriced.min, r.repriced.max)}</b> credits</div>);
-  if (r.charge) parts.push(<div key="ch" className="run-line">charged {fmt(r.charge.credits)} <span className="muted">({fmt(r.charge.from_subscription)} sub · {fmt(r.charge.from_wallet)} wallet)</span></div>);
-  if (r.status === 'done') parts.push(<div key="dn" className="run-line">done · <b>{fmt(r.credits)}</b> credits</div>);
-  if (r.status === 'failed') {
+  let figure = null;
+  let detail = null;
+  const split = (a, b) => `${fmt(a ?? 0)} subscription · ${fmt(b ?? 0)} wallet`;
+  if (r.status === 'running') {
+    figure = r.charge ? `charged ${fmt(r.charge.credits)}` : r.repriced ? '' : 'sending…';
+    if (r.charge) detail = split(r.charge.from_subscription, r.charge.from_wallet);
+  } else if (r.status === 'done') {
+    figure = `${fmt(r.credits)} credits`;
+    if (r.charge) detail = `charged ${fmt(r.charge.credits)}: ${split(r.charge.from_subscription, r.charge.from_wallet)}`;
+  } else if (r.status === 'failed') {
     const f = r.refund || {};
-    parts.push(<div key="fl" className="run-line">refunded {fmt((f.to_subscription ?? 0) + (f.to_wallet ?? 0))} <span className="muted">({fmt(f.to_subscription ?? 0)} sub · {fmt(f.to_wallet ?? 0)} wallet)</span></div>);
-    if (r.message) parts.push(<div key="fm" className="run-line muted">{r.message}</div>);
+    figure = `refunded ${fmt((f.to_subscription ?? 0) + (f.to_wallet ?? 0))}`;
+    detail = `${split(f.to_subscription, f.to_wallet)} · ${r.message || 'the provider failed'}`;
+  } else if (r.status === 'refused') {
+    detail = r.error ? <><code>{r.error.code}</code> {r.error.message}</> : null;
+  } else if (r.status === 'blocked') {
+    detail = r.message || 'an upstream node did not produce its output';
   }
-  if (r.status === 'refused' && r.error) parts.push(<div key="rf" className="run-line"><code>{r.error.code}</code> {r.error.message}</div>);
-  if (r.status === 'blocked') parts.push(<div key="bl" className="run-line muted">{r.message || 'an upstream node did not produce its output'}</div>);
   return (
     <div className={`run-status run-${r.status}`}>
-      <div className="run-head">{r.status === 'running' && <span className="spinner" aria-hidden="true" />}{STATUS_TEXT[r.status]}</div>
-      {parts}
+      <div className="run-head">
+        {r.status === 'running' && <span className="spinner" aria-hidden="true" />}
+        <span>{r.status}</span>
+        {r.repriced && <span className="run-repriced" data-repriced-min={r.repriced.min} data-repriced-max={r.repriced.max}>repriced → {fmtRange(r.repriced.min, r.repriced.max)}</span>}
+        {figure && <span className="run-figure">{figure}</span>}
+      </div>
+      {detail && <div className="run-line">{detail}</div>}
     </div>
   );
 }
@@ -134,7 +145,7 @@ const ModelNode = memo(function ModelNode({ id, data, selected }) {
         <span key={port.port} className="port-label" style={{ top: 50 + i * 22 }}>{port.port}</span>
       ))}
       <div className="node-head">
-        <span className={`kind-tag kind-${kind}`}>{KIND_LABEL[kind] || kind}</span>
+        <span className={`kind-tag kind-${kind}`} title={KIND_LABEL[kind] || kind}>{SHORT_KIND[kind] || KIND_LABEL[kind] || kind}</span>
         <span className="node-id" title={id}>{id}</span>
         <label className="cached-toggle nodrag" title="Cached: skip this node on Run (costs 0)">
           <input type="checkbox" aria-label={`Cached ${id}`} checked={!!data.skip} onChange={(e) => ctx.setSkip(id, e.target.checked)} />
@@ -175,6 +186,7 @@ const ModelNode = memo(function ModelNode({ id, data, selected }) {
 });
 
 const nodeTypes = { model: ModelNode };
+const SHORT_KIND = { transcription: 'Transcribe', character: 'Character' };
 
 function Breakdown({ id, q, model }) {
   if (!id) return <p className="muted">Select a node to see how its price arises.</p>;
