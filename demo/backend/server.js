@@ -180,6 +180,9 @@ const routes = {
     const id = body.user;
     if (!directory.user(id)) return sendJson(res, 404, error('unknown_user', `no demo user ${JSON.stringify(id)}; the users are ${USERS.map((u) => u.id).join(', ')}`, '/user'));
     const r = await me(id);
+    // Who the visitor is, for this demo: a plain cookie. A real product has its own sign-in;
+    // what matters is that the backend, not the page, says which user it acts for.
+    if (r.status === 200) res.setHeader('Set-Cookie', `demo_user=${encodeURIComponent(id)}; Path=/; HttpOnly; SameSite=Lax`);
     relay(res, r);
   },
   'POST /api/context': async (req, res, user, body) => {
