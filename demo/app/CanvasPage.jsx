@@ -119,7 +119,7 @@ function RunStatus({ r }) {
         {r.repriced && <span className="run-repriced" data-repriced-min={r.repriced.min} data-repriced-max={r.repriced.max}>repriced → {fmtRange(r.repriced.min, r.repriced.max)}</span>}
         {figure && <span className="run-figure">{figure}</span>}
       </div>
-      {detail && <div className="run-line">{detail}</div>}
+      {detail && <div className="run-line" title={typeof detail === 'string' ? detail : r.error ? `${r.error.code}: ${r.error.message}` : undefined}>{detail}</div>}
     </div>
   );
 }
