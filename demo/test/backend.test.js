@@ -323,3 +323,34 @@ test('a price change puts a new card in force: the next run from the old card is
   assert.equal(nodeEvents(events, 'blocked').length, body.run.length - 1, 'the run stops');
   assert.deepEqual((await me('maya')).balance, before);
 });
+
+test('without a built page the API still works and / says how to build it; the credit server never outlives the backend', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const net = await import('node:net');
+  const { spawnSync } = await import('node:child_process');
+  const help = spawnSync(process.execPath, [path.join(ROOT, 'demo/backend/server.js'), '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /DEMO_LATENCY_MS/);
+  const empty = mkdtempSync(path.join(tmpdir(), 'credits-nodist-'));
+  const other = await startBackend({ env: { DEMO_DIST: empty } });
+  try {
+    const page = await other.raw('/');
+    assert.equal(page.status, 503);
+    assert.match(page.body, /cd demo && npm ci && node build\.mjs/);
+    assert.equal((await other.api('GET', '/api/me')).status, 200);
+    // SIGKILL, which no handler sees: the credit server goes too (setpriv --pdeathsig).
+    const port = Number(/credit server http:\/\/127\.0\.0\.1:(\d+)/.exec(other.output())[1]);
+    const open = () => new Promise((r) => net.connect(port, '127.0.0.1').on('connect', function () { this.destroy(); r(true); }).on('error', () => r(false)));
+    assert.equal(await open(), true);
+    other.child.kill('SIGKILL');
+    let up = true;
+    for (let i = 0; i < 50 && up; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      up = await open();
+    }
+    assert.equal(up, false, 'the credit server stopped with the backend');
+  } finally {
+    await other.stop();
+  }
+});
