@@ -129,9 +129,16 @@ function readBody(req) {
 }
 
 function visitor(req) {
-  const cookies = Object.fromEntries(
-    (req.headers.cookie || '').split(';').map((c) => c.trim().split('=')).filter((kv) => kv.length === 2).map(([k, v]) => [k, decodeURIComponent(v)]),
-  );
+  const cookies = {};
+  for (const part of (req.headers.cookie || '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    try {
+      cookies[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      // a malformed cookie counts as none
+    }
+  }
   // Without a cookie (or with one naming nobody) the visitor is maya, as demo/API.md says.
   return directory.user(cookies.demo_user) ? cookies.demo_user : 'maya';
 }
@@ -396,8 +403,9 @@ async function main() {
   const base = `http://${host}:${port}`;
   const built = existsSync(path.join(config.dist, 'index.html'));
   console.log(`Open ${base}/`);
-  console.log(`  seeded ${path.relative(ROOT, config.db) || config.db}: ${seeded.ops} operations (${seeded.refused} refused on purpose), a month ending now; credit server ${credit.url} (its token stays here)`);
-  if (!built) console.log(`  the page is not built (${path.relative(ROOT, config.dist)}/index.html missing): cd demo && npm ci && node build.mjs`);
+  const shown = (p) => (p.startsWith(ROOT + path.sep) ? path.relative(ROOT, p) : p);
+  console.log(`  seeded ${shown(config.db)}: ${seeded.ops} operations (${seeded.refused} refused on purpose), a month ending now; credit server ${credit.url} (its token stays here)`);
+  if (!built) console.log(`  the page is not built (${shown(config.dist)}/index.html missing): cd demo && npm ci && node build.mjs`);
   console.log('  try: the canvas at /, Run (provider: reliable, flaky or down); Billing at /billing; Pricing at /pricing;');
   console.log('       switch Workspace to studio and run again; log in as ines (over her studio cap) or leo;');
   console.log(`       curl -s ${base}/api/me     curl -s -b demo_user=leo ${base}/api/billing     curl -s ${base}/api/usage.csv`);
