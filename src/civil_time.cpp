@@ -91,7 +91,7 @@ std::optional<Timestamp> parse_timestamp(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   int64_t t = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kMsPerDay +
               ((h * 60 + mi) * 60 + se) * 1000LL + ms - offset_min * 60'000;
-  if (t < 0) return std::nullopt;
+  if (t < 0 || t > kMaxTimestamp) return std::nullopt;
   return t;
 }
 

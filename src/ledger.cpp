@@ -63,8 +63,56 @@ Ledger::Advanced Ledger::preview(const Payer& p, Timestamp at) const {
   Advanced a;
   a.sub = p.sub;
   Events events(a);
-  advance_subscription(a.sub, at, events);
+  advance_subscription(a.sub, at, events, p.totals.granted);
   return a;
+}
+
+namespace {
+
+// The payer's granted total once the previewed events are committed (they were checked to fit).
+Credits granted_after(const PayerTotals& t, const std::vector<Credits>& grants) {
+  Credits g = t.granted;
+  for (Credits c : grants) g += c;
+  return g;
+}
+
+std::string limit_text(Credits limit) {
+  return limit == kMaxBucket ? "2^62 (" + std::to_string(kMaxBucket) + ")" : "2^63-1 (" + std::to_string(kMaxTotal) + ")";
+}
+
+}  // namespace
+
+Status Ledger::check_period_start(const Payer& p, const Advanced& a, Credits quota, Timestamp at) const {
+  std::vector<Credits> grants;
+  for (const auto& e : a.events)
+    if (e.grant) grants.push_back(e.amount);
+  switch (period_limit(at, quota, granted_after(p.totals, grants))) {
+    case PeriodLimit::none: return Ok{};
+    case PeriodLimit::end_of_time:
+      return err(ErrorCode::invalid_op,
+                 "a period starting at " + format_timestamp(at) + " would end after " + format_timestamp(kMaxTimestamp) +
+                     ", the last instant the engine keeps",
+                 "/at");
+    case PeriodLimit::granted_total:
+      return err(ErrorCode::invalid_op,
+                 "granting " + std::to_string(quota) + " more credits would take " + p.id + "'s granted total past " +
+                     limit_text(kMaxTotal),
+                 "/quota");
+  }
+  return Ok{};
+}
+
+Status Ledger::check_give_back(const Payer& p, const Advanced& a, const Split& routed, Credits refunded) const {
+  if (routed.from_subscription > kMaxBucket - a.sub.remaining || routed.from_wallet > kMaxBucket - p.wallet)
+    return err(ErrorCode::invalid_op,
+               "returning " + std::to_string(routed.from_subscription + routed.from_wallet) + " credits would fill " +
+                   p.id + "'s " + (routed.from_wallet > kMaxBucket - p.wallet ? "wallet" : "subscription") +
+                   " past " + limit_text(kMaxBucket) + ", the most a bucket holds; nothing was returned and the "
+                   "charge stays open: spend from it, then retry",
+               "/charge");
+  if (!checked_add(p.totals.refunded, refunded))
+    return err(ErrorCode::invalid_op, "the refunded total of " + p.id + " would pass " + limit_text(kMaxTotal), "/charge");
+  return Ok{};
 }
 
 void Ledger::commit(Payer& p, Advanced& a) {
@@ -255,6 +303,7 @@ Status Ledger::subscribe(Timestamp at, const std::string& payer, Credits quota, 
                    " subscription until " + format_timestamp(a.sub.period_end) +
                    (a.sub.status == SubscriptionStatus::active ? "" : "; resume it instead"),
                "/payer");
+  if (Status s = check_period_start(pr, a, quota, at); !s) return s;
   Events events(a);
   start_subscription(a.sub, quota, at, events);
   commit(pr, a);
@@ -316,6 +365,7 @@ Status Ledger::resume(Timestamp at, const std::string& payer, const std::string&
   if (sub.in_period) {
     sub.status = SubscriptionStatus::active;  // before the period ends: simply active again
   } else {
+    if (Status s = check_period_start(pr, a, sub.quota, at); !s) return s;
     Events events(a);
     start_subscription(sub, sub.quota, at, events);  // a new period from now, full quota
   }
@@ -347,7 +397,13 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Cred
   Payer& pr = **p;
   auto wallet = checked_add(pr.wallet, credits);
   auto topped = checked_add(pr.totals.topped_up, credits);
-  if (!wallet || !topped) return err(ErrorCode::invalid_op, "the wallet would overflow", "/credits");
+  if (!wallet || *wallet > kMaxBucket)
+    return err(ErrorCode::invalid_op,
+               "the top-up would fill " + payer + "'s wallet past " + limit_text(kMaxBucket) + ", the most a bucket holds",
+               "/credits");
+  if (!topped)
+    return err(ErrorCode::invalid_op, "the top-up would take " + payer + "'s topped-up total past " + limit_text(kMaxTotal),
+               "/credits");
   Advanced a = preview(pr, at);
   commit(pr, a);
   pr.wallet = *wallet;
@@ -429,7 +485,8 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
       Credits spent = 0;
       auto sp = ws->member_spend.find(r.user);
       if (sp != ws->member_spend.end() && sp->second.first == cap_key) spent = sp->second.second;
-      if (spent + held > cap->second)
+      auto after = checked_add(spent, held);
+      if (!after || *after > cap->second)
         return err(ErrorCode::member_cap_exceeded,
                    r.user + " has spent " + std::to_string(spent) + " of a " + std::to_string(cap->second) +
                        "-credit cap this period; this run needs " + std::to_string(held),
@@ -439,6 +496,8 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
   const Credits sub_available = a.sub.in_period ? a.sub.remaining : 0;
   auto split = split_charge(sub_available, pr.wallet, held);
   if (!split) return Error(split.error().code, pr.id + " has " + split.error().message, "");
+  if (!checked_add(pr.totals.spent, held))
+    return err(ErrorCode::invalid_op, "the charge would take " + pr.id + "'s spent total past " + limit_text(kMaxTotal), "");
   // Everything is checked: from here nothing can fail.
   commit(pr, a);
   const size_t index = charges_.size();
@@ -473,12 +532,11 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
   return ChargeOutcome{&c, false};
 }
 
-// Sends money back to a payer's buckets, routing the subscription portion by route_return.
-Split Ledger::give_back(Payer& p, const Split& back) {
-  const Split routed = route_return(back, p.sub.in_period);
+// Sends money back to a payer's buckets, routed (route_return) and checked (check_give_back)
+// by the caller.
+void Ledger::give_back(Payer& p, const Split& routed) {
   p.sub.remaining += routed.from_subscription;
   p.wallet += routed.from_wallet;
-  return routed;
 }
 
 void Ledger::uncount_member_spend(const Charge& c, Credits amount) {
@@ -502,8 +560,10 @@ Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
     return err(ErrorCode::already_settled, "charge \"" + key + "\" already completed and settled", "/charge");
   Payer& p = payers_.at(c.payer);
   Advanced a = preview(p, at);
+  const Split routed = route_return(Split{c.from_subscription, c.from_wallet}, a.sub.in_period);
+  if (Status s = check_give_back(p, a, routed, c.held); !s) return s.error();
   commit(p, a);
-  const Split routed = give_back(p, Split{c.from_subscription, c.from_wallet});
+  give_back(p, routed);
   ReturnOutcome o{&c, routed.from_subscription, routed.from_wallet, false};
   p.totals.refunded += c.held;
   c.status = ChargeStatus::refunded;
@@ -564,11 +624,13 @@ Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, con
   }
   Payer& p = payers_.at(c.payer);
   Advanced a = preview(p, at);
-  commit(p, a);
   // Return the difference wallet portion first, so the result equals a charge of `actual`.
   const Split back_split = split_settlement(Split{c.from_subscription, c.from_wallet}, actual);
   const Credits back = back_split.total();
-  const Split routed = give_back(p, back_split);
+  const Split routed = route_return(back_split, a.sub.in_period);
+  if (Status s = check_give_back(p, a, routed, back); !s) return s.error();
+  commit(p, a);
+  give_back(p, routed);
   ReturnOutcome o{&c, routed.from_subscription, routed.from_wallet, false};
   p.totals.refunded += back;
   c.status = ChargeStatus::settled;
@@ -589,9 +651,12 @@ Result<BalanceView> Ledger::balance(Timestamp at, const std::string& payer) {
   auto p = find_payer(payer);
   if (!p) return p.error();
   Advanced a = preview(**p, at);
+  // Two buckets of at most 2^62 each always add up; checked all the same.
+  auto available = checked_add(a.sub.in_period ? a.sub.remaining : 0, (*p)->wallet);
+  if (!available) return err(ErrorCode::invalid_op, payer + "'s available credits do not fit in 64 bits", "/payer");
   commit(**p, a);
   now_ = at;
-  return BalanceView{payer, (*p)->sub, (*p)->wallet, (*p)->totals};
+  return BalanceView{payer, (*p)->sub, (*p)->wallet, (*p)->totals, *available};
 }
 
 Result<UsageView> Ledger::usage(Timestamp at, const std::string& payer, size_t limit) {
@@ -607,7 +672,7 @@ Result<UsageView> Ledger::usage(Timestamp at, const std::string& payer, size_t l
   } else {
     CivilDate c = civil_from_days(at / 86'400'000);
     v.period_start = days_from_civil(c.year, c.month, 1) * 86'400'000;
-    v.period_end = add_months(v.period_start, 1);
+    v.period_end = std::min(add_months(v.period_start, 1), kMaxTimestamp);  // December 9999 ends with time
   }
   for (size_t i = p.charges.size(); i-- > 0 && v.recent.size() < limit;) v.recent.push_back(&charges_[p.charges[i]]);
   std::map<std::string, SpendLine> by_model, by_member;
@@ -640,17 +705,31 @@ Status Ledger::verify_invariants() const {
   for (const auto& [id, p] : payers_) {
     if (p.sub.remaining < 0 || p.wallet < 0)
       return err(ErrorCode::invalid_op, id + " has a negative bucket");
+    if (p.sub.remaining > kMaxBucket || p.wallet > kMaxBucket)
+      return err(ErrorCode::invalid_op, id + " has a bucket over " + limit_text(kMaxBucket));
     const PayerTotals& t = p.totals;
-    if (t.granted + t.topped_up != t.spent - t.refunded + t.expired + p.sub.remaining + p.wallet)
+    // In 128 bits: each side is a sum of several 64-bit totals.
+    using Wide = __int128;
+    if (Wide{t.granted} + t.topped_up != Wide{t.spent} - t.refunded + t.expired + p.sub.remaining + p.wallet)
       return err(ErrorCode::invalid_op, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
   }
   return Ok{};
 }
 
 Status Ledger::verify_replay() const {
+  // Summed in 128 bits, so entries that do not add up (a damaged journal) are reported, never
+  // wrapped.
+  using Wide = __int128;
+  struct Totals {
+    Wide granted = 0, topped_up = 0, spent = 0, refunded = 0, expired = 0;
+  };
   struct Replayed {
-    Credits sub = 0, wallet = 0;
-    PayerTotals t;
+    Wide sub = 0, wallet = 0;
+    Totals t;
+  };
+  auto text = [](Wide v) {
+    if (v >= INT64_MIN && v <= INT64_MAX) return std::to_string(static_cast<int64_t>(v));
+    return std::string(v < 0 ? "below -2^63" : "over 2^63-1");
   };
   std::map<std::string, Replayed> r;
   for (const Entry& e : entries_) {
@@ -661,18 +740,18 @@ Status Ledger::verify_replay() const {
       case EntryKind::grant: x.t.granted += e.subscription; break;
       case EntryKind::expire: x.t.expired -= e.subscription; break;
       case EntryKind::top_up: x.t.topped_up += e.wallet; break;
-      case EntryKind::charge: x.t.spent -= e.subscription + e.wallet; break;
+      case EntryKind::charge: x.t.spent -= Wide{e.subscription} + e.wallet; break;
       case EntryKind::refund:
-      case EntryKind::settle: x.t.refunded += e.subscription + e.wallet; break;
+      case EntryKind::settle: x.t.refunded += Wide{e.subscription} + e.wallet; break;
     }
   }
   std::string report;
   for (const auto& [payer_id, p] : payers_) {
     const std::string& id = payer_id;
     const Replayed& x = r[id];
-    auto check = [&](const char* what, Credits live, Credits replayed) {
+    auto check = [&](const char* what, Credits live, Wide replayed) {
       if (live != replayed)
-        report += id + " " + what + ": live " + std::to_string(live) + ", replay " + std::to_string(replayed) + "; ";
+        report += id + " " + what + ": live " + std::to_string(live) + ", replay " + text(replayed) + "; ";
     };
     check("subscription", p.sub.remaining, x.sub);
     check("wallet", p.wallet, x.wallet);

@@ -305,7 +305,7 @@ json balance_to_json(const BalanceView& v) {
   return json{{"payer", v.payer},
               {"subscription", subscription_json(v.sub)},
               {"wallet", v.wallet},
-              {"available", (v.sub.in_period ? v.sub.remaining : 0) + v.wallet},
+              {"available", v.available},
               {"totals",
                {{"granted", v.totals.granted},
                 {"topped_up", v.totals.topped_up},

@@ -432,3 +432,200 @@ TEST_F(WorkspaceTest, MemberCapLimitsSpendPerWorkspacePeriod) {
 
 }  // namespace
 }  // namespace credits::testing
+
+// --- issue 8, defect 1: sums that cannot wrap, times that stay in 1970–9999 ------------------
+
+namespace credits::testing {
+namespace {
+
+using nlohmann::json;
+
+Timestamp t(const char* text) { return *parse_timestamp(text); }
+
+// Tops `payer`'s wallet up to exactly `target` through the ledger API (fast: no per-step replay).
+void fill_wallet(Ledger& l, const std::string& payer, Credits target, const std::string& prefix) {
+  int n = 0;
+  while (true) {
+    const Credits wallet = l.payers().at(payer).wallet;
+    if (wallet >= target) break;
+    const Credits step = std::min(kMaxAmount, target - wallet);
+    ASSERT_TRUE(l.top_up(l.now(), payer, step, prefix + std::to_string(n++), ""));
+  }
+}
+
+json state(const Ledger& l) {
+  json d = json::object();
+  for (const auto& [id, p] : l.payers())
+    d[id] = {p.sub.remaining, p.wallet, std::string(to_string(p.sub.status)), p.sub.in_period, p.totals.granted,
+             p.totals.spent, p.totals.refunded};
+  d["entries"] = l.entries().size();
+  for (const auto& c : l.charges()) d["charges"].push_back(std::string(to_string(c.status)));
+  return d;
+}
+
+// "available" = remaining + wallet printed -9222372036854775809 once the wallet reached INT64_MAX.
+TEST(LedgerLimits, AWalletHoldsAtMost2To62AndAvailableNeverWraps) {
+  Book book;
+  book.ok(R"({"op":"create_user","user":"ana"})");
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":1000000000000000})");
+  fill_wallet(book.ledger, "user:ana", kMaxBucket, "t");
+  const json before = state(book.ledger);
+  json r = book.op(R"({"op":"top_up","payer":"user:ana","credits":1,"key":"one-more"})");
+  EXPECT_EQ(r["error"]["code"], "invalid_op") << r.dump();
+  EXPECT_EQ(r["error"]["path"], "/credits");
+  EXPECT_NE(r["error"]["message"].get<std::string>().find("2^62"), std::string::npos) << r.dump();
+  EXPECT_EQ(state(book.ledger), before);
+  json b = book.balance("user:ana");
+  EXPECT_EQ(b["wallet"], kMaxBucket);
+  EXPECT_EQ(b["available"], kMaxBucket + kMaxAmount) << b.dump();
+  EXPECT_EQ(b["totals"]["topped_up"], kMaxBucket);
+  // The refused key was not consumed: the same key goes through once there is room.
+  book.ok(Book::charge_text("ana", "c", 4));
+}
+
+// The issue's reproduction: a refund into a nearly full wallet wrapped it negative.
+TEST(LedgerLimits, ARefundThatCannotFitIsRefusedAndLosesNothing) {
+  Book book;
+  book.ok(R"({"op":"create_user","user":"ana"})");
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":1000})");
+  json c = book.ok(Book::charge_text("ana", "c1", 8));  // 80 from the subscription
+  ASSERT_EQ(c["from_subscription"], 80);
+  fill_wallet(book.ledger, "user:ana", kMaxBucket, "t");
+  book.ok(R"({"op":"cancel","payer":"user:ana"})");
+  book.at = "2026-03-15T00:00:00Z";  // the period is over: the refund would go to the wallet
+  book.balance("user:ana");
+  const json before = state(book.ledger);
+  json r = book.op(R"({"op":"fail","charge":"c1"})");
+  EXPECT_EQ(r["error"]["code"], "invalid_op") << r.dump();
+  EXPECT_EQ(r["error"]["path"], "/charge");
+  EXPECT_EQ(state(book.ledger), before);
+  EXPECT_EQ(book.wallet("user:ana"), kMaxBucket);
+  // Spend from the wallet, and the same refund goes through in full.
+  book.ok(Book::charge_text("ana", "c2", 8));
+  r = book.ok(R"({"op":"fail","charge":"c1"})");
+  EXPECT_EQ(r["to_wallet"], 80);
+  EXPECT_EQ(book.wallet("user:ana"), kMaxBucket);
+  EXPECT_TRUE(book.ledger.verify_invariants());
+}
+
+// Charge and refund 10^15 again and again: "spent" grows by 10^15 each time and used to wrap.
+TEST(LedgerLimits, AChargeThatWouldOverflowTheSpentTotalIsRefused) {
+  auto card = load_rate_card(R"({"version":"big","models":[{"id":"m","kind":"text","label":"M",
+    "params":{"n":{"type":"int","min":1,"max":1000000000000000,"default":1}},
+    "price":[{"type":"per_unit","param":"n","rate":1}]}]})");
+  ASSERT_TRUE(card) << card.error().message;
+  Ledger l(std::make_shared<const RateCard>(std::move(*card)));
+  const Timestamp at = t("2026-01-01T00:00:00Z");
+  ASSERT_TRUE(l.create_user(at, "ana"));
+  ASSERT_TRUE(l.top_up(at, "user:ana", kMaxAmount, "t", ""));
+  auto charge = [&](int i) {
+    ChargeRequest r;
+    r.user = "ana";
+    r.key = "c" + std::to_string(i);
+    r.node = json::parse(R"({"model":"m","params":{"n":1000000000000000}})");
+    r.quoted = kMaxAmount;
+    r.rate_card = "big";
+    return l.charge(at, std::move(r));
+  };
+  const int fits = static_cast<int>(kMaxTotal / kMaxAmount);  // 9223 charges of 10^15
+  for (int i = 0; i < fits; ++i) {
+    ASSERT_TRUE(charge(i)) << i;
+    ASSERT_TRUE(l.fail(at, "c" + std::to_string(i))) << i;
+  }
+  const size_t entries = l.entries().size();
+  auto r = charge(fits);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_op);
+  EXPECT_NE(r.error().message.find("spent total"), std::string::npos) << r.error().message;
+  EXPECT_EQ(l.entries().size(), entries);
+  EXPECT_EQ(l.payers().at("user:ana").wallet, kMaxAmount);
+  EXPECT_EQ(l.payers().at("user:ana").totals.spent, Credits{fits} * kMaxAmount);
+  EXPECT_TRUE(l.verify_invariants());
+  EXPECT_TRUE(l.verify_replay());
+}
+
+// Quota 10^15 from 1970: "granted" wrapped to 4126279631452241920 by 9999, and resets_at
+// became 10000-01-01T00:00:00Z. The subscription now ends when the next grant cannot be counted.
+TEST(LedgerLimits, GrantsStopBeforeTheGrantedTotalWouldOverflow) {
+  Ledger l(test_card());
+  ASSERT_TRUE(l.create_user(0, "ana"));
+  ASSERT_TRUE(l.subscribe(0, "user:ana", kMaxAmount, ""));
+  // A full wallet too, so that every side of the invariant is near 2^63.
+  fill_wallet(l, "user:ana", kMaxBucket, "t");
+  auto b = l.balance(t("3000-01-01T00:00:00Z"), "user:ana");
+  ASSERT_TRUE(b);
+  const Credits periods = kMaxTotal / kMaxAmount;  // 9223 grants fit
+  EXPECT_EQ(b->totals.granted, periods * kMaxAmount);
+  EXPECT_EQ(b->totals.expired, periods * kMaxAmount);
+  EXPECT_EQ(b->sub.status, SubscriptionStatus::cancelled);
+  EXPECT_FALSE(b->sub.in_period);
+  EXPECT_EQ(b->available, kMaxBucket);
+  EXPECT_TRUE(l.verify_invariants()) << l.verify_invariants().error().message;
+  EXPECT_TRUE(l.verify_replay()) << l.verify_replay().error().message;
+  // The last grant was at the anchor + 9222 months, and that period's end is where it ended.
+  const Entry& last = l.entries().back();
+  EXPECT_EQ(last.kind, EntryKind::expire);
+  EXPECT_EQ(last.at, add_months(0, periods));
+  // Subscribing again would pass the total: refused, with nothing changed.
+  const size_t entries = l.entries().size();
+  Status s = l.subscribe(t("3000-01-01T00:00:00Z"), "user:ana", kMaxAmount, "");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::invalid_op);
+  EXPECT_EQ(s.error().path, "/quota");
+  EXPECT_EQ(l.entries().size(), entries);
+  // The issue's instant: nothing more happened, nothing wrapped.
+  auto end = l.balance(t("9999-12-01T00:00:00Z"), "user:ana");
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->totals.granted, periods * kMaxAmount);
+  EXPECT_EQ(l.entries().size(), entries);
+  EXPECT_TRUE(l.verify_invariants());
+}
+
+// No time past 9999-12-31T23:59:59.999Z is accepted, kept or printed.
+TEST(LedgerLimits, TimeEndsWith9999) {
+  EXPECT_EQ(parse_timestamp("9999-12-31T23:59:59.999Z"), kMaxTimestamp);
+  EXPECT_EQ(format_timestamp(kMaxTimestamp), "9999-12-31T23:59:59.999Z");
+  EXPECT_FALSE(parse_timestamp("9999-12-31T23:30:00-01:00"));  // 10000-01-01T00:30:00Z
+  EXPECT_TRUE(parse_timestamp("0000-01-01T00:00:00Z") == std::nullopt);
+  EXPECT_FALSE(parse_timestamp("1970-01-01T00:30:00+01:00"));  // 1969
+
+  Book book;
+  book.at = "9999-01-15T00:00:00Z";
+  book.ok(R"({"op":"create_user","user":"ana"})");
+  book.ok(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  book.at = "9999-12-14T23:59:59.999Z";
+  EXPECT_EQ(book.balance("user:ana")["subscription"]["resets_at"], "9999-12-15T00:00:00Z");
+  // At 9999-12-15 the next period would end in 10000: the subscription ends instead.
+  book.at = "9999-12-15T00:00:00Z";
+  json b = book.balance("user:ana");
+  EXPECT_EQ(b["subscription"]["status"], "cancelled") << b.dump();
+  EXPECT_EQ(b["subscription"]["resets_at"], nullptr);
+  EXPECT_EQ(b["subscription"]["remaining"], 0);
+  EXPECT_EQ(b["totals"]["granted"], 1100);  // 11 periods: from the 15th of January to the 15th of December
+  EXPECT_EQ(b["totals"]["expired"], 1100);
+  // A period that would end after 9999 cannot start.
+  json r = book.op(R"({"op":"subscribe","payer":"user:ana","quota":100})");
+  EXPECT_EQ(r["error"]["code"], "invalid_op") << r.dump();
+  EXPECT_EQ(r["error"]["path"], "/at");
+  r = book.op(R"({"op":"balance","at":"9999-12-31T23:30:00-01:00","payer":"user:ana"})");
+  EXPECT_EQ(r["error"]["code"], "invalid_op");
+  EXPECT_EQ(r["error"]["path"], "/at");
+  // The billing window of December 9999 ends with time itself.
+  book.at = "9999-12-31T23:59:59.999Z";
+  json u = book.ok(R"({"op":"usage","payer":"user:ana"})");
+  EXPECT_EQ(u["period"]["end"], "9999-12-31T23:59:59.999Z") << u.dump();
+  EXPECT_EQ(u.dump().find("10000-"), std::string::npos) << u.dump();
+  // A paused subscription resumed after its period ended needs a new period too.
+  Book paused;
+  paused.at = "9999-10-20T00:00:00Z";
+  paused.ok(R"({"op":"create_user","user":"bo"})");
+  paused.ok(R"({"op":"subscribe","payer":"user:bo","quota":100})");
+  paused.ok(R"({"op":"pause","payer":"user:bo"})");
+  paused.at = "9999-12-05T00:00:00Z";
+  r = paused.op(R"({"op":"resume","payer":"user:bo"})");
+  EXPECT_EQ(r["error"]["code"], "invalid_op") << r.dump();
+  EXPECT_EQ(r["error"]["path"], "/at");
+}
+
+}  // namespace
+}  // namespace credits::testing

@@ -2,6 +2,7 @@
 // result that does not fit is reported, never wrapped.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <optional>
 
@@ -12,6 +13,13 @@ using Credits = int64_t;
 // The largest amount any single input (a top-up, a quota, a cap) may carry: about 10^15.
 // Far beyond any real account, and small enough that sums of many never approach 2^63.
 inline constexpr Credits kMaxAmount = 1'000'000'000'000'000;
+
+// The most one bucket (a subscription's remaining credits, a wallet) may hold: 2^62. Two full
+// buckets still add up (available = remaining + wallet) without overflow. An operation that
+// would fill a bucket past it is refused (docs/balances.md, "Limits").
+inline constexpr Credits kMaxBucket = Credits{1} << 62;
+// Totals (granted, topped up, spent, refunded, expired) may use the whole signed range.
+inline constexpr Credits kMaxTotal = INT64_MAX;
 
 inline std::optional<Credits> checked_add(Credits a, Credits b) {
   Credits r;

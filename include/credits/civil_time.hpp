@@ -12,8 +12,13 @@ namespace credits {
 // Milliseconds since 1970-01-01T00:00:00Z.
 using Timestamp = int64_t;
 
+// The engine's time runs from 1970-01-01T00:00:00Z to this, its last instant:
+// 9999-12-31T23:59:59.999Z. No time outside is accepted, kept or printed.
+inline constexpr Timestamp kMaxTimestamp = 253'402'300'799'999;
+
 // Accepts RFC 3339 date-times: "2026-11-24T10:00:00Z", with optional fractional seconds
-// (kept to the millisecond) and a "Z" or "+hh:mm"/"-hh:mm" offset. Years 1970..9999.
+// (kept to the millisecond) and a "Z" or "+hh:mm"/"-hh:mm" offset. The instant, in UTC, must
+// lie in 1970-01-01T00:00:00Z..9999-12-31T23:59:59.999Z (9999-12-31T23:00:00-01:00 is refused).
 std::optional<Timestamp> parse_timestamp(std::string_view text);
 
 // "2026-11-24T10:00:00Z", or with ".123" when the instant has milliseconds.

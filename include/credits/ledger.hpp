@@ -134,6 +134,7 @@ struct BalanceView {
   Subscription sub;
   Credits wallet = 0;
   PayerTotals totals;
+  Credits available = 0;  // what a charge may take now: the current period's remaining + wallet
 };
 
 struct SpendLine {
@@ -221,7 +222,9 @@ class Ledger {
   void append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub, Credits wallet,
               const std::string& ref);
   int64_t cap_period(const Subscription& workspace_sub, Timestamp at) const;
-  Split give_back(Payer& p, const Split& back);
+  void give_back(Payer& p, const Split& routed);
+  Status check_give_back(const Payer& p, const Advanced& a, const Split& routed, Credits refunded) const;
+  Status check_period_start(const Payer& p, const Advanced& a, Credits quota, Timestamp at) const;
   void uncount_member_spend(const Charge& c, Credits amount);
 
   std::shared_ptr<const RateCard> card_;

@@ -38,9 +38,18 @@ class PeriodEvents {
 // Moves the subscription to instant `now`: at every boundary passed, what remains expires;
 // an active subscription starts its next period with a full quota, a paused or cancelled one
 // ends. Boundaries are computed from the anchor (add_months), so the day of month never drifts.
-void advance_subscription(Subscription& sub, Timestamp now, PeriodEvents& events);
+// `granted` is the payer's granted total so far. A period that cannot start (it would end
+// after kMaxTimestamp, or its grant would take `granted` past kMaxTotal) is not started: the
+// subscription ends at that boundary as a cancelled one does.
+void advance_subscription(Subscription& sub, Timestamp now, PeriodEvents& events, Credits granted);
+
+// Why a period of `quota` cannot start at `at` for a payer whose granted total is `granted`:
+// 0 if it can, else the reason.
+enum class PeriodLimit { none, end_of_time, granted_total };
+PeriodLimit period_limit(Timestamp at, Credits quota, Credits granted);
 
 // Starts a period at `at` with a full quota (subscribe, or resume after the period ended).
+// The caller has checked period_limit.
 void start_subscription(Subscription& sub, Credits quota, Timestamp at, PeriodEvents& events);
 
 }  // namespace credits
