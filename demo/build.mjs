@@ -1,7 +1,7 @@
 // Builds the demo app: demo/app/main.jsx -> demo/dist/assets/app.{js,css}, demo/dist/index.html,
 // and the engine's .wasm beside them. `node build.mjs` (or `npm run build`); prints gzipped sizes.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -24,6 +24,9 @@ await esbuild.build({
   bundle: true,
   minify: true,
   format: 'esm',
+  // The billing and pricing pages are dynamic imports: their own chunks, with recharts.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   target: ['es2022'],
   platform: 'browser',
   jsx: 'automatic',
@@ -41,11 +44,12 @@ writeFileSync(join(dist, 'index.html'), readFileSync(join(here, 'app', 'index.ht
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 let total = 0;
-for (const f of ['app.js', 'app.css', 'credits.wasm']) {
+const chunks = readdirSync(join(assets, 'chunks')).filter((f) => f.endsWith('.js')).sort().map((f) => `chunks/${f}`);
+for (const f of ['app.js', 'app.css', 'credits.wasm', ...chunks]) {
   const bytes = readFileSync(join(assets, f));
   const gz = gzipSync(bytes, { level: 9 }).length;
   total += gz;
-  console.log(`  assets/${f.padEnd(13)} ${kb(bytes.length).padStart(9)}  ${kb(gz).padStart(9)} gzipped`);
+  console.log(`  assets/${f.padEnd(30)} ${kb(bytes.length).padStart(9)}  ${kb(gz).padStart(9)} gzipped`);
 }
-console.log(`  total                            ${kb(total).padStart(9)} gzipped`);
+console.log(`  total (every page)${' '.repeat(22)}${kb(total).padStart(9)} gzipped`);
 console.log(`built ${dist}`);

@@ -1,12 +1,14 @@
 // The demo product's shell: the engine (WASM, in the page), who the visitor is (/api/me), the
 // top bar and client-side routing between Canvas (/), Billing (/billing) and Pricing (/pricing).
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { Suspense, createContext, lazy, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import { useCreditsEngine } from '@credits/engine/react';
 import { api } from './api.js';
 import { fmt } from './format.js';
 import { CanvasPage } from './CanvasPage.jsx';
-import { BillingPage } from './BillingPage.jsx';
-import { PricingPage } from './PricingPage.jsx';
+// The billing and pricing pages draw charts (recharts, the larger half of the bundle): loaded
+// when first opened, so the canvas prices its nodes without waiting for them.
+const BillingPage = lazy(() => import('./BillingPage.jsx').then((m) => ({ default: m.BillingPage })));
+const PricingPage = lazy(() => import('./PricingPage.jsx').then((m) => ({ default: m.PricingPage })));
 
 const AppContext = createContext(null);
 export const useApp = () => useContext(AppContext);
@@ -192,7 +194,7 @@ export function App() {
             {cardError && <ErrorNote error={{ code: cardError.code || 'rate_card', message: `The rate card in force could not be loaded: ${cardError.message}` }} onClose={() => setCardError(null)} />}
           </div>
         )}
-        {body}
+        <Suspense fallback={<div className="page loading">Loading…</div>}>{body}</Suspense>
       </div>
     </AppContext.Provider>
   );
