@@ -87,7 +87,7 @@ function badgeOf(q) {
     const w = q.would_cost;
     return { text: `cached · 0 (would cost ${w ? fmtRange(w.min, w.max) : '?'})`, min: 0, max: 0, skipped: true };
   }
-  return { text: `${fmtRange(q.min, q.max)} credits`, min: q.min, max: q.max, range: q.min !== q.max };
+  return { text: `${fmtRange(q.min, q.max)} ${q.max === 1 ? 'credit' : 'credits'}`, min: q.min, max: q.max, range: q.min !== q.max };
 }
 
 
@@ -100,7 +100,7 @@ function RunStatus({ r }) {
     figure = r.charge ? `charged ${fmt(r.charge.credits)}` : r.repriced ? '' : 'sending…';
     if (r.charge) detail = split(r.charge.from_subscription, r.charge.from_wallet);
   } else if (r.status === 'done') {
-    figure = `${fmt(r.credits)} credits`;
+    figure = plural(r.credits, 'credit');
     if (r.charge) detail = `charged ${fmt(r.charge.credits)}: ${split(r.charge.from_subscription, r.charge.from_wallet)}`;
   } else if (r.status === 'failed') {
     const f = r.refund || {};

@@ -194,6 +194,7 @@ test('Run charges the nodes that run; the billing page lists them with their cre
   await chooseProvider('reliable');
   const statuses = await run();
   assert.deepEqual(Object.values(statuses), runnable.map(() => 'done'), JSON.stringify(statuses));
+  await shot('canvas-after-run.png');
 
   await openBilling();
   const rows = (await generations()).slice(0, runnable.length);
