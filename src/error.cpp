@@ -29,6 +29,21 @@ std::string_view to_string(ErrorCode code) {
   return "unknown";
 }
 
+bool is_valid_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxIdLength) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == ':' || c == '@' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string id_rule_message(std::string_view what) {
+  return "\"" + std::string(what) + "\" must be an id: 1 to " + std::to_string(kMaxIdLength) +
+         " characters of A-Z a-z 0-9 . _ : @ -";
+}
+
 std::string pointer_escape(std::string_view token) {
   std::string out;
   out.reserve(token.size());

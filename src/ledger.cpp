@@ -155,6 +155,9 @@ Status Ledger::check_clock(Timestamp at) const {
 Result<Payer*> Ledger::find_payer(const std::string& payer) {
   auto it = payers_.find(payer);
   if (it != payers_.end()) return &it->second;
+  const size_t prefix = is_workspace_payer(payer) ? 10 : payer.rfind("user:", 0) == 0 ? 5 : 0;
+  if (prefix && !is_valid_id(std::string_view(payer).substr(prefix)))
+    return err(ErrorCode::invalid_op, "a payer is written \"user:ID\" or \"workspace:ID\"; " + id_rule_message("ID"), "/payer");
   if (is_workspace_payer(payer))
     return err(ErrorCode::unknown_workspace, "no workspace \"" + workspace_of(payer) + "\"", "/payer");
   if (payer.rfind("user:", 0) == 0)
@@ -193,7 +196,7 @@ int64_t Ledger::cap_period(const Subscription& s, Timestamp at) const {
 
 Status Ledger::create_user(Timestamp at, const std::string& user) {
   if (Status s = check_clock(at); !s) return s;
-  if (user.empty()) return err(ErrorCode::invalid_op, "\"user\" must be a non-empty string", "/user");
+  if (!is_valid_id(user)) return err(ErrorCode::invalid_op, id_rule_message("user"), "/user");
   if (users_.count(user)) return err(ErrorCode::already_exists, "user \"" + user + "\" already exists", "/user");
   Payer p;
   p.id = "user:" + user;
@@ -205,7 +208,7 @@ Status Ledger::create_user(Timestamp at, const std::string& user) {
 
 Status Ledger::create_workspace(Timestamp at, const std::string& workspace, const std::string& admin) {
   if (Status s = check_clock(at); !s) return s;
-  if (workspace.empty()) return err(ErrorCode::invalid_op, "\"workspace\" must be a non-empty string", "/workspace");
+  if (!is_valid_id(workspace)) return err(ErrorCode::invalid_op, id_rule_message("workspace"), "/workspace");
   if (workspaces_.count(workspace))
     return err(ErrorCode::already_exists, "workspace \"" + workspace + "\" already exists", "/workspace");
   if (!users_.count(admin)) return err(ErrorCode::unknown_user, "no user \"" + admin + "\"", "/admin");
@@ -379,7 +382,7 @@ Status Ledger::resume(Timestamp at, const std::string& payer, const std::string&
 Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Credits credits,
                                     const std::string& key, const std::string& by) {
   if (Status s = check_clock(at); !s) return s.error();
-  if (key.empty()) return err(ErrorCode::invalid_op, "a top-up needs an idempotency \"key\"", "/key");
+  if (!is_valid_id(key)) return err(ErrorCode::invalid_op, "a top-up needs an idempotency \"key\": " + id_rule_message("key"), "/key");
   if (auto k = keys_.find(key); k != keys_.end()) {
     const bool same = k->second.kind == KeyUse::top_up && top_ups_[k->second.index].outcome.payer == payer &&
                       top_ups_[k->second.index].outcome.credits == credits && top_ups_[k->second.index].by == by;
@@ -429,7 +432,7 @@ const json& Charge::params() const {
 
 Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
   if (Status s = check_clock(at); !s) return s.error();
-  if (r.key.empty()) return err(ErrorCode::invalid_op, "a charge needs an idempotency \"key\"", "/key");
+  if (!is_valid_id(r.key)) return err(ErrorCode::invalid_op, "a charge needs an idempotency \"key\": " + id_rule_message("key"), "/key");
   if (auto k = keys_.find(r.key); k != keys_.end()) {
     // A retry replays; the same key with other content is a conflict. Compared field by
     // field, only when a key comes back, so new charges pay nothing for it.

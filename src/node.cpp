@@ -180,7 +180,8 @@ Result<PreparedNode> prepare_node(const RateCard& card, const json& node,
     else if (!is(k, "inputs") && !is(k, "skip"))
       return bad(pointer_join(path_prefix, k), "unknown node field \"" + k + "\"");
   }
-  if (id && !id->is_string()) return bad(path_prefix + "/id", "\"id\" must be a string");
+  if (id && (!id->is_string() || !is_valid_id(id->get_ref<const std::string&>())))
+    return bad(path_prefix + "/id", id_rule_message("id"));
   if (!model_field || !model_field->is_string())
     return bad(path_prefix + "/model", "a node needs \"model\", a model id string");
   const std::string& model_id = model_field->get_ref<const std::string&>();

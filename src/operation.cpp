@@ -37,6 +37,20 @@ class Fields {
     return it->get<std::string>();
   }
 
+  // A client-chosen id (user, workspace, key): a non-empty string that follows the id rule.
+  Result<std::string> id(const char* key) const {
+    auto s = str(key);
+    if (s && !is_valid_id(*s)) return bad_op(pointer_join("", key), id_rule_message(key));
+    return s;
+  }
+
+  // An optional id (`by`): absent, null or "" gives "".
+  Result<std::string> opt_id(const char* key) const {
+    auto s = opt_str(key);
+    if (s && !s->empty() && !is_valid_id(*s)) return bad_op(pointer_join("", key), id_rule_message(key));
+    return s;
+  }
+
   // Optional string: absent or null gives "".
   Result<std::string> opt_str(const char* key) const {
     auto it = op_.find(key);
@@ -64,8 +78,10 @@ class Fields {
     auto p = str("payer");
     if (!p) return p;
     const std::string& s = *p;
-    if ((s.rfind("user:", 0) == 0 && s.size() > 5) || (s.rfind("workspace:", 0) == 0 && s.size() > 10)) return p;
-    return bad_op("/payer", "a payer is written \"user:ID\" or \"workspace:ID\"");
+    const size_t prefix = s.rfind("user:", 0) == 0 ? 5 : s.rfind("workspace:", 0) == 0 ? 10 : 0;
+    if (prefix && is_valid_id(std::string_view(s).substr(prefix))) return p;
+    return bad_op("/payer", "a payer is written \"user:ID\" or \"workspace:ID\", the ID being 1 to " +
+                                std::to_string(kMaxIdLength) + " characters of A-Z a-z 0-9 . _ : @ -");
   }
 
   const json& raw() const { return op_; }
@@ -102,15 +118,15 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
 
   if (n == "create_user") {
     CREDITS_TRY(only, f.only({"user"}));
-    CREDITS_TRY(user, f.str("user"));
+    CREDITS_TRY(user, f.id("user"));
     json r = ok(n);
     r["user"] = *user;
     return status_result(ledger.create_user(at, *user), r);
   }
   if (n == "create_workspace") {
     CREDITS_TRY(only, f.only({"workspace", "admin"}));
-    CREDITS_TRY(ws, f.str("workspace"));
-    CREDITS_TRY(admin, f.str("admin"));
+    CREDITS_TRY(ws, f.id("workspace"));
+    CREDITS_TRY(admin, f.id("admin"));
     json r = ok(n);
     r["workspace"] = *ws;
     r["admin"] = *admin;
@@ -119,9 +135,9 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
   }
   if (n == "add_member" || n == "remove_member") {
     CREDITS_TRY(only, n == "add_member" ? f.only({"workspace", "user", "by", "role"}) : f.only({"workspace", "user", "by"}));
-    CREDITS_TRY(ws, f.str("workspace"));
-    CREDITS_TRY(user, f.str("user"));
-    CREDITS_TRY(by, f.str("by"));
+    CREDITS_TRY(ws, f.id("workspace"));
+    CREDITS_TRY(user, f.id("user"));
+    CREDITS_TRY(by, f.id("by"));
     json r = ok(n);
     r["workspace"] = *ws;
     r["user"] = *user;
@@ -134,9 +150,9 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
   }
   if (n == "set_member_cap") {
     CREDITS_TRY(only, f.only({"workspace", "user", "cap", "by"}));
-    CREDITS_TRY(ws, f.str("workspace"));
-    CREDITS_TRY(user, f.str("user"));
-    CREDITS_TRY(by, f.str("by"));
+    CREDITS_TRY(ws, f.id("workspace"));
+    CREDITS_TRY(user, f.id("user"));
+    CREDITS_TRY(by, f.id("by"));
     if (!op.contains("cap")) return fail(name, bad_op("/cap", "set_member_cap needs \"cap\": credits per period, or null"));
     std::optional<Credits> cap;
     if (!op["cap"].is_null()) {
@@ -151,10 +167,10 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
   }
   if (n == "switch") {
     CREDITS_TRY(only, f.only({"user", "workspace"}));
-    CREDITS_TRY(user, f.str("user"));
+    CREDITS_TRY(user, f.id("user"));
     std::optional<std::string> ws;
     if (op.contains("workspace") && !op["workspace"].is_null()) {
-      CREDITS_TRY(w, f.str("workspace"));
+      CREDITS_TRY(w, f.id("workspace"));
       ws = *w;
     }
     json r = ok(n);
@@ -166,7 +182,7 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
   if (n == "subscribe" || n == "pause" || n == "resume" || n == "cancel") {
     CREDITS_TRY(only, n == "subscribe" ? f.only({"payer", "quota", "by"}) : f.only({"payer", "by"}));
     CREDITS_TRY(payer, f.payer());
-    CREDITS_TRY(by, f.opt_str("by"));
+    CREDITS_TRY(by, f.opt_id("by"));
     Status s = Ok{};
     if (n == "subscribe") {
       CREDITS_TRY(quota, f.credits("quota"));
@@ -188,8 +204,8 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
     CREDITS_TRY(only, f.only({"payer", "credits", "key", "by"}));
     CREDITS_TRY(payer, f.payer());
     CREDITS_TRY(credits, f.credits("credits"));
-    CREDITS_TRY(key, f.str("key"));
-    CREDITS_TRY(by, f.opt_str("by"));
+    CREDITS_TRY(key, f.id("key"));
+    CREDITS_TRY(by, f.opt_id("by"));
     CREDITS_TRY(o, ledger.top_up(at, *payer, *credits, *key, *by));
     json r = ok(n);
     r["payer"] = o->payer;
@@ -202,8 +218,8 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
   if (n == "charge") {
     CREDITS_TRY(only, f.only({"user", "key", "node", "quoted", "rate_card"}));
     ChargeRequest req;
-    CREDITS_TRY(user, f.str("user"));
-    CREDITS_TRY(key, f.str("key"));
+    CREDITS_TRY(user, f.id("user"));
+    CREDITS_TRY(key, f.id("key"));
     req.user = *user;
     req.key = *key;
     if (!op.contains("node") || !op["node"].is_object())
@@ -240,7 +256,7 @@ json dispatch(Ledger& ledger, const json& op, Timestamp at) {
   }
   if (n == "fail" || n == "complete") {
     CREDITS_TRY(only, n == "fail" ? f.only({"charge"}) : f.only({"charge", "usage"}));
-    CREDITS_TRY(key, f.str("charge"));
+    CREDITS_TRY(key, f.id("charge"));
     json usage = op.contains("usage") ? op["usage"] : json(nullptr);
     CREDITS_TRY(o, n == "fail" ? ledger.fail(at, *key) : ledger.complete(at, *key, usage));
     json r = ok(n);

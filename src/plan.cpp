@@ -184,6 +184,7 @@ Result<Graph> parse_graph(const json& doc) {
     auto id = n.find("id");
     if (id == n.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
       return bad_graph(path + "/id", "every node in a plan needs a string \"id\"");
+    if (!is_valid_id(id->get_ref<const std::string&>())) return bad_graph(path + "/id", id_rule_message("id"));
     if (!ids.emplace(id->get<std::string>(), static_cast<int32_t>(i)).second)
       return bad_graph(path + "/id", "duplicate node id \"" + id->get<std::string>() + "\"");
     g.nodes[i].id = id->get<std::string>();

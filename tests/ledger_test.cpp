@@ -1,5 +1,7 @@
 // Every balance rule of SPEC §4–§8, each as a named test driven through JSON operations.
 #include "test_support.hpp"
+#include "credits/plan.hpp"
+#include "credits/quote.hpp"
 
 namespace credits::testing {
 namespace {
@@ -625,6 +627,79 @@ TEST(LedgerLimits, TimeEndsWith9999) {
   r = paused.op(R"({"op":"resume","payer":"user:bo"})");
   EXPECT_EQ(r["error"]["code"], "invalid_op") << r.dump();
   EXPECT_EQ(r["error"]["path"], "/at");
+}
+
+}  // namespace
+}  // namespace credits::testing
+
+// --- issue 8, defect 7: ids have an alphabet and a length ------------------------------------
+
+namespace credits::testing {
+namespace {
+
+using nlohmann::json;
+
+// create_user accepted NUL, newlines, U+202E and a 1 MB id, and billing printed them raw.
+TEST(Ids, ClientChosenIdsFollowTheIdRule) {
+  const std::string longest(kMaxIdLength, 'a');
+  EXPECT_TRUE(is_valid_id(longest));
+  EXPECT_TRUE(is_valid_id("Ana.B_c:d@e-9"));
+  const std::vector<std::string> bad = {"", "a b", "a\nb", std::string("a\0b", 3), "\u202Eevil", "caf\u00e9",
+                                        std::string(kMaxIdLength + 1, 'a'), std::string(1 << 20, 'a'), "a/b",
+                                        "a\"b", "a\\b", "a\tb", "<b>"};
+  for (const auto& id : bad) EXPECT_FALSE(is_valid_id(id)) << json(id).dump(-1, ' ', false, json::error_handler_t::replace);
+
+  Book book;
+  book.ok(R"({"op":"create_user","user":")" + longest + R"("})");
+  book.ok(R"({"op":"create_user","user":"ana"})");
+  book.ok(R"({"op":"create_workspace","workspace":"studio","admin":"ana"})");
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":100,"key":"t-1"})");
+  const size_t entries = book.ledger.entries().size();
+  const size_t payers = book.ledger.payers().size();
+  for (const auto& id : bad) {
+    const std::string v = json(id).dump(-1, ' ', false, json::error_handler_t::replace);
+    const std::pair<std::string, std::string> cases[] = {
+        {R"({"op":"create_user","user":)" + v + "}", "/user"},
+        {R"({"op":"create_workspace","workspace":)" + v + R"(,"admin":"ana"})", "/workspace"},
+        {R"({"op":"create_workspace","workspace":"w2","admin":)" + v + "}", "/admin"},
+        {R"({"op":"add_member","workspace":"studio","user":)" + v + R"(,"by":"ana"})", "/user"},
+        {R"({"op":"add_member","workspace":"studio","user":"ana","by":)" + v + "}", "/by"},
+        {R"({"op":"switch","user":"ana","workspace":)" + v + "}", "/workspace"},
+        {R"({"op":"top_up","payer":"user:ana","credits":1,"key":)" + v + "}", "/key"},
+        {R"({"op":"top_up","payer":)" + json("user:" + id).dump(-1, ' ', false, json::error_handler_t::replace) +
+             R"(,"credits":1,"key":"k"})",
+         "/payer"},
+        {R"({"op":"balance","payer":)" + json("workspace:" + id).dump(-1, ' ', false, json::error_handler_t::replace) + "}",
+         "/payer"},
+        {R"({"op":"charge","user":"ana","key":)" + v +
+             R"(,"node":{"model":"vid","params":{"duration_s":4}},"quoted":40,"rate_card":"test-1"})",
+         "/key"},
+        {R"({"op":"fail","charge":)" + v + "}", "/charge"},
+    };
+    for (const auto& [text, path] : cases) {
+      auto parsed = parse_json_limited(text);
+      if (!parsed) continue;  // not UTF-8: refused as JSON already
+      json r = book.op(parsed->dump(-1, ' ', false, json::error_handler_t::replace));
+      EXPECT_EQ(r["ok"], false) << text;
+      if (id.empty() && path == "/charge") continue;
+      EXPECT_EQ(r["error"]["code"], "invalid_op") << text << " -> " << r.dump();
+      EXPECT_EQ(r["error"]["path"], path) << text;
+    }
+    // A node's id is an id too: in a charge, a quote and a plan.
+    json charge = {{"op", "charge"}, {"user", "ana"}, {"key", "c-x"},
+                   {"node", {{"id", id}, {"model", "vid"}, {"params", {{"duration_s", 4}}}}},
+                   {"quoted", 40}, {"rate_card", "test-1"}, {"at", book.at}};
+    json r = apply_operation(book.ledger, charge);
+    EXPECT_EQ(r["error"]["code"], "invalid_param") << r.dump(-1, ' ', false, json::error_handler_t::replace);
+    EXPECT_EQ(r["error"]["path"], "/node/id");
+    json q = quote_json(*test_card(), {{"id", id}, {"model", "vid"}});
+    EXPECT_EQ(q["error"]["path"], "/id");
+  }
+  EXPECT_EQ(book.ledger.entries().size(), entries);
+  EXPECT_EQ(book.ledger.payers().size(), payers);
+  // The sample month and canvas follow the rule (the CLI contract replays them in full).
+  json plan = plan_json(*sample_card(), json::parse(read_file("demo/canvas.json")), nullptr);
+  EXPECT_EQ(plan["ok"], true);
 }
 
 }  // namespace

@@ -85,6 +85,14 @@ class Result {
 struct Ok {};
 using Status = Result<Ok>;
 
+// Ids chosen by clients: users, workspaces, idempotency keys, node ids. 1 to 128 characters of
+// A-Z a-z 0-9 . _ : @ - (docs/balances.md, "Ids"): safe to print raw in a terminal, a log or a
+// URL, and never confusable (no spaces, controls, bidi overrides or other look-alikes).
+inline constexpr size_t kMaxIdLength = 128;
+bool is_valid_id(std::string_view id);
+// `what` names the field in the message ("user", "key"...).
+std::string id_rule_message(std::string_view what);
+
 // JSON Pointer helpers (RFC 6901): escape one reference token, join tokens.
 std::string pointer_escape(std::string_view token);
 std::string pointer_join(std::string_view base, std::string_view token);
