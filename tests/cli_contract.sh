@@ -80,6 +80,28 @@ sed 's/$/\r/' "$src/demo/month.jsonl" | "$credits" ledger | cmp -s - "$tmp/month
 "$credits" plan < "$src/demo/canvas.json" | node -e 'const p = JSON.parse(require("fs").readFileSync(0, "utf8")); if (!p.ok || p.nodes.length !== 9) process.exit(1)' ||
   fail "plan < canvas"
 
+# Issue 8: what the engine refuses, as the CLI shows it (code and JSON Pointer per line).
+expect_error() {  # subcommand input-line code path description
+  local got
+  got=$(printf '%s\n' "$2" | "$credits" "$1" 2>/dev/null | tail -n 1 |
+    node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(r.ok === false ? r.error.code + " " + r.error.path : "ok")')
+  [ "$got" = "$3 $4" ] || fail "$5: got \"$got\", want \"$3 $4\""
+}
+expect_error estimate '{"model":"veo-3","params":{"duration_s":4,"duration_s":8}}' invalid_json /params/duration_s "a duplicate key in a node"
+expect_error ledger '{"op":"balance","op":"top_up","at":"2026-11-01T00:00:00Z","payer":"user:a","credits":5,"key":"k"}' invalid_json /op "a duplicate key in an operation"
+expect_error estimate '{"model":"veo-3","params":{"duration_s":7.9999999999999999}}' invalid_json /params/duration_s "a number that cannot be read exactly"
+expect_error estimate '{"model":"veo-3","params":{"duration_s":"6"}}' invalid_param /params/duration_s "an int written as a string"
+expect_error ledger '{"op":"create_user","at":"2026-11-01T00:00:00Z","user":"a\nb"}' invalid_op /user "an id with a newline"
+expect_error ledger '{"op":"create_user","at":"2026-11-01T00:00:00Z","user":"\u202eevil"}' invalid_op /user "an id with U+202E"
+expect_error ledger '{"op":"create_user","at":"9999-12-31T23:30:00-01:00","user":"a"}' invalid_op /at "a time past 9999"
+printf '{"model":"veo-3","params":{"duration_s":80e-1}}\n{"model":"veo-3","params":{"duration_s":8}}\n' | "$credits" estimate |
+  node -e 'const [a, b] = require("fs").readFileSync(0, "utf8").trim().split("\n"); if (a !== b) process.exit(1)' ||
+  fail "80e-1 is exactly 8"
+expect_exit 2 "billing --payer with a newline" "$credits" billing --payer $'user:a\nb'
+printf '{"version":"v","version":"w","models":[]}' > "$tmp/dup-card.json"
+expect_exit 2 "a rate card with a duplicate key" "$credits" estimate --rate-card "$tmp/dup-card.json"
+grep -q '"invalid_json"' "$tmp/err" && grep -q '"/version"' "$tmp/err" || fail "a duplicate key in a card is invalid_json at /version"
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures CLI contract check(s) failed"
   exit 1
