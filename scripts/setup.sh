@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config nlohmann-json3-dev libcli11-dev googletest libgtest-dev libbenchmark-dev
-          emscripten chromium libsqlite3-dev sqlite3 libcpp-httplib-dev wrk)
+          emscripten chromium libsqlite3-dev sqlite3 libcpp-httplib-dev libboost1.81-dev wrk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

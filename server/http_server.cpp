@@ -1,21 +1,24 @@
 #include "http_server.hpp"
 
 #include <fcntl.h>
-#include <httplib.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <cstdlib>
+#include <functional>
+#include <future>
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 #include <mutex>
@@ -24,6 +27,7 @@
 #include "credits/operation.hpp"
 #include "credits/plan.hpp"
 #include "credits/quote.hpp"
+#include "http_transport.hpp"
 #include "ledger_service.hpp"
 #include "open_ledger.hpp"
 
@@ -212,22 +216,13 @@ json error_body(const std::string& code, const std::string& message) {
   return json{{"ok", false}, {"error", {{"code", code}, {"message", message}, {"path", ""}}}};
 }
 
-void send(httplib::Response& res, int status, std::string body) {
-  res.status = status;
-  body += '\n';
-  res.set_content(std::move(body), "application/json");
-}
-
-void send_json(httplib::Response& res, const json& result, int status = 0) {
-  send(res, status ? status : status_for(result), to_wire(result));
-}
-
 // --- metrics -------------------------------------------------------------------------------------
 
 class Metrics {
  public:
   static constexpr std::array<double, 11> kBuckets = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,  0.5,   1.0};
+  void set_transport(const HttpCounters* counters) { transport_ = counters; }
   void observe(const std::string& route, int status, double seconds) {
     std::lock_guard<std::mutex> l(m_);
     ++requests_[{route, status}];
@@ -285,6 +280,15 @@ class Metrics {
     counter("credits_journal_seq", "The last durable journal record.", static_cast<uint64_t>(s.journal_seq.load()), "gauge");
     counter("credits_waiting", "Requests waiting for the ledger's lock.", service.waiting(), "gauge");
     counter("credits_rate_card_swaps_total", "Rate cards put in force since start.", s.card_swaps);
+    if (transport_) {
+      counter("credits_http_connections", "Client connections open.", transport_->open.load(), "gauge");
+      counter("credits_http_connections_refused_total", "Connections refused over --max-connections (503).",
+              transport_->refused.load());
+      counter("credits_http_timeouts_total", "Connections closed at a deadline (--read-timeout, --keep-alive).",
+              transport_->timeouts.load());
+      counter("credits_http_malformed_total", "Requests refused by the parser or the header limits (400, 413, 431).",
+              transport_->malformed.load());
+    }
     line("# HELP credits_rate_card_info The rate card in force.");
     line("# TYPE credits_rate_card_info gauge");
     line("credits_rate_card_info{version=\"" + service.card()->version + "\"} 1");
@@ -297,6 +301,7 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
+  const HttpCounters* transport_ = nullptr;
   std::mutex m_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   std::map<std::string, Histogram> latency_;
@@ -306,262 +311,353 @@ class Metrics {
 
 constexpr size_t kMaxOpsPerRequest = 1000;
 
+HttpResponse answer(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.body += '\n';
+  return r;
+}
+
+HttpResponse json_answer(const json& result, int status = 0) {
+  return answer(status ? status : status_for(result), to_wire(result));
+}
+
+HttpResponse not_found(const HttpRequest& req) {
+  return json_answer(error_body("not_found", "no route " + req.method + " " + req.path), 404);
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The part of `p` between `prefix` and `suffix`, when there is one (non-empty).
+std::optional<std::string> between(const std::string& p, const std::string& prefix, const std::string& suffix) {
+  if (p.size() <= prefix.size() + suffix.size() || !starts_with(p, prefix) ||
+      p.compare(p.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return std::nullopt;
+  return p.substr(prefix.size(), p.size() - prefix.size() - suffix.size());
+}
+
+// The name of a /v1 route, for dispatch and the metrics.
+std::string route_of(const std::string& p, bool post) {
+  if (post) {
+    if (p == "/v1/charges") return "charges";
+    if (p == "/v1/ops") return "ops";
+    if (p == "/v1/ops/batch") return "ops_batch";
+    if (p == "/v1/quotes") return "quotes";
+    if (p == "/v1/plans") return "plans";
+    if (p == "/v1/topups") return "topups";
+    if (between(p, "/v1/charges/", "/fail")) return "fail";
+    if (between(p, "/v1/charges/", "/complete")) return "complete";
+    if (p == "/v1/admin/rate-card") return "admin_rate_card";
+  } else {
+    if (p == "/v1/rate-card") return "rate_card";
+    if (between(p, "/v1/payers/", "/balance")) return "balance";
+    if (between(p, "/v1/payers/", "/usage")) return "usage";
+  }
+  return "not_found";
+}
+
+// A /v1 request's answer channel: records the route's status and latency, then replies.
+class Reply {
+ public:
+  Reply(Metrics& metrics, HttpExchange exchange, std::string route)
+      : metrics_(&metrics), exchange_(std::move(exchange)), route_(std::move(route)),
+        t0_(std::chrono::steady_clock::now()) {}
+  void operator()(HttpResponse r) const {
+    metrics_->observe(route_, r.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count());
+    exchange_.reply(std::move(r));
+  }
+  // Runs `work` on the connection's io thread: a ledger result is turned into bytes there,
+  // not on the ledger's committer thread.
+  void later(std::function<void()> work) const { exchange_.post(std::move(work)); }
+  const std::string& route() const { return route_; }
+
+ private:
+  Metrics* metrics_;
+  HttpExchange exchange_;
+  std::string route_;
+  std::chrono::steady_clock::time_point t0_;
+};
+
+// Files of --static DIR by extension, as browsers need them.
+std::string content_type_of(const std::string& path) {
+  static const std::map<std::string, std::string> types = {
+      {"html", "text/html"},        {"htm", "text/html"},          {"css", "text/css"},
+      {"js", "text/javascript"},    {"mjs", "text/javascript"},    {"json", "application/json"},
+      {"wasm", "application/wasm"}, {"svg", "image/svg+xml"},      {"png", "image/png"},
+      {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},        {"gif", "image/gif"},
+      {"webp", "image/webp"},       {"ico", "image/x-icon"},       {"txt", "text/plain"},
+      {"csv", "text/csv"},          {"map", "application/json"},   {"woff", "font/woff"},
+      {"woff2", "font/woff2"},      {"ttf", "font/ttf"},           {"pdf", "application/pdf"},
+      {"xml", "application/xml"}};
+  const size_t dot = path.find_last_of("./");
+  if (dot == std::string::npos || path[dot] != '.') return "application/octet-stream";
+  std::string ext = path.substr(dot + 1);
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto it = types.find(ext);
+  return it == types.end() ? "application/octet-stream" : it->second;
+}
+
 class Api {
  public:
-  Api(LedgerService& service, const ServeOptions& options, std::string token)
-      : service_(service), options_(options), token_(std::move(token)) {}
+  Api(LedgerService& service, const ServeOptions& options, std::string token, std::optional<StaticGuard> guard)
+      : service_(service), options_(options), token_(std::move(token)), static_guard_(std::move(guard)) {}
 
-  void install(httplib::Server& svr) {
-    svr.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-      send_json(res, json{{"ok", true},
-                          {"rate_card", service_.card()->version},
-                          {"journal_seq", service_.stats().journal_seq.load()}});
-    });
-    svr.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics_.text(service_), "text/plain; version=0.0.4");
-    });
-    // Bodies are read through a content reader, whatever their Content-Type: cpp-httplib's own
-    // reading would parse a form-encoded body (curl's default for -d) as form fields and cap
-    // it at 8 KB, so a JSON body sent by `curl -d` got 413 far below --max-body.
-    svr.Post(R"(/v1/.*)", [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-      if (auto body = read_body(req, res, reader)) {
-        httplib::Request with_body = req;
-        with_body.body = std::move(*body);
-        handle(with_body, res, true);
-      }
-    });
-    svr.Get(R"(/v1/.*)", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res, false); });
-    auto not_allowed = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-      if (!read_body(req, res, reader) || !authorized(req, res)) return;
-      send_json(res, error_body("method_not_allowed", req.method + " is not used by this API; see docs/server.md"));
-    };
-    svr.Put(R"(/v1/.*)", not_allowed);
-    svr.Delete(R"(/v1/.*)", not_allowed);
-    svr.Patch(R"(/v1/.*)", not_allowed);
+  void set_transport(const HttpCounters* counters) { metrics_.set_transport(counters); }
+
+  // Every request, on an io thread. Answers at once, or later from the ledger's callback.
+  void handle(HttpRequest req, HttpExchange x) {
+    try {
+      route(req, x);
+    } catch (const std::exception& e) {
+      x.reply(json_answer(error_body("internal", std::string("internal error: ") + e.what()), 500));
+    }
   }
 
-  // Puts a new rate card in force: from the admin route or on SIGHUP.
-  json swap_card(const std::string& text, const std::string& source, int& status) {
+  // Puts a new rate card in force (the admin route, SIGHUP); `done` gets the answer and its
+  // status once the swap is durable.
+  void swap_card(const std::string& text, const std::string& source, std::function<void(json, int)> done) {
     RateCardErrors all;
     auto card = load_card_text(text, &all);
     if (!card) {
       json list = json::array();
       for (const auto& e : all.errors) list.push_back(error_to_json(e));
-      status = 400;
       json e = error_body("invalid_rate_card", std::to_string(all.errors.size()) + " problem(s) in the rate card from " +
                                                    source + "; first: " + card.error().message);
       e["error"]["path"] = card.error().path;
       e["error"]["errors"] = list;
-      return e;
+      return done(std::move(e), 400);
     }
-    auto swap = service_.swap_card(*card);
-    if (!swap) {
-      status = 409;
-      return error_body("invalid_rate_card", swap.error().message);
-    }
-    status = 200;
-    return json{{"ok", true}, {"rate_card", swap->current}, {"previous", swap->previous}, {"changed", swap->changed}};
+    service_.swap_card_async(std::move(*card), [done](Result<CardSwap> swap) {
+      if (!swap) return done(error_body("invalid_rate_card", swap.error().message), 409);
+      done(json{{"ok", true}, {"rate_card", swap->current}, {"previous", swap->previous}, {"changed", swap->changed}},
+           200);
+    });
   }
 
-  Metrics& metrics() { return metrics_; }
-
  private:
-  bool authorized(const httplib::Request& req, httplib::Response& res) {
-    const std::string h = req.get_header_value("Authorization");
+  // Static files first (as cpp-httplib's mount point did), then the fixed routes, then /v1.
+  void route(const HttpRequest& req, const HttpExchange& x) {
+    const bool get = req.method == "GET" || req.method == "HEAD";
+    if (get && static_guard_ && serve_static(req, x)) return;
+    if (get && req.path == "/healthz") return x.reply(healthz());
+    if (get && req.path == "/metrics") {
+      HttpResponse r = answer(200, metrics_.text(service_));
+      r.body.pop_back();  // the text ends with its own newline
+      r.content_type = "text/plain; version=0.0.4";
+      return x.reply(std::move(r));
+    }
+    if (!starts_with(req.path, "/v1/")) return x.reply(not_found(req));
+    const bool post = req.method == "POST";
+    if (!get && !post && req.method != "PUT" && req.method != "DELETE" && req.method != "PATCH")
+      return x.reply(not_found(req));
+    if (!get && multipart(req, x)) return;
+    if (!authorized(req, x)) return;
+    if (!get && !post)
+      return x.reply(json_answer(error_body("method_not_allowed", req.method + " is not used by this API; see docs/server.md")));
+    Reply reply(metrics_, x, route_of(req.path, post));
+    answer_v1(req, reply);
+  }
+
+  // A refused path is answered 404, as if it were not there; a file that exists is served;
+  // anything else falls through to the routes.
+  bool serve_static(const HttpRequest& req, const HttpExchange& x) {
+    if (static_guard_->refused(req.path)) {
+      x.reply(not_found(req));
+      return true;
+    }
+    std::string file = options_.static_dir + req.path;
+    if (!file.empty() && file.back() == '/') file += "index.html";
+    struct stat st;
+    if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    auto text = read_file(file);
+    if (!text) return false;
+    HttpResponse r;
+    r.content_type = content_type_of(file);
+    r.body = std::move(*text);
+    x.reply(std::move(r));
+    return true;
+  }
+
+  HttpResponse healthz() const {
+    return json_answer(json{{"ok", true},
+                            {"rate_card", service_.card()->version},
+                            {"journal_seq", service_.stats().journal_seq.load()}});
+  }
+
+  // Bodies are read as JSON whatever their Content-Type; only a multipart form is refused,
+  // with a hint, since it cannot be the JSON document.
+  static bool multipart(const HttpRequest& req, const HttpExchange& x) {
+    const std::string* type = req.header("Content-Type");
+    if (!type || !starts_with(*type, "multipart/form-data")) return false;
+    x.reply(json_answer(error_body("invalid_json", "a multipart form is not JSON: send the JSON document itself as the body"
+                                                   " (curl -d @file or --data-binary @file, not -F)")));
+    return true;
+  }
+
+  bool authorized(const HttpRequest& req, const HttpExchange& x) {
+    static const std::string none;
+    const std::string* given = req.header("Authorization");
+    const std::string& h = given ? *given : none;
     static const std::string scheme = "bearer ";
     bool ok = h.size() > scheme.size();
     for (size_t i = 0; ok && i < scheme.size(); ++i) ok = std::tolower(static_cast<unsigned char>(h[i])) == scheme[i];
     if (ok) ok = same_token(trim(h.substr(scheme.size())), token_);
     if (ok) return true;
-    res.set_header("WWW-Authenticate", "Bearer");
-    send_json(res, error_body("unauthorized", h.empty() ? "this route needs \"Authorization: Bearer <token>\""
-                                                        : "the bearer token is not valid"));
+    HttpResponse r = json_answer(error_body("unauthorized", h.empty() ? "this route needs \"Authorization: Bearer <token>\""
+                                                                      : "the bearer token is not valid"));
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
     metrics_.observe("unauthorized", 401, 0);
+    x.reply(std::move(r));
     return false;
   }
 
-  // The raw body, at most --max-body bytes (a larger Content-Length is refused by cpp-httplib
-  // before it is read; a chunked body is cut here). On failure answers 413 or 400.
-  std::optional<std::string> read_body(const httplib::Request& req, httplib::Response& res,
-                                       const httplib::ContentReader& reader) {
-    if (req.is_multipart_form_data()) {
-      send_json(res, error_body("invalid_json", "a multipart form is not JSON: send the JSON document itself as the body"
-                                                " (curl -d @file or --data-binary @file, not -F)"));
-      return std::nullopt;
-    }
-    // No Content-Length and not chunked: a request without a body (RFC 9112 §6.3), e.g.
-    // `curl -X POST .../fail`.
-    const std::string te = req.get_header_value("Transfer-Encoding");
-    if (!req.has_header("Content-Length") && te.find("chunked") == std::string::npos) return std::string();
-    std::string body;
-    bool too_large = false;
-    const bool ok = reader([&](const char* data, size_t n) {
-      if (body.size() + n > options_.max_body) {
-        too_large = true;
-        return false;
-      }
-      body.append(data, n);
-      return true;
-    });
-    if (ok) return body;
-    if (too_large || res.status == 413)
-      send_json(res, error_body("payload_too_large", "the body is over the server's limit (--max-body " +
-                                                         std::to_string(options_.max_body) + " bytes)"), 413);
-    else
-      send_json(res, error_body("bad_request", "the body could not be read"), res.status >= 400 ? res.status : 400);
-    return std::nullopt;
-  }
-
   // The body as JSON with the engine's limits; on failure answers 400 invalid_json.
-  std::optional<json> body_json(const httplib::Request& req, httplib::Response& res, const char* op) {
+  std::optional<json> body_json(const HttpRequest& req, const Reply& reply, const char* op) {
     auto j = parse_json_limited(req.body, options_.max_body);
     if (j) return std::move(*j);
-    send_json(res, json{{"op", op ? json(op) : json(nullptr)}, {"ok", false}, {"error", error_to_json(j.error())}});
+    reply(json_answer(json{{"op", op ? json(op) : json(nullptr)}, {"ok", false}, {"error", error_to_json(j.error())}}));
     return std::nullopt;
   }
 
   // The body must be an object; an empty body is an empty object.
-  std::optional<json> body_object(const httplib::Request& req, httplib::Response& res, const char* op) {
+  std::optional<json> body_object(const HttpRequest& req, const Reply& reply, const char* op) {
     if (trim(req.body).empty()) return json::object();
-    auto j = body_json(req, res, op);
+    auto j = body_json(req, reply, op);
     if (!j) return std::nullopt;
     if (!j->is_object()) {
-      send_json(res, json{{"op", op},
-                          {"ok", false},
-                          {"error", {{"code", "invalid_op"}, {"message", "the body is a JSON object"}, {"path", ""}}}});
+      reply(json_answer(json{{"op", op},
+                             {"ok", false},
+                             {"error", {{"code", "invalid_op"}, {"message", "the body is a JSON object"}, {"path", ""}}}}));
       return std::nullopt;
     }
     return j;
   }
 
-  static std::optional<std::string> user_of(const httplib::Request& req) {
-    if (req.has_param("user")) return req.get_param_value("user");
-    if (req.has_header("X-Credits-User")) return req.get_header_value("X-Credits-User");
+  static std::optional<std::string> user_of(const HttpRequest& req) {
+    if (const std::string* u = req.param("user")) return *u;
+    if (const std::string* u = req.header("X-Credits-User")) return *u;
     return std::nullopt;
   }
 
-  void handle(const httplib::Request& req, httplib::Response& res, bool post) {
-    const auto t0 = std::chrono::steady_clock::now();
-    if (!authorized(req, res)) return;
-    std::string route = route_and_answer(req, res, post);
-    metrics_.observe(route, res.status,
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  // Hands operations to the ledger; the reply is written once they are durable.
+  void submit(std::vector<json> ops, std::optional<std::string> viewer, const Reply& reply, bool as_array) {
+    service_.submit_async(std::move(ops), std::move(viewer), [reply, as_array](std::vector<json> results) {
+      reply.later([reply, as_array, results = std::move(results)] {
+        if (!as_array) return reply(json_answer(results.front()));
+        std::string out = "[";
+        for (const json& r : results) {
+          if (out.size() > 1) out += ',';
+          out += to_wire(r);
+        }
+        out += ']';
+        reply(answer(200, std::move(out)));
+      });
+    });
   }
 
-  // Answers one /v1 request; returns the route's name for the metrics.
-  std::string route_and_answer(const httplib::Request& req, httplib::Response& res, bool post) {
-    const std::string& p = req.path;
-    auto ends_with = [&](const std::string& s) {
-      return p.size() > s.size() && p.compare(p.size() - s.size(), s.size(), s) == 0;
-    };
-    if (post) {
-      if (p == "/v1/charges") return resource_op(req, res, "charge", "charges");
-      if (p == "/v1/ops") {
-        auto op = body_json(req, res, nullptr);
-        if (op) send_json(res, service_.submit(std::move(*op), user_of(req)));
-        return "ops";
-      }
-      if (p == "/v1/ops/batch") return ops_batch(req, res);
-      if (p == "/v1/quotes") return quotes(req, res);
-      if (p == "/v1/plans") return plans(req, res);
-      if (p == "/v1/topups") return resource_op(req, res, "top_up", "topups");
-      static const std::string charges = "/v1/charges/";
-      if (p.rfind(charges, 0) == 0 && (ends_with("/fail") || ends_with("/complete"))) {
-        const bool fail = ends_with("/fail");
-        const size_t suffix = fail ? 5 : 9;
-        if (p.size() > charges.size() + suffix) {
-          std::string key = p.substr(charges.size(), p.size() - charges.size() - suffix);
-          auto op = body_object(req, res, fail ? "fail" : "complete");
-          if (!op) return fail ? "fail" : "complete";
-          (*op)["op"] = fail ? "fail" : "complete";
-          (*op)["charge"] = key;
-          send_json(res, service_.submit(std::move(*op)));
-          return fail ? "fail" : "complete";
-        }
-      }
-      if (p == "/v1/admin/rate-card") {
-        int status = 200;
-        json r = swap_card(req.body, "the admin route", status);
-        std::fprintf(stderr, "%s\n", to_wire(json{{"event", "rate_card_swap"}, {"source", "admin route"}, {"result", r}}).c_str());
-        send_json(res, r, status);
-        return "admin_rate_card";
-      }
-    } else {
-      if (p == "/v1/rate-card") {
-        auto card = service_.card();
-        auto text = service_.card_text();
-        res.set_header("X-Rate-Card-Version", card->version);
-        send(res, 200, *text);
-        return "rate_card";
-      }
-      static const std::string payers = "/v1/payers/";
-      if (p.rfind(payers, 0) == 0 && (ends_with("/balance") || ends_with("/usage"))) {
-        const bool balance = ends_with("/balance");
-        const size_t suffix = balance ? 8 : 6;
-        if (p.size() > payers.size() + suffix) {
-          const std::string payer = p.substr(payers.size(), p.size() - payers.size() - suffix);
-          const char* name = balance ? "balance" : "usage";
-          auto viewer = user_of(req);
-          if (!viewer || viewer->empty()) {
-            send_json(res, json{{"op", name},
-                                {"ok", false},
-                                {"error",
-                                 {{"code", "invalid_op"},
-                                  {"message", "name the user the backend acts for: ?user=ID (or an X-Credits-User header)"},
-                                  {"path", "/user"}}}});
-            return name;
-          }
-          json op = {{"op", name}, {"payer", payer}};
-          if (!balance && req.has_param("limit")) {
-            const std::string l = req.get_param_value("limit");
-            bool digits = !l.empty() && l.size() <= 9 && l.find_first_not_of("0123456789") == std::string::npos;
-            op["limit"] = digits ? json(std::stoll(l)) : json(l);  // the core refuses what is not 0..1000
-          }
-          send_json(res, service_.submit(std::move(op), viewer));
-          return name;
-        }
-      }
+  void submit_one(json op, std::optional<std::string> viewer, const Reply& reply) {
+    std::vector<json> ops;
+    ops.push_back(std::move(op));
+    submit(std::move(ops), std::move(viewer), reply, false);
+  }
+
+  void answer_v1(const HttpRequest& req, const Reply& reply) {
+    const std::string& r = reply.route();
+    if (r == "charges") return resource_op(req, reply, "charge");
+    if (r == "topups") return resource_op(req, reply, "top_up");
+    if (r == "ops") {
+      if (auto op = body_json(req, reply, nullptr)) submit_one(std::move(*op), user_of(req), reply);
+      return;
     }
-    send_json(res, error_body("not_found", "no route " + req.method + " " + p + "; see docs/server.md"));
-    return "not_found";
+    if (r == "ops_batch") return ops_batch(req, reply);
+    if (r == "quotes") return quotes(req, reply);
+    if (r == "plans") return plans(req, reply);
+    if (r == "fail" || r == "complete") return charge_outcome(req, reply);
+    if (r == "admin_rate_card") return admin_rate_card(req, reply);
+    if (r == "rate_card") return rate_card(reply);
+    if (r == "balance" || r == "usage") return payer_read(req, reply);
+    reply(json_answer(error_body("not_found", "no route " + req.method + " " + req.path + "; see docs/server.md")));
+  }
+
+  // A resource route whose body is an operation's fields: the route names the operation.
+  void resource_op(const HttpRequest& req, const Reply& reply, const char* op) {
+    auto body = body_object(req, reply, op);
+    if (!body) return;
+    (*body)["op"] = op;
+    submit_one(std::move(*body), std::nullopt, reply);
+  }
+
+  void charge_outcome(const HttpRequest& req, const Reply& reply) {
+    const bool fail = reply.route() == "fail";
+    const char* op_name = fail ? "fail" : "complete";
+    std::string key = *between(req.path, "/v1/charges/", fail ? "/fail" : "/complete");
+    auto op = body_object(req, reply, op_name);
+    if (!op) return;
+    (*op)["op"] = op_name;
+    (*op)["charge"] = std::move(key);
+    submit_one(std::move(*op), std::nullopt, reply);
+  }
+
+  void admin_rate_card(const HttpRequest& req, const Reply& reply) {
+    swap_card(req.body, "the admin route", [reply](json r, int status) {
+      reply.later([reply, r = std::move(r), status] {
+        std::fprintf(stderr, "%s\n",
+                     to_wire(json{{"event", "rate_card_swap"}, {"source", "admin route"}, {"result", r}}).c_str());
+        reply(json_answer(r, status));
+      });
+    });
+  }
+
+  void rate_card(const Reply& reply) {
+    auto card = service_.card();
+    auto text = service_.card_text();
+    HttpResponse r = answer(200, *text);
+    r.headers.emplace_back("X-Rate-Card-Version", card->version);
+    reply(std::move(r));
+  }
+
+  void payer_read(const HttpRequest& req, const Reply& reply) {
+    const bool balance = reply.route() == "balance";
+    const char* name = balance ? "balance" : "usage";
+    const std::string payer = *between(req.path, "/v1/payers/", balance ? "/balance" : "/usage");
+    auto viewer = user_of(req);
+    if (!viewer || viewer->empty())
+      return reply(json_answer(
+          json{{"op", name},
+               {"ok", false},
+               {"error",
+                {{"code", "invalid_op"},
+                 {"message", "name the user the backend acts for: ?user=ID (or an X-Credits-User header)"},
+                 {"path", "/user"}}}}));
+    json op = {{"op", name}, {"payer", payer}};
+    const std::string* limit = req.param("limit");
+    if (!balance && limit) {
+      const std::string& l = *limit;
+      bool digits = !l.empty() && l.size() <= 9 && l.find_first_not_of("0123456789") == std::string::npos;
+      op["limit"] = digits ? json(std::stoll(l)) : json(l);  // the core refuses what is not 0..1000
+    }
+    submit_one(std::move(op), std::move(viewer), reply);
   }
 
   // An array of operations: each applied in order, on its own (a refusal changes nothing and
   // does not stop the others), all committed together; the answer is the array of results,
   // status 200.
-  std::string ops_batch(const httplib::Request& req, httplib::Response& res) {
-    auto body = body_json(req, res, nullptr);
-    if (!body) return "ops_batch";
-    if (!body->is_array() || body->empty() || body->size() > kMaxOpsPerRequest) {
-      send_json(res, error_body("invalid_op", "the body is an array of 1 to " + std::to_string(kMaxOpsPerRequest) +
-                                                  " operations"));
-      return "ops_batch";
-    }
+  void ops_batch(const HttpRequest& req, const Reply& reply) {
+    auto body = body_json(req, reply, nullptr);
+    if (!body) return;
+    if (!body->is_array() || body->empty() || body->size() > kMaxOpsPerRequest)
+      return reply(json_answer(error_body("invalid_op", "the body is an array of 1 to " +
+                                                            std::to_string(kMaxOpsPerRequest) + " operations")));
     std::vector<json> ops;
     ops.reserve(body->size());
     for (json& o : *body) ops.push_back(std::move(o));
-    std::string out = "[";
-    for (const json& r : service_.submit_all(std::move(ops), user_of(req))) {
-      if (out.size() > 1) out += ',';
-      out += to_wire(r);
-    }
-    out += ']';
-    send(res, 200, std::move(out));
-    return "ops_batch";
+    submit(std::move(ops), user_of(req), reply, true);
   }
 
-  // A resource route whose body is an operation's fields: the route names the operation.
-  std::string resource_op(const httplib::Request& req, httplib::Response& res, const char* op, const char* route) {
-    auto body = body_object(req, res, op);
-    if (!body) return route;
-    (*body)["op"] = op;
-    send_json(res, service_.submit(std::move(*body)));
-    return route;
-  }
-
-  std::string quotes(const httplib::Request& req, httplib::Response& res) {
-    auto body = body_json(req, res, nullptr);
-    if (!body) return "quotes";
+  void quotes(const HttpRequest& req, const Reply& reply) {
+    auto body = body_json(req, reply, nullptr);
+    if (!body) return;
     auto card = service_.card();
     if (body->is_array()) {
       std::string out = "[";
@@ -570,152 +666,80 @@ class Api {
         out += quote_wire(*card, (*body)[i]);
       }
       out += ']';
-      send(res, 200, std::move(out));
-    } else {
-      std::string q = quote_wire(*card, *body);
-      const int status = status_for_wire(q);
-      send(res, status, std::move(q));
+      return reply(answer(200, std::move(out)));
     }
-    return "quotes";
+    std::string q = quote_wire(*card, *body);
+    const int status = status_for_wire(q);
+    reply(answer(status, std::move(q)));
   }
 
-  std::string plans(const httplib::Request& req, httplib::Response& res) {
-    auto body = body_json(req, res, nullptr);
-    if (!body) return "plans";
+  void plans(const HttpRequest& req, const Reply& reply) {
+    auto body = body_json(req, reply, nullptr);
+    if (!body) return;
     json balance;
-    if (req.has_param("balance")) {
-      auto b = parse_json_limited(req.get_param_value("balance"));
+    if (const std::string* text = req.param("balance")) {
+      auto b = parse_json_limited(*text);
       if (!b) {
         json e = json{{"ok", false}, {"error", error_to_json(b.error())}};
         e["error"]["path"] = "/balance";
-        send_json(res, e);
-        return "plans";
+        return reply(json_answer(e));
       }
       balance = std::move(*b);
     }
     auto card = service_.card();
     std::string plan = plan_wire(*card, *body, balance.is_null() ? nullptr : &balance);
     const int status = status_for_wire(plan);
-    send(res, status, std::move(plan));
-    return "plans";
+    reply(answer(status, std::move(plan)));
   }
 
   LedgerService& service_;
   const ServeOptions& options_;
   const std::string token_;
+  const std::optional<StaticGuard> static_guard_;
   Metrics metrics_;
 };
 
-}  // namespace
+// The StaticGuard for --static DIR, or none; refuses to start when DIR holds the db or token.
+std::optional<StaticGuard> static_guard_for(const ServeOptions& o, const std::string& token_where) {
+  if (o.static_dir.empty()) return std::nullopt;
+  struct stat st;
+  if (::stat(o.static_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    fail_usage("unreadable_file", "--static \"" + o.static_dir + "\" is not a directory");
+  const std::string dir = real_path(o.static_dir);
+  const std::string db = real_path(o.db);
+  const std::string tok = real_path(token_where);
+  if (inside(db, dir))
+    fail_usage("unsafe_static", "--static \"" + o.static_dir + "\" holds the ledger database \"" + o.db +
+                                    "\": it would be served to anyone; keep the db outside the static folder");
+  if (inside(tok, dir))
+    fail_usage("unsafe_static", "--static \"" + o.static_dir + "\" holds the token file \"" + token_where +
+                                    "\": it would be served to anyone; keep it outside the static folder");
+  return StaticGuard(dir, std::vector<std::string>{db, db + "-wal", db + "-shm", db + "-journal", tok});
+}
 
-int serve(const ServeOptions& o) {
-  if (o.db.empty()) fail_usage("usage", "serve needs --db PATH, the SQLite ledger file");
-  // Everything that can be refused is checked before the ledger is touched, so a usage error
-  // leaves no database (or journaled card) behind.
-  std::string token_where;
-  bool token_missing = false;
-  std::string token = read_token(o.token_file, o.db, token_where, token_missing);
-  std::optional<StaticGuard> static_guard;
-  if (!o.static_dir.empty()) {
-    struct stat st;
-    if (::stat(o.static_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-      fail_usage("unreadable_file", "--static \"" + o.static_dir + "\" is not a directory");
-    const std::string dir = real_path(o.static_dir);
-    const std::string db = real_path(o.db);
-    const std::string tok = real_path(token_where);
-    if (inside(db, dir))
-      fail_usage("unsafe_static", "--static \"" + o.static_dir + "\" holds the ledger database \"" + o.db +
-                                      "\": it would be served to anyone; keep the db outside the static folder");
-    if (inside(tok, dir))
-      fail_usage("unsafe_static", "--static \"" + o.static_dir + "\" holds the token file \"" + token_where +
-                                      "\": it would be served to anyone; keep it outside the static folder");
-    static_guard.emplace(dir, std::vector<std::string>{db, db + "-wal", db + "-shm", db + "-journal", tok});
+// The connection cap must fit the process's file descriptors (the db and its WAL, the
+// listener, a few spare): the soft limit is raised to the hard one, and the cap lowered to fit.
+size_t connection_cap(size_t wanted) {
+  struct rlimit r;
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0) return wanted;
+  if (r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &r);
+    ::getrlimit(RLIMIT_NOFILE, &r);
   }
-  // Many handler threads allocate and free JSON all the time: keep freed memory instead of
-  // giving it back to the kernel after every burst.
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  mallopt(M_TOP_PAD, 16 << 20);
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  // Signals are taken by one thread with sigwait: blocked here, before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGHUP);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
+  const size_t spare = 64;
+  if (r.rlim_cur == RLIM_INFINITY || r.rlim_cur > wanted + spare) return wanted;
+  return r.rlim_cur > spare * 2 ? static_cast<size_t>(r.rlim_cur) - spare : spare;
+}
 
-  auto now = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
-  DurableLedger ledger;
-  OpenLedger opened = open_ledger(o.db, o.sync_full, ledger, o.rate_card, o.embedded_card_text,
-                                  o.trust_client_time ? std::nullopt : std::optional<Timestamp>(now()));
-  const bool token_created = token_missing;
-  if (token_missing) token = make_token(token_where);
+int io_threads(int asked) {
+  if (asked > 0) return asked;
+  const unsigned n = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(n, 1u, 8u));
+}
 
-  LedgerService service(ledger, *opened.store, o.trust_client_time);
-  Api api(service, o, token);
-
-  httplib::Server svr;
-  const size_t threads = static_cast<size_t>(std::max(4, o.threads));
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  svr.set_keep_alive_max_count(1000000);
-  svr.set_keep_alive_timeout(o.keep_alive_s);
-  svr.set_read_timeout(o.read_timeout_s, 0);
-  svr.set_write_timeout(o.read_timeout_s, 0);
-  svr.set_payload_max_length(o.max_body);
-  svr.set_tcp_nodelay(true);
-  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    std::string code = res.status == 413 ? "payload_too_large"
-                       : res.status == 404 ? "not_found"
-                       : res.status == 408 ? "timeout"
-                       : res.status >= 500 ? "internal"
-                                           : "bad_request";
-    std::string message = res.status == 413 ? "the body is over the server's limit" : "HTTP " + std::to_string(res.status);
-    if (res.status == 404) message = "no route " + req.method + " " + req.path;
-    send_json(res, error_body(code, message), res.status);
-  });
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    send_json(res, error_body("internal", "internal error: " + what), 500);
-  });
-  if (static_guard) {
-    // The file handler runs before the routes, so the guard sits in front of it: a refused
-    // path is answered 404, as if it were not there.
-    svr.set_pre_routing_handler([&static_guard](const httplib::Request& req, httplib::Response& res) {
-      if (req.method != "GET" && req.method != "HEAD") return httplib::Server::HandlerResponse::Unhandled;
-      if (!static_guard->refused(req.path)) return httplib::Server::HandlerResponse::Unhandled;
-      send_json(res, error_body("not_found", "no route " + req.method + " " + req.path), 404);
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    svr.set_mount_point("/", o.static_dir);
-  }
-  api.install(svr);
-
-  // httplib listens with a backlog of 5; a burst of new connections (32 clients starting at
-  // once) would overflow it and wait for SYN retries. The listening socket is caught here and
-  // listen() is called again with a deep backlog once it is bound.
-  int listen_fd = -1;
-  svr.set_socket_options([&listen_fd](int fd) {
-    int yes = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd = fd;
-  });
-  int port = o.port;
-  if (port == 0) port = svr.bind_to_any_port(o.host);
-  else if (!svr.bind_to_port(o.host, port)) port = -1;
-  if (port <= 0) fail_usage("cannot_listen", "cannot listen on " + o.host + ":" + std::to_string(o.port));
-  if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
-
+void print_started(const ServeOptions& o, const OpenLedger& opened, const LedgerService& service, int port,
+                   const std::string& token_where, bool token_created, int threads) {
   const std::string host_in_url = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
   const std::string url = "http://" + host_in_url + ":" + std::to_string(port);
   std::cout << to_wire(json{{"ok", true},
@@ -728,7 +752,7 @@ int serve(const ServeOptions& o) {
                             {"recovered", opened.report.to_json()},
                             {"replay_seconds", opened.replay_seconds}})
             << std::endl;
-  std::cerr << "credits serve: listening on " << url << "\n"
+  std::cerr << "credits serve: listening on " << url << " (" << threads << " io threads)\n"
             << "  ledger     " << o.db << " (SQLite, WAL, synchronous=" << (o.sync_full ? "FULL" : "NORMAL") << "); "
             << opened.report.records << " journal records replayed and checked in " << opened.replay_seconds << " s\n"
             << "  rate card  " << service.card()->version << (o.rate_card.empty() ? "" : " from " + o.rate_card)
@@ -738,40 +762,98 @@ int serve(const ServeOptions& o) {
             << "             curl -s -H \"Authorization: Bearer $(cat " << token_where << ")\" " << url
             << "/v1/rate-card | head -c 200\n"
             << "  routes     docs/server.md" << std::endl;
+}
 
-  std::atomic<bool> stopping{false};
+void log_swap(const std::string& source, const json& result) {
+  std::cerr << to_wire(json{{"event", "rate_card_swap"}, {"source", source}, {"result", result}}) << std::endl;
+}
+
+// SIGHUP re-reads --rate-card and waits for the swap to be durable before the next signal.
+void reload_card(const ServeOptions& o, Api& api) {
+  if (o.rate_card.empty())
+    return log_swap("SIGHUP", error_body("usage", "SIGHUP reloads --rate-card, and none was given"));
+  auto text = read_file(o.rate_card);
+  if (!text) return log_swap("SIGHUP " + o.rate_card, error_body("unreadable_file", "cannot read rate card \"" + o.rate_card + "\""));
+  std::promise<json> swapped;
+  api.swap_card(*text, o.rate_card, [&swapped](json r, int) { swapped.set_value(std::move(r)); });
+  log_swap("SIGHUP " + o.rate_card, swapped.get_future().get());
+}
+
+}  // namespace
+
+int serve(const ServeOptions& o) {
+  if (o.db.empty()) fail_usage("usage", "serve needs --db PATH, the SQLite ledger file");
+  // Everything that can be refused is checked before the ledger is touched, so a usage error
+  // leaves no database (or journaled card) behind.
+  std::string token_where;
+  bool token_missing = false;
+  std::string token = read_token(o.token_file, o.db, token_where, token_missing);
+  std::optional<StaticGuard> static_guard = static_guard_for(o, token_where);
+  // JSON is allocated and freed all the time: keep freed memory instead of giving it back to
+  // the kernel after every burst.
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  // Signals are taken by one thread with sigwait: blocked here, before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  HttpLimits limits;
+  limits.io_threads = io_threads(o.threads);
+  limits.read_timeout_s = std::max(1, o.read_timeout_s);
+  limits.keep_alive_s = std::max(1, o.keep_alive_s);
+  limits.max_body = o.max_body;
+  limits.max_header_bytes = o.max_header_bytes;
+  limits.max_header_fields = o.max_header_fields;
+  limits.max_connections = connection_cap(o.max_connections);
+
+  auto now = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  DurableLedger ledger;
+  OpenLedger opened = open_ledger(o.db, o.sync_full, ledger, o.rate_card, o.embedded_card_text,
+                                  o.trust_client_time ? std::nullopt : std::optional<Timestamp>(now()));
+  const bool token_created = token_missing;
+  if (token_missing) token = make_token(token_where);
+
+  LedgerService service(ledger, *opened.store, o.trust_client_time);
+  Api api(service, o, token, std::move(static_guard));
+  std::unique_ptr<HttpTransport> transport;
+  try {
+    transport = std::make_unique<HttpTransport>(o.host, o.port, limits, [&api](HttpRequest req, HttpExchange x) {
+      api.handle(std::move(req), std::move(x));
+    });
+  } catch (const std::exception& e) {
+    fail_usage("cannot_listen", "cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + e.what());
+  }
+  api.set_transport(&transport->counters());
+  print_started(o, opened, service, transport->port(), token_where, token_created, limits.io_threads);
+
   std::thread signal_thread([&] {
     for (;;) {
       int sig = 0;
       if (sigwait(&signals, &sig) != 0) continue;
       if (sig == SIGHUP) {
-        if (o.rate_card.empty()) {
-          std::cerr << to_wire(json{{"event", "rate_card_swap"},
-                                    {"source", "SIGHUP"},
-                                    {"result", error_body("usage", "SIGHUP reloads --rate-card, and none was given")}})
-                    << std::endl;
-          continue;
-        }
-        int status = 0;
-        auto text = read_file(o.rate_card);
-        json r = text ? api.swap_card(*text, o.rate_card, status)
-                      : error_body("unreadable_file", "cannot read rate card \"" + o.rate_card + "\"");
-        std::cerr << to_wire(json{{"event", "rate_card_swap"}, {"source", "SIGHUP " + o.rate_card}, {"result", r}})
-                  << std::endl;
+        reload_card(o, api);
         continue;
       }
-      stopping = true;
-      svr.stop();
+      // Stop accepting; answers already handed to the ledger are written; then the io threads end.
+      transport->stop();
       return;
     }
   });
-  const bool listened = svr.listen_after_bind();
-  // Stopped by a signal (or the listener failed): finish and commit what was submitted, exit.
-  if (!stopping) pthread_kill(signal_thread.native_handle(), SIGTERM);
+  transport->run();
   signal_thread.join();
+  // Apply and commit whatever was submitted, then exit.
   service.stop();
   std::cerr << "credits serve: stopped" << std::endl;
-  return listened || stopping ? 0 : 1;
+  return 0;
 }
 
 }  // namespace credits::server

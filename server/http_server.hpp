@@ -1,5 +1,5 @@
-// `credits serve`: the authoritative server. HTTP (cpp-httplib) in front of the durable
-// ledger; every route converts JSON and delegates to the core (SPEC §9 operations, quotes,
+// `credits serve`: the authoritative server. HTTP (Boost.Beast on an event loop,
+// http_transport.hpp) in front of the durable ledger; every route converts JSON and delegates to the core (SPEC §9 operations, quotes,
 // plans). Routes, flags, durability and security: docs/server.md.
 #pragma once
 
@@ -18,9 +18,12 @@ struct ServeOptions {
   std::string static_dir;
   bool trust_client_time = false;
   size_t max_body = 1 << 20;
-  int threads = 64;
-  int read_timeout_s = 5;
-  int keep_alive_s = 5;
+  int threads = 0;            // io threads (event loops); 0: one per core, at most 8
+  int read_timeout_s = 5;     // a whole request, headers and body, must arrive within this
+  int keep_alive_s = 5;       // an idle connection is closed after this
+  size_t max_connections = 1024;  // beyond it a new connection is answered 503 and closed
+  size_t max_header_bytes = 8192;  // request line and header lines (431 above)
+  size_t max_header_fields = 100;  // header lines (431 above)
   bool sync_full = true;
 };
 

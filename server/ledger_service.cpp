@@ -47,13 +47,13 @@ struct LedgerService::Job {
   bool swap = false;
   std::vector<json> ops;  // applied in order, results in the same order
   std::vector<json> results;
-  const std::optional<std::string>* viewer = nullptr;
+  std::optional<std::string> viewer;
   const LoadedCard* card = nullptr;
+  std::optional<LoadedCard> owned_card;  // an asynchronous swap's card
   std::optional<Result<CardSwap>> swap_result;
-
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
+  // Called by the committer once the job is durable. A waiting caller's wakes it; an
+  // asynchronous caller's hands the results on and deletes the job.
+  std::function<void(Job&)> durable;
 };
 
 LedgerService::LedgerService(DurableLedger& ledger, LedgerStore& store, bool trust_client_time)
@@ -104,23 +104,36 @@ size_t LedgerService::waiting() const {
   return inbox_ops_;
 }
 
-bool LedgerService::run(Job& job) {
+bool LedgerService::enqueue(Job* job) {
   {
     std::lock_guard<std::mutex> l(in_mutex_);
     if (stopping_) return false;
-    inbox_.push_back(&job);
-    inbox_ops_ += job.swap ? 1 : job.ops.size();
+    inbox_.push_back(job);
+    inbox_ops_ += job->swap ? 1 : job->ops.size();
   }
   in_cv_.notify_one();
-  std::unique_lock<std::mutex> l(job.m);
-  job.cv.wait(l, [&] { return job.done; });
+  return true;
+}
+
+bool LedgerService::run(Job& job) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  job.durable = [&](Job&) {
+    std::lock_guard<std::mutex> l(m);
+    done = true;
+    cv.notify_one();
+  };
+  if (!enqueue(&job)) return false;
+  std::unique_lock<std::mutex> l(m);
+  cv.wait(l, [&] { return done; });
   return true;
 }
 
 json LedgerService::submit(json op, const std::optional<std::string>& viewer) {
   Job job;
   job.ops.push_back(std::move(op));
-  job.viewer = &viewer;
+  job.viewer = viewer;
   if (!run(job)) return unavailable();
   return std::move(job.results.front());
 }
@@ -128,10 +141,28 @@ json LedgerService::submit(json op, const std::optional<std::string>& viewer) {
 std::vector<json> LedgerService::submit_all(std::vector<json> ops, const std::optional<std::string>& viewer) {
   Job job;
   job.ops = std::move(ops);
-  job.viewer = &viewer;
+  job.viewer = viewer;
   if (job.ops.empty()) return {};
   if (!run(job)) return std::vector<json>(job.ops.size(), unavailable());
   return std::move(job.results);
+}
+
+void LedgerService::submit_async(std::vector<json> ops, std::optional<std::string> viewer, Done done) {
+  if (ops.empty()) return done({});
+  auto job = std::make_unique<Job>();
+  job->ops = std::move(ops);
+  job->viewer = std::move(viewer);
+  job->durable = [done](Job& j) {
+    std::vector<json> results = std::move(j.results);
+    delete &j;
+    done(std::move(results));
+  };
+  const size_t n = job->ops.size();
+  if (enqueue(job.get())) {
+    job.release();  // owned by the queue now; deleted by `durable`
+    return;
+  }
+  done(std::vector<json>(n, unavailable()));
 }
 
 Result<CardSwap> LedgerService::swap_card(const LoadedCard& card) {
@@ -140,6 +171,23 @@ Result<CardSwap> LedgerService::swap_card(const LoadedCard& card) {
   job.card = &card;
   if (!run(job)) return Error(ErrorCode::invalid_op, "the server is shutting down");
   return std::move(*job.swap_result);
+}
+
+void LedgerService::swap_card_async(LoadedCard card, SwapDone done) {
+  auto job = std::make_unique<Job>();
+  job->swap = true;
+  job->owned_card = std::move(card);
+  job->card = &*job->owned_card;
+  job->durable = [done](Job& j) {
+    Result<CardSwap> swap = std::move(*j.swap_result);
+    delete &j;
+    done(std::move(swap));
+  };
+  if (enqueue(job.get())) {
+    job.release();  // owned by the queue now; deleted by `durable`
+    return;
+  }
+  done(Error(ErrorCode::invalid_op, "the server is shutting down"));
 }
 
 void LedgerService::writer_loop() {
@@ -163,7 +211,7 @@ void LedgerService::writer_loop() {
         }
         continue;
       }
-      const std::string* viewer = job->viewer && job->viewer->has_value() ? &**job->viewer : nullptr;
+      const std::string* viewer = job->viewer ? &*job->viewer : nullptr;
       job->results.reserve(job->ops.size());
       for (json& op : job->ops) {
         try {
@@ -237,9 +285,9 @@ void LedgerService::committer_loop() {
     if (ops > stats_.max_batch_ops) stats_.max_batch_ops = ops;
     for (Unit& u : units)
       for (Job* job : u.jobs) {
-        std::lock_guard<std::mutex> l(job->m);
-        job->done = true;
-        job->cv.notify_one();
+        // Moved out first: an asynchronous job deletes itself inside the call.
+        auto durable = std::move(job->durable);
+        durable(*job);
       }
     units.clear();
   }

@@ -1,8 +1,10 @@
 // The durable ledger as a service for many threads: one writer thread owns the DurableLedger
 // and applies operations in arrival order; one committer thread makes them durable, merging
 // whatever has queued up while the previous fsync ran into one transaction (group commit).
-// A caller's submit() returns only once the batch holding its operation is committed, so every
-// answer, an acceptance or a refusal, reflects only durable state.
+// A caller is answered only once the batch holding its operation is committed, so every
+// answer, an acceptance or a refusal, reflects only durable state: submit() blocks until then;
+// submit_async() returns at once and calls back from the committer thread (the HTTP server's
+// event loop must not wait on a commit).
 //
 // (A design without threads of its own, where each caller applies under a mutex and one of
 // them leads the commit, was measured slower on the 2-core machine: 30% more CPU per charge,
@@ -12,6 +14,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -54,8 +57,16 @@ class LedgerService {
   // waits until all are durable (they share a commit).
   std::vector<nlohmann::json> submit_all(std::vector<nlohmann::json> ops,
                                          const std::optional<std::string>& viewer = std::nullopt);
+  // The same without waiting: `done` gets the results once they are durable, on the committer
+  // thread (or at once, on the caller's, when the service is stopping), so it must only hand
+  // them on. The results are in the operations' order.
+  using Done = std::function<void(std::vector<nlohmann::json> results)>;
+  void submit_async(std::vector<nlohmann::json> ops, std::optional<std::string> viewer, Done done);
   // Puts a new rate card in force, journaled and durable when this returns.
   Result<CardSwap> swap_card(const LoadedCard& card);
+  // The same without waiting; `done` as for submit_async.
+  using SwapDone = std::function<void(Result<CardSwap> swap)>;
+  void swap_card_async(LoadedCard card, SwapDone done);
 
   // The rate card in force, for quotes and plans (which need no ledger state).
   std::shared_ptr<const RateCard> card() const;
@@ -70,7 +81,8 @@ class LedgerService {
     CommitBatch batch;
     std::vector<Job*> jobs;
   };
-  bool run(Job& job);
+  bool enqueue(Job* job);
+  bool run(Job& job);  // enqueues and waits until durable; false when stopping
   void writer_loop();
   void committer_loop();
   void publish_card();
