@@ -4,6 +4,9 @@
 // takes the JSON path instead, so errors are always the engine's own.
 
 const NODE_KEYS = new Set(['id', 'model', 'params', 'inputs', 'skip']);
+// Node ids the engine takes (docs/balances.md, "Ids"). Only a routing decision: any other id
+// goes to the JSON path, where the engine itself refuses it.
+const PLAIN_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 export class NodeEncoder {
   constructor(models) {
@@ -83,7 +86,7 @@ export class NodeEncoder {
       const node = nodes[i];
       let meta;
       if (node === null || typeof node !== 'object' || Array.isArray(node) || typeof node.model !== 'string' ||
-          (node.id !== undefined && typeof node.id !== 'string') || (meta = this.models.get(node.model)) === undefined) {
+          (node.id !== undefined && (typeof node.id !== 'string' || !PLAIN_ID.test(node.id))) || (meta = this.models.get(node.model)) === undefined) {
         slow.push(i);
         continue;
       }

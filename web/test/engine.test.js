@@ -39,6 +39,14 @@ test('quoteMany equals the CLI lines byte for byte, fast path and JSON path alik
   many.forEach((q, i) => assert.deepStrictEqual(q, JSON.parse(quotes[i])));
 });
 
+test('quoteMany refuses the ids the engine refuses, as the CLI does (the fast path does not price them)', () => {
+  const nodes = ['a b', 'x'.repeat(129), 'bad\nid', 'ok.id:1@x-y_z', ''].map((id) => ({ id, model: 'veo-3', params: { duration_s: 6 } }));
+  const want = lines(runCli(['estimate'], nodes.map((n) => JSON.stringify(n)).join('\n') + '\n'));
+  const many = engine.quoteMany(nodes);
+  many.forEach((q, i) => assert.equal(JSON.stringify(q), want[i], JSON.stringify(nodes[i])));
+  assert.deepEqual(many.map((q) => q.ok), [false, false, false, true, false]);
+});
+
 test('plan equals the CLI plan, with and without a projection', () => {
   const canvas = JSON.parse(repoFile('demo/canvas.json'));
   assert.deepStrictEqual(engine.plan(canvas), JSON.parse(repoFile('tests/golden/canvas-plan.json')));
