@@ -46,9 +46,10 @@ struct Error {
       : code(c), message(std::move(m)), path(std::move(p)) {}
 };
 
-// A StatusOr-style result: either a value or an Error.
+// A StatusOr-style result: either a value or an Error. [[nodiscard]] (abseil's
+// ABSL_MUST_USE_RESULT): a call whose failure is dropped on the floor does not compile cleanly.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}
   Result(Error error) : v_(std::move(error)) {}

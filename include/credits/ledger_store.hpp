@@ -68,8 +68,9 @@ struct CommitBatch {
   bool empty() const { return records.empty() && entries.empty() && payers.empty() && cards.empty(); }
 };
 
-// A store's answer: empty `error` when it worked.
-struct StoreStatus {
+// A store's answer: empty `error` when it worked. [[nodiscard]], as Result: a failed commit
+// that nobody reads would leave memory ahead of the disk unnoticed.
+struct [[nodiscard]] StoreStatus {
   std::string error;
   explicit operator bool() const { return error.empty(); }
 };
