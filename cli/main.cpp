@@ -24,11 +24,10 @@ using nlohmann::json;
 
 constexpr int kUsageError = 2;
 
-[[noreturn]] void die(const std::string& code, const std::string& message, const std::string& path = "",
-                      const json& extra = nullptr) {
-  json e = {{"ok", false}, {"error", {{"code", code}, {"message", message}, {"path", path}}}};
-  if (!extra.is_null()) e["error"]["errors"] = extra;
-  std::cerr << credits::to_wire(e) << std::endl;
+// Prints the error on stderr and exits 2; `errors` lists every problem (an invalid card).
+[[noreturn]] void die(const Error& error, const json& errors = nullptr) {
+  json extra = errors.is_null() ? json(nullptr) : json{{"errors", errors}};
+  std::cerr << credits::to_wire(credits::command_error_json(error, extra)) << std::endl;
   std::exit(kUsageError);
 }
 
@@ -38,7 +37,7 @@ std::shared_ptr<const credits::RateCard> load_card(const std::string& path) {
     text = credits::cli::kEmbeddedRateCard;
   } else {
     std::ifstream in(path, std::ios::binary);
-    if (!in) die("unreadable_file", "cannot read rate card \"" + path + "\"", "");
+    if (!in) die(Error(ErrorCode::unreadable_file, "cannot read rate card \"" + path + "\""));
     std::stringstream ss;
     ss << in.rdbuf();
     text = ss.str();
@@ -48,9 +47,11 @@ std::shared_ptr<const credits::RateCard> load_card(const std::string& path) {
   if (!card) {
     json list = json::array();
     for (const auto& e : all.errors) list.push_back(credits::error_to_json(e));
-    die("invalid_rate_card", std::to_string(all.errors.size()) + " problem(s) in rate card " +
-                                 (path.empty() ? "(embedded)" : path) + "; first: " + card.error().message,
-        card.error().path, list);
+    die(Error(ErrorCode::invalid_rate_card,
+              std::to_string(all.errors.size()) + " problem(s) in rate card " + (path.empty() ? "(embedded)" : path) +
+                  "; first: " + card.error().message,
+              card.error().path),
+        list);
   }
   return std::make_shared<const credits::RateCard>(std::move(*card));
 }
@@ -84,16 +85,16 @@ int run_plan(const credits::RateCard& card, const std::string& balance_text, boo
   json balance;
   if (!balance_text.empty()) {
     auto b = credits::parse_json_limited(balance_text);
-    if (!b) die("invalid_json", "--balance is not valid JSON: " + b.error().message, "");
+    if (!b) die(Error(ErrorCode::invalid_json, "--balance is not valid JSON: " + b.error().message));
     balance = *b;
     if (auto parsed = credits::parse_balances(balance, ""); !parsed)
-      die(std::string(credits::to_string(parsed.error().code)), "--balance: " + parsed.error().message, parsed.error().path);
+      die(Error(parsed.error().code, "--balance: " + parsed.error().message, parsed.error().path));
   }
   std::stringstream ss;
   ss << std::cin.rdbuf();
   auto graph = credits::parse_json_limited(ss.str(), credits::kMaxDocumentBytes);
   if (!graph) {
-    emit({{"ok", false}, {"error", credits::error_to_json(graph.error())}});
+    emit(credits::failure_json(graph.error()));
     return 0;
   }
   std::string plan = credits::plan_wire(card, *graph, balance.is_null() ? nullptr : &balance);
@@ -118,11 +119,11 @@ int run_billing(std::shared_ptr<const credits::RateCard> card, const std::string
   credits::Timestamp when = ledger.now();
   if (!at.empty()) {
     auto t = credits::parse_timestamp(at);
-    if (!t) die("invalid_op", "--at is not an RFC 3339 time", "/at");
+    if (!t) die(Error(ErrorCode::invalid_op, "--at is not an RFC 3339 time", "/at"));
     when = *t;
   }
   auto usage = ledger.usage(when, payer, 10);
-  if (!usage) die(std::string(credits::to_string(usage.error().code)), usage.error().message, usage.error().path);
+  if (!usage) die(usage.error());
   std::cout << credits::cli::billing_text(*usage, rejected);
   return 0;
 }
@@ -183,7 +184,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    die("usage", e.what(), "");
+    die(Error(ErrorCode::usage, e.what()));
   }
   if (serve->parsed()) {
     serve_options.rate_card = rate_card;

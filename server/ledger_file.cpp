@@ -73,13 +73,13 @@ int ledger_file(const std::string& rate_card_path, const std::string& embedded_c
     start = each_complete_line(buf, 0, [&](std::string_view line) {
       auto op = parse_json_limited(line);
       json r = op ? ledger.apply(std::move(*op), std::nullopt)
-                  : json{{"op", nullptr}, {"ok", false}, {"error", error_to_json(op.error())}};
+                  : failed_operation_json(nullptr, op.error());
       out += to_wire(r);
       out += '\n';
     });
     if (ledger.has_pending()) {
       StoreStatus s = opened.store->commit(ledger.take_batch());
-      if (!s) fail_usage("storage_failed", "a commit failed; the results of this batch were not printed: " + s.error);
+      if (!s) fail_usage(ErrorCode::storage_failed, "a commit failed; the results of this batch were not printed: " + s.error);
     }
     write_all(out);
   }
@@ -88,10 +88,10 @@ int ledger_file(const std::string& rate_card_path, const std::string& embedded_c
 
 int journal_dump(const std::string& db) {
   struct stat st;
-  if (::stat(db.c_str(), &st) != 0) fail_usage("unreadable_file", "no ledger database \"" + db + "\"");
+  if (::stat(db.c_str(), &st) != 0) fail_usage(ErrorCode::unreadable_file, "no ledger database \"" + db + "\"");
   std::string error;
   auto store = SqliteStore::open(db, SyncMode::normal, error);
-  if (!store) fail_usage("unreadable_file", error);
+  if (!store) fail_usage(ErrorCode::unreadable_file, error);
   std::string out;
   StoreStatus s = store->scan_journal([&](JournalRecord&& r) {
     if (r.kind == JournalKind::rate_card)
@@ -106,7 +106,7 @@ int journal_dump(const std::string& db) {
     return true;
   });
   write_all(out);
-  if (!s) fail_usage("unreadable_file", s.error);
+  if (!s) fail_usage(ErrorCode::unreadable_file, s.error);
   return 0;
 }
 

@@ -11,13 +11,14 @@ namespace credits::server {
 
 using nlohmann::json;
 
-void fail_usage(const std::string& code, const std::string& message, const json& extra) {
-  json e = {{"ok", false}, {"error", {{"code", code}, {"message", message}, {"path", ""}}}};
-  if (extra.is_object())
-    for (auto it = extra.begin(); it != extra.end(); ++it) e["error"][it.key()] = it.value();
+void fail_usage(ErrorCode code, const std::string& message, const json& extra) {
   std::cout << std::flush;
-  std::cerr << to_wire(e) << std::endl;
+  std::cerr << to_wire(command_error_json(Error(code, message), extra)) << std::endl;
   std::exit(2);
+}
+
+void fail_usage(const std::string& code, const std::string& message, const json& extra) {
+  fail_usage(parse_error_code(code).value_or(ErrorCode::internal), message, extra);
 }
 
 std::optional<std::string> read_file(const std::string& path) {
@@ -33,7 +34,7 @@ LoadedCard load_card_or_die(const std::string& path, const std::string& embedded
   std::string text = embedded_text;
   if (!path.empty()) {
     auto t = read_file(path);
-    if (!t) fail_usage("unreadable_file", "cannot read rate card \"" + path + "\"");
+    if (!t) fail_usage(ErrorCode::unreadable_file, "cannot read rate card \"" + path + "\"");
     text = std::move(*t);
   }
   RateCardErrors all;
@@ -41,7 +42,7 @@ LoadedCard load_card_or_die(const std::string& path, const std::string& embedded
   if (!card) {
     json list = json::array();
     for (const auto& e : all.errors) list.push_back(error_to_json(e));
-    fail_usage("invalid_rate_card",
+    fail_usage(ErrorCode::invalid_rate_card,
                std::to_string(all.errors.size()) + " problem(s) in rate card " + (path.empty() ? "(embedded)" : path) +
                    "; first: " + card.error().message,
                json{{"path", card.error().path}, {"errors", list}});
@@ -54,12 +55,12 @@ OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& led
   OpenLedger out;
   std::string error;
   out.store = SqliteStore::open(db, sync_full ? SyncMode::full : SyncMode::normal, error);
-  if (!out.store) fail_usage("unreadable_file", error);
+  if (!out.store) fail_usage(ErrorCode::unreadable_file, error);
   const auto t0 = std::chrono::steady_clock::now();
   out.report = ledger.recover(*out.store);
   out.replay_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!out.report.ok)
-    fail_usage("ledger_mismatch",
+    fail_usage(ErrorCode::ledger_mismatch,
                "the ledger " + db + " does not match its own journal; refusing to start. " +
                    std::to_string(out.report.problems.size()) + " problem(s), the first: " +
                    (out.report.problems.empty() ? std::string("?") : out.report.problems.front()),
@@ -67,11 +68,11 @@ OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& led
   if (!card_path.empty() || !ledger.ready()) {
     LoadedCard card = load_card_or_die(card_path, embedded_text);
     auto swap = ledger.use_rate_card(card, now);
-    if (!swap) fail_usage("invalid_rate_card", swap.error().message + " (" + (card_path.empty() ? "embedded" : card_path) + ")");
+    if (!swap) fail_usage(ErrorCode::invalid_rate_card, swap.error().message + " (" + (card_path.empty() ? "embedded" : card_path) + ")");
   }
   if (ledger.has_pending()) {
     StoreStatus s = out.store->commit(ledger.take_batch());
-    if (!s) fail_usage("storage_failed", s.error);
+    if (!s) fail_usage(ErrorCode::storage_failed, s.error);
   }
   return out;
 }

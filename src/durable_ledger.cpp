@@ -56,7 +56,7 @@ bool same_entry(const Entry& a, const Entry& b) {
 
 json refused(const json& op, ErrorCode code, std::string message, std::string path) {
   json name = op.is_object() && op.contains("op") && op["op"].is_string() ? op["op"] : json(nullptr);
-  return json{{"op", name}, {"ok", false}, {"error", error_to_json(Error(code, std::move(message), std::move(path)))}};
+  return failed_operation_json(name, Error(code, std::move(message), std::move(path)));
 }
 
 }  // namespace

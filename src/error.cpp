@@ -2,31 +2,80 @@
 
 namespace credits {
 
-std::string_view to_string(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::invalid_json: return "invalid_json";
-    case ErrorCode::invalid_op: return "invalid_op";
-    case ErrorCode::invalid_param: return "invalid_param";
-    case ErrorCode::invalid_rate_card: return "invalid_rate_card";
-    case ErrorCode::unknown_model: return "unknown_model";
-    case ErrorCode::unknown_user: return "unknown_user";
-    case ErrorCode::unknown_workspace: return "unknown_workspace";
-    case ErrorCode::unknown_charge: return "unknown_charge";
-    case ErrorCode::not_member: return "not_member";
-    case ErrorCode::not_admin: return "not_admin";
-    case ErrorCode::insufficient_credits: return "insufficient_credits";
-    case ErrorCode::member_cap_exceeded: return "member_cap_exceeded";
-    case ErrorCode::price_mismatch: return "price_mismatch";
-    case ErrorCode::stale_rate_card: return "stale_rate_card";
-    case ErrorCode::idempotency_conflict: return "idempotency_conflict";
-    case ErrorCode::already_refunded: return "already_refunded";
-    case ErrorCode::already_settled: return "already_settled";
-    case ErrorCode::clock_regression: return "clock_regression";
-    case ErrorCode::no_subscription: return "no_subscription";
-    case ErrorCode::already_subscribed: return "already_subscribed";
-    case ErrorCode::already_exists: return "already_exists";
-  }
-  return "unknown";
+namespace {
+
+// The one table of error codes. HTTP statuses follow docs/server.md ("HTTP status of a
+// result"); a test reads that paragraph and web/index.d.ts back against this table.
+constexpr ErrorCodeInfo kErrorCodes[] = {
+    {ErrorCode::invalid_json, "invalid_json", 400, true, "the input is not JSON the engine reads (syntax, depth, size, duplicate keys, inexact numbers)"},
+    {ErrorCode::invalid_op, "invalid_op", 400, true, "an operation or call that is malformed or not possible in this state"},
+    {ErrorCode::invalid_param, "invalid_param", 400, true, "a parameter is missing, of the wrong type or out of range"},
+    {ErrorCode::invalid_rate_card, "invalid_rate_card", 400, true, "the rate card breaks a rule of docs/rate-card.md"},
+    {ErrorCode::unknown_model, "unknown_model", 400, true, "no model of that id on the rate card"},
+    {ErrorCode::unknown_user, "unknown_user", 404, false, "no user of that id"},
+    {ErrorCode::unknown_workspace, "unknown_workspace", 404, false, "no workspace of that id"},
+    {ErrorCode::unknown_charge, "unknown_charge", 404, false, "no charge of that key"},
+    {ErrorCode::not_member, "not_member", 403, false, "the user is not a member of the workspace"},
+    {ErrorCode::not_admin, "not_admin", 403, false, "the acting user is not an admin of the workspace"},
+    {ErrorCode::insufficient_credits, "insufficient_credits", 402, true, "subscription and wallet together hold less than the price"},
+    {ErrorCode::member_cap_exceeded, "member_cap_exceeded", 402, false, "the charge would take the member past their cap for the period"},
+    {ErrorCode::price_mismatch, "price_mismatch", 409, false, "the price the client showed is not the engine's"},
+    {ErrorCode::stale_rate_card, "stale_rate_card", 409, false, "the client quoted a rate card that is no longer in force"},
+    {ErrorCode::idempotency_conflict, "idempotency_conflict", 409, false, "the key was used before for a different request"},
+    {ErrorCode::already_refunded, "already_refunded", 409, false, "the charge was refunded already"},
+    {ErrorCode::already_settled, "already_settled", 409, false, "the charge was settled already"},
+    {ErrorCode::clock_regression, "clock_regression", 409, false, "the operation's time is before the ledger's last"},
+    {ErrorCode::no_subscription, "no_subscription", 409, false, "the payer has no subscription to change"},
+    {ErrorCode::already_subscribed, "already_subscribed", 409, false, "the payer has a subscription already"},
+    {ErrorCode::already_exists, "already_exists", 409, false, "a user or workspace of that id exists already"},
+    {ErrorCode::unauthorized, "unauthorized", 401, false, "no bearer token, or not the server's"},
+    {ErrorCode::not_found, "not_found", 404, false, "no route, or no file, at that path"},
+    {ErrorCode::method_not_allowed, "method_not_allowed", 405, false, "the route exists but not with that method"},
+    {ErrorCode::payload_too_large, "payload_too_large", 413, false, "the request body is over the server's --max-body"},
+    {ErrorCode::header_too_large, "header_too_large", 431, false, "the request's headers are over the server's limits"},
+    {ErrorCode::bad_request, "bad_request", 400, false, "the HTTP request itself is malformed"},
+    {ErrorCode::unavailable, "unavailable", 503, false, "the server is shutting down or has too many connections: try again"},
+    {ErrorCode::internal, "internal", 500, true, "a bug: an invariant broke or something threw; nothing was changed"},
+    {ErrorCode::usage, "usage", 0, false, "the command line's arguments are wrong"},
+    {ErrorCode::unreadable_file, "unreadable_file", 0, false, "a file named on the command line cannot be read"},
+    {ErrorCode::invalid_token, "invalid_token", 0, false, "the server's bearer token file is unusable"},
+    {ErrorCode::ledger_mismatch, "ledger_mismatch", 0, false, "the durable ledger's replay differs from what was stored"},
+    {ErrorCode::storage_failed, "storage_failed", 0, false, "a commit to the durable store failed"},
+    {ErrorCode::unsafe_static, "unsafe_static", 0, false, "--static would serve the ledger database or the token"},
+    {ErrorCode::cannot_listen, "cannot_listen", 0, false, "the server cannot listen on the address"},
+};
+
+constexpr size_t kErrorCodeCount = sizeof(kErrorCodes) / sizeof(kErrorCodes[0]);
+
+// The table is indexed by the enum: each row must sit at its code's position.
+constexpr bool table_in_enum_order() {
+  for (size_t i = 0; i < kErrorCodeCount; ++i)
+    if (static_cast<size_t>(kErrorCodes[i].code) != i) return false;
+  return true;
+}
+static_assert(table_in_enum_order(), "kErrorCodes must list the codes in ErrorCode's order");
+static_assert(static_cast<size_t>(ErrorCode::cannot_listen) + 1 == kErrorCodeCount,
+              "every ErrorCode has a row in kErrorCodes");
+
+}  // namespace
+
+ErrorCodeTable error_codes() { return ErrorCodeTable{kErrorCodes, kErrorCodeCount}; }
+
+const ErrorCodeInfo& info(ErrorCode code) {
+  const auto i = static_cast<size_t>(code);
+  assert(i < kErrorCodeCount);
+  // A value outside the enum (only a cast can make one) reads as a bug, not out of bounds.
+  return i < kErrorCodeCount ? kErrorCodes[i] : kErrorCodes[static_cast<size_t>(ErrorCode::internal)];
+}
+
+std::string_view to_string(ErrorCode code) { return info(code).name; }
+
+int http_status(ErrorCode code) { return info(code).http_status; }
+
+std::optional<ErrorCode> parse_error_code(std::string_view name) {
+  for (const ErrorCodeInfo& row : kErrorCodes)
+    if (row.name == name) return row.code;
+  return std::nullopt;
 }
 
 bool is_valid_id(std::string_view id) {

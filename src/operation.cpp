@@ -1,5 +1,6 @@
 #include "credits/operation.hpp"
 
+#include "credits/error_wire.hpp"
 #include "credits/json_text.hpp"
 #include "credits/quote.hpp"
 
@@ -90,9 +91,7 @@ class Fields {
   const json& op_;
 };
 
-json fail(const json& op_name, const Error& e) {
-  return json{{"op", op_name}, {"ok", false}, {"error", error_to_json(e)}};
-}
+json fail(const json& op_name, const Error& e) { return failed_operation_json(op_name, e); }
 
 json ok(const std::string& op) { return json{{"op", op}, {"ok", true}}; }
 

@@ -11,32 +11,6 @@ std::string to_wire(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-void write_error(std::string& out, const Error& e) {
-  out += "{\"code\":\"";
-  out += to_string(e.code);
-  out += "\",\"message\":";
-  append_json_string(out, e.message);
-  out += ",\"path\":";
-  append_json_string(out, e.path);
-  out += '}';
-}
-
-std::string failure_wire(const Error& e) {
-  std::string out = "{\"error\":";
-  write_error(out, e);
-  out += ",\"ok\":false}";
-  return out;
-}
-
-void write_failed_quote(std::string& out, const std::string* id, const Error& e) {
-  out += "{\"error\":";
-  write_error(out, e);
-  out += ",\"id\":";
-  if (id) append_json_string(out, *id);
-  else out += "null";
-  out += ",\"ok\":false}";
-}
-
 // Keys in byte order, as nlohmann's std::map objects print them.
 void write_quote(std::string& out, const std::string* id, const Model& model, const Price& price,
                  const std::vector<BreakdownLine>& breakdown, const std::string& version, const Price* would_cost) {
@@ -106,14 +80,6 @@ std::string quote_wire(const RateCard& card, const json& node) {
 }
 
 json quote_json(const RateCard& card, const json& node) { return json::parse(quote_wire(card, node)); }
-
-json error_to_json(const Error& error) {
-  return json{{"code", std::string(to_string(error.code))}, {"message", error.message}, {"path", error.path}};
-}
-
-json failed_quote_json(const json& id, const Error& error) {
-  return json{{"id", id.is_string() ? id : json(nullptr)}, {"ok", false}, {"error", error_to_json(error)}};
-}
 
 json quote_to_json(const std::string* id, const Model& model, const Price& price,
                    const std::vector<BreakdownLine>& breakdown, const std::string& version) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "credits/engine.hpp"
+#include "credits/error_wire.hpp"
 #include "embedded_rate_card.hpp"
 
 namespace {
@@ -16,15 +17,17 @@ credits::Engine& engine() {
   return instance;
 }
 
+std::string internal_error() {
+  return credits::failure_wire(credits::Error(credits::ErrorCode::internal, "internal error in the credit engine"));
+}
+
 // No exception ever reaches JavaScript: it becomes a result object like any other error.
 template <typename Fn>
 std::string guarded(Fn fn) {
   try {
     return fn();
-  } catch (const std::exception& e) {
-    return std::string(R"({"error":{"code":"internal","message":"internal error in the credit engine","path":""},"ok":false})");
   } catch (...) {
-    return std::string(R"({"error":{"code":"internal","message":"internal error in the credit engine","path":""},"ok":false})");
+    return internal_error();
   }
 }
 

@@ -4,7 +4,7 @@
 export interface CreditsError {
   code:
     | 'invalid_json' | 'invalid_op' | 'invalid_param' | 'invalid_rate_card' | 'unknown_model'
-    | 'insufficient_credits' | 'internal' | string;
+    | 'insufficient_credits' | 'internal';
   message: string;
   path: string;
 }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cassert>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,7 +13,11 @@
 
 namespace credits {
 
+// Every code the project emits, the engine's and the edges' (the server, the CLI, the browser
+// module) alike: one closed set, so a client can switch on it and a test can check each edge's
+// documentation against it. The table in error.cpp gives each its name, HTTP status and meaning.
 enum class ErrorCode {
+  // The engine's: results of quotes, plans, rate cards and ledger operations.
   invalid_json,
   invalid_op,
   invalid_param,
@@ -33,9 +39,50 @@ enum class ErrorCode {
   no_subscription,
   already_subscribed,
   already_exists,
+  // The HTTP server's answers before or around an operation.
+  unauthorized,
+  not_found,
+  method_not_allowed,
+  payload_too_large,
+  header_too_large,
+  bad_request,
+  unavailable,
+  internal,  // a broken invariant or an unexpected exception: a bug, never the caller's fault
+  // The command line's exit-status-2 errors (stderr), including the server's start-up.
+  usage,
+  unreadable_file,
+  invalid_token,
+  ledger_mismatch,
+  storage_failed,
+  unsafe_static,
+  cannot_listen,
 };
 
+// One row of the code table.
+struct ErrorCodeInfo {
+  ErrorCode code;
+  std::string_view name;         // the wire form: "insufficient_credits"
+  int http_status;               // the server's status for it; 0: never an HTTP answer (CLI only)
+  bool reaches_js;               // the browser module can return it (web/index.d.ts lists these)
+  std::string_view description;  // one line, for people
+};
+
+// The whole table, in enum order (error_codes().size() codes).
+struct ErrorCodeTable {
+  const ErrorCodeInfo* rows;
+  size_t count;
+  const ErrorCodeInfo* begin() const { return rows; }
+  const ErrorCodeInfo* end() const { return rows + count; }
+  size_t size() const { return count; }
+};
+ErrorCodeTable error_codes();
+
+const ErrorCodeInfo& info(ErrorCode code);
 std::string_view to_string(ErrorCode code);
+// The code named `name`, or nullopt for a name outside the table.
+std::optional<ErrorCode> parse_error_code(std::string_view name);
+// 0 for the command line's own codes, which never reach HTTP.
+int http_status(ErrorCode code);
 
 struct Error {
   ErrorCode code;

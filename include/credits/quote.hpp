@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "credits/error_wire.hpp"  // failed quotes: write_failed_quote
 #include "credits/estimator.hpp"
 
 namespace credits {
@@ -20,18 +21,10 @@ nlohmann::json quote_json(const RateCard& card, const nlohmann::json& node);
 void write_quote(std::string& out, const std::string* id, const Model& model, const Price& price,
                  const std::vector<BreakdownLine>& breakdown, const std::string& rate_card_version,
                  const Price* would_cost = nullptr);
-// Appends {"error": {...}, "id": id or null, "ok": false}.
-void write_failed_quote(std::string& out, const std::string* id, const Error& error);
-// Appends {"code", "message", "path"}.
-void write_error(std::string& out, const Error& error);
-// {"error": {...}, "ok": false}: a whole call that failed.
-std::string failure_wire(const Error& error);
 
 nlohmann::json quote_to_json(const std::string* id, const Model& model, const Price& price,
                              const std::vector<BreakdownLine>& breakdown,
                              const std::string& rate_card_version);
-nlohmann::json error_to_json(const Error& error);
-nlohmann::json failed_quote_json(const nlohmann::json& id, const Error& error);
 
 // The exact text of a JSON value, as the CLI prints it and the browser returns it.
 std::string to_wire(const nlohmann::json& j);
