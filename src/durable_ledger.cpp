@@ -115,10 +115,10 @@ Result<CardSwap> DurableLedger::use_rate_card(const LoadedCard& card, std::optio
 json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const std::string* viewer) {
   if (!ledger_) return refused(op, ErrorCode::invalid_op, "no rate card is in force", "");
   if (server_now && op.is_object()) op["at"] = format_timestamp(std::max(*server_now, ledger_->now()));
-  std::string name;
-  if (op.is_object())
-    if (auto it = op.find("op"); it != op.end() && it->is_string()) name = it->get<std::string>();
-  const bool read = name == "balance" || name == "usage";
+  // A read is checked against the viewer before the operation's own validation: who may not
+  // see a payer learns nothing about it, not even that the request naming it is malformed.
+  const std::optional<OpKind> kind = operation_kind(op);
+  const bool read = kind && is_read(*kind);
   std::string read_payer;
   if (read)
     if (auto it = op.find("payer"); it != op.end() && it->is_string()) read_payer = it->get<std::string>();
@@ -135,34 +135,41 @@ json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const st
   } catch (const std::exception&) {
     return refused(op, ErrorCode::invalid_json, "the operation holds text that is not valid UTF-8", "");
   }
+  auto parsed = parse_operation(op);
+  if (!parsed) return failed_operation_json(given_op_name(op), parsed.error());
   const size_t entries_before = ledger_->entries().size();
   const Timestamp now_before = ledger_->now();
   std::optional<Subscription> sub_before;
   if (read)
     if (auto p = ledger_->payers().find(read_payer); p != ledger_->payers().end()) sub_before = p->second.sub;
 
-  json r = apply_operation(*ledger_, op);
+  // A created user's payer is stored even though no entry touches it yet.
+  std::string created_user;
+  if (const auto* c = std::get_if<ops::CreateUser>(&*parsed)) created_user = c->user;
+  json r = apply_parsed_operation(*ledger_, std::move(*parsed));
   if (!r.value("ok", false)) return r;  // a refused operation changes nothing
   if (r.value("replayed", false)) return r;  // an idempotent retry changes nothing either
 
   const size_t entries_after = ledger_->entries().size();
-  if (read) {
-    // A read changes state only when time passing materialised a reset (entries, or the
-    // subscription moved), or, with client time, when it moved the clock forward.
-    bool changed = entries_after != entries_before || (!server_now && ledger_->now() != now_before);
-    if (!changed && sub_before) {
-      auto p = ledger_->payers().find(read_payer);
-      changed = p == ledger_->payers().end() || !same_subscription(*sub_before, p->second.sub);
-    }
-    if (!changed) return r;
-  }
+  if (read && !read_changed_state(read_payer, sub_before, entries_before, !server_now && ledger_->now() != now_before))
+    return r;
 
   journal(JournalKind::operation, ledger_->now(), std::move(text));
   access_.observe(op);
   for (size_t i = entries_before; i < entries_after; ++i) touch(ledger_->entries()[i].payer);
   if (auto p = r.find("payer"); p != r.end() && p->is_string()) touch(p->get<std::string>());
-  if (name == "create_user") touch("user:" + op.value("user", std::string()));
+  if (!created_user.empty()) touch("user:" + created_user);
   return r;
+}
+
+// A read changes state only when time passing materialised a reset (entries, or the
+// subscription moved), or, with client time, when it moved the clock forward.
+bool DurableLedger::read_changed_state(const std::string& payer, const std::optional<Subscription>& sub_before,
+                                       size_t entries_before, bool clock_moved) const {
+  if (ledger_->entries().size() != entries_before || clock_moved) return true;
+  if (!sub_before) return false;
+  auto p = ledger_->payers().find(payer);
+  return p == ledger_->payers().end() || !same_subscription(*sub_before, p->second.sub);
 }
 
 CommitBatch DurableLedger::take_batch() {

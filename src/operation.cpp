@@ -1,5 +1,8 @@
 #include "credits/operation.hpp"
 
+#include <iterator>
+#include <variant>
+
 #include "credits/error_wire.hpp"
 #include "credits/json_text.hpp"
 #include "credits/quote.hpp"
@@ -93,7 +96,7 @@ class Fields {
 
 json fail(const json& op_name, const Error& e) { return failed_operation_json(op_name, e); }
 
-json ok(const std::string& op) { return json{{"op", op}, {"ok", true}}; }
+json accepted(std::string_view op) { return json{{"op", op}, {"ok", true}}; }
 
 json subscription_json(const Subscription& s) {
   const bool has_period = s.in_period;
@@ -105,199 +108,355 @@ json subscription_json(const Subscription& s) {
               {"period_end", has_period ? json(format_timestamp(s.period_end)) : json(nullptr)}};
 }
 
-#define CREDITS_TRY(var, expr)           \
-  auto var = (expr);                     \
-  if (!var) return fail(name, var.error())
+// --- Parsing: one function per operation, fields read in the order their errors take -------
 
-json dispatch(Ledger& ledger, const json& op, Timestamp at) {
-  Fields f(op);
-  const json name = op["op"];
-  const std::string& n = op["op"].get_ref<const std::string&>();
-  auto status_result = [&](const Status& s, json result) { return s ? result : fail(name, s.error()); };
+#define CREDITS_TRY(var, expr) \
+  auto var = (expr);           \
+  if (!var) return var.error()
 
-  if (n == "create_user") {
-    CREDITS_TRY(only, f.only({"user"}));
-    CREDITS_TRY(user, f.id("user"));
-    json r = ok(n);
-    r["user"] = *user;
-    return status_result(ledger.create_user(at, *user), r);
+Result<Operation> parse_create_user(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"user"}));
+  CREDITS_TRY(user, f.id("user"));
+  return Operation(ops::CreateUser{{at}, std::move(*user)});
+}
+
+Result<Operation> parse_create_workspace(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"workspace", "admin"}));
+  CREDITS_TRY(ws, f.id("workspace"));
+  CREDITS_TRY(admin, f.id("admin"));
+  return Operation(ops::CreateWorkspace{{at}, std::move(*ws), std::move(*admin)});
+}
+
+Result<Operation> parse_add_member(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"workspace", "user", "by", "role"}));
+  CREDITS_TRY(ws, f.id("workspace"));
+  CREDITS_TRY(user, f.id("user"));
+  CREDITS_TRY(by, f.id("by"));
+  CREDITS_TRY(role, f.opt_str("role"));
+  if (!role->empty() && *role != "member" && *role != "admin") return bad_op("/role", "\"role\" is \"member\" or \"admin\"");
+  return Operation(ops::AddMember{{at}, std::move(*ws), std::move(*user), std::move(*by),
+                                  *role == "admin" ? Role::admin : Role::member});
+}
+
+Result<Operation> parse_remove_member(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"workspace", "user", "by"}));
+  CREDITS_TRY(ws, f.id("workspace"));
+  CREDITS_TRY(user, f.id("user"));
+  CREDITS_TRY(by, f.id("by"));
+  return Operation(ops::RemoveMember{{at}, std::move(*ws), std::move(*user), std::move(*by)});
+}
+
+Result<Operation> parse_set_member_cap(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"workspace", "user", "cap", "by"}));
+  CREDITS_TRY(ws, f.id("workspace"));
+  CREDITS_TRY(user, f.id("user"));
+  CREDITS_TRY(by, f.id("by"));
+  const json& op = f.raw();
+  if (!op.contains("cap")) return bad_op("/cap", "set_member_cap needs \"cap\": credits per period, or null");
+  std::optional<Credits> cap;
+  if (!op["cap"].is_null()) {
+    CREDITS_TRY(c, Fields::as_credits(op["cap"], "/cap"));
+    cap = *c;
   }
-  if (n == "create_workspace") {
-    CREDITS_TRY(only, f.only({"workspace", "admin"}));
-    CREDITS_TRY(ws, f.id("workspace"));
-    CREDITS_TRY(admin, f.id("admin"));
-    json r = ok(n);
-    r["workspace"] = *ws;
-    r["admin"] = *admin;
-    r["payer"] = "workspace:" + *ws;
-    return status_result(ledger.create_workspace(at, *ws, *admin), r);
+  return Operation(ops::SetMemberCap{{at}, std::move(*ws), std::move(*user), std::move(*by), cap});
+}
+
+Result<Operation> parse_switch(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"user", "workspace"}));
+  CREDITS_TRY(user, f.id("user"));
+  std::optional<std::string> ws;
+  const json& op = f.raw();
+  if (op.contains("workspace") && !op["workspace"].is_null()) {
+    CREDITS_TRY(w, f.id("workspace"));
+    ws = std::move(*w);
   }
-  if (n == "add_member" || n == "remove_member") {
-    CREDITS_TRY(only, n == "add_member" ? f.only({"workspace", "user", "by", "role"}) : f.only({"workspace", "user", "by"}));
-    CREDITS_TRY(ws, f.id("workspace"));
-    CREDITS_TRY(user, f.id("user"));
-    CREDITS_TRY(by, f.id("by"));
-    json r = ok(n);
-    r["workspace"] = *ws;
-    r["user"] = *user;
-    if (n == "remove_member") return status_result(ledger.remove_member(at, *ws, *user, *by), r);
-    CREDITS_TRY(role, f.opt_str("role"));
-    if (!role->empty() && *role != "member" && *role != "admin")
-      return fail(name, bad_op("/role", "\"role\" is \"member\" or \"admin\""));
-    r["role"] = role->empty() ? "member" : *role;
-    return status_result(ledger.add_member(at, *ws, *user, *by, *role == "admin" ? Role::admin : Role::member), r);
+  return Operation(ops::Switch{{at}, std::move(*user), std::move(ws)});
+}
+
+Result<Operation> parse_subscribe(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"payer", "quota", "by"}));
+  CREDITS_TRY(payer, f.payer());
+  CREDITS_TRY(by, f.opt_id("by"));
+  CREDITS_TRY(quota, f.credits("quota"));
+  return Operation(ops::Subscribe{{at}, std::move(*payer), std::move(*by), *quota});
+}
+
+// pause, resume and cancel take the same fields.
+template <typename Op>
+Result<Operation> parse_subscription_change(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"payer", "by"}));
+  CREDITS_TRY(payer, f.payer());
+  CREDITS_TRY(by, f.opt_id("by"));
+  return Operation(Op{{at}, std::move(*payer), std::move(*by)});
+}
+
+Result<Operation> parse_top_up(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"payer", "credits", "key", "by"}));
+  CREDITS_TRY(payer, f.payer());
+  CREDITS_TRY(credits, f.credits("credits"));
+  CREDITS_TRY(key, f.id("key"));
+  CREDITS_TRY(by, f.opt_id("by"));
+  return Operation(ops::TopUp{{at}, std::move(*payer), std::move(*key), std::move(*by), *credits});
+}
+
+// "quoted": credits, or {"min", "max"} for a ranged quote shown as a range.
+Status parse_quoted(const json& op, ChargeRequest& req) {
+  if (!op.contains("quoted")) return bad_op("/quoted", "charge needs \"quoted\", the price the client showed");
+  const json& q = op["quoted"];
+  if (!q.is_object()) {
+    CREDITS_TRY(quoted, Fields::as_credits(q, "/quoted"));
+    req.quoted = *quoted;
+    return Ok{};
   }
-  if (n == "set_member_cap") {
-    CREDITS_TRY(only, f.only({"workspace", "user", "cap", "by"}));
-    CREDITS_TRY(ws, f.id("workspace"));
-    CREDITS_TRY(user, f.id("user"));
-    CREDITS_TRY(by, f.id("by"));
-    if (!op.contains("cap")) return fail(name, bad_op("/cap", "set_member_cap needs \"cap\": credits per period, or null"));
-    std::optional<Credits> cap;
-    if (!op["cap"].is_null()) {
-      CREDITS_TRY(c, Fields::as_credits(op["cap"], "/cap"));
-      cap = *c;
-    }
-    json r = ok(n);
-    r["workspace"] = *ws;
-    r["user"] = *user;
-    r["cap"] = cap ? json(*cap) : json(nullptr);
-    return status_result(ledger.set_member_cap(at, *ws, *user, cap, *by), r);
+  for (auto it = q.begin(); it != q.end(); ++it)
+    if (it.key() != "min" && it.key() != "max")
+      return bad_op(pointer_join("/quoted", it.key()), "\"quoted\" is credits, or {\"min\", \"max\"}");
+  if (!q.contains("max")) return bad_op("/quoted/max", "\"quoted\" needs \"max\"");
+  CREDITS_TRY(max, Fields::as_credits(q["max"], "/quoted/max"));
+  req.quoted = *max;
+  if (q.contains("min")) {
+    CREDITS_TRY(min, Fields::as_credits(q["min"], "/quoted/min"));
+    req.quoted_min = *min;
   }
-  if (n == "switch") {
-    CREDITS_TRY(only, f.only({"user", "workspace"}));
-    CREDITS_TRY(user, f.id("user"));
-    std::optional<std::string> ws;
-    if (op.contains("workspace") && !op["workspace"].is_null()) {
-      CREDITS_TRY(w, f.id("workspace"));
-      ws = *w;
-    }
-    json r = ok(n);
-    r["user"] = *user;
-    r["workspace"] = ws ? json(*ws) : json(nullptr);
-    r["payer"] = ws ? "workspace:" + *ws : "user:" + *user;
-    return status_result(ledger.switch_context(at, *user, ws), r);
+  return Ok{};
+}
+
+Result<Operation> parse_charge(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"user", "key", "node", "quoted", "rate_card"}));
+  ops::Charge c{{at}, {}};
+  ChargeRequest& req = c.request;
+  CREDITS_TRY(user, f.id("user"));
+  CREDITS_TRY(key, f.id("key"));
+  req.user = std::move(*user);
+  req.key = std::move(*key);
+  const json& op = f.raw();
+  if (!op.contains("node") || !op["node"].is_object())
+    return bad_op("/node", "charge needs \"node\", the node object that was quoted");
+  req.node = op["node"];  // a copy: `op` is the caller's
+  CREDITS_TRY(quoted, parse_quoted(op, req));
+  CREDITS_TRY(card, f.str("rate_card"));
+  req.rate_card = std::move(*card);
+  return Operation(std::move(c));
+}
+
+Result<Operation> parse_fail(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"charge"}));
+  CREDITS_TRY(key, f.id("charge"));
+  return Operation(ops::Fail{{at}, std::move(*key)});
+}
+
+Result<Operation> parse_complete(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"charge", "usage"}));
+  CREDITS_TRY(key, f.id("charge"));
+  const json& op = f.raw();
+  return Operation(ops::Complete{{at}, std::move(*key), op.contains("usage") ? op["usage"] : json(nullptr)});
+}
+
+Result<Operation> parse_balance(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"payer"}));
+  CREDITS_TRY(payer, f.payer());
+  return Operation(ops::Balance{{at}, std::move(*payer)});
+}
+
+Result<Operation> parse_usage(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"payer", "limit"}));
+  CREDITS_TRY(payer, f.payer());
+  size_t limit = 20;
+  const json& op = f.raw();
+  if (op.contains("limit")) {
+    const json& l = op["limit"];
+    if (!l.is_number_integer() || l.get<int64_t>() < 0 || l.get<int64_t>() > 1000)
+      return bad_op("/limit", "\"limit\" is a whole number from 0 to 1000");
+    limit = static_cast<size_t>(l.get<int64_t>());
   }
-  if (n == "subscribe" || n == "pause" || n == "resume" || n == "cancel") {
-    CREDITS_TRY(only, n == "subscribe" ? f.only({"payer", "quota", "by"}) : f.only({"payer", "by"}));
-    CREDITS_TRY(payer, f.payer());
-    CREDITS_TRY(by, f.opt_id("by"));
-    Status s = Ok{};
-    if (n == "subscribe") {
-      CREDITS_TRY(quota, f.credits("quota"));
-      s = ledger.subscribe(at, *payer, *quota, *by);
-    } else if (n == "pause") {
-      s = ledger.pause(at, *payer, *by);
-    } else if (n == "resume") {
-      s = ledger.resume(at, *payer, *by);
-    } else {
-      s = ledger.cancel(at, *payer, *by);
-    }
-    if (!s) return fail(name, s.error());
-    json r = ok(n);
-    r["payer"] = *payer;
-    r["subscription"] = subscription_json(ledger.payers().at(*payer).sub);
+  return Operation(ops::Usage{{at}, std::move(*payer), limit});
+}
+
+// Name and parser of each operation, in OpKind order.
+struct OpSyntax {
+  std::string_view name;
+  Result<Operation> (*parse)(const Fields&, Timestamp);
+};
+constexpr OpSyntax kOps[] = {
+    {"create_user", parse_create_user},
+    {"create_workspace", parse_create_workspace},
+    {"add_member", parse_add_member},
+    {"remove_member", parse_remove_member},
+    {"set_member_cap", parse_set_member_cap},
+    {"switch", parse_switch},
+    {"subscribe", parse_subscribe},
+    {"pause", parse_subscription_change<ops::Pause>},
+    {"resume", parse_subscription_change<ops::Resume>},
+    {"cancel", parse_subscription_change<ops::Cancel>},
+    {"top_up", parse_top_up},
+    {"charge", parse_charge},
+    {"fail", parse_fail},
+    {"complete", parse_complete},
+    {"balance", parse_balance},
+    {"usage", parse_usage},
+};
+static_assert(sizeof(kOps) / sizeof(kOps[0]) == std::variant_size_v<Operation>, "one row of kOps per operation");
+
+std::optional<OpKind> kind_by_name(std::string_view name) {
+  for (size_t i = 0; i < std::size(kOps); ++i)
+    if (kOps[i].name == name) return static_cast<OpKind>(i);
+  return std::nullopt;
+}
+
+// --- Applying: one overload per operation --------------------------------------------------
+
+Result<OperationOutcome> nothing_more(const Status& s) {
+  if (!s) return s.error();
+  return OperationOutcome{};
+}
+
+template <typename T>
+Result<OperationOutcome> outcome(Result<T>&& r) {
+  if (!r) return r.error();
+  return OperationOutcome(std::move(*r));
+}
+
+// A subscription change answers with the subscription after it.
+Result<OperationOutcome> subscription_after(Ledger& ledger, const std::string& payer, const Status& s) {
+  if (!s) return s.error();
+  return OperationOutcome(ledger.payers().at(payer).sub);
+}
+
+struct Applier {
+  Ledger& ledger;
+  Result<OperationOutcome> operator()(ops::CreateUser& o) { return nothing_more(ledger.create_user(o.at, o.user)); }
+  Result<OperationOutcome> operator()(ops::CreateWorkspace& o) {
+    return nothing_more(ledger.create_workspace(o.at, o.workspace, o.admin));
+  }
+  Result<OperationOutcome> operator()(ops::AddMember& o) {
+    return nothing_more(ledger.add_member(o.at, o.workspace, o.user, o.by, o.role));
+  }
+  Result<OperationOutcome> operator()(ops::RemoveMember& o) {
+    return nothing_more(ledger.remove_member(o.at, o.workspace, o.user, o.by));
+  }
+  Result<OperationOutcome> operator()(ops::SetMemberCap& o) {
+    return nothing_more(ledger.set_member_cap(o.at, o.workspace, o.user, o.cap, o.by));
+  }
+  Result<OperationOutcome> operator()(ops::Switch& o) { return nothing_more(ledger.switch_context(o.at, o.user, o.workspace)); }
+  Result<OperationOutcome> operator()(ops::Subscribe& o) {
+    return subscription_after(ledger, o.payer, ledger.subscribe(o.at, o.payer, o.quota, o.by));
+  }
+  Result<OperationOutcome> operator()(ops::Pause& o) { return subscription_after(ledger, o.payer, ledger.pause(o.at, o.payer, o.by)); }
+  Result<OperationOutcome> operator()(ops::Resume& o) { return subscription_after(ledger, o.payer, ledger.resume(o.at, o.payer, o.by)); }
+  Result<OperationOutcome> operator()(ops::Cancel& o) { return subscription_after(ledger, o.payer, ledger.cancel(o.at, o.payer, o.by)); }
+  Result<OperationOutcome> operator()(ops::TopUp& o) { return outcome(ledger.top_up(o.at, o.payer, o.credits, o.key, o.by)); }
+  Result<OperationOutcome> operator()(ops::Charge& o) { return outcome(ledger.charge(o.at, std::move(o.request))); }
+  Result<OperationOutcome> operator()(ops::Fail& o) { return outcome(ledger.fail(o.at, o.charge)); }
+  Result<OperationOutcome> operator()(ops::Complete& o) { return outcome(ledger.complete(o.at, o.charge, o.usage)); }
+  Result<OperationOutcome> operator()(ops::Balance& o) { return outcome(ledger.balance(o.at, o.payer)); }
+  Result<OperationOutcome> operator()(ops::Usage& o) { return outcome(ledger.usage(o.at, o.payer, o.limit)); }
+};
+
+// --- Writing: one overload per operation, each result from the typed outcome ----------------
+
+struct Writer {
+  const OperationOutcome& out;
+
+  json operator()(const ops::CreateUser& o) const {
+    json r = accepted("create_user");
+    r["user"] = o.user;
     return r;
   }
-  if (n == "top_up") {
-    CREDITS_TRY(only, f.only({"payer", "credits", "key", "by"}));
-    CREDITS_TRY(payer, f.payer());
-    CREDITS_TRY(credits, f.credits("credits"));
-    CREDITS_TRY(key, f.id("key"));
-    CREDITS_TRY(by, f.opt_id("by"));
-    CREDITS_TRY(o, ledger.top_up(at, *payer, *credits, *key, *by));
-    json r = ok(n);
-    r["payer"] = o->payer;
-    r["key"] = o->key;
-    r["credits"] = o->credits;
-    r["wallet"] = o->wallet_after;
-    if (o->replayed) r["replayed"] = true;
+  json operator()(const ops::CreateWorkspace& o) const {
+    json r = accepted("create_workspace");
+    r["workspace"] = o.workspace;
+    r["admin"] = o.admin;
+    r["payer"] = "workspace:" + o.workspace;
     return r;
   }
-  if (n == "charge") {
-    CREDITS_TRY(only, f.only({"user", "key", "node", "quoted", "rate_card"}));
-    ChargeRequest req;
-    CREDITS_TRY(user, f.id("user"));
-    CREDITS_TRY(key, f.id("key"));
-    req.user = *user;
-    req.key = *key;
-    if (!op.contains("node") || !op["node"].is_object())
-      return fail(name, bad_op("/node", "charge needs \"node\", the node object that was quoted"));
-    req.node = op["node"];  // a copy: `op` is the caller's
-    if (op.contains("quoted")) {
-      const json& q = op["quoted"];
-      if (q.is_object()) {
-        for (auto it = q.begin(); it != q.end(); ++it)
-          if (it.key() != "min" && it.key() != "max")
-            return fail(name, bad_op(pointer_join("/quoted", it.key()), "\"quoted\" is credits, or {\"min\", \"max\"}"));
-        if (!q.contains("max")) return fail(name, bad_op("/quoted/max", "\"quoted\" needs \"max\""));
-        CREDITS_TRY(max, Fields::as_credits(q["max"], "/quoted/max"));
-        req.quoted = *max;
-        if (q.contains("min")) {
-          CREDITS_TRY(min, Fields::as_credits(q["min"], "/quoted/min"));
-          req.quoted_min = *min;
-        }
-      } else {
-        CREDITS_TRY(quoted, Fields::as_credits(q, "/quoted"));
-        req.quoted = *quoted;
-      }
-    } else {
-      return fail(name, bad_op("/quoted", "charge needs \"quoted\", the price the client showed"));
-    }
-    CREDITS_TRY(card, f.str("rate_card"));
-    req.rate_card = *card;
-    CREDITS_TRY(o, ledger.charge(at, std::move(req)));
-    json r = charge_to_json(*o->charge);
-    r["op"] = n;
+  json operator()(const ops::AddMember& o) const {
+    json r = member("add_member", o.workspace, o.user);
+    r["role"] = o.role == Role::admin ? "admin" : "member";
+    return r;
+  }
+  json operator()(const ops::RemoveMember& o) const { return member("remove_member", o.workspace, o.user); }
+  json operator()(const ops::SetMemberCap& o) const {
+    json r = member("set_member_cap", o.workspace, o.user);
+    r["cap"] = o.cap ? json(*o.cap) : json(nullptr);
+    return r;
+  }
+  json operator()(const ops::Switch& o) const {
+    json r = accepted("switch");
+    r["user"] = o.user;
+    r["workspace"] = o.workspace ? json(*o.workspace) : json(nullptr);
+    r["payer"] = o.workspace ? "workspace:" + *o.workspace : "user:" + o.user;
+    return r;
+  }
+  json operator()(const ops::Subscribe& o) const { return subscription("subscribe", o.payer); }
+  json operator()(const ops::Pause& o) const { return subscription("pause", o.payer); }
+  json operator()(const ops::Resume& o) const { return subscription("resume", o.payer); }
+  json operator()(const ops::Cancel& o) const { return subscription("cancel", o.payer); }
+  json operator()(const ops::TopUp&) const {
+    const auto& t = std::get<TopUpOutcome>(out);
+    json r = accepted("top_up");
+    r["payer"] = t.payer;
+    r["key"] = t.key;
+    r["credits"] = t.credits;
+    r["wallet"] = t.wallet_after;
+    if (t.replayed) r["replayed"] = true;
+    return r;
+  }
+  json operator()(const ops::Charge&) const {
+    const auto& c = std::get<ChargeOutcome>(out);
+    json r = charge_to_json(*c.charge);
+    r["op"] = "charge";
     r["ok"] = true;
-    if (o->replayed) r["replayed"] = true;
+    if (c.replayed) r["replayed"] = true;
     return r;
   }
-  if (n == "fail" || n == "complete") {
-    CREDITS_TRY(only, n == "fail" ? f.only({"charge"}) : f.only({"charge", "usage"}));
-    CREDITS_TRY(key, f.id("charge"));
-    json usage = op.contains("usage") ? op["usage"] : json(nullptr);
-    CREDITS_TRY(o, n == "fail" ? ledger.fail(at, *key) : ledger.complete(at, *key, usage));
-    json r = ok(n);
-    r["charge"] = *key;
-    r["payer"] = o->charge->payer;
-    r["held"] = o->charge->held;
-    if (n == "complete") r["credits"] = o->charge->actual;
-    r[n == "fail" ? "refunded" : "returned"] = o->to_subscription + o->to_wallet;
-    r["to_subscription"] = o->to_subscription;
-    r["to_wallet"] = o->to_wallet;
-    r["status"] = std::string(to_string(o->charge->status));
-    return r;
-  }
-  if (n == "balance") {
-    CREDITS_TRY(only, f.only({"payer"}));
-    CREDITS_TRY(payer, f.payer());
-    CREDITS_TRY(b, ledger.balance(at, *payer));
-    json r = balance_to_json(*b);
-    r["op"] = n;
+  json operator()(const ops::Fail& o) const { return returned("fail", o.charge); }
+  json operator()(const ops::Complete& o) const { return returned("complete", o.charge); }
+  json operator()(const ops::Balance&) const {
+    json r = balance_to_json(std::get<BalanceView>(out));
+    r["op"] = "balance";
     r["ok"] = true;
     return r;
   }
-  if (n == "usage") {
-    CREDITS_TRY(only, f.only({"payer", "limit"}));
-    CREDITS_TRY(payer, f.payer());
-    size_t limit = 20;
-    if (op.contains("limit")) {
-      const json& l = op["limit"];
-      if (!l.is_number_integer() || l.get<int64_t>() < 0 || l.get<int64_t>() > 1000)
-        return fail(name, bad_op("/limit", "\"limit\" is a whole number from 0 to 1000"));
-      limit = static_cast<size_t>(l.get<int64_t>());
-    }
-    CREDITS_TRY(u, ledger.usage(at, *payer, limit));
-    json r = usage_to_json(*u);
-    r["op"] = n;
+  json operator()(const ops::Usage&) const {
+    json r = usage_to_json(std::get<UsageView>(out));
+    r["op"] = "usage";
     r["ok"] = true;
     return r;
   }
-  return fail(name, bad_op("/op", "unknown operation \"" + n +
-                                      "\" (create_user, create_workspace, add_member, remove_member, set_member_cap, "
-                                      "switch, subscribe, pause, resume, cancel, top_up, charge, fail, complete, "
-                                      "balance, usage)"));
+
+ private:
+  static json member(std::string_view name, const std::string& workspace, const std::string& user) {
+    json r = accepted(name);
+    r["workspace"] = workspace;
+    r["user"] = user;
+    return r;
+  }
+  json subscription(std::string_view name, const std::string& payer) const {
+    json r = accepted(name);
+    r["payer"] = payer;
+    r["subscription"] = subscription_json(std::get<Subscription>(out));
+    return r;
+  }
+  // A refund (fail) or a settlement (complete).
+  json returned(std::string_view name, const std::string& key) const {
+    const auto& o = std::get<ReturnOutcome>(out);
+    const bool settled = name == "complete";
+    json r = accepted(name);
+    r["charge"] = key;
+    r["payer"] = o.charge->payer;
+    r["held"] = o.charge->held;
+    if (settled) r["credits"] = o.charge->actual;
+    r[settled ? "returned" : "refunded"] = o.to_subscription + o.to_wallet;
+    r["to_subscription"] = o.to_subscription;
+    r["to_wallet"] = o.to_wallet;
+    r["status"] = std::string(to_string(o.charge->status));
+    return r;
+  }
+};
+
+Error internal_error(const std::exception& e) {
+  // Nothing here is expected to throw; if it does, say so rather than crash.
+  return Error(ErrorCode::invalid_op, std::string("internal error: ") + e.what());
 }
 
 }  // namespace
@@ -358,22 +517,78 @@ json usage_to_json(const UsageView& v) {
   return r;
 }
 
-json apply_operation(Ledger& ledger, const json& op) {
-  if (!op.is_object()) return fail(nullptr, bad_op("", "an operation is a JSON object {\"op\", \"at\", ...}"));
+OpKind kind_of(const Operation& op) { return static_cast<OpKind>(op.index()); }
+
+std::string_view op_name(OpKind kind) { return kOps[static_cast<size_t>(kind)].name; }
+
+std::optional<OpKind> operation_kind(const json& op) {
+  if (!op.is_object()) return std::nullopt;
+  auto it = op.find("op");
+  if (it == op.end() || !it->is_string()) return std::nullopt;
+  return kind_by_name(it->get_ref<const std::string&>());
+}
+
+bool is_read(OpKind kind) { return kind == OpKind::balance || kind == OpKind::usage; }
+
+Timestamp time_of(const Operation& op) {
+  return std::visit([](const auto& o) { return o.at; }, op);
+}
+
+json given_op_name(const json& op) {
+  if (!op.is_object()) return nullptr;
+  auto it = op.find("op");
+  return it != op.end() && it->is_string() ? *it : json(nullptr);
+}
+
+Result<Operation> parse_operation(const json& op) {
+  if (!op.is_object()) return bad_op("", "an operation is a JSON object {\"op\", \"at\", ...}");
   auto name_it = op.find("op");
-  if (name_it == op.end() || !name_it->is_string())
-    return fail(nullptr, bad_op("/op", "an operation needs \"op\", its name"));
+  if (name_it == op.end() || !name_it->is_string()) return bad_op("/op", "an operation needs \"op\", its name");
   auto at_it = op.find("at");
   if (at_it == op.end() || !at_it->is_string())
-    return fail(*name_it, bad_op("/at", "an operation needs \"at\", an RFC 3339 UTC time like 2026-11-24T10:00:00Z"));
+    return bad_op("/at", "an operation needs \"at\", an RFC 3339 UTC time like 2026-11-24T10:00:00Z");
   auto at = parse_timestamp(at_it->get_ref<const std::string&>());
-  if (!at) return fail(*name_it, bad_op("/at", "\"at\" is not an RFC 3339 time (2026-11-24T10:00:00Z)"));
+  if (!at) return bad_op("/at", "\"at\" is not an RFC 3339 time (2026-11-24T10:00:00Z)");
+  const std::string& name = name_it->get_ref<const std::string&>();
+  auto kind = kind_by_name(name);
+  if (!kind)
+    return bad_op("/op", "unknown operation \"" + name +
+                             "\" (create_user, create_workspace, add_member, remove_member, set_member_cap, "
+                             "switch, subscribe, pause, resume, cancel, top_up, charge, fail, complete, "
+                             "balance, usage)");
   try {
-    return dispatch(ledger, op, *at);
+    return kOps[static_cast<size_t>(*kind)].parse(Fields(op), *at);
   } catch (const std::exception& e) {
-    // Nothing in dispatch is expected to throw; if it does, say so rather than crash.
-    return fail(*name_it, Error(ErrorCode::invalid_op, std::string("internal error: ") + e.what()));
+    return internal_error(e);
   }
+}
+
+Result<Operation> parse_operation(std::string_view text) {
+  auto j = parse_json_limited(text);
+  if (!j) return j.error();
+  return parse_operation(*j);
+}
+
+Result<OperationOutcome> apply(Ledger& ledger, Operation& op) { return std::visit(Applier{ledger}, op); }
+
+json operation_result_json(const Operation& op, const OperationOutcome& outcome) {
+  return std::visit(Writer{outcome}, op);
+}
+
+json apply_parsed_operation(Ledger& ledger, Operation&& op) {
+  try {
+    auto outcome = apply(ledger, op);
+    if (!outcome) return fail(std::string(op_name(kind_of(op))), outcome.error());
+    return operation_result_json(op, *outcome);
+  } catch (const std::exception& e) {
+    return fail(std::string(op_name(kind_of(op))), internal_error(e));
+  }
+}
+
+json apply_operation(Ledger& ledger, const json& op) {
+  auto parsed = parse_operation(op);
+  if (!parsed) return fail(given_op_name(op), parsed.error());
+  return apply_parsed_operation(ledger, std::move(*parsed));
 }
 
 Result<json> parse_json_limited(std::string_view text, size_t max_bytes, std::string_view not_json_message) {

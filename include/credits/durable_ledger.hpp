@@ -85,6 +85,8 @@ class DurableLedger {
   const AccessIndex& access() const { return access_; }
 
  private:
+  bool read_changed_state(const std::string& payer, const std::optional<Subscription>& sub_before,
+                          size_t entries_before, bool clock_moved) const;
   void journal(JournalKind kind, Timestamp at, std::string body);
   void touch(const std::string& payer);
 

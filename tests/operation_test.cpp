@@ -1,0 +1,94 @@
+// Typed operations (operation.hpp): each SPEC §9 operation parses to its own struct, knows
+// whether it reads, and applies to the same result bytes as the JSON entry points.
+#include <gtest/gtest.h>
+
+#include "credits/operation.hpp"
+#include "credits/quote.hpp"
+#include "test_support.hpp"
+
+namespace credits {
+namespace {
+
+using nlohmann::json;
+
+Operation parsed(const std::string& text) {
+  auto op = parse_operation(std::string_view(text));
+  EXPECT_TRUE(op.ok()) << text << ": " << (op.ok() ? "" : op.error().message);
+  return op.ok() ? std::move(*op) : Operation(ops::CreateUser{});
+}
+
+TEST(Operation, EachOperationParsesToItsOwnStruct) {
+  const std::string at = R"("at":"2026-11-24T10:00:00Z")";
+  const auto top_up = parsed(R"({"op":"top_up","payer":"user:maya","credits":500,"key":"t1",)" + at + "}");
+  ASSERT_EQ(kind_of(top_up), OpKind::top_up);
+  const auto& t = std::get<ops::TopUp>(top_up);
+  EXPECT_EQ(t.payer, "user:maya");
+  EXPECT_EQ(t.credits, 500);
+  EXPECT_EQ(t.key, "t1");
+  EXPECT_EQ(t.by, "");
+  EXPECT_EQ(format_timestamp(t.at), "2026-11-24T10:00:00Z");
+
+  const auto member = parsed(R"({"op":"add_member","workspace":"w","user":"leo","by":"maya","role":"admin",)" + at + "}");
+  EXPECT_EQ(std::get<ops::AddMember>(member).role, Role::admin);
+  const auto sw = parsed(R"({"op":"switch","user":"leo","workspace":null,)" + at + "}");
+  EXPECT_FALSE(std::get<ops::Switch>(sw).workspace.has_value());
+  const auto cap = parsed(R"({"op":"set_member_cap","workspace":"w","user":"leo","by":"maya","cap":null,)" + at + "}");
+  EXPECT_FALSE(std::get<ops::SetMemberCap>(cap).cap.has_value());
+  const auto usage = parsed(R"({"op":"usage","payer":"workspace:w","limit":5,)" + at + "}");
+  EXPECT_EQ(std::get<ops::Usage>(usage).limit, 5u);
+  const auto charge = parsed(R"({"op":"charge","user":"maya","key":"g1","node":{"model":"vid"},"quoted":{"min":1,"max":9},"rate_card":"v1",)" + at + "}");
+  const auto& c = std::get<ops::Charge>(charge).request;
+  EXPECT_EQ(c.quoted, 9);
+  EXPECT_EQ(c.quoted_min, 1);
+  EXPECT_EQ(c.node, json({{"model", "vid"}}));
+}
+
+TEST(Operation, OnlyBalanceAndUsageAreReads) {
+  for (size_t i = 0; i < std::variant_size_v<Operation>; ++i) {
+    const auto kind = static_cast<OpKind>(i);
+    EXPECT_EQ(is_read(kind), kind == OpKind::balance || kind == OpKind::usage) << op_name(kind);
+    EXPECT_EQ(operation_kind(json{{"op", op_name(kind)}}), kind);
+  }
+  EXPECT_FALSE(operation_kind(json{{"op", "transfer"}}).has_value());
+  EXPECT_FALSE(operation_kind(json::array()).has_value());
+  EXPECT_EQ(op_name(OpKind::switch_context), "switch");
+}
+
+TEST(Operation, ParseErrorsCarryTheCodeAndPointerOfTheFirstProblem) {
+  auto unknown = parse_operation(json{{"op", "transfer"}, {"at", "2026-11-24T10:00:00Z"}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::invalid_op);
+  EXPECT_EQ(unknown.error().path, "/op");
+  auto typo = parse_operation(json{{"op", "balance"}, {"at", "2026-11-24T10:00:00Z"}, {"payer", "user:a"}, {"payr", 1}});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.error().path, "/payr");
+  auto no_time = parse_operation(json{{"op", "balance"}, {"payer", "user:a"}});
+  ASSERT_FALSE(no_time.ok());
+  EXPECT_EQ(no_time.error().path, "/at");
+  auto not_json = parse_operation(std::string_view("{\"op\":"));
+  ASSERT_FALSE(not_json.ok());
+  EXPECT_EQ(not_json.error().code, ErrorCode::invalid_json);
+}
+
+TEST(Operation, TheTypedPathWritesTheSameBytesAsTheJsonEntryPoints) {
+  const std::vector<std::string> lines = {
+      R"({"op":"create_user","user":"maya","at":"2026-11-01T00:00:00Z"})",
+      R"({"op":"subscribe","payer":"user:maya","quota":1000,"at":"2026-11-01T00:00:00Z"})",
+      R"({"op":"top_up","payer":"user:maya","credits":300,"key":"t1","at":"2026-11-02T00:00:00Z"})",
+      R"({"op":"top_up","payer":"user:maya","credits":300,"key":"t1","at":"2026-11-02T00:00:01Z"})",
+      R"({"op":"balance","payer":"user:maya","at":"2026-11-03T00:00:00Z"})",
+      R"({"op":"usage","payer":"user:maya","limit":3,"at":"2026-11-03T00:00:00Z"})",
+      R"({"op":"pause","payer":"user:maya","at":"2026-11-04T00:00:00Z"})",
+      R"({"op":"fail","charge":"nope","at":"2026-11-04T00:00:00Z"})",
+  };
+  Ledger by_line(testing::test_card()), typed(testing::test_card());
+  for (const std::string& line : lines) {
+    const std::string expected = to_wire(apply_operation_line(by_line, line));
+    auto op = parse_operation(std::string_view(line));
+    ASSERT_TRUE(op.ok()) << line;
+    EXPECT_EQ(to_wire(apply_parsed_operation(typed, std::move(*op))), expected) << line;
+  }
+}
+
+}  // namespace
+}  // namespace credits
