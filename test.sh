@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
-echo "== native build"
-scripts/build-native.sh
+echo "== native build (warnings are errors)"
+scripts/build-native.sh -DCREDITS_WERROR=ON
 echo "== native tests"
 ctest --test-dir build/native --output-on-failure
 echo "== WebAssembly build"

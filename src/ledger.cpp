@@ -712,7 +712,7 @@ Status Ledger::verify_invariants() const {
       return err(ErrorCode::invalid_op, id + " has a bucket over " + limit_text(kMaxBucket));
     const PayerTotals& t = p.totals;
     // In 128 bits: each side is a sum of several 64-bit totals.
-    using Wide = __int128;
+    __extension__ typedef __int128 Wide;
     if (Wide{t.granted} + t.topped_up != Wide{t.spent} - t.refunded + t.expired + p.sub.remaining + p.wallet)
       return err(ErrorCode::invalid_op, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
   }
@@ -722,7 +722,7 @@ Status Ledger::verify_invariants() const {
 Status Ledger::verify_replay() const {
   // Summed in 128 bits, so entries that do not add up (a damaged journal) are reported, never
   // wrapped.
-  using Wide = __int128;
+  __extension__ typedef __int128 Wide;
   struct Totals {
     Wide granted = 0, topped_up = 0, spent = 0, refunded = 0, expired = 0;
   };

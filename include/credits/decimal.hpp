@@ -13,7 +13,7 @@ namespace credits {
 
 class Decimal {
  public:
-  using Mantissa = __int128;
+  __extension__ typedef __int128 Mantissa;  // __extension__: a GNU type, kept under -Wpedantic
   static constexpr int kMaxScale = 36;
   // |mantissa| stays below 10^37 so that one more addition can never overflow int128.
   static const Mantissa kLimit;
