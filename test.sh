@@ -2,7 +2,8 @@
 # Runs every test: installs what is missing, builds natively and to WebAssembly, then runs the
 # GoogleTest suite in both builds (natively and under Node), the CLI contract checks, the golden
 # corpus, the browser package's tests (types, Node, headless Chromium) and the demo product's
-# (its backend on the real server; the pages end to end in Chromium). Exits non-zero on any failure.
+# (its backend on the real server; the pages end to end in Chromium), then the suite under
+# sanitizers and a short run of each fuzz harness (clang). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
@@ -22,4 +23,8 @@ echo "== the browser package in headless Chromium (playwright-core)"
 echo "== the demo product: build, the backend against the real server, end to end in headless Chromium"
 scripts/build-demo.sh
 node --test demo/test/*.test.js
+echo "== sanitizers: GoogleTest and the CLI contract under ASan+UBSan, the server's race and kill -9 tests under TSan"
+scripts/test-sanitizers.sh
+echo "== fuzzing: each libFuzzer harness for 30 s (docs/fuzzing.md)"
+scripts/fuzz-short.sh
 echo "== all tests passed"
