@@ -145,6 +145,8 @@ class StaticGuard {
   StaticGuard(std::string dir, std::vector<std::string> secrets) : dir_(std::move(dir)), secrets_(std::move(secrets)) {}
 
   bool refused(const std::string& url_path) const {
+    // A NUL (%00) would cut the file name short of what the suffix checks below saw.
+    if (url_path.find('\0') != std::string::npos) return true;
     size_t start = 0;
     std::string last;
     while (start <= url_path.size()) {

@@ -114,13 +114,15 @@ struct HttpTransport::Impl {
 
   const HttpLimits limits;
   const HttpHandler handler;
-  net::io_context ioc;
-  tcp::acceptor acceptor;
-  net::steady_timer retry;
+  // Declared before the io_context, so that they outlive it: destroying it destroys the
+  // connections still in its queues, which unregister themselves under the mutex.
   HttpCounters counters;
   std::atomic<bool> stopping{false};
   std::mutex connections_mutex;
   std::unordered_set<Connection*> connections;  // for stop(); each removes itself when it ends
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  net::steady_timer retry;
 };
 
 // One client connection, on its own strand: read a request, hand it over, write the answer,
@@ -198,6 +200,10 @@ class Connection : public std::enable_shared_from_this<Connection>, public HttpE
   // read when Content-Length is over --max-body: the parser refuses it with the header).
   void on_header() {
     const auto& h = parser_->get();
+    // Only origin-form targets ("/path?query"): the absolute form is for proxies, and a path
+    // not starting with "/" must never reach a file name.
+    if (h.target().empty() || h.target()[0] != '/')
+      return refuse(400, "bad_request", "the request target must start with /");
     const size_t fields = static_cast<size_t>(std::distance(h.begin(), h.end()));
     if (fields > t_.limits.max_header_fields)
       return refuse(431, "header_too_large",

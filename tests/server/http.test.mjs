@@ -489,7 +489,8 @@ test("--static never serves the ledger, its token or dotfiles", async (t) => {
   assert.equal(await status("/index.html"), 200);
   assert.equal(await status("/app.js"), 200);
   for (const p of ["/.env", "/.git/config", "/.git/", "/sub/.hidden", "/%2eenv", "/old.db", "/OLD.DB", "/x.db-wal",
-                   "/x.db-shm", "/a.token", "/x.sqlite", "/ledger.bin", "/token.txt", "/sub/../.env", "/../l.db", "/%2e%2e/l.db"]) {
+                   "/x.db-shm", "/a.token", "/x.sqlite", "/ledger.bin", "/token.txt", "/sub/../.env", "/../l.db", "/%2e%2e/l.db",
+                   "/old.db%00", "/old.db%00.html", "/a.token%00.js"]) {
     const code = await status(p);
     assert.ok(code === 404 || code === 400, `${p}: ${code}`);
   }

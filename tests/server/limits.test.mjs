@@ -88,7 +88,7 @@ test("200 clients drip-feeding headers and 50 dripping a body do not slow /healt
   assert.equal((await get(s, "/healthz", { token: null })).status, 200);
 });
 
-test("ambiguous framing is refused with 400 and the connection closed (request smuggling)", { timeout: 30000 }, async (t) => {
+test("ambiguous framing, or a target not starting with /, is refused with 400 and the connection closed (request smuggling)", { timeout: 30000 }, async (t) => {
   const dir = tempDir(t);
   const s = await startServer({ t, db: path.join(dir, "l.db") });
   t.after(() => s.stop());
@@ -104,6 +104,8 @@ test("ambiguous framing is refused with 400 and the connection closed (request s
     "a header line without a colon": `POST /v1/ops HTTP/1.1\r\nHost: x\r\n${auth}X-No-Colon\r\nContent-Length: ${op.length}\r\n\r\n${op}`,
     "a coding other than chunked": `POST /v1/ops HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: gzip\r\nContent-Length: ${op.length}\r\n\r\n${op}`,
     "two Transfer-Encoding lines": `POST /v1/ops HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n${op.length.toString(16)}\r\n${op}\r\n0\r\n\r\n`,
+    "a target not starting with /": `POST v1/ops HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: ${op.length}\r\n\r\n${op}`,
+    "an absolute target (for proxies)": `POST http://x/v1/ops HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: ${op.length}\r\n\r\n${op}`,
     "a space before the colon": `POST /v1/ops HTTP/1.1\r\nHost: x\r\n${auth}Content-Length : ${op.length}\r\n\r\n${op}`,
   };
   for (const [what, bytes] of Object.entries(cases)) {
