@@ -155,15 +155,18 @@ Outcome parse_stream(std::string_view input, size_t step) {
     size_t used = offset;                  // consumed by this parser so far
     size_t have = step ? std::min(input.size(), used + step) : input.size();  // bytes "received"
     bool header_checked = false;
+    // As async_read_header then on_header: refused there, the connection ends. (A message
+    // without a body is done with its header: checked all the same.)
+    auto header_refused = [&] {
+      if (header_checked || !parser.is_header_done()) return false;
+      header_checked = true;
+      parser.eager(true);  // then async_read reads the rest of the message
+      return !server_accepts_header(parser.get().base());
+    };
     while (!parser.is_done()) {
-      if (parser.is_header_done() && !header_checked) {
-        // As async_read_header then on_header: refused here, the connection ends.
-        header_checked = true;
-        if (!server_accepts_header(parser.get().base())) {
-          out.end = End::refused;
-          return out;
-        }
-        parser.eager(true);  // then async_read reads the rest of the message
+      if (header_refused()) {
+        out.end = End::refused;
+        return out;
       }
       const size_t put = parser.put(boost::asio::buffer(input.data() + used, have - used), ec);
       used += put;
@@ -184,6 +187,10 @@ Outcome parse_stream(std::string_view input, size_t step) {
         }
         have = step ? std::min(input.size(), have + step) : input.size();
       }
+    }
+    if (!ec && header_refused()) {
+      out.end = End::refused;
+      return out;
     }
     if (ec || !parser.is_done()) {
       // Refused, or cut short: the connection ends here. A cut-short header is not a refusal.
