@@ -1,5 +1,7 @@
 #include "credits/access.hpp"
 
+#include "credits/payer_id.hpp"
+
 namespace credits {
 
 using nlohmann::json;
@@ -42,12 +44,13 @@ bool AccessIndex::is_admin(const std::string& workspace, const std::string& user
 
 Status AccessIndex::can_view(const std::string& user, const std::string& payer) const {
   if (!users_.count(user)) return Error(ErrorCode::unknown_user, "no user \"" + user + "\"", "/user");
-  if (payer.rfind("user:", 0) == 0) {
-    if (payer.compare(5, std::string::npos, user) == 0) return Ok{};
+  const auto parts = split_payer(payer);
+  if (parts && parts->kind == PayerKind::user) {
+    if (parts->id == user) return Ok{};
     return Error(ErrorCode::not_member, user + " cannot see another user's account " + payer, "/payer");
   }
-  if (payer.rfind("workspace:", 0) == 0) {
-    const std::string ws = payer.substr(10);
+  if (parts && parts->kind == PayerKind::workspace) {
+    const std::string ws(parts->id);
     if (!workspaces_.count(ws)) return Error(ErrorCode::unknown_workspace, "no workspace \"" + ws + "\"", "/payer");
     if (is_member(ws, user)) return Ok{};
     return Error(ErrorCode::not_member, user + " is not a member of workspace " + ws, "/payer");

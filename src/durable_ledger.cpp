@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "credits/operation.hpp"
+#include "credits/payer_id.hpp"
 #include "credits/quote.hpp"
 
 namespace credits {
@@ -158,7 +159,7 @@ json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const st
   access_.observe(op);
   for (size_t i = entries_before; i < entries_after; ++i) touch(ledger_->entries()[i].payer);
   if (auto p = r.find("payer"); p != r.end() && p->is_string()) touch(p->get<std::string>());
-  if (!created_user.empty()) touch("user:" + created_user);
+  if (!created_user.empty()) touch(payer_text(PayerKind::user, created_user));
   return r;
 }
 

@@ -8,8 +8,6 @@ namespace credits {
 
 namespace {
 
-constexpr double kMaxWhole = 1e15;
-
 bool whole(double v, double lo, double hi) { return v >= lo && v <= hi && std::floor(v) == v; }
 
 // Reads one record into `node`; false when the fast path cannot settle it.
@@ -40,7 +38,7 @@ bool decode(const RateCard& card, const double* in, size_t length, size_t& pos, 
       if (v != 0 && v != 1) return false;
       pv.choice = static_cast<int32_t>(v);
     } else {
-      if (!whole(v, -kMaxWhole, kMaxWhole)) return false;
+      if (!whole(v, -kMaxParamMagnitude, kMaxParamMagnitude)) return false;
       pv.lo = pv.hi = Decimal::from_int(static_cast<int64_t>(v));
       if (!p.allows(pv.lo)) return false;
     }

@@ -1,6 +1,7 @@
 #include "credits/engine.hpp"
 
 #include "credits/encoded_nodes.hpp"
+#include "credits/json_text.hpp"
 #include "credits/money_split.hpp"
 #include "credits/operation.hpp"
 #include "credits/quote.hpp"
@@ -213,11 +214,11 @@ std::string Engine::preview(std::string_view kind, std::string_view request_text
     if (!balances) return failure(balances.error());
     auto amount = [&](const char* key) -> Result<Credits> {
       auto it = req->find(key);
-      if (it == req->end() || !it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > kMaxAmount ||
-          (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(kMaxAmount)))
+      const std::optional<Credits> credits = it == req->end() ? std::nullopt : json_amount(*it);
+      if (!credits)
         return Error(ErrorCode::invalid_param, std::string("\"") + key + "\" must be whole credits between 0 and 10^15",
                      pointer_join("", key));
-      return it->get<int64_t>();
+      return *credits;
     };
     // Every field is checked for its type: nlohmann's value() throws on a mismatch.
     bool has_period = true;
@@ -232,8 +233,8 @@ std::string Engine::preview(std::string_view kind, std::string_view request_text
       if (!price) return failure(price.error());
       auto split = split_charge(balances->subscription, balances->wallet, *price);
       if (!split) return failure(split.error());
-      Balances b{balances->subscription - split->from_subscription, balances->wallet - split->from_wallet};
-      return to_wire(json{{"ok", true}, {"from_subscription", split->from_subscription}, {"from_wallet", split->from_wallet},
+      Balances b{balances->subscription - split->subscription, balances->wallet - split->wallet};
+      return to_wire(json{{"ok", true}, {"from_subscription", split->subscription}, {"from_wallet", split->wallet},
                           {"after", after(b)}});
     }
     if (kind == "refund" || kind == "settle") {
@@ -241,8 +242,8 @@ std::string Engine::preview(std::string_view kind, std::string_view request_text
       if (!from_sub) return failure(from_sub.error());
       auto from_wallet = amount("from_wallet");
       if (!from_wallet) return failure(from_wallet.error());
-      Split taken{*from_sub, *from_wallet};
-      Split back = taken;
+      const Buckets taken{*from_sub, *from_wallet};
+      Buckets back = taken;
       if (kind == "settle") {
         auto actual = amount("actual");
         if (!actual) return failure(actual.error());
@@ -250,9 +251,9 @@ std::string Engine::preview(std::string_view kind, std::string_view request_text
           return failure(Error(ErrorCode::invalid_param, "the actual price exceeds what was held", "/actual"));
         back = split_settlement(taken, *actual);
       }
-      Split routed = route_return(back, has_period);
-      Balances b{balances->subscription + routed.from_subscription, balances->wallet + routed.from_wallet};
-      return to_wire(json{{"ok", true}, {"to_subscription", routed.from_subscription}, {"to_wallet", routed.from_wallet},
+      const Buckets routed = route_return(back, has_period);
+      Balances b{balances->subscription + routed.subscription, balances->wallet + routed.wallet};
+      return to_wire(json{{"ok", true}, {"to_subscription", routed.subscription}, {"to_wallet", routed.wallet},
                           {"after", after(b)}});
     }
     return failure(Error(ErrorCode::invalid_op, "a preview is of a charge, a refund or a settle", ""));

@@ -229,4 +229,16 @@ Result<json> parse_json_strict(std::string_view text, std::string_view not_json_
   return std::move(doc).result();
 }
 
+std::optional<Credits> json_amount(const json& v) {
+  if (!v.is_number_integer()) return std::nullopt;
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(kMaxAmount)) return std::nullopt;
+    return static_cast<Credits>(u);
+  }
+  const Credits c = v.get<int64_t>();
+  if (!is_amount(c)) return std::nullopt;
+  return c;
+}
+
 }  // namespace credits

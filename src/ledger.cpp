@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "credits/money_split.hpp"
+#include "credits/payer_id.hpp"
 #include "credits/node.hpp"
 
 namespace credits {
@@ -37,8 +38,11 @@ Error err(ErrorCode code, std::string message, std::string path = {}) {
   return Error(code, std::move(message), std::move(path));
 }
 
-bool is_workspace_payer(const std::string& payer) { return payer.rfind("workspace:", 0) == 0; }
-std::string workspace_of(const std::string& payer) { return payer.substr(10); }
+bool is_workspace_payer(const std::string& payer) {
+  const auto parts = split_payer(payer);
+  return parts && parts->kind == PayerKind::workspace;
+}
+std::string workspace_of(const std::string& payer) { return payer.substr(kWorkspacePrefix.size()); }
 
 // A calendar month key for member caps when a workspace has no current period.
 int64_t month_key(Timestamp at) {
@@ -102,11 +106,11 @@ Status Ledger::check_period_start(const Payer& p, const Advanced& a, Credits quo
   return Ok{};
 }
 
-Status Ledger::check_give_back(const Payer& p, const Advanced& a, const Split& routed, Credits refunded) const {
-  if (routed.from_subscription > kMaxBucket - a.sub.remaining || routed.from_wallet > kMaxBucket - p.wallet)
+Status Ledger::check_give_back(const Payer& p, const Advanced& a, const Buckets& routed, Credits refunded) const {
+  if (routed.subscription > kMaxBucket - a.sub.remaining || routed.wallet > kMaxBucket - p.wallet)
     return err(ErrorCode::invalid_op,
-               "returning " + std::to_string(routed.from_subscription + routed.from_wallet) + " credits would fill " +
-                   p.id + "'s " + (routed.from_wallet > kMaxBucket - p.wallet ? "wallet" : "subscription") +
+               "returning " + std::to_string(routed.total()) + " credits would fill " +
+                   p.id + "'s " + (routed.wallet > kMaxBucket - p.wallet ? "wallet" : "subscription") +
                    " past " + limit_text(kMaxBucket) + ", the most a bucket holds; nothing was returned and the "
                    "charge stays open: spend from it, then retry",
                "/charge");
@@ -155,14 +159,13 @@ Status Ledger::check_clock(Timestamp at) const {
 Result<Payer*> Ledger::find_payer(const std::string& payer) {
   auto it = payers_.find(payer);
   if (it != payers_.end()) return &it->second;
-  const size_t prefix = is_workspace_payer(payer) ? 10 : payer.rfind("user:", 0) == 0 ? 5 : 0;
-  if (prefix && !is_valid_id(std::string_view(payer).substr(prefix)))
+  const auto parts = split_payer(payer);
+  if (!parts) return err(ErrorCode::invalid_op, "a payer is written \"user:ID\" or \"workspace:ID\"", "/payer");
+  const std::string id(parts->id);
+  if (!is_valid_id(id))
     return err(ErrorCode::invalid_op, "a payer is written \"user:ID\" or \"workspace:ID\"; " + id_rule_message("ID"), "/payer");
-  if (is_workspace_payer(payer))
-    return err(ErrorCode::unknown_workspace, "no workspace \"" + workspace_of(payer) + "\"", "/payer");
-  if (payer.rfind("user:", 0) == 0)
-    return err(ErrorCode::unknown_user, "no user \"" + payer.substr(5) + "\"", "/payer");
-  return err(ErrorCode::invalid_op, "a payer is written \"user:ID\" or \"workspace:ID\"", "/payer");
+  if (parts->kind == PayerKind::workspace) return err(ErrorCode::unknown_workspace, "no workspace \"" + id + "\"", "/payer");
+  return err(ErrorCode::unknown_user, "no user \"" + id + "\"", "/payer");
 }
 
 Status Ledger::require_workspace_admin(const Workspace& ws, const std::string& by) {
@@ -182,7 +185,7 @@ Status Ledger::require_admin(const std::string& payer, const std::string& by) {
     if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace", "/payer");
     return require_workspace_admin(ws->second, by);
   }
-  if (!by.empty() && "user:" + by != payer)
+  if (!by.empty() && payer_text(PayerKind::user, by) != payer)
     return err(ErrorCode::not_admin, by + " cannot manage another user's account", "/by");
   return Ok{};
 }
@@ -199,7 +202,7 @@ Status Ledger::create_user(Timestamp at, const std::string& user) {
   if (!is_valid_id(user)) return err(ErrorCode::invalid_op, id_rule_message("user"), "/user");
   if (users_.count(user)) return err(ErrorCode::already_exists, "user \"" + user + "\" already exists", "/user");
   Payer p;
-  p.id = "user:" + user;
+  p.id = payer_text(PayerKind::user, user);
   Payer* payer = &payers_.emplace(p.id, std::move(p)).first->second;
   users_.emplace(user, User{user, std::nullopt, payer});
   now_ = at;
@@ -216,7 +219,7 @@ Status Ledger::create_workspace(Timestamp at, const std::string& workspace, cons
   ws.id = workspace;
   ws.members.emplace(admin, Role::admin);
   Payer p;
-  p.id = "workspace:" + workspace;
+  p.id = payer_text(PayerKind::workspace, workspace);
   ws.pool = &payers_.emplace(p.id, std::move(p)).first->second;
   workspaces_.emplace(workspace, std::move(ws));
   now_ = at;
@@ -267,7 +270,7 @@ Status Ledger::set_member_cap(Timestamp at, const std::string& workspace, const 
   if (Status s = require_workspace_admin(ws->second, by); !s) return s;
   if (!users_.count(user)) return err(ErrorCode::unknown_user, "no user \"" + user + "\"", "/user");
   if (!ws->second.members.count(user)) return err(ErrorCode::not_member, user + " is not a member of " + workspace, "/user");
-  if (cap && (*cap < 0 || *cap > kMaxAmount))
+  if (cap && !is_amount(*cap))
     return err(ErrorCode::invalid_op, "\"cap\" must be whole credits between 0 and 10^15, or null", "/cap");
   if (cap) ws->second.caps[user] = *cap;
   else ws->second.caps.erase(user);
@@ -296,7 +299,7 @@ Status Ledger::subscribe(Timestamp at, const std::string& payer, Credits quota, 
   auto p = find_payer(payer);
   if (!p) return p.error();
   if (Status s = require_admin(payer, by); !s) return s;
-  if (quota <= 0 || quota > kMaxAmount)
+  if (quota <= 0 || !is_amount(quota))
     return err(ErrorCode::invalid_op, "\"quota\" must be whole credits between 1 and 10^15", "/quota");
   Payer& pr = **p;
   Advanced a = preview(pr, at);
@@ -395,7 +398,7 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Cred
   auto p = find_payer(payer);
   if (!p) return p.error();
   if (Status s = require_admin(payer, by); !s) return s.error();
-  if (credits <= 0 || credits > kMaxAmount)
+  if (credits <= 0 || !is_amount(credits))
     return err(ErrorCode::invalid_op, "\"credits\" must be whole credits between 1 and 10^15", "/credits");
   Payer& pr = **p;
   auto wallet = checked_add(pr.wallet, credits);
@@ -514,8 +517,8 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
   c.at = at;
   c.exact = price->exact();
   c.held = held;
-  c.from_subscription = split->from_subscription;
-  c.from_wallet = split->from_wallet;
+  c.from_subscription = split->subscription;
+  c.from_wallet = split->wallet;
   c.cap_period = cap_key;
   c.quoted = r.quoted;
   c.quoted_min = r.quoted_min;
@@ -537,9 +540,9 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
 
 // Sends money back to a payer's buckets, routed (route_return) and checked (check_give_back)
 // by the caller.
-void Ledger::give_back(Payer& p, const Split& routed) {
-  p.sub.remaining += routed.from_subscription;
-  p.wallet += routed.from_wallet;
+void Ledger::give_back(Payer& p, const Buckets& routed) {
+  p.sub.remaining += routed.subscription;
+  p.wallet += routed.wallet;
 }
 
 void Ledger::uncount_member_spend(const Charge& c, Credits amount) {
@@ -563,17 +566,17 @@ Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
     return err(ErrorCode::already_settled, "charge \"" + key + "\" already completed and settled", "/charge");
   Payer& p = payers_.at(c.payer);
   Advanced a = preview(p, at);
-  const Split routed = route_return(Split{c.from_subscription, c.from_wallet}, a.sub.in_period);
+  const Buckets routed = route_return(Buckets{c.from_subscription, c.from_wallet}, a.sub.in_period);
   if (Status s = check_give_back(p, a, routed, c.held); !s) return s.error();
   commit(p, a);
   give_back(p, routed);
-  ReturnOutcome o{&c, routed.from_subscription, routed.from_wallet, false};
+  ReturnOutcome o{&c, routed, false};
   p.totals.refunded += c.held;
   c.status = ChargeStatus::refunded;
-  c.back_to_subscription = o.to_subscription;
-  c.back_to_wallet = o.to_wallet;
+  c.back_to_subscription = o.back.subscription;
+  c.back_to_wallet = o.back.wallet;
   c.closed_at = at;
-  append(at, c.payer, EntryKind::refund, o.to_subscription, o.to_wallet, c.key);
+  append(at, c.payer, EntryKind::refund, o.back.subscription, o.back.wallet, c.key);
   uncount_member_spend(c, c.held);
   now_ = at;
   return o;
@@ -628,20 +631,20 @@ Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, con
   Payer& p = payers_.at(c.payer);
   Advanced a = preview(p, at);
   // Return the difference wallet portion first, so the result equals a charge of `actual`.
-  const Split back_split = split_settlement(Split{c.from_subscription, c.from_wallet}, actual);
+  const Buckets back_split = split_settlement(Buckets{c.from_subscription, c.from_wallet}, actual);
   const Credits back = back_split.total();
-  const Split routed = route_return(back_split, a.sub.in_period);
+  const Buckets routed = route_return(back_split, a.sub.in_period);
   if (Status s = check_give_back(p, a, routed, back); !s) return s.error();
   commit(p, a);
   give_back(p, routed);
-  ReturnOutcome o{&c, routed.from_subscription, routed.from_wallet, false};
+  ReturnOutcome o{&c, routed, false};
   p.totals.refunded += back;
   c.status = ChargeStatus::settled;
   c.actual = actual;
-  c.back_to_subscription = o.to_subscription;
-  c.back_to_wallet = o.to_wallet;
+  c.back_to_subscription = o.back.subscription;
+  c.back_to_wallet = o.back.wallet;
   c.closed_at = at;
-  append(at, c.payer, EntryKind::settle, o.to_subscription, o.to_wallet, c.key);
+  append(at, c.payer, EntryKind::settle, o.back.subscription, o.back.wallet, c.key);
   uncount_member_spend(c, back);
   now_ = at;
   return o;

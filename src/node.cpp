@@ -10,8 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr double kMaxParamMagnitude = 1e15;
-
 Error bad(const std::string& path, std::string message) {
   return Error(ErrorCode::invalid_param, std::move(message), path);
 }

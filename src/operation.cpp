@@ -74,16 +74,14 @@ class Fields {
       return bad_op(path, "at most 10^15 credits");
     if (!v.is_number_integer()) return bad_op(path, "must be whole credits (an integer)");
     const int64_t c = v.get<int64_t>();
-    if (c < 0 || c > kMaxAmount) return bad_op(path, "must be whole credits between 0 and 10^15");
+    if (!is_amount(c)) return bad_op(path, "must be whole credits between 0 and 10^15");
     return c;
   }
 
-  Result<std::string> payer() const {
+  Result<PayerId> payer() const {
     auto p = str("payer");
-    if (!p) return p;
-    const std::string& s = *p;
-    const size_t prefix = s.rfind("user:", 0) == 0 ? 5 : s.rfind("workspace:", 0) == 0 ? 10 : 0;
-    if (prefix && is_valid_id(std::string_view(s).substr(prefix))) return p;
+    if (!p) return p.error();
+    if (auto payer = PayerId::parse(*p)) return std::move(*payer);
     return bad_op("/payer", "a payer is written \"user:ID\" or \"workspace:ID\", the ID being 1 to " +
                                 std::to_string(kMaxIdLength) + " characters of A-Z a-z 0-9 . _ : @ -");
   }
@@ -317,9 +315,9 @@ Result<OperationOutcome> outcome(Result<T>&& r) {
 }
 
 // A subscription change answers with the subscription after it.
-Result<OperationOutcome> subscription_after(Ledger& ledger, const std::string& payer, const Status& s) {
+Result<OperationOutcome> subscription_after(Ledger& ledger, const PayerId& payer, const Status& s) {
   if (!s) return s.error();
-  return OperationOutcome(ledger.payers().at(payer).sub);
+  return OperationOutcome(ledger.payers().at(payer.text()).sub);
 }
 
 struct Applier {
@@ -339,17 +337,17 @@ struct Applier {
   }
   Result<OperationOutcome> operator()(ops::Switch& o) { return nothing_more(ledger.switch_context(o.at, o.user, o.workspace)); }
   Result<OperationOutcome> operator()(ops::Subscribe& o) {
-    return subscription_after(ledger, o.payer, ledger.subscribe(o.at, o.payer, o.quota, o.by));
+    return subscription_after(ledger, o.payer, ledger.subscribe(o.at, o.payer.text(), o.quota, o.by));
   }
-  Result<OperationOutcome> operator()(ops::Pause& o) { return subscription_after(ledger, o.payer, ledger.pause(o.at, o.payer, o.by)); }
-  Result<OperationOutcome> operator()(ops::Resume& o) { return subscription_after(ledger, o.payer, ledger.resume(o.at, o.payer, o.by)); }
-  Result<OperationOutcome> operator()(ops::Cancel& o) { return subscription_after(ledger, o.payer, ledger.cancel(o.at, o.payer, o.by)); }
-  Result<OperationOutcome> operator()(ops::TopUp& o) { return outcome(ledger.top_up(o.at, o.payer, o.credits, o.key, o.by)); }
+  Result<OperationOutcome> operator()(ops::Pause& o) { return subscription_after(ledger, o.payer, ledger.pause(o.at, o.payer.text(), o.by)); }
+  Result<OperationOutcome> operator()(ops::Resume& o) { return subscription_after(ledger, o.payer, ledger.resume(o.at, o.payer.text(), o.by)); }
+  Result<OperationOutcome> operator()(ops::Cancel& o) { return subscription_after(ledger, o.payer, ledger.cancel(o.at, o.payer.text(), o.by)); }
+  Result<OperationOutcome> operator()(ops::TopUp& o) { return outcome(ledger.top_up(o.at, o.payer.text(), o.credits, o.key, o.by)); }
   Result<OperationOutcome> operator()(ops::Charge& o) { return outcome(ledger.charge(o.at, std::move(o.request))); }
   Result<OperationOutcome> operator()(ops::Fail& o) { return outcome(ledger.fail(o.at, o.charge)); }
   Result<OperationOutcome> operator()(ops::Complete& o) { return outcome(ledger.complete(o.at, o.charge, o.usage)); }
-  Result<OperationOutcome> operator()(ops::Balance& o) { return outcome(ledger.balance(o.at, o.payer)); }
-  Result<OperationOutcome> operator()(ops::Usage& o) { return outcome(ledger.usage(o.at, o.payer, o.limit)); }
+  Result<OperationOutcome> operator()(ops::Balance& o) { return outcome(ledger.balance(o.at, o.payer.text())); }
+  Result<OperationOutcome> operator()(ops::Usage& o) { return outcome(ledger.usage(o.at, o.payer.text(), o.limit)); }
 };
 
 // --- Writing: one overload per operation, each result from the typed outcome ----------------
@@ -366,7 +364,7 @@ struct Writer {
     json r = accepted("create_workspace");
     r["workspace"] = o.workspace;
     r["admin"] = o.admin;
-    r["payer"] = "workspace:" + o.workspace;
+    r["payer"] = payer_text(PayerKind::workspace, o.workspace);
     return r;
   }
   json operator()(const ops::AddMember& o) const {
@@ -384,7 +382,7 @@ struct Writer {
     json r = accepted("switch");
     r["user"] = o.user;
     r["workspace"] = o.workspace ? json(*o.workspace) : json(nullptr);
-    r["payer"] = o.workspace ? "workspace:" + *o.workspace : "user:" + o.user;
+    r["payer"] = o.workspace ? payer_text(PayerKind::workspace, *o.workspace) : payer_text(PayerKind::user, o.user);
     return r;
   }
   json operator()(const ops::Subscribe& o) const { return subscription("subscribe", o.payer); }
@@ -431,9 +429,9 @@ struct Writer {
     r["user"] = user;
     return r;
   }
-  json subscription(std::string_view name, const std::string& payer) const {
+  json subscription(std::string_view name, const PayerId& payer) const {
     json r = accepted(name);
-    r["payer"] = payer;
+    r["payer"] = payer.text();
     r["subscription"] = subscription_json(std::get<Subscription>(out));
     return r;
   }
@@ -446,9 +444,9 @@ struct Writer {
     r["payer"] = o.charge->payer;
     r["held"] = o.charge->held;
     if (settled) r["credits"] = o.charge->actual;
-    r[settled ? "returned" : "refunded"] = o.to_subscription + o.to_wallet;
-    r["to_subscription"] = o.to_subscription;
-    r["to_wallet"] = o.to_wallet;
+    r[settled ? "returned" : "refunded"] = o.back.total();
+    r["to_subscription"] = o.back.subscription;
+    r["to_wallet"] = o.back.wallet;
     r["status"] = std::string(to_string(o.charge->status));
     return r;
   }
@@ -513,7 +511,7 @@ json usage_to_json(const UsageView& v) {
   r["generations"] = std::move(recent);
   r["period"] = {{"start", format_timestamp(v.period_start)}, {"end", format_timestamp(v.period_end)}};
   r["by_model"] = lines(v.by_model, "model");
-  if (v.balance.payer.rfind("workspace:", 0) == 0) r["by_member"] = lines(v.by_member, "user");
+  if (auto payer = split_payer(v.balance.payer); payer && payer->kind == PayerKind::workspace) r["by_member"] = lines(v.by_member, "user");
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "credits/json_text.hpp"
+#include "credits/money_split.hpp"
 #include "credits/quote.hpp"
 
 namespace credits {
@@ -265,19 +266,18 @@ Projection project(const Graph& graph, const Plan& plan, const Balances& balance
   for (int32_t i : graph.order) {
     const PlannedNode& n = plan.nodes[static_cast<size_t>(i)];
     if (n.error || n.price.max == 0) continue;
-    const Credits need = n.price.max;  // a ranged charge holds its maximum
-    const Credits available = p.after.subscription + p.after.wallet;
-    if (need > available) {
+    // A ranged charge holds its maximum; split as the ledger's charge will split it.
+    auto split = split_charge(p.after.subscription, p.after.wallet, n.price.max);
+    if (!split) {
       p.first_unaffordable = i;
       break;
     }
-    const Credits from_sub = std::min(need, p.after.subscription);
-    p.after.subscription -= from_sub;
-    p.after.wallet -= need - from_sub;
-    p.from_subscription += from_sub;
-    p.from_wallet += need - from_sub;
+    p.after.subscription -= split->subscription;
+    p.after.wallet -= split->wallet;
+    p.taken.subscription += split->subscription;
+    p.taken.wallet += split->wallet;
   }
-  const Credits available = balances.subscription + balances.wallet;
+  const Credits available = balances.total();
   p.shortfall = plan.total_max > available ? plan.total_max - available : 0;
   return p;
 }
@@ -289,11 +289,9 @@ Result<Balances> parse_balances(const json& j, const std::string& path) {
     const std::string p = pointer_join(path, it.key());
     Credits* field = it.key() == "subscription" ? &b.subscription : it.key() == "wallet" ? &b.wallet : nullptr;
     if (!field) return bad_graph(p, "unknown field \"" + it.key() + "\"");
-    const json& v = it.value();
-    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kMaxAmount)) ||
-        v.get<int64_t>() < 0 || v.get<int64_t>() > kMaxAmount)
-      return bad_graph(p, it.key() + " must be whole credits between 0 and 10^15");
-    *field = v.get<int64_t>();
+    const std::optional<Credits> credits = json_amount(it.value());
+    if (!credits) return bad_graph(p, it.key() + " must be whole credits between 0 and 10^15");
+    *field = *credits;
   }
   return b;
 }
@@ -335,9 +333,9 @@ std::string write_plan(const RateCard& card, const Graph& graph, const Plan& pla
     if (p.first_unaffordable) append_json_string(out, graph.nodes[static_cast<size_t>(*p.first_unaffordable)].id);
     else out += "null";
     out += ",\"from_subscription\":";
-    append_json_int(out, p.from_subscription);
+    append_json_int(out, p.taken.subscription);
     out += ",\"from_wallet\":";
-    append_json_int(out, p.from_wallet);
+    append_json_int(out, p.taken.wallet);
     out += ",\"shortfall\":";
     append_json_int(out, p.shortfall);
     out += '}';

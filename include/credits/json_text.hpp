@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "credits/error.hpp"
+#include "credits/money.hpp"
 
 namespace credits {
 
@@ -21,6 +22,10 @@ namespace credits {
 // read back by its shortest text, which is then exactly what the input wrote. Text that is not
 // JSON gets `not_json_message`. Depth and size limits are the caller's (parse_json_limited).
 Result<nlohmann::json> parse_json_strict(std::string_view text, std::string_view not_json_message = "not valid JSON");
+
+// An input amount: an integer in 0..kMaxAmount (money.hpp); nullopt for anything else. The
+// caller words the error, which names the field.
+std::optional<Credits> json_amount(const nlohmann::json& v);
 
 void append_json_string(std::string& out, std::string_view s);
 void append_json_int(std::string& out, int64_t v);

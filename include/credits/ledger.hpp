@@ -116,8 +116,7 @@ struct ChargeOutcome {
 
 struct ReturnOutcome {  // a refund or a settlement
   const Charge* charge;
-  Credits to_subscription = 0;
-  Credits to_wallet = 0;
+  Buckets back;  // what went back to each bucket
   bool replayed = false;
 };
 
@@ -222,8 +221,8 @@ class Ledger {
   void append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub, Credits wallet,
               const std::string& ref);
   int64_t cap_period(const Subscription& workspace_sub, Timestamp at) const;
-  void give_back(Payer& p, const Split& routed);
-  Status check_give_back(const Payer& p, const Advanced& a, const Split& routed, Credits refunded) const;
+  void give_back(Payer& p, const Buckets& routed);
+  Status check_give_back(const Payer& p, const Advanced& a, const Buckets& routed, Credits refunded) const;
   Status check_period_start(const Payer& p, const Advanced& a, Credits quota, Timestamp at) const;
   void uncount_member_spend(const Charge& c, Credits amount);
 

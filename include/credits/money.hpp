@@ -1,5 +1,6 @@
-// Overflow-checked 64-bit credit arithmetic. Every balance change goes through these: a
-// result that does not fit is reported, never wrapped.
+// Money: whole credits in 64 bits, their bounds, overflow-checked arithmetic and the two
+// buckets every balance has. Every balance change goes through these: a result that does not
+// fit is reported, never wrapped. The one place the bounds are written.
 #pragma once
 
 #include <climits>
@@ -13,6 +14,8 @@ using Credits = int64_t;
 // The largest amount any single input (a top-up, a quota, a cap) may carry: about 10^15.
 // Far beyond any real account, and small enough that sums of many never approach 2^63.
 inline constexpr Credits kMaxAmount = 1'000'000'000'000'000;
+// Whether an input amount (a top-up, a quota, a cap, a balance given to a plan) is in 0..10^15.
+inline constexpr bool is_amount(Credits c) { return c >= 0 && c <= kMaxAmount; }
 
 // The most one bucket (a subscription's remaining credits, a wallet) may hold: 2^62. Two full
 // buckets still add up (available = remaining + wallet) without overflow. An operation that
@@ -32,5 +35,14 @@ inline std::optional<Credits> checked_sub(Credits a, Credits b) {
   if (__builtin_sub_overflow(a, b, &r)) return std::nullopt;
   return r;
 }
+
+// The two buckets of a balance (SPEC §4): the subscription's current period and the wallet.
+// The same pair is a balance, what a charge takes from each, and what goes back to each.
+struct Buckets {
+  Credits subscription = 0;
+  Credits wallet = 0;
+  // Both buckets are at most kMaxBucket (2^62), so their sum never overflows.
+  Credits total() const { return subscription + wallet; }
+};
 
 }  // namespace credits

@@ -11,6 +11,11 @@
 
 namespace credits {
 
+// The largest magnitude a numeric parameter may have (about 10^15): beyond it a double no
+// longer holds every integer, so two different inputs could price the same. The JSON reader
+// (node.cpp) and the numeric fast path (encoded_nodes.cpp) both refuse what is past it.
+inline constexpr double kMaxParamMagnitude = 1e15;
+
 struct PreparedNode {
   const Model* model = nullptr;
   std::vector<ParamValue> values;  // one per model->params slot

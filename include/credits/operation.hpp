@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "credits/ledger.hpp"
+#include "credits/payer_id.hpp"
 
 namespace credits {
 
@@ -41,20 +42,25 @@ struct Switch : Head {
   std::optional<std::string> workspace;  // none: the user's personal account
 };
 struct Subscribe : Head {
-  std::string payer, by;
+  PayerId payer;
+  std::string by;
   Credits quota = 0;
 };
 struct Pause : Head {
-  std::string payer, by;
+  PayerId payer;
+  std::string by;
 };
 struct Resume : Head {
-  std::string payer, by;
+  PayerId payer;
+  std::string by;
 };
 struct Cancel : Head {
-  std::string payer, by;
+  PayerId payer;
+  std::string by;
 };
 struct TopUp : Head {
-  std::string payer, key, by;
+  PayerId payer;
+  std::string key, by;
   Credits credits = 0;
 };
 struct Charge : Head {
@@ -68,10 +74,10 @@ struct Complete : Head {
   nlohmann::json usage;  // the quantities the run decided; null when none were given
 };
 struct Balance : Head {
-  std::string payer;
+  PayerId payer;
 };
 struct Usage : Head {
-  std::string payer;
+  PayerId payer;
   size_t limit = 20;  // recent generations shown, 0..1000
 };
 }  // namespace ops

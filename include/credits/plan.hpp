@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "credits/checked.hpp"
+#include "credits/money.hpp"
 #include "credits/estimator.hpp"
 
 namespace credits {
@@ -56,15 +56,13 @@ struct PlannedNode {
   PreparedNode bound;          // the prepared node with its inputs' values (has_bindings only)
 };
 
-struct Balances {
-  Credits subscription = 0;  // remaining in the current period
-  Credits wallet = 0;
-};
+// What a plan projects against: the subscription's remaining credits in the current period
+// and the wallet.
+using Balances = Buckets;
 
 struct Projection {
   Balances before;
-  Credits from_subscription = 0;
-  Credits from_wallet = 0;
+  Buckets taken;  // what the affordable nodes take from each bucket, as the ledger would split it
   Balances after;
   std::optional<int32_t> first_unaffordable;  // node index, in run order
   Credits shortfall = 0;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "credits/checked.hpp"
+#include "credits/money.hpp"
 #include "credits/civil_time.hpp"
 
 namespace credits {
