@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 
 #include "credits/money_split.hpp"
 #include "credits/payer_id.hpp"
@@ -198,6 +200,7 @@ int64_t Ledger::cap_period(const Subscription& s, Timestamp at) const {
 // --- people and workspaces -----------------------------------------------------------------
 
 Status Ledger::create_user(Timestamp at, const std::string& user) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   if (!is_valid_id(user)) return err(ErrorCode::invalid_op, id_rule_message("user"), "/user");
   if (users_.count(user)) return err(ErrorCode::already_exists, "user \"" + user + "\" already exists", "/user");
@@ -210,6 +213,7 @@ Status Ledger::create_user(Timestamp at, const std::string& user) {
 }
 
 Status Ledger::create_workspace(Timestamp at, const std::string& workspace, const std::string& admin) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   if (!is_valid_id(workspace)) return err(ErrorCode::invalid_op, id_rule_message("workspace"), "/workspace");
   if (workspaces_.count(workspace))
@@ -228,6 +232,7 @@ Status Ledger::create_workspace(Timestamp at, const std::string& workspace, cons
 
 Status Ledger::add_member(Timestamp at, const std::string& workspace, const std::string& user,
                           const std::string& by, Role role) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   auto ws = workspaces_.find(workspace);
   if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace \"" + workspace + "\"", "/workspace");
@@ -242,6 +247,7 @@ Status Ledger::add_member(Timestamp at, const std::string& workspace, const std:
 
 Status Ledger::remove_member(Timestamp at, const std::string& workspace, const std::string& user,
                              const std::string& by) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   auto ws = workspaces_.find(workspace);
   if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace \"" + workspace + "\"", "/workspace");
@@ -264,6 +270,7 @@ Status Ledger::remove_member(Timestamp at, const std::string& workspace, const s
 
 Status Ledger::set_member_cap(Timestamp at, const std::string& workspace, const std::string& user,
                               std::optional<Credits> cap, const std::string& by) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   auto ws = workspaces_.find(workspace);
   if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace \"" + workspace + "\"", "/workspace");
@@ -279,6 +286,7 @@ Status Ledger::set_member_cap(Timestamp at, const std::string& workspace, const 
 }
 
 Status Ledger::switch_context(Timestamp at, const std::string& user, const std::optional<std::string>& workspace) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   auto u = users_.find(user);
   if (u == users_.end()) return err(ErrorCode::unknown_user, "no user \"" + user + "\"", "/user");
@@ -295,6 +303,7 @@ Status Ledger::switch_context(Timestamp at, const std::string& user, const std::
 // --- subscriptions -------------------------------------------------------------------------
 
 Status Ledger::subscribe(Timestamp at, const std::string& payer, Credits quota, const std::string& by) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   auto p = find_payer(payer);
   if (!p) return p.error();
@@ -318,6 +327,7 @@ Status Ledger::subscribe(Timestamp at, const std::string& payer, Credits quota, 
 }
 
 Status Ledger::pause(Timestamp at, const std::string& payer, const std::string& by) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   auto p = find_payer(payer);
   if (!p) return p.error();
@@ -334,6 +344,7 @@ Status Ledger::pause(Timestamp at, const std::string& payer, const std::string& 
 }
 
 Status Ledger::cancel(Timestamp at, const std::string& payer, const std::string& by) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   auto p = find_payer(payer);
   if (!p) return p.error();
@@ -354,6 +365,7 @@ Status Ledger::cancel(Timestamp at, const std::string& payer, const std::string&
 }
 
 Status Ledger::resume(Timestamp at, const std::string& payer, const std::string& by) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s;
   auto p = find_payer(payer);
   if (!p) return p.error();
@@ -384,6 +396,7 @@ Status Ledger::resume(Timestamp at, const std::string& payer, const std::string&
 
 Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Credits credits,
                                     const std::string& key, const std::string& by) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s.error();
   if (!is_valid_id(key)) return err(ErrorCode::invalid_op, "a top-up needs an idempotency \"key\": " + id_rule_message("key"), "/key");
   if (auto k = keys_.find(key); k != keys_.end()) {
@@ -434,6 +447,7 @@ const json& Charge::params() const {
 }
 
 Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s.error();
   if (!is_valid_id(r.key)) return err(ErrorCode::invalid_op, "a charge needs an idempotency \"key\": " + id_rule_message("key"), "/key");
   if (auto k = keys_.find(r.key); k != keys_.end()) {
@@ -555,6 +569,7 @@ void Ledger::uncount_member_spend(const Charge& c, Credits amount) {
 }
 
 Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s.error();
   auto k = keys_.find(key);
   if (k == keys_.end() || k->second.kind != KeyUse::charge)
@@ -583,6 +598,7 @@ Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
 }
 
 Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, const json& usage) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s.error();
   auto k = keys_.find(key);
   if (k == keys_.end() || k->second.kind != KeyUse::charge)
@@ -653,6 +669,7 @@ Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, con
 // --- views ---------------------------------------------------------------------------------
 
 Result<BalanceView> Ledger::balance(Timestamp at, const std::string& payer) {
+  const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s.error();
   auto p = find_payer(payer);
   if (!p) return p.error();
@@ -666,6 +683,7 @@ Result<BalanceView> Ledger::balance(Timestamp at, const std::string& payer) {
 }
 
 Result<UsageView> Ledger::usage(Timestamp at, const std::string& payer, size_t limit) {
+  const Audit audit(*this);
   auto b = balance(at, payer);
   if (!b) return b.error();
   const Payer& p = payers_.at(payer);
@@ -707,19 +725,65 @@ Result<UsageView> Ledger::usage(Timestamp at, const std::string& payer, size_t l
 
 // --- invariants ----------------------------------------------------------------------------
 
-Status Ledger::verify_invariants() const {
-  for (const auto& [id, p] : payers_) {
-    if (p.sub.remaining < 0 || p.wallet < 0)
-      return err(ErrorCode::invalid_op, id + " has a negative bucket");
-    if (p.sub.remaining > kMaxBucket || p.wallet > kMaxBucket)
-      return err(ErrorCode::invalid_op, id + " has a bucket over " + limit_text(kMaxBucket));
-    const PayerTotals& t = p.totals;
-    // In 128 bits: each side is a sum of several 64-bit totals.
-    __extension__ typedef __int128 Wide;
-    if (Wide{t.granted} + t.topped_up != Wide{t.spent} - t.refunded + t.expired + p.sub.remaining + p.wallet)
-      return err(ErrorCode::invalid_op, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
-  }
+Status Ledger::check_payer(const std::string& id, const Payer& p) {
+  if (p.sub.remaining < 0 || p.wallet < 0) return err(ErrorCode::invalid_op, id + " has a negative bucket");
+  if (p.sub.remaining > kMaxBucket || p.wallet > kMaxBucket)
+    return err(ErrorCode::invalid_op, id + " has a bucket over " + limit_text(kMaxBucket));
+  const PayerTotals& t = p.totals;
+  // In 128 bits: each side is a sum of several 64-bit totals.
+  __extension__ typedef __int128 Wide;
+  if (Wide{t.granted} + t.topped_up != Wide{t.spent} - t.refunded + t.expired + p.sub.remaining + p.wallet)
+    return err(ErrorCode::invalid_op, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
   return Ok{};
+}
+
+Status Ledger::verify_invariants() const {
+  for (const auto& [id, p] : payers_)
+    if (Status s = check_payer(id, p); !s) return s;
+  return Ok{};
+}
+
+// --- invariants at the entry and exit of every operation -------------------------------------
+
+namespace {
+
+// A broken invariant is a bug in the ledger, never the caller's fault: stop before a wrong
+// balance is answered or stored (a restart replays the durable journal). TigerBeetle's habit.
+[[noreturn]] void invariant_broken(const std::string& what) {
+  std::fprintf(stderr, "credits: ledger invariant broken: %s\n", what.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace
+
+Ledger::Audit::Audit(const Ledger& ledger)
+    : ledger_(ledger), now_before_(ledger.now_), entries_before_(ledger.entries_.size()) {
+  // Entries are numbered 1, 2, 3... with no gap: the last one's number is their count.
+  if (!ledger.entries_.empty() && ledger.entries_.back().seq != static_cast<int64_t>(entries_before_))
+    invariant_broken("the entries are not numbered 1..n");
+#ifndef NDEBUG
+  // Debug and test builds (asserts on: fuzzing, sanitizers) check every payer's conservation.
+  if (Status s = ledger.verify_invariants(); !s) invariant_broken("at entry: " + s.error().message);
+#endif
+}
+
+Ledger::Audit::~Audit() {
+  const Ledger& l = ledger_;
+  if (l.now_ < now_before_) invariant_broken("the ledger's clock went backwards");
+  if (l.entries_.size() < entries_before_) invariant_broken("entries were removed");
+  // Every payer an entry of this operation moved: buckets in bounds, totals conserved.
+  for (size_t i = entries_before_; i < l.entries_.size(); ++i) {
+    const Entry& e = l.entries_[i];
+    if (e.seq != static_cast<int64_t>(i) + 1) invariant_broken("entry " + std::to_string(i + 1) + " is misnumbered");
+    if (e.at > l.now_) invariant_broken("entry " + std::to_string(e.seq) + " is later than the ledger's clock");
+    auto p = l.payers_.find(e.payer);
+    if (p == l.payers_.end()) invariant_broken("entry " + std::to_string(e.seq) + " names no payer");
+    if (Status s = check_payer(p->first, p->second); !s) invariant_broken(s.error().message);
+  }
+#ifndef NDEBUG
+  if (Status s = l.verify_invariants(); !s) invariant_broken("at exit: " + s.error().message);
+#endif
 }
 
 Status Ledger::verify_replay() const {

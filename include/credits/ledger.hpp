@@ -201,6 +201,23 @@ class Ledger {
 
  private:
   class Events;
+  // Entry and exit assertions of every operation (one at the top of each): the clock never goes
+  // back, entries are only appended and numbered without gaps, and every payer an operation
+  // moved has its buckets within 0..kMaxBucket and its totals conserved. Cheap, so always on;
+  // debug builds also check every payer. A broken one aborts: it is a bug, not an input error.
+  class Audit {
+   public:
+    explicit Audit(const Ledger& ledger);
+    ~Audit();
+    Audit(const Audit&) = delete;
+    Audit& operator=(const Audit&) = delete;
+
+   private:
+    const Ledger& ledger_;
+    Timestamp now_before_;
+    size_t entries_before_;
+  };
+  static Status check_payer(const std::string& id, const Payer& p);
   // What the passage of time does to a payer's subscription, computed without touching it,
   // so an operation can check against the advanced state and still change nothing if refused.
   struct Advanced {
