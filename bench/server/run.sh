@@ -1,53 +1,73 @@
 #!/usr/bin/env bash
 # The server benchmark (BENCHMARKS.md, "Server"): durable charges per second and latency over
-# HTTP on loopback at 1, 8 and 32 clients, with two load generators (our credits_load and wrk),
-# then `credits ledger --db` apply and replay rates on a large JSON Lines file.
+# HTTP on loopback at 1, 8, 32 and 256 clients, with two load generators (our credits_load and
+# wrk), /healthz latency while 200 slow clients are connected, then `credits ledger --db` apply
+# and replay rates on a large JSON Lines file.
 # Expects the native build. Environment: SECONDS_PER_RUN (default 10), OPS (default 1000000),
-# SYNC (full or normal, default full), OUT (a folder for the ledger files, default a temp dir).
+# SYNC (full or normal, default full), OUT (a folder for the ledger files, default a temp dir),
+# CREDITS (the server binary, default build/native/credits: another build's to compare),
+# SERVE_ARGS (extra flags for `credits serve`), CLIENTS (default 1,8,32,256),
+# ONLY=http (the one-charge-per-request and slow-client runs only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-credits=build/native/credits
+credits=${CREDITS:-build/native/credits}
 load=build/native/credits_load
+clients=${CLIENTS:-1,8,32,256}
+read -r -a serve_args <<< "${SERVE_ARGS:-}"
+
 secs=${SECONDS_PER_RUN:-10}
 ops=${OPS:-1000000}
 sync=${SYNC:-full}
 out=${OUT:-$(mktemp -d)}
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sync=$sync, ledger files in $out"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sync=$sync, server $credits ${serve_args[*]:-}, ledger files in $out"
 
 start_server() {  # starts a server on a fresh ledger; sets pid, url, token
   rm -f "$out/bench.db" "$out/bench.db-wal" "$out/bench.db-shm" "$out/bench.db.token"
-  "$credits" serve --db "$out/bench.db" --port 0 --sync "$sync" > "$out/serve.out" 2> "$out/serve.err" &
+  "$credits" serve --db "$out/bench.db" --port 0 --sync "$sync" "${serve_args[@]}" > "$out/serve.out" 2> "$out/serve.err" &
   pid=$!
   for _ in $(seq 100); do [ -s "$out/serve.out" ] && break; sleep 0.05; done
   url=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").split("\n")[0]).listening)' "$out/serve.out")
   token=$(cat "$out/bench.db.token")
 }
 stop_server() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
-metrics() { curl -s "$url/metrics" | grep -E '^credits_(commits_total|committed_records_total|commit_seconds_total|commit_batch_max) '; }
+metrics() {
+  curl -s "$url/metrics" | grep -E '^credits_(commits_total|committed_records_total|commit_seconds_total|commit_batch_max) '
+  # The server's own CPU (user + system) since it started: divided by the records, the cost of
+  # a durable charge whatever else the machine runs.
+  echo "server_cpu_seconds $(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat")"
+}
 
 echo "## credits_load: one charge per request (POST /v1/charges), each client its own user"
 start_server
-"$load" http --url "$url" --token-file "$out/bench.db.token" --clients 1,8,32 --seconds "$secs"
+"$load" http --url "$url" --token-file "$out/bench.db.token" --clients "$clients" --seconds "$secs"
 metrics
 stop_server
 
+echo "## /healthz while 200 slow clients drip-feed headers"
+start_server
+node bench/server/slow-clients.mjs "$url" --clients 200 --samples 200
+stop_server
+
+if [ "${ONLY:-}" != http ]; then
 echo "## credits_load: 32 clients charging one pooled workspace"
 start_server
 "$load" http --url "$url" --token-file "$out/bench.db.token" --clients 32 --seconds "$secs" --pooled
 stop_server
+fi
 
 echo "## wrk: one charge per request (bench/server/charges.lua), 32 users"
 start_server
 users=$(node -e 'const a = []; for (let i = 0; i < 32; i++) a.push({op: "create_user", user: "u" + i},
   {op: "top_up", payer: "user:u" + i, credits: 1e15, key: "top-u" + i}); console.log(JSON.stringify(a))')
 curl -s -H "Authorization: Bearer $token" -d "$users" "$url/v1/ops/batch" | grep -q '"ok":false' && { echo "setup failed"; exit 1; }
-for c in 1 8 32; do
+for c in ${clients//,/ }; do
   echo "### wrk -t1 -c$c"
   TOKEN=$token RUN="wrk$c" wrk -t1 -c"$c" -d"${secs}s" --latency -s bench/server/charges.lua "$url" |
     grep -E 'Requests/sec|^ +(50|90|99)%|Non-2xx|requests in|status '
 done
 metrics
 stop_server
+[ "${ONLY:-}" = http ] && exit 0
 
 echo "## credits_load: 16 charges per request (POST /v1/ops/batch)"
 start_server
