@@ -2,7 +2,7 @@
 # build/fuzz (clang, -DCREDITS_FUZZ=ON), writes the generated seeds, and runs one target.
 # Niced: the machine is shared with other builds.
 FUZZ_TARGETS=(rate_card quote plan ledger ledger_durable http)
-FUZZ_BUILD=build/fuzz
+FUZZ_BUILD=${FUZZ_BUILD:-build/fuzz}  # another dir for a clean measurement
 
 fuzz_build() {
   CXX=clang++ nice -n 10 cmake -S . -B "$FUZZ_BUILD" -DCREDITS_FUZZ=ON -DCREDITS_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug \
