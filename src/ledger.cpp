@@ -446,42 +446,40 @@ const json& Charge::params() const {
   return p != node.end() && p->is_object() ? *p : kNone;
 }
 
-Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
-  const Audit audit(*this);
-  if (Status s = check_clock(at); !s) return s.error();
-  if (!is_valid_id(r.key)) return err(ErrorCode::invalid_op, "a charge needs an idempotency \"key\": " + id_rule_message("key"), "/key");
-  if (auto k = keys_.find(r.key); k != keys_.end()) {
-    // A retry replays; the same key with other content is a conflict. Compared field by
-    // field, only when a key comes back, so new charges pay nothing for it.
-    const Charge* c = k->second.kind == KeyUse::charge ? &charges_[k->second.index] : nullptr;
-    const bool same = c && c->user == r.user && c->quoted == r.quoted && c->quoted_min == r.quoted_min &&
-                      c->rate_card_shown == r.rate_card && c->node == r.node;
-    if (!same)
-      return err(ErrorCode::idempotency_conflict, "key \"" + r.key + "\" was already used for a different operation", "/key");
-    return ChargeOutcome{c, true};
-  }
-  auto u = users_.find(r.user);
-  if (u == users_.end()) return err(ErrorCode::unknown_user, "no user \"" + r.user + "\"", "/user");
-  // The payer is the user's active context at send time.
-  Payer* payer = u->second.personal;
-  Workspace* ws = nullptr;
-  if (u->second.workspace) {
-    auto w = workspaces_.find(*u->second.workspace);
-    if (w == workspaces_.end() || !w->second.members.count(r.user))
-      return err(ErrorCode::not_member,
-                 r.user + " is no longer a member of workspace " + *u->second.workspace +
-                     "; switch to another context before running",
-                 "/user");
-    ws = &w->second;
-    payer = ws->pool;
-  }
-  if (r.rate_card != card_->version) {
-    Error e = err(ErrorCode::stale_rate_card,
-                  "the price was shown from rate card " + (r.rate_card.empty() ? std::string("(none)") : r.rate_card) +
-                      "; the current rate card is " + card_->version,
-                  "/rate_card");
-    return e;
-  }
+// A retry replays; the same key with other content is a conflict. Compared field by field,
+// only when a key comes back, so new charges pay nothing for it.
+Result<ChargeOutcome> Ledger::replay_charge(const ChargeRequest& r, const KeyUse& use) const {
+  const Charge* c = use.kind == KeyUse::charge ? &charges_[use.index] : nullptr;
+  const bool same = c && c->user == r.user && c->quoted == r.quoted && c->quoted_min == r.quoted_min &&
+                    c->rate_card_shown == r.rate_card && c->node == r.node;
+  if (!same)
+    return err(ErrorCode::idempotency_conflict, "key \"" + r.key + "\" was already used for a different operation", "/key");
+  return ChargeOutcome{c, true};
+}
+
+// The payer is the user's active context at send time: their own account, or a workspace
+// they must still be a member of.
+Result<Ledger::ChargeContext> Ledger::charge_context(const std::string& user) {
+  auto u = users_.find(user);
+  if (u == users_.end()) return err(ErrorCode::unknown_user, "no user \"" + user + "\"", "/user");
+  if (!u->second.workspace) return ChargeContext{u->second.personal, nullptr};
+  auto w = workspaces_.find(*u->second.workspace);
+  if (w == workspaces_.end() || !w->second.members.count(user))
+    return err(ErrorCode::not_member,
+               user + " is no longer a member of workspace " + *u->second.workspace +
+                   "; switch to another context before running",
+               "/user");
+  return ChargeContext{w->second.pool, &w->second};
+}
+
+// The engine prices the node itself, on the card in force, and the client must have shown
+// exactly that price (both ends of a range, when it showed a range).
+Result<Ledger::PricedNode> Ledger::price_shown(const ChargeRequest& r) const {
+  if (r.rate_card != card_->version)
+    return err(ErrorCode::stale_rate_card,
+               "the price was shown from rate card " + (r.rate_card.empty() ? std::string("(none)") : r.rate_card) +
+                   "; the current rate card is " + card_->version,
+               "/rate_card");
   auto prepared = prepare_node(*card_, r.node, "/node");
   if (!prepared) return prepared.error();
   auto price = price_node(*prepared);
@@ -495,24 +493,40 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
     return err(ErrorCode::price_mismatch, "the client showed " + shown + "; the server prices this node at " + server,
                "/quoted");
   }
-  Payer& pr = *payer;
+  return PricedNode{prepared->model, *price};
+}
+
+Status Ledger::check_member_cap(const Workspace& ws, const std::string& user, int64_t cap_key, Credits held) const {
+  auto cap = ws.caps.find(user);
+  if (cap == ws.caps.end()) return Ok{};
+  Credits spent = 0;
+  auto sp = ws.member_spend.find(user);
+  if (sp != ws.member_spend.end() && sp->second.first == cap_key) spent = sp->second.second;
+  auto after = checked_add(spent, held);
+  if (!after || *after > cap->second)
+    return err(ErrorCode::member_cap_exceeded,
+               user + " has spent " + std::to_string(spent) + " of a " + std::to_string(cap->second) +
+                   "-credit cap this period; this run needs " + std::to_string(held),
+               "/user");
+  return Ok{};
+}
+
+Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
+  const Audit audit(*this);
+  if (Status s = check_clock(at); !s) return s.error();
+  if (!is_valid_id(r.key)) return err(ErrorCode::invalid_op, "a charge needs an idempotency \"key\": " + id_rule_message("key"), "/key");
+  if (auto k = keys_.find(r.key); k != keys_.end()) return replay_charge(r, k->second);
+  auto context = charge_context(r.user);
+  if (!context) return context.error();
+  auto priced = price_shown(r);
+  if (!priced) return priced.error();
+  const Credits held = priced->price.max;  // a ranged charge holds its maximum until it settles
+  Payer& pr = *context->payer;
+  Workspace* ws = context->workspace;
   Advanced a = preview(pr, at);
-  int64_t cap_key = 0;
-  if (ws) {
-    cap_key = cap_period(a.sub, at);
-    auto cap = ws->caps.find(r.user);
-    if (cap != ws->caps.end()) {
-      Credits spent = 0;
-      auto sp = ws->member_spend.find(r.user);
-      if (sp != ws->member_spend.end() && sp->second.first == cap_key) spent = sp->second.second;
-      auto after = checked_add(spent, held);
-      if (!after || *after > cap->second)
-        return err(ErrorCode::member_cap_exceeded,
-                   r.user + " has spent " + std::to_string(spent) + " of a " + std::to_string(cap->second) +
-                       "-credit cap this period; this run needs " + std::to_string(held),
-                   "/user");
-    }
-  }
+  const int64_t cap_key = ws ? cap_period(a.sub, at) : 0;
+  if (ws)
+    if (Status s = check_member_cap(*ws, r.user, cap_key, held); !s) return s.error();
   const Credits sub_available = a.sub.in_period ? a.sub.remaining : 0;
   auto split = split_charge(sub_available, pr.wallet, held);
   if (!split) return Error(split.error().code, pr.id + " has " + split.error().message, "");
@@ -520,36 +534,43 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
     return err(ErrorCode::invalid_op, "the charge would take " + pr.id + "'s spent total past " + limit_text(kMaxTotal), "");
   // Everything is checked: from here nothing can fail.
   commit(pr, a);
+  const Charge& c = record_charge(at, std::move(r), pr, *priced, *split, cap_key);
+  if (ws) {
+    auto& sp = ws->member_spend[c.user];
+    if (sp.first != cap_key) sp = {cap_key, 0};
+    sp.second += held;
+  }
+  now_ = at;
+  return ChargeOutcome{&c, false};
+}
+
+// Takes the money and keeps the record: the request's fields move into it.
+const Charge& Ledger::record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, const PricedNode& priced,
+                                    const Buckets& split, int64_t cap_key) {
   const size_t index = charges_.size();
   Charge& c = charges_.emplace_back();
   c.key = std::move(r.key);
   c.payer = pr.id;
   c.user = std::move(r.user);
-  c.model = prepared->model->id;
+  c.model = priced.model->id;
   c.node = std::move(r.node);
   c.card = card_;
   c.at = at;
-  c.exact = price->exact();
-  c.held = held;
-  c.from_subscription = split->subscription;
-  c.from_wallet = split->wallet;
+  c.exact = priced.price.exact();
+  c.held = priced.price.max;
+  c.from_subscription = split.subscription;
+  c.from_wallet = split.wallet;
   c.cap_period = cap_key;
   c.quoted = r.quoted;
   c.quoted_min = r.quoted_min;
   c.rate_card_shown = std::move(r.rate_card);
   pr.sub.remaining -= c.from_subscription;
   pr.wallet -= c.from_wallet;
-  pr.totals.spent += held;
+  pr.totals.spent += c.held;
   append(at, pr.id, EntryKind::charge, -c.from_subscription, -c.from_wallet, c.key);
-  if (ws) {
-    auto& sp = ws->member_spend[c.user];
-    if (sp.first != cap_key) sp = {cap_key, 0};
-    sp.second += held;
-  }
   keys_.emplace(c.key, KeyUse{KeyUse::charge, index});
   pr.charges.push_back(index);
-  now_ = at;
-  return ChargeOutcome{&c, false};
+  return c;
 }
 
 // Sends money back to a payer's buckets, routed (route_return) and checked (check_give_back)

@@ -257,6 +257,22 @@ class Ledger {
     std::string by;
   };
   std::unordered_map<std::string, KeyUse> keys_;
+
+  // The steps of a charge (charge() runs them in this order, which is the order of its errors).
+  struct ChargeContext {
+    Payer* payer;
+    Workspace* workspace;  // null for a personal account
+  };
+  struct PricedNode {
+    const Model* model;
+    Price price;
+  };
+  Result<ChargeOutcome> replay_charge(const ChargeRequest& r, const KeyUse& use) const;
+  Result<ChargeContext> charge_context(const std::string& user);
+  Result<PricedNode> price_shown(const ChargeRequest& r) const;
+  Status check_member_cap(const Workspace& ws, const std::string& user, int64_t cap_key, Credits held) const;
+  const Charge& record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, const PricedNode& priced,
+                              const Buckets& split, int64_t cap_key);
   std::vector<TopUpRecord> top_ups_;
   std::vector<Entry> entries_;
   Timestamp now_ = 0;
