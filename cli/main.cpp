@@ -128,6 +128,23 @@ int run_billing(std::shared_ptr<const credits::RateCard> card, const std::string
   return 0;
 }
 
+// `credits serve`'s options (docs/server.md), beside --rate-card which every subcommand has.
+void add_serve_options(CLI::App& serve, credits::server::ServeOptions& serve_options, std::string& sync) {
+  serve.add_option("--db", serve_options.db, "The SQLite ledger file, created if missing")->required();
+  serve.add_option("--host", serve_options.host, "Address to listen on")->capture_default_str();
+  serve.add_option("--port", serve_options.port, "Port (0: any free port, printed at start)")->capture_default_str();
+  serve.add_option("--token-file", serve_options.token_file, "File holding the bearer token (default: <db>.token)");
+  serve.add_option("--static", serve_options.static_dir, "Serve this folder's files at /");
+  serve.add_flag("--trust-client-time", serve_options.trust_client_time,
+                 "Honour each operation's \"at\" instead of the server's clock (replays and tests only)");
+  serve.add_option("--max-body", serve_options.max_body, "Largest request body in bytes (413 above)")->capture_default_str();
+  serve.add_option("--threads", serve_options.threads, "HTTP worker threads = concurrent connections served")->capture_default_str();
+  serve.add_option("--read-timeout", serve_options.read_timeout_s, "Seconds a client may stall mid-request")->capture_default_str();
+  serve.add_option("--keep-alive", serve_options.keep_alive_s, "Seconds an idle keep-alive connection is kept")->capture_default_str();
+  serve.add_option("--sync", sync, "full: fsync every commit (durable on power loss); normal: survives a crash of the process only")
+      ->check(CLI::IsMember({"full", "normal"}))->capture_default_str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -160,19 +177,7 @@ int main(int argc, char** argv) {
   ledger->add_option("--db", db,
                      "Durable SQLite ledger file, created if missing: replayed and checked at start, each result "
                      "printed once durable");
-  serve->add_option("--db", serve_options.db, "The SQLite ledger file, created if missing")->required();
-  serve->add_option("--host", serve_options.host, "Address to listen on")->capture_default_str();
-  serve->add_option("--port", serve_options.port, "Port (0: any free port, printed at start)")->capture_default_str();
-  serve->add_option("--token-file", serve_options.token_file, "File holding the bearer token (default: <db>.token)");
-  serve->add_option("--static", serve_options.static_dir, "Serve this folder's files at /");
-  serve->add_flag("--trust-client-time", serve_options.trust_client_time,
-                  "Honour each operation's \"at\" instead of the server's clock (replays and tests only)");
-  serve->add_option("--max-body", serve_options.max_body, "Largest request body in bytes (413 above)")->capture_default_str();
-  serve->add_option("--threads", serve_options.threads, "HTTP worker threads = concurrent connections served")->capture_default_str();
-  serve->add_option("--read-timeout", serve_options.read_timeout_s, "Seconds a client may stall mid-request")->capture_default_str();
-  serve->add_option("--keep-alive", serve_options.keep_alive_s, "Seconds an idle keep-alive connection is kept")->capture_default_str();
-  serve->add_option("--sync", sync, "full: fsync every commit (durable on power loss); normal: survives a crash of the process only")
-      ->check(CLI::IsMember({"full", "normal"}))->capture_default_str();
+  add_serve_options(*serve, serve_options, sync);
   journal->add_option("--db", db, "The SQLite ledger file")->required();
   billing->add_option("--payer", payer, "The payer to show: user:ID or workspace:ID")->required();
   billing->add_option("--at", at, "Show the page as of this time (default: the last operation's)");
