@@ -138,8 +138,11 @@ void add_serve_options(CLI::App& serve, credits::server::ServeOptions& serve_opt
   serve.add_flag("--trust-client-time", serve_options.trust_client_time,
                  "Honour each operation's \"at\" instead of the server's clock (replays and tests only)");
   serve.add_option("--max-body", serve_options.max_body, "Largest request body in bytes (413 above)")->capture_default_str();
-  serve.add_option("--threads", serve_options.threads, "HTTP worker threads = concurrent connections served")->capture_default_str();
-  serve.add_option("--read-timeout", serve_options.read_timeout_s, "Seconds a client may stall mid-request")->capture_default_str();
+  serve.add_option("--threads", serve_options.threads, "io threads (event loops); 0: one per core, at most 8")->capture_default_str();
+  serve.add_option("--read-timeout", serve_options.read_timeout_s, "Seconds for a whole request (header and body) to arrive")->capture_default_str();
+  serve.add_option("--max-connections", serve_options.max_connections, "Open connections at most (503 beyond)")->capture_default_str();
+  serve.add_option("--max-header-bytes", serve_options.max_header_bytes, "Largest request header in bytes (431 above)")->capture_default_str();
+  serve.add_option("--max-header-fields", serve_options.max_header_fields, "Most request header fields (431 above)")->capture_default_str();
   serve.add_option("--keep-alive", serve_options.keep_alive_s, "Seconds an idle keep-alive connection is kept")->capture_default_str();
   serve.add_option("--sync", sync, "full: fsync every commit (durable on power loss); normal: survives a crash of the process only")
       ->check(CLI::IsMember({"full", "normal"}))->capture_default_str();

@@ -88,7 +88,14 @@ test("200 clients drip-feeding headers and 50 dripping a body do not starve /hea
     assert.ok(c.ms >= 3500 && c.ms < 20000, `closed after ${c.ms} ms`);
     assert.equal(c.answered, "", "a request that never arrived whole is not answered");
   }
-  assert.ok((await metric(s, "credits_http_timeouts_total")) - timeoutsBefore >= 250);
+  // Beast's timer closes the socket before the read's handler runs and counts the timeout, so a
+  // client may see its close a moment before the count: wait for the count, within a bound.
+  let timedOut = 0;
+  for (let i = 0; i < 100 && timedOut < 250; i++) {
+    timedOut = (await metric(s, "credits_http_timeouts_total")) - timeoutsBefore;
+    if (timedOut < 250) await sleep(50);
+  }
+  assert.ok(timedOut >= 250, `${timedOut} timeouts counted`);
   assert.equal((await get(s, "/healthz", { token: null })).status, 200);
 });
 
@@ -169,15 +176,15 @@ test("keep-alive and pipelining: requests on one connection are answered in orde
   assert.match(old.text, /^HTTP\/1\.[01] 200/);
 });
 
-test("connection cap: beyond --max-connections (1024) a connection is answered 503 at once; freed slots serve again", { timeout: 30000 }, async (t) => {
+test("connection cap: beyond --max-connections (50 here) a connection is answered 503 at once; freed slots serve again", { timeout: 30000 }, async (t) => {
   const dir = tempDir(t);
-  const s = await startServer({ t, db: path.join(dir, "l.db"), args: ["--read-timeout", "10", "--keep-alive", "10"] });
+  const s = await startServer({ t, db: path.join(dir, "l.db"), args: ["--read-timeout", "10", "--keep-alive", "10", "--max-connections", "50"] });
   t.after(() => s.stop());
   const refusedBefore = await metric(s, "credits_http_connections_refused_total");
   const idle = [];
   t.after(() => idle.forEach((sock) => sock.destroy()));
   await Promise.all(
-    Array.from({ length: 1024 }, () =>
+    Array.from({ length: 50 }, () =>
       new Promise((resolve, reject) => {
         const sock = net.connect(portOf(s), "127.0.0.1", resolve);
         sock.on("error", reject);
