@@ -38,7 +38,12 @@ class TempDb {
       for (const char* base : {static_cast<const char*>("/dev/shm"), static_cast<const char*>(std::getenv("TMPDIR")), static_cast<const char*>("/tmp")}) {
         if (!base) continue;
         std::string templ = std::string(base) + "/credits-fuzz-XXXXXX";
-        if (::mkdtemp(templ.data())) return templ;
+        if (::mkdtemp(templ.data())) {
+          static std::string made;
+          made = templ;
+          std::atexit([] { ::rmdir(made.c_str()); });  // empty by then: each input removes its files
+          return templ;
+        }
       }
       fail("cannot make a temporary directory");
     }();
