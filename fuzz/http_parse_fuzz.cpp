@@ -8,8 +8,8 @@
 // limit; and the same bytes parse to the same requests whether they arrive at once or in
 // small pieces.
 //
-// The transport keeps its checks private, so server_accepts_header() below repeats them; keep
-// it in step with HttpTransport's on_header()/framing_ok().
+// The framing check is the transport's own (http_framing.hpp); the field count is checked as
+// HttpTransport's on_header() does, with the server's limits.
 // Beast's assertions stay on (the harness is built with asserts), through the handler below.
 #define BOOST_ENABLE_ASSERT_HANDLER
 #include <algorithm>
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
+#include "http_framing.hpp"
 #include "http_transport.hpp"
 
 // Every Beast assertion aborts, but one: Boost 1.81's parse_chunk_header asserts `n >= 5` on
@@ -51,22 +52,11 @@ const credits::server::HttpLimits kLimits;
 const uint64_t kBodyLimit = kLimits.max_body;
 constexpr int kMaxRequests = 8;  // pipelined on one connection
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y)); });
-}
-
 // What HttpTransport checks once the header is read, before the body: the field count (431)
 // and framing_ok (400).
 bool server_accepts_header(const http::request_header<>& h) {
   if (static_cast<size_t>(std::distance(h.begin(), h.end())) > kLimits.max_header_fields) return false;
-  size_t te = 0;
-  for (const auto& f : h)
-    if (f.name() == http::field::transfer_encoding) {
-      ++te;
-      if (!iequals(f.value(), "chunked")) return false;
-    }
-  return te == 0 || (te == 1 && h.find(http::field::content_length) == h.end());
+  return credits::server::framing_ok(h);
 }
 
 struct Parsed {

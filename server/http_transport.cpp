@@ -1,4 +1,5 @@
 #include "http_transport.hpp"
+#include "http_framing.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -19,12 +20,6 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -211,19 +206,6 @@ class Connection : public std::enable_shared_from_this<Connection>, public HttpE
     if (!framing_ok(h)) return refuse(400, "bad_request", "Transfer-Encoding other than chunked, or with Content-Length");
     if (iequals(h[http::field::expect], "100-continue")) return send_continue();
     read_body();
-  }
-
-  // Beast refuses Content-Length after Transfer-Encoding: chunked and the reverse; a coding
-  // other than chunked (or two Transfer-Encoding lines) would be read as a body without
-  // length, so it is refused too (RFC 9112 §6.1).
-  static bool framing_ok(const http::request_header<>& h) {
-    size_t te = 0;
-    for (const auto& f : h)
-      if (f.name() == http::field::transfer_encoding) {
-        ++te;
-        if (!iequals(f.value(), "chunked")) return false;
-      }
-    return te == 0 || (te == 1 && h.find(http::field::content_length) == h.end());
   }
 
   // curl sends "Expect: 100-continue" with bodies over 1 KB and waits a second for this.

@@ -25,6 +25,17 @@ Result<std::optional<json>> optional_json(std::string_view text) {
   return std::optional<json>(std::move(*j));
 }
 
+// A graph and optional balances read from their texts, handed to `priced` (a plan or a canvas
+// load), or the failure of whichever could not be read.
+template <class Priced>
+std::string with_graph(std::string_view graph_text, std::string_view balances_text, Priced&& priced) {
+  auto graph = parse_json_limited(graph_text, kMaxDocumentBytes);
+  if (!graph) return failure(graph.error());
+  auto balances = optional_json(balances_text);
+  if (!balances) return failure(balances.error());
+  return priced(*graph, *balances ? &**balances : nullptr);
+}
+
 // The last line of defence of "no call of the engine throws": every entry point checks its
 // input's types itself (the tests feed each one mistyped input); if anything still throws,
 // the caller gets a failure result, not an exception.
@@ -160,22 +171,14 @@ std::string Engine::quote_many(std::string_view nodes_text) const {
 std::string Engine::plan(std::string_view graph_text, std::string_view balances_text) const {
   return guarded([&]() -> std::string {
     if (!card_) return failure(no_card());
-    auto graph = parse_json_limited(graph_text, kMaxDocumentBytes);
-    if (!graph) return failure(graph.error());
-    auto balances = optional_json(balances_text);
-    if (!balances) return failure(balances.error());
-    return plan_wire(*card_, *graph, *balances ? &**balances : nullptr);
+    return with_graph(graph_text, balances_text, [&](const json& g, const json* b) { return plan_wire(*card_, g, b); });
   });
 }
 
 std::string Engine::session_load(std::string_view graph_text, std::string_view balances_text) {
   return guarded([&]() -> std::string {
     if (!card_) return failure(no_card());
-    auto graph = parse_json_limited(graph_text, kMaxDocumentBytes);
-    if (!graph) return failure(graph.error());
-    auto balances = optional_json(balances_text);
-    if (!balances) return failure(balances.error());
-    return session_->load(*graph, *balances ? &**balances : nullptr);
+    return with_graph(graph_text, balances_text, [&](const json& g, const json* b) { return session_->load(g, b); });
   });
 }
 

@@ -1,19 +1,8 @@
-// Hand-written types for @credits/engine/react. Self-contained: only `react` is a peer.
+// Hand-written types for @credits/engine/react. The values it shares with the engine are the
+// engine's own types (index.d.ts); only `react` is a peer.
+import type { BreakdownLine, Balances, CreditsError, Projection, Total } from './index.js';
 
-export interface CreditsError {
-  code: string;
-  message: string;
-  path: string;
-}
-
-export interface BreakdownLine {
-  block: string;
-  label: string;
-  detail: string;
-  effect: string;
-  min: string;
-  max: string;
-}
+export type { BreakdownLine, Balances, CreditsError, Projection, Total };
 
 /** A node's quote in a plan: priced, skipped (cached, costs 0) or unpriced. */
 export type NodeQuote =
@@ -32,28 +21,6 @@ export type NodeQuote =
       would_cost?: { min: number; max: number };
     }
   | { id: string | null; ok: false; error: CreditsError };
-
-export interface Balances {
-  subscription: number;
-  wallet: number;
-}
-
-export interface Total {
-  exact: boolean;
-  credits?: number;
-  min: number;
-  max: number;
-}
-
-export interface Projection {
-  before: Balances;
-  after: Balances;
-  from_subscription: number;
-  from_wallet: number;
-  affordable: boolean;
-  first_unaffordable: string | null;
-  shortfall: number;
-}
 
 /** The engine as these hooks use it (structurally what `createCredits()` resolves to). */
 export interface CanvasEngine {
