@@ -5,7 +5,7 @@
 //   PriceGraph_Breakdown     price_graph(card, graph, true)
 //   RepriceFrom_*            edit one upstream node's params in graph.nodes[i].spec, then
 //                            reprice_from(card, graph, plan, i) (what a slider move costs)
-//   PlanJson                 plan_json(card, doc, nullptr): parse_graph + price + JSON, for scale
+//   PlanWire                 plan_wire(card, doc, nullptr): parse_graph + price + JSON text, for scale
 #include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"
@@ -124,7 +124,7 @@ void reprice(benchmark::State& state, bool with_breakdown) {
   size_t flip = 0;
   for (auto _ : state) {
     graph.nodes[static_cast<size_t>(i)].spec["params"] = d.params[++flip & 1];
-    Status s = reprice_from(card, graph, plan, i, with_breakdown);
+    auto s = reprice_from(card, graph, plan, i, with_breakdown);
     benchmark::DoNotOptimize(s);
     benchmark::DoNotOptimize(plan.total_max);
     benchmark::ClobberMemory();
@@ -147,16 +147,17 @@ BENCHMARK(BM_RepriceFrom_Breakdown)->Unit(benchmark::kMicrosecond);
 void BM_RepriceFrom_NoBreakdown(benchmark::State& state) { reprice(state, false); }
 BENCHMARK(BM_RepriceFrom_NoBreakdown)->Unit(benchmark::kMicrosecond);
 
-void BM_PlanJson(benchmark::State& state) {
+void BM_PlanWire(benchmark::State& state) {
   const RateCard& card = *sample_card();
   const json& doc = data().doc;
   for (auto _ : state) {
-    json out = plan_json(card, doc, nullptr);
-    benchmark::DoNotOptimize(out);
+    std::string out = plan_wire(card, doc, nullptr);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
   }
   plan_counters(state);
 }
-BENCHMARK(BM_PlanJson)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PlanWire)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace credits::bench

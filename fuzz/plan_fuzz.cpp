@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const nlohmann::json* b : {static_cast<const nlohmann::json*>(nullptr), &balance}) {
     const std::string out = credits::plan_wire(*card, *graph, b);
     check_plan(out);
-    FUZZ_CHECK(credits::to_wire(credits::plan_json(*card, *graph, b)) == out, "plan_json and plan_wire differ: " + out);
+    // The text is canonical JSON: read and written again by nlohmann, it is the same bytes.
+    FUZZ_CHECK(credits::to_wire(nlohmann::json::parse(out)) == out, "a plan's text is not canonical: " + out);
   }
   return 0;
 }

@@ -1,6 +1,9 @@
 #include "credits/plan.hpp"
 
+#include <algorithm>
+#include <cassert>
 #include <queue>
+#include <utility>
 #include <unordered_map>
 
 #include "credits/json_text.hpp"
@@ -21,7 +24,6 @@ Error prefixed(const Error& e, const std::string& prefix) {
   return Error(e.code, e.message, prefix + e.path);
 }
 
-// Sets parameters bound to an input port from the upstream node's output.
 // Sets parameters bound to an input port from the upstream node's output.
 Status bind_inputs(const Graph& graph, const Plan& plan, int32_t index, PreparedNode& node) {
   const GraphNode& g = graph.nodes[static_cast<size_t>(index)];
@@ -90,6 +92,7 @@ void price_graph_node(const RateCard& card, const Graph& graph, Plan& plan, int3
   out.error.reset();
   out.breakdown.clear();
   out.price = out.would_cost = Price{};
+  out.skipped = g.skip;
   if (g.prepare_error) {
     out.error = g.prepare_error;
     return;
@@ -117,32 +120,36 @@ void price_graph_node(const RateCard& card, const Graph& graph, Plan& plan, int3
 
 namespace {
 
-void total(const Graph& graph, Plan& plan) {
-  plan.total_min = plan.total_max = 0;
+Credits held_at_max(Plan::WideSum sum) { return sum > INT64_MAX ? INT64_MAX : static_cast<Credits>(sum); }
+
+void total(Plan& plan) {
+  plan.sum_min = plan.sum_max = 0;
   plan.priced = plan.unpriced = plan.skipped = 0;
-  for (size_t i = 0; i < plan.nodes.size(); ++i) {
-    const PlannedNode& n = plan.nodes[i];
-    if (graph.nodes[i].skip) ++plan.skipped;
-    if (n.error) {
-      ++plan.unpriced;
-      continue;
-    }
-    ++plan.priced;
-    // Each price is bounded far below 2^63 / 10^5 nodes only if the card is sane; check anyway.
-    auto lo = checked_add(plan.total_min, n.price.min);
-    auto hi = checked_add(plan.total_max, n.price.max);
-    plan.total_min = lo.value_or(INT64_MAX);
-    plan.total_max = hi.value_or(INT64_MAX);
-  }
+  for (size_t i = 0; i < plan.nodes.size(); ++i) count_planned_node(plan, static_cast<int32_t>(i), +1);
 }
 
 }  // namespace
+
+void count_planned_node(Plan& plan, int32_t index, int sign) {
+  const PlannedNode& n = plan.nodes[static_cast<size_t>(index)];
+  if (n.skipped) plan.skipped += sign;
+  if (n.error) {
+    plan.unpriced += sign;
+  } else {
+    plan.priced += sign;
+    plan.sum_min += sign * static_cast<Plan::WideSum>(n.price.min);
+    plan.sum_max += sign * static_cast<Plan::WideSum>(n.price.max);
+  }
+  plan.total_min = held_at_max(plan.sum_min);
+  plan.total_max = held_at_max(plan.sum_max);
+}
 
 Status compute_run_order(Graph& g) {
   g.order.clear();
   // Kahn's algorithm, taking ready nodes in the order given so the run order is stable.
   std::vector<int32_t> pending(g.nodes.size());
-  std::vector<std::vector<int32_t>> downstream(g.nodes.size());
+  std::vector<std::vector<int32_t>>& downstream = g.downstream;
+  downstream.assign(g.nodes.size(), {});
   for (size_t i = 0; i < g.nodes.size(); ++i)
     for (const auto& e : g.nodes[i].inputs) {
       ++pending[i];
@@ -165,7 +172,21 @@ Status compute_run_order(Graph& g) {
         return bad_graph("/nodes/" + std::to_string(i) + "/inputs",
                          "the graph has a cycle through node \"" + g.nodes[i].id + "\"");
   }
+  g.position.assign(g.nodes.size(), 0);
+  for (size_t k = 0; k < g.order.size(); ++k) g.position[static_cast<size_t>(g.order[k])] = static_cast<int32_t>(k);
   return Ok{};
+}
+
+Status set_node_inputs(Graph& graph, int32_t index, std::vector<GraphEdge> inputs) {
+  std::vector<GraphEdge> previous = std::exchange(graph.nodes[static_cast<size_t>(index)].inputs, std::move(inputs));
+  Status ordered = compute_run_order(graph);
+  if (!ordered) {
+    graph.nodes[static_cast<size_t>(index)].inputs = std::move(previous);
+    Status restored = compute_run_order(graph);  // the graph before the edit had no cycle
+    assert(restored.ok());
+    (void)restored;
+  }
+  return ordered;
 }
 
 Result<Graph> parse_graph(const json& doc) {
@@ -236,27 +257,47 @@ void reprice_graph(const RateCard& card, Graph& graph, Plan& plan, bool with_bre
   prepare_graph(card, graph);
   plan.nodes.resize(graph.nodes.size());
   for (int32_t i : graph.order) price_graph_node(card, graph, plan, i, with_breakdown);
-  total(graph, plan);
+  total(plan);
 }
 
-Status reprice_from(const RateCard& card, Graph& graph, Plan& plan, int32_t changed,
-                    bool with_breakdown) {
+namespace {
+
+// Node `changed` and every node that reads, directly or not, its outputs: in run order.
+std::vector<int32_t> downstream_of(const Graph& graph, int32_t changed) {
+  std::vector<int32_t> affected{changed};
+  std::vector<bool> seen(graph.nodes.size(), false);
+  seen[static_cast<size_t>(changed)] = true;
+  for (size_t k = 0; k < affected.size(); ++k)
+    for (int32_t d : graph.downstream[static_cast<size_t>(affected[k])])
+      if (!seen[static_cast<size_t>(d)]) {
+        seen[static_cast<size_t>(d)] = true;
+        affected.push_back(d);
+      }
+  std::sort(affected.begin(), affected.end(), [&](int32_t a, int32_t b) {
+    return graph.position[static_cast<size_t>(a)] < graph.position[static_cast<size_t>(b)];
+  });
+  return affected;
+}
+
+}  // namespace
+
+Result<std::vector<int32_t>> reprice_from(const RateCard& card, Graph& graph, Plan& plan, int32_t changed,
+                                          bool with_breakdown) {
   if (changed < 0 || static_cast<size_t>(changed) >= graph.nodes.size())
     return bad_graph("/nodes", "no node at index " + std::to_string(changed));
   if (plan.nodes.size() != graph.nodes.size()) return bad_graph("/nodes", "the plan does not belong to this graph");
-  if (graph.prepared_with != &card) prepare_graph(card, graph);
-  else prepare_graph_node(card, graph, changed);  // its object may have changed
-  std::vector<bool> dirty(graph.nodes.size(), false);
-  dirty[static_cast<size_t>(changed)] = true;
-  for (int32_t i : graph.order) {
-    bool d = dirty[static_cast<size_t>(i)];
-    for (const auto& e : graph.nodes[static_cast<size_t>(i)].inputs) d = d || dirty[static_cast<size_t>(e.from)];
-    if (!d) continue;
-    dirty[static_cast<size_t>(i)] = true;
-    price_graph_node(card, graph, plan, i, with_breakdown);
+  if (graph.prepared_with != &card) {
+    reprice_graph(card, graph, plan, with_breakdown);
+    return graph.order;
   }
-  total(graph, plan);
-  return Ok{};
+  prepare_graph_node(card, graph, changed);
+  std::vector<int32_t> affected = downstream_of(graph, changed);
+  for (int32_t i : affected) {
+    count_planned_node(plan, i, -1);
+    price_graph_node(card, graph, plan, i, with_breakdown);
+    count_planned_node(plan, i, +1);
+  }
+  return affected;
 }
 
 Projection project(const Graph& graph, const Plan& plan, const Balances& balances) {
@@ -371,10 +412,6 @@ void write_plan_total(std::string& out, const Plan& plan) {
   out += '}';
 }
 
-json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan, const Projection* projection) {
-  return json::parse(write_plan(card, graph, plan, projection));
-}
-
 std::string plan_wire(const RateCard& card, const json& doc, const json* balances) {
   auto fail = [](const Error& e) { return failure_wire(e); };
   auto graph = parse_graph(doc);
@@ -393,10 +430,6 @@ std::string plan_wire(const RateCard& card, const json& doc, const json* balance
   if (!b) return write_plan(card, *graph, *plan, nullptr);
   Projection p = project(*graph, *plan, *b);
   return write_plan(card, *graph, *plan, &p);
-}
-
-json plan_json(const RateCard& card, const json& doc, const json* balances) {
-  return json::parse(plan_wire(card, doc, balances));
 }
 
 }  // namespace credits

@@ -79,13 +79,5 @@ std::string quote_wire(const RateCard& card, const json& node) {
   return out;
 }
 
-json quote_json(const RateCard& card, const json& node) { return json::parse(quote_wire(card, node)); }
-
-json quote_to_json(const std::string* id, const Model& model, const Price& price,
-                   const std::vector<BreakdownLine>& breakdown, const std::string& version) {
-  std::string out;
-  write_quote(out, id, model, price, breakdown, version);
-  return json::parse(out);
-}
 
 }  // namespace credits

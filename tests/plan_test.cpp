@@ -130,5 +130,49 @@ TEST(Plan, RepricingFromOneNodeEqualsPricingEverything) {
   EXPECT_EQ(p->total_max, 80 + 8 * 19 + 4);
 }
 
+TEST(Plan, RepricingReturnsTheNodesPricedAgainInRunOrder) {
+  // l is listed first but reads v: the run order is v, l; i is not downstream of v.
+  auto graph = parse_graph(nlohmann::json::parse(R"({"nodes":[
+    {"id":"l","model":"lipsync","inputs":{"video":"v"}},
+    {"id":"v","model":"vid","params":{"duration_s":4}},
+    {"id":"i","model":"img"}]})"));
+  ASSERT_TRUE(graph.ok());
+  auto p = price_graph(*test_card(), *graph);
+  auto changed = reprice_from(*test_card(), *graph, *p, 1);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(*changed, (std::vector<int32_t>{1, 0}));
+  EXPECT_FALSE(reprice_from(*test_card(), *graph, *p, 3).ok());
+}
+
+TEST(Plan, AnEditCannotWrapTheTotals) {
+  // Each price fits in 64 bits, their sum need not: the written total holds at 2^63-1, and
+  // taking a node out again (an edit) gives back the exact sum, not a wrapped one.
+  Plan plan;
+  plan.nodes.resize(3);
+  for (PlannedNode& n : plan.nodes) n.price = Price{INT64_MAX - 1, INT64_MAX};
+  for (int32_t i = 0; i < 3; ++i) count_planned_node(plan, i, +1);
+  EXPECT_EQ(plan.total_max, INT64_MAX);
+  EXPECT_EQ(plan.total_min, INT64_MAX);
+  count_planned_node(plan, 0, -1);
+  count_planned_node(plan, 1, -1);
+  EXPECT_EQ(plan.total_max, INT64_MAX);
+  EXPECT_EQ(plan.total_min, INT64_MAX - 1);
+  EXPECT_EQ(plan.priced, 1);
+}
+
+TEST(Plan, EdgesThatCloseACycleLeaveTheGraphAsItWas) {
+  auto graph = parse_graph(nlohmann::json::parse(R"({"nodes":[
+    {"id":"v","model":"vid","params":{"duration_s":4}},
+    {"id":"l","model":"lipsync","inputs":{"video":"v"}}]})"));
+  ASSERT_TRUE(graph.ok());
+  const std::vector<int32_t> order = graph->order;
+  Status s = set_node_inputs(*graph, 0, {{"video", 1}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().path, "/nodes/0/inputs");
+  EXPECT_TRUE(graph->nodes[0].inputs.empty());
+  EXPECT_EQ(graph->order, order);
+  EXPECT_EQ(graph->downstream[0], std::vector<int32_t>{1});
+}
+
 }  // namespace
 }  // namespace credits::testing

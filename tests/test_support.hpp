@@ -11,9 +11,23 @@
 
 #include "credits/ledger.hpp"
 #include "credits/operation.hpp"
+#include "credits/plan.hpp"
+#include "credits/quote.hpp"
 #include "credits/rate_card.hpp"
 
 namespace credits::testing {
+
+// The engine writes quotes and plans as text only; the tests read that text to look inside.
+inline nlohmann::json quote_json(const RateCard& card, const nlohmann::json& node) {
+  return nlohmann::json::parse(quote_wire(card, node));
+}
+inline nlohmann::json plan_json(const RateCard& card, const nlohmann::json& graph, const nlohmann::json* balances) {
+  return nlohmann::json::parse(plan_wire(card, graph, balances));
+}
+inline nlohmann::json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan,
+                                   const Projection* projection) {
+  return nlohmann::json::parse(write_plan(card, graph, plan, projection));
+}
 
 inline std::string read_file(const std::string& relative) {
   std::ifstream in(std::string(CREDITS_SOURCE_DIR) + "/" + relative, std::ios::binary);

@@ -33,6 +33,10 @@ struct GraphNode {
 struct Graph {
   std::vector<GraphNode> nodes;
   std::vector<int32_t> order;  // run order: every node after its inputs; ties in given order
+  // Both kept by compute_run_order: which nodes read each node's outputs, and each node's
+  // place in `order`. An edit re-prices only what is downstream of it, in run order.
+  std::vector<std::vector<int32_t>> downstream;
+  std::vector<int32_t> position;
   const RateCard* prepared_with = nullptr;
 };
 
@@ -41,9 +45,14 @@ void prepare_graph_node(const RateCard& card, Graph& graph, int32_t index);
 // Prepares every node unless the graph already is for this card.
 void prepare_graph(const RateCard& card, Graph& graph);
 
-// Sets graph.order: every node after its inputs, ties broken by the order nodes were given
-// (Kahn's algorithm with a min-heap), or a cycle error pointing at a node on it.
+// Sets graph.order (and downstream, position): every node after its inputs, ties broken by
+// the order nodes were given (Kahn's algorithm with a min-heap), or a cycle error pointing at
+// a node on it.
 Status compute_run_order(Graph& graph);
+
+// Replaces node `index`'s inputs and recomputes the run order. When the new edges close a
+// cycle the graph is left exactly as it was and the cycle is reported.
+Status set_node_inputs(Graph& graph, int32_t index, std::vector<GraphEdge> inputs);
 
 // Checks the graph's shape: unique ids, known upstream ids, no cycles.
 Result<Graph> parse_graph(const nlohmann::json& doc);
@@ -52,6 +61,7 @@ struct PlannedNode {
   std::optional<Error> error;  // unpriced, and why
   Price price;                 // zero when skipped
   Price would_cost;            // what it costs when not skipped
+  bool skipped = false;        // the node's skip flag when it was priced (what the totals count)
   std::vector<BreakdownLine> breakdown;
   PreparedNode bound;          // the prepared node with its inputs' values (has_bindings only)
 };
@@ -70,12 +80,23 @@ struct Projection {
 
 struct Plan {
   std::vector<PlannedNode> nodes;  // in the graph's given order
-  int64_t total_min = 0;
-  int64_t total_max = 0;
+  // The totals as written: the sums of the priced nodes' prices, held at 2^63-1 if a card
+  // prices beyond it (each price fits in 64 bits; their sum may not).
+  Credits total_min = 0;
+  Credits total_max = 0;
   int32_t priced = 0;
   int32_t unpriced = 0;
   int32_t skipped = 0;
+  // The exact sums behind the totals: one node's part can be taken out and put back (an edit)
+  // without re-summing the plan, and without an overflow in between.
+  __extension__ typedef __int128 WideSum;  // __extension__: a GNU type, kept under -Wpedantic
+  WideSum sum_min = 0;
+  WideSum sum_max = 0;
 };
+
+// Adds (sign +1) or takes out (sign -1) node `index`'s part of the plan's totals and counts,
+// as it was priced.
+void count_planned_node(Plan& plan, int32_t index, int sign);
 
 // Prices every node (preparing the graph first if needed); `with_breakdown` keeps each node's
 // explanation.
@@ -90,10 +111,12 @@ const PreparedNode& effective_node(const Graph& graph, const Plan& plan, int32_t
 void price_graph_node(const RateCard& card, const Graph& graph, Plan& plan, int32_t index,
                       bool with_breakdown);
 
-// Re-prices node `changed` and everything downstream of it, then the totals. The rest of the
-// plan is reused: what the canvas calls on every slider move.
-Status reprice_from(const RateCard& card, Graph& graph, Plan& plan, int32_t changed,
-                    bool with_breakdown = true);
+// Re-prepares node `changed` (its object may have changed), re-prices it and everything
+// downstream of it, and adjusts the totals by what those nodes changed: the rest of the plan is
+// reused. What the canvas calls on every slider move. Returns the nodes priced again, in run
+// order (every node, when the graph was prepared for another card).
+Result<std::vector<int32_t>> reprice_from(const RateCard& card, Graph& graph, Plan& plan,
+                                          int32_t changed, bool with_breakdown = true);
 
 // Draws each priced node's maximum, in run order, from the subscription first, then the wallet,
 // as the charges would; stops at the first node the balances cannot cover.
@@ -109,13 +132,9 @@ std::string write_plan(const RateCard& card, const Graph& graph, const Plan& pla
 void write_plan_total(std::string& out, const Plan& plan);
 // `,"rate_card","skipped","total","unpriced"}`: how a plan's and a plan change's JSON end.
 void write_plan_tail(std::string& out, const RateCard& card, const Plan& plan);
-nlohmann::json plan_to_json(const RateCard& card, const Graph& graph, const Plan& plan,
-                            const Projection* projection);
 
 // parse + price + project + JSON text, never failing: errors become {"ok": false, "error"}.
 std::string plan_wire(const RateCard& card, const nlohmann::json& graph,
                       const nlohmann::json* balances);
-nlohmann::json plan_json(const RateCard& card, const nlohmann::json& graph,
-                         const nlohmann::json* balances);
 
 }  // namespace credits

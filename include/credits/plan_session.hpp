@@ -34,17 +34,15 @@ class PlanSession {
   size_t size() const { return graph_.nodes.size(); }
 
  private:
-  std::string reprice(int32_t changed, bool reorder);
-  void add_to_totals(const PlannedNode& n, const GraphNode& g, int sign);
-  void relink(int32_t index, std::vector<GraphEdge> inputs);
-  void index_graph();
+  // The new edges of a node update ("inputs": port -> node id), or nullopt when it has none.
+  Result<std::optional<std::vector<GraphEdge>>> read_inputs(const nlohmann::json& node) const;
+  // Re-prices node `index` and what is downstream (reprice_from): the changed quotes.
+  std::string reprice(int32_t index);
 
   std::shared_ptr<const RateCard> card_;
   Graph graph_;
   Plan plan_;
   std::unordered_map<std::string, int32_t> ids_;
-  std::vector<std::vector<int32_t>> downstream_;
-  std::vector<int32_t> position_;  // index in graph_.order
   bool loaded_ = false;
 };
 

@@ -1,6 +1,6 @@
 // A quote: what one node will cost, why, and against which rate card. The JSON form is the
 // contract shared by the CLI, the server and the browser package (SPEC §9). It is written as
-// text directly (json_text.hpp); the nlohmann forms are parsed from that same text.
+// text directly (json_text.hpp), the one writer of it; the engine never parses it back.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,16 +15,11 @@ namespace credits {
 
 // Quotes one node object, never failing: errors become {"id", "ok": false, "error"}.
 std::string quote_wire(const RateCard& card, const nlohmann::json& node);
-nlohmann::json quote_json(const RateCard& card, const nlohmann::json& node);
 
 // Appends a priced node's JSON. With `would_cost`, the node is marked skipped (costs 0).
 void write_quote(std::string& out, const std::string* id, const Model& model, const Price& price,
                  const std::vector<BreakdownLine>& breakdown, const std::string& rate_card_version,
                  const Price* would_cost = nullptr);
-
-nlohmann::json quote_to_json(const std::string* id, const Model& model, const Price& price,
-                             const std::vector<BreakdownLine>& breakdown,
-                             const std::string& rate_card_version);
 
 // The exact text of a JSON value, as the CLI prints it and the browser returns it.
 std::string to_wire(const nlohmann::json& j);
