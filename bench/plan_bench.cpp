@@ -9,7 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"
-#include "credits/plan.hpp"
+#include "credits/wire/plan_wire.hpp"
 
 namespace credits::bench {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "bench_support.hpp"
 #include "credits/operation.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 
 namespace credits::bench {
 namespace {

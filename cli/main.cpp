@@ -11,8 +11,9 @@
 #include "plan_text.hpp"
 #include "credits/ledger.hpp"
 #include "credits/operation.hpp"
-#include "credits/plan.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/plan_wire.hpp"
+#include "credits/wire/quote_wire.hpp"
+#include "credits/json_text.hpp"
 #include "embedded_rate_card.hpp"
 #include "http_server.hpp"
 

@@ -13,7 +13,7 @@
 
 #include "credits/durable_ledger.hpp"
 #include "credits/operation.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "ledger_check.hpp"
 #include "sqlite_store.hpp"
 

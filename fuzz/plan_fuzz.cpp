@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "credits/operation.hpp"
-#include "credits/plan.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/plan_wire.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

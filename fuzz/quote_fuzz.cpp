@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "credits/operation.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

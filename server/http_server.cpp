@@ -25,8 +25,9 @@
 #include <thread>
 
 #include "credits/operation.hpp"
-#include "credits/plan.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/plan_wire.hpp"
+#include "credits/wire/quote_wire.hpp"
+#include "credits/json_text.hpp"
 #include "http_transport.hpp"
 #include "ledger_service.hpp"
 #include "open_ledger.hpp"

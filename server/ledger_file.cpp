@@ -7,7 +7,8 @@
 #include <string>
 
 #include "credits/operation.hpp"
-#include "credits/quote.hpp"
+#include "credits/error_wire.hpp"
+#include "credits/json_text.hpp"
 #include "http_server.hpp"
 #include "open_ledger.hpp"
 

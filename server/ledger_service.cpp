@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "credits/quote.hpp"
+#include "credits/json_text.hpp"
 
 namespace credits::server {
 

@@ -5,7 +5,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "credits/quote.hpp"
+#include "credits/error_wire.hpp"
+#include "credits/json_text.hpp"
 
 namespace credits::server {
 

@@ -4,7 +4,8 @@
 
 #include "credits/operation.hpp"
 #include "credits/payer_id.hpp"
-#include "credits/quote.hpp"
+#include "credits/error_wire.hpp"
+#include "credits/json_text.hpp"
 
 namespace credits {
 

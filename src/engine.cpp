@@ -2,9 +2,10 @@
 
 #include "credits/encoded_nodes.hpp"
 #include "credits/json_text.hpp"
+#include "credits/wire/plan_wire.hpp"
 #include "credits/money_split.hpp"
 #include "credits/operation.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 
 namespace credits {
 

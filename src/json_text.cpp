@@ -241,4 +241,8 @@ std::optional<Credits> json_amount(const json& v) {
   return c;
 }
 
+std::string to_wire(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace credits

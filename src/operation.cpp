@@ -5,7 +5,7 @@
 
 #include "credits/error_wire.hpp"
 #include "credits/json_text.hpp"
-#include "credits/quote.hpp"
+
 
 namespace credits {
 

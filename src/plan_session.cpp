@@ -3,7 +3,8 @@
 #include <algorithm>
 
 #include "credits/json_text.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/plan_wire.hpp"
+#include "credits/wire/quote_wire.hpp"
 
 namespace credits {
 

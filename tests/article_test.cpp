@@ -3,7 +3,7 @@
 #include <set>
 
 #include "credits/plan.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 
 namespace credits::testing {

@@ -4,7 +4,7 @@
 
 #include "credits/engine.hpp"
 #include "credits/plan.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 
 namespace credits::testing {

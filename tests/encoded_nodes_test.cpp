@@ -1,6 +1,6 @@
 // The fast path must agree with the JSON path on every node it prices, and hand back the rest.
 #include "credits/encoded_nodes.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 
 namespace credits::testing {

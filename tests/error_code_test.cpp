@@ -9,7 +9,7 @@
 
 #include "credits/error.hpp"
 #include "credits/error_wire.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 
 namespace credits {

@@ -1,5 +1,5 @@
 // Quotes (SPEC §1–§3): every block type, exactness, ranges, parameter errors, overflow.
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 
 namespace credits::testing {

@@ -1,7 +1,7 @@
 // The golden corpus: nodes in, the exact quote JSON out, for the shipped sample card. The same
 // test runs in the native and the WebAssembly builds, so both must give these very bytes.
 #include "credits/plan.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 
 namespace credits::testing {

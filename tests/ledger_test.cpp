@@ -1,7 +1,7 @@
 // Every balance rule of SPEC §4–§8, each as a named test driven through JSON operations.
 #include "test_support.hpp"
 #include "credits/plan.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 
 namespace credits::testing {
 namespace {

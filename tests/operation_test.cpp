@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "credits/operation.hpp"
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 
 namespace credits {

@@ -1,5 +1,5 @@
 // Plans (SPEC §3): upstream-derived quantities, skipped nodes, totals, projection.
-#include "credits/plan.hpp"
+#include "credits/wire/plan_wire.hpp"
 #include "test_support.hpp"
 
 namespace credits::testing {

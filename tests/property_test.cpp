@@ -4,7 +4,7 @@
 #include <array>
 #include <random>
 
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 
 namespace credits::testing {

@@ -28,6 +28,10 @@ Result<nlohmann::json> parse_json_strict(std::string_view text, std::string_view
 std::optional<Credits> json_amount(const nlohmann::json& v);
 
 void append_json_string(std::string& out, std::string_view s);
+
+// The exact text of a JSON value, as the CLI prints it and the browser returns it: no spaces,
+// keys in byte order; invalid UTF-8 in echoed input is replaced, never an abort.
+std::string to_wire(const nlohmann::json& j);
 void append_json_int(std::string& out, int64_t v);
 
 // `"key":` with a key known to need no escaping.

@@ -4,7 +4,7 @@
 // the payer's balances after the run.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json.hpp>  // GraphNode::spec
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,9 +53,6 @@ Status compute_run_order(Graph& graph);
 // Replaces node `index`'s inputs and recomputes the run order. When the new edges close a
 // cycle the graph is left exactly as it was and the cycle is reported.
 Status set_node_inputs(Graph& graph, int32_t index, std::vector<GraphEdge> inputs);
-
-// Checks the graph's shape: unique ids, known upstream ids, no cycles.
-Result<Graph> parse_graph(const nlohmann::json& doc);
 
 struct PlannedNode {
   std::optional<Error> error;  // unpriced, and why
@@ -121,20 +118,5 @@ Result<std::vector<int32_t>> reprice_from(const RateCard& card, Graph& graph, Pl
 // Draws each priced node's maximum, in run order, from the subscription first, then the wallet,
 // as the charges would; stops at the first node the balances cannot cover.
 Projection project(const Graph& graph, const Plan& plan, const Balances& balances);
-
-// {"subscription": N, "wallet": N}, whole non-negative credits.
-Result<Balances> parse_balances(const nlohmann::json& j, const std::string& path);
-
-// The plan's JSON text, as SPEC §9 prints it; `projection` only when balances were given.
-std::string write_plan(const RateCard& card, const Graph& graph, const Plan& plan,
-                       const Projection* projection);
-// {"credits"?, "exact", "max", "min"}.
-void write_plan_total(std::string& out, const Plan& plan);
-// `,"rate_card","skipped","total","unpriced"}`: how a plan's and a plan change's JSON end.
-void write_plan_tail(std::string& out, const RateCard& card, const Plan& plan);
-
-// parse + price + project + JSON text, never failing: errors become {"ok": false, "error"}.
-std::string plan_wire(const RateCard& card, const nlohmann::json& graph,
-                      const nlohmann::json* balances);
 
 }  // namespace credits

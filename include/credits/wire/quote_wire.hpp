@@ -1,6 +1,7 @@
 // A quote: what one node will cost, why, and against which rate card. The JSON form is the
 // contract shared by the CLI, the server and the browser package (SPEC §9). It is written as
-// text directly (json_text.hpp), the one writer of it; the engine never parses it back.
+// text directly (json_text.hpp), the one writer of it; the engine never parses it back. The
+// price itself is typed (estimator.hpp).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -20,8 +21,5 @@ std::string quote_wire(const RateCard& card, const nlohmann::json& node);
 void write_quote(std::string& out, const std::string* id, const Model& model, const Price& price,
                  const std::vector<BreakdownLine>& breakdown, const std::string& rate_card_version,
                  const Price* would_cost = nullptr);
-
-// The exact text of a JSON value, as the CLI prints it and the browser returns it.
-std::string to_wire(const nlohmann::json& j);
 
 }  // namespace credits

@@ -1,15 +1,10 @@
-#include "credits/quote.hpp"
+#include "credits/wire/quote_wire.hpp"
 
 #include "credits/json_text.hpp"
 
 namespace credits {
 
 using nlohmann::json;
-
-std::string to_wire(const json& j) {
-  // Invalid UTF-8 in echoed input must never abort the output: replace it.
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 // Keys in byte order, as nlohmann's std::map objects print them.
 void write_quote(std::string& out, const std::string* id, const Model& model, const Price& price,
