@@ -26,7 +26,9 @@
 
 #include "credits/operation.hpp"
 #include "credits/plan.hpp"
+#include "credits/priced_text.hpp"
 #include "credits/quote.hpp"
+#include "http_answer.hpp"
 #include "http_transport.hpp"
 #include "ledger_service.hpp"
 #include "open_ledger.hpp"
@@ -50,7 +52,7 @@ std::string random_token() {
   unsigned char bytes[32];
   int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::read(fd, bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes))
-    fail_usage("no_randomness", "cannot read /dev/urandom to make a token");
+    fail_usage(ErrorCode::internal, "cannot read /dev/urandom to make a token");
   ::close(fd);
   static const char* hex = "0123456789abcdef";
   std::string t;
@@ -70,12 +72,12 @@ void check_token_text(const std::string& text, const std::string& where) {
   if (!t.empty() && t.back() == '\r') t.pop_back();
   for (unsigned char c : t)
     if (c < 0x21 || c > 0x7e)
-      fail_usage("invalid_token", "the token file " + where +
+      fail_usage(ErrorCode::invalid_token, "the token file " + where +
                                       " must hold one line of printable characters without spaces (found " +
                                       (c == '\n' ? std::string("more than one line") : "a space or control character") + ")");
   if (t.size() < 16)
-    fail_usage("invalid_token", "the token in " + where + " is shorter than 16 characters (" + std::to_string(t.size()) + ")");
-  if (t.size() > 4096) fail_usage("invalid_token", "the token in " + where + " is longer than 4096 characters");
+    fail_usage(ErrorCode::invalid_token, "the token in " + where + " is shorter than 16 characters (" + std::to_string(t.size()) + ")");
+  if (t.size() > 4096) fail_usage(ErrorCode::invalid_token, "the token in " + where + " is longer than 4096 characters");
 }
 
 // The token from --token-file, or from <db>.token. Read and checked before the ledger is
@@ -88,7 +90,7 @@ std::string read_token(const std::string& token_file, const std::string& db, std
     check_token_text(*text, where);
     return trim(*text);
   }
-  if (!token_file.empty()) fail_usage("unreadable_file", "cannot read the token file \"" + token_file + "\"");
+  if (!token_file.empty()) fail_usage(ErrorCode::unreadable_file, "cannot read the token file \"" + token_file + "\"");
   missing = true;
   return "";
 }
@@ -98,7 +100,7 @@ std::string make_token(const std::string& where) {
   std::string t = random_token();
   int fd = ::open(where.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0 || ::write(fd, (t + "\n").data(), t.size() + 1) != static_cast<ssize_t>(t.size() + 1))
-    fail_usage("unreadable_file", "cannot write a new token to \"" + where + "\"");
+    fail_usage(ErrorCode::unreadable_file, "cannot write a new token to \"" + where + "\"");
   ::fsync(fd);
   ::close(fd);
   return t;
@@ -180,42 +182,6 @@ bool same_token(const std::string& given, const std::string& token) {
   volatile unsigned char diff = given.size() == token.size() ? 0 : 1;
   for (size_t i = 0; i < token.size(); ++i) diff = diff | (token[i] ^ (i < given.size() ? given[i] : 0));
   return diff == 0;
-}
-
-// --- HTTP status of a result -------------------------------------------------------------------
-
-int status_for_code(const std::string& code) {
-  static const std::map<std::string, int> statuses = {
-      {"invalid_json", 400},          {"invalid_op", 400},          {"invalid_param", 400},
-      {"unknown_model", 400},         {"invalid_rate_card", 400},   {"unknown_user", 404},
-      {"unknown_workspace", 404},     {"unknown_charge", 404},      {"not_member", 403},
-      {"not_admin", 403},             {"insufficient_credits", 402}, {"member_cap_exceeded", 402},
-      {"price_mismatch", 409},        {"stale_rate_card", 409},     {"idempotency_conflict", 409},
-      {"already_refunded", 409},      {"already_settled", 409},     {"clock_regression", 409},
-      {"no_subscription", 409},       {"already_subscribed", 409},  {"already_exists", 409},
-      {"unauthorized", 401},          {"not_found", 404},           {"method_not_allowed", 405},
-      {"payload_too_large", 413},     {"unavailable", 503},         {"internal", 500}};
-  auto it = statuses.find(code);
-  return it == statuses.end() ? 400 : it->second;
-}
-
-int status_for(const json& result) {
-  if (result.value("ok", false)) return 200;
-  auto e = result.find("error");
-  if (e == result.end() || !e->is_object()) return 400;
-  return status_for_code(e->value("code", std::string()));
-}
-
-// A failed quote or plan is written as {"error": {"code": "...", ...}, ...} (keys sorted).
-int status_for_wire(const std::string& text) {
-  static const std::string failed = "{\"error\":{\"code\":\"";
-  if (text.compare(0, failed.size(), failed) != 0) return 200;
-  size_t end = text.find('"', failed.size());
-  return status_for_code(text.substr(failed.size(), end == std::string::npos ? 0 : end - failed.size()));
-}
-
-json error_body(const std::string& code, const std::string& message) {
-  return json{{"ok", false}, {"error", {{"code", code}, {"message", message}, {"path", ""}}}};
 }
 
 // --- metrics -------------------------------------------------------------------------------------
@@ -313,20 +279,8 @@ class Metrics {
 
 constexpr size_t kMaxOpsPerRequest = 1000;
 
-HttpResponse answer(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.body += '\n';
-  return r;
-}
-
-HttpResponse json_answer(const json& result, int status = 0) {
-  return answer(status ? status : status_for(result), to_wire(result));
-}
-
 HttpResponse not_found(const HttpRequest& req) {
-  return json_answer(error_body("not_found", "no route " + req.method + " " + req.path), 404);
+  return error_answer(Error(ErrorCode::not_found, "no route " + req.method + " " + req.path));
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
@@ -400,6 +354,15 @@ std::string content_type_of(const std::string& path) {
   return it == types.end() ? "application/octet-stream" : it->second;
 }
 
+// A card the ledger refuses is not one that breaks a rule of the format (the table's 400 for
+// invalid_rate_card): its version was in force before with other content, a conflict with the
+// ledger's history, answered 409 as docs/server.md says. Any other refusal (unavailable while
+// stopping) has the table's status.
+int swap_refusal_status(ErrorCode code) {
+  constexpr int kConflict = 409;
+  return code == ErrorCode::invalid_rate_card ? kConflict : status_of(code);
+}
+
 class Api {
  public:
   Api(LedgerService& service, const ServeOptions& options, std::string token, std::optional<StaticGuard> guard)
@@ -412,7 +375,7 @@ class Api {
     try {
       route(req, x);
     } catch (const std::exception& e) {
-      x.reply(json_answer(error_body("internal", std::string("internal error: ") + e.what()), 500));
+      x.reply(error_answer(Error(ErrorCode::internal, std::string("internal error: ") + e.what())));
     }
   }
 
@@ -424,14 +387,19 @@ class Api {
     if (!card) {
       json list = json::array();
       for (const auto& e : all.errors) list.push_back(error_to_json(e));
-      json e = error_body("invalid_rate_card", std::to_string(all.errors.size()) + " problem(s) in the rate card from " +
-                                                   source + "; first: " + card.error().message);
-      e["error"]["path"] = card.error().path;
-      e["error"]["errors"] = list;
-      return done(std::move(e), 400);
+      const Error first(ErrorCode::invalid_rate_card,
+                        std::to_string(all.errors.size()) + " problem(s) in the rate card from " + source +
+                            "; first: " + card.error().message,
+                        card.error().path);
+      // Every problem listed, as the command line lists them for a card it cannot load.
+      return done(command_error_json(first, json{{"errors", list}}), status_of(first.code));
     }
     service_.swap_card_async(std::move(*card), [done](Result<CardSwap> swap) {
-      if (!swap) return done(error_body("invalid_rate_card", swap.error().message), 409);
+      if (!swap) {
+        // The answer has always named no path (the core's is "/version").
+        const Error refused(swap.error().code, swap.error().message);
+        return done(failure_json(refused), swap_refusal_status(refused.code));
+      }
       done(json{{"ok", true}, {"rate_card", swap->current}, {"previous", swap->previous}, {"changed", swap->changed}},
            200);
     });
@@ -456,7 +424,8 @@ class Api {
     if (!get && multipart(req, x)) return;
     if (!authorized(req, x)) return;
     if (!get && !post)
-      return x.reply(json_answer(error_body("method_not_allowed", req.method + " is not used by this API; see docs/server.md")));
+      return x.reply(error_answer(
+          Error(ErrorCode::method_not_allowed, req.method + " is not used by this API; see docs/server.md")));
     Reply reply(metrics_, x, route_of(req.path, post));
     answer_v1(req, reply);
   }
@@ -482,7 +451,7 @@ class Api {
   }
 
   HttpResponse healthz() const {
-    return json_answer(json{{"ok", true},
+    return result_answer(json{{"ok", true},
                             {"rate_card", service_.card()->version},
                             {"journal_seq", service_.stats().journal_seq.load()}});
   }
@@ -492,8 +461,9 @@ class Api {
   static bool multipart(const HttpRequest& req, const HttpExchange& x) {
     const std::string* type = req.header("Content-Type");
     if (!type || !starts_with(*type, "multipart/form-data")) return false;
-    x.reply(json_answer(error_body("invalid_json", "a multipart form is not JSON: send the JSON document itself as the body"
-                                                   " (curl -d @file or --data-binary @file, not -F)")));
+    x.reply(error_answer(Error(ErrorCode::invalid_json,
+                               "a multipart form is not JSON: send the JSON document itself as the body"
+                               " (curl -d @file or --data-binary @file, not -F)")));
     return true;
   }
 
@@ -506,8 +476,9 @@ class Api {
     for (size_t i = 0; ok && i < scheme.size(); ++i) ok = std::tolower(static_cast<unsigned char>(h[i])) == scheme[i];
     if (ok) ok = same_token(trim(h.substr(scheme.size())), token_);
     if (ok) return true;
-    HttpResponse r = json_answer(error_body("unauthorized", h.empty() ? "this route needs \"Authorization: Bearer <token>\""
-                                                                      : "the bearer token is not valid"));
+    HttpResponse r = error_answer(Error(ErrorCode::unauthorized, h.empty()
+                                                                     ? "this route needs \"Authorization: Bearer <token>\""
+                                                                     : "the bearer token is not valid"));
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     metrics_.observe("unauthorized", 401, 0);
     x.reply(std::move(r));
@@ -518,7 +489,7 @@ class Api {
   std::optional<json> body_json(const HttpRequest& req, const Reply& reply, const char* op) {
     auto j = parse_json_limited(req.body, options_.max_body);
     if (j) return std::move(*j);
-    reply(json_answer(json{{"op", op ? json(op) : json(nullptr)}, {"ok", false}, {"error", error_to_json(j.error())}}));
+    reply(operation_error_answer(op ? json(op) : json(nullptr), j.error()));
     return std::nullopt;
   }
 
@@ -528,9 +499,7 @@ class Api {
     auto j = body_json(req, reply, op);
     if (!j) return std::nullopt;
     if (!j->is_object()) {
-      reply(json_answer(json{{"op", op},
-                             {"ok", false},
-                             {"error", {{"code", "invalid_op"}, {"message", "the body is a JSON object"}, {"path", ""}}}}));
+      reply(operation_error_answer(op, Error(ErrorCode::invalid_op, "the body is a JSON object")));
       return std::nullopt;
     }
     return j;
@@ -546,7 +515,7 @@ class Api {
   void submit(std::vector<json> ops, std::optional<std::string> viewer, const Reply& reply, bool as_array) {
     service_.submit_async(std::move(ops), std::move(viewer), [reply, as_array](std::vector<json> results) {
       reply.later([reply, as_array, results = std::move(results)] {
-        if (!as_array) return reply(json_answer(results.front()));
+        if (!as_array) return reply(result_answer(results.front()));
         std::string out = "[";
         for (const json& r : results) {
           if (out.size() > 1) out += ',';
@@ -579,7 +548,7 @@ class Api {
     if (r == "admin_rate_card") return admin_rate_card(req, reply);
     if (r == "rate_card") return rate_card(reply);
     if (r == "balance" || r == "usage") return payer_read(req, reply);
-    reply(json_answer(error_body("not_found", "no route " + req.method + " " + req.path + "; see docs/server.md")));
+    reply(error_answer(Error(ErrorCode::not_found, "no route " + req.method + " " + req.path + "; see docs/server.md")));
   }
 
   // A resource route whose body is an operation's fields: the route names the operation.
@@ -606,7 +575,7 @@ class Api {
       reply.later([reply, r = std::move(r), status] {
         std::fprintf(stderr, "%s\n",
                      to_wire(json{{"event", "rate_card_swap"}, {"source", "admin route"}, {"result", r}}).c_str());
-        reply(json_answer(r, status));
+        reply(result_answer(r, status));
       });
     });
   }
@@ -625,13 +594,9 @@ class Api {
     const std::string payer = *between(req.path, "/v1/payers/", balance ? "/balance" : "/usage");
     auto viewer = user_of(req);
     if (!viewer || viewer->empty())
-      return reply(json_answer(
-          json{{"op", name},
-               {"ok", false},
-               {"error",
-                {{"code", "invalid_op"},
-                 {"message", "name the user the backend acts for: ?user=ID (or an X-Credits-User header)"},
-                 {"path", "/user"}}}}));
+      return reply(operation_error_answer(
+          name, Error(ErrorCode::invalid_op,
+                      "name the user the backend acts for: ?user=ID (or an X-Credits-User header)", "/user")));
     json op = {{"op", name}, {"payer", payer}};
     const std::string* limit = req.param("limit");
     if (!balance && limit) {
@@ -649,8 +614,8 @@ class Api {
     auto body = body_json(req, reply, nullptr);
     if (!body) return;
     if (!body->is_array() || body->empty() || body->size() > kMaxOpsPerRequest)
-      return reply(json_answer(error_body("invalid_op", "the body is an array of 1 to " +
-                                                            std::to_string(kMaxOpsPerRequest) + " operations")));
+      return reply(error_answer(Error(ErrorCode::invalid_op, "the body is an array of 1 to " +
+                                                                  std::to_string(kMaxOpsPerRequest) + " operations")));
     std::vector<json> ops;
     ops.reserve(body->size());
     for (json& o : *body) ops.push_back(std::move(o));
@@ -665,14 +630,12 @@ class Api {
       std::string out = "[";
       for (size_t i = 0; i < body->size(); ++i) {
         if (i) out += ',';
-        out += quote_wire(*card, (*body)[i]);
+        out += priced_quote(*card, (*body)[i]).text;
       }
       out += ']';
       return reply(answer(200, std::move(out)));
     }
-    std::string q = quote_wire(*card, *body);
-    const int status = status_for_wire(q);
-    reply(answer(status, std::move(q)));
+    reply(priced_answer(priced_quote(*card, *body)));
   }
 
   void plans(const HttpRequest& req, const Reply& reply) {
@@ -681,17 +644,11 @@ class Api {
     json balance;
     if (const std::string* text = req.param("balance")) {
       auto b = parse_json_limited(*text);
-      if (!b) {
-        json e = json{{"ok", false}, {"error", error_to_json(b.error())}};
-        e["error"]["path"] = "/balance";
-        return reply(json_answer(e));
-      }
+      if (!b) return reply(error_answer(Error(b.error().code, b.error().message, "/balance")));
       balance = std::move(*b);
     }
     auto card = service_.card();
-    std::string plan = plan_wire(*card, *body, balance.is_null() ? nullptr : &balance);
-    const int status = status_for_wire(plan);
-    reply(answer(status, std::move(plan)));
+    reply(priced_answer(priced_plan(*card, *body, balance.is_null() ? nullptr : &balance)));
   }
 
   LedgerService& service_;
@@ -706,15 +663,15 @@ std::optional<StaticGuard> static_guard_for(const ServeOptions& o, const std::st
   if (o.static_dir.empty()) return std::nullopt;
   struct stat st;
   if (::stat(o.static_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    fail_usage("unreadable_file", "--static \"" + o.static_dir + "\" is not a directory");
+    fail_usage(ErrorCode::unreadable_file, "--static \"" + o.static_dir + "\" is not a directory");
   const std::string dir = real_path(o.static_dir);
   const std::string db = real_path(o.db);
   const std::string tok = real_path(token_where);
   if (inside(db, dir))
-    fail_usage("unsafe_static", "--static \"" + o.static_dir + "\" holds the ledger database \"" + o.db +
+    fail_usage(ErrorCode::unsafe_static, "--static \"" + o.static_dir + "\" holds the ledger database \"" + o.db +
                                     "\": it would be served to anyone; keep the db outside the static folder");
   if (inside(tok, dir))
-    fail_usage("unsafe_static", "--static \"" + o.static_dir + "\" holds the token file \"" + token_where +
+    fail_usage(ErrorCode::unsafe_static, "--static \"" + o.static_dir + "\" holds the token file \"" + token_where +
                                     "\": it would be served to anyone; keep it outside the static folder");
   return StaticGuard(dir, std::vector<std::string>{db, db + "-wal", db + "-shm", db + "-journal", tok});
 }
@@ -773,9 +730,11 @@ void log_swap(const std::string& source, const json& result) {
 // SIGHUP re-reads --rate-card and waits for the swap to be durable before the next signal.
 void reload_card(const ServeOptions& o, Api& api) {
   if (o.rate_card.empty())
-    return log_swap("SIGHUP", error_body("usage", "SIGHUP reloads --rate-card, and none was given"));
+    return log_swap("SIGHUP", failure_json(Error(ErrorCode::usage, "SIGHUP reloads --rate-card, and none was given")));
   auto text = read_file(o.rate_card);
-  if (!text) return log_swap("SIGHUP " + o.rate_card, error_body("unreadable_file", "cannot read rate card \"" + o.rate_card + "\""));
+  if (!text)
+    return log_swap("SIGHUP " + o.rate_card,
+                    failure_json(Error(ErrorCode::unreadable_file, "cannot read rate card \"" + o.rate_card + "\"")));
   std::promise<json> swapped;
   api.swap_card(*text, o.rate_card, [&swapped](json r, int) { swapped.set_value(std::move(r)); });
   log_swap("SIGHUP " + o.rate_card, swapped.get_future().get());
@@ -784,7 +743,7 @@ void reload_card(const ServeOptions& o, Api& api) {
 }  // namespace
 
 int serve(const ServeOptions& o) {
-  if (o.db.empty()) fail_usage("usage", "serve needs --db PATH, the SQLite ledger file");
+  if (o.db.empty()) fail_usage(ErrorCode::usage, "serve needs --db PATH, the SQLite ledger file");
   // Everything that can be refused is checked before the ledger is touched, so a usage error
   // leaves no database (or journaled card) behind.
   std::string token_where;
@@ -832,7 +791,7 @@ int serve(const ServeOptions& o) {
       api.handle(std::move(req), std::move(x));
     });
   } catch (const std::exception& e) {
-    fail_usage("cannot_listen", "cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + e.what());
+    fail_usage(ErrorCode::cannot_listen, "cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + e.what());
   }
   api.set_transport(&transport->counters());
   print_started(o, opened, service, transport->port(), token_where, token_created, limits.io_threads);

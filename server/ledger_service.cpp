@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "credits/error_wire.hpp"
 #include "credits/quote.hpp"
 
 namespace credits::server {
@@ -24,10 +25,16 @@ uint64_t micros_since(std::chrono::steady_clock::time_point t0) {
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
 }
 
-json unavailable() {
-  return json{{"op", nullptr},
-              {"ok", false},
-              {"error", {{"code", "unavailable"}, {"message", "the server is shutting down"}, {"path", ""}}}};
+Error shutting_down() { return Error(ErrorCode::unavailable, "the server is shutting down"); }
+
+json unavailable() { return failed_operation_json(nullptr, shutting_down()); }
+
+// Says why the server stops without answering (stderr), before it exits 70: the restart
+// recovers from what is durable.
+[[noreturn]] void stop_unanswered(const Error& why) {
+  std::fprintf(stderr, "%s\n", to_wire(failure_json(why)).c_str());
+  std::fflush(stderr);
+  std::_Exit(70);
 }
 
 void append(CommitBatch& into, CommitBatch&& from) {
@@ -169,7 +176,7 @@ Result<CardSwap> LedgerService::swap_card(const LoadedCard& card) {
   Job job;
   job.swap = true;
   job.card = &card;
-  if (!run(job)) return Error(ErrorCode::invalid_op, "the server is shutting down");
+  if (!run(job)) return shutting_down();
   return std::move(*job.swap_result);
 }
 
@@ -187,7 +194,7 @@ void LedgerService::swap_card_async(LoadedCard card, SwapDone done) {
     job.release();  // owned by the queue now; deleted by `durable`
     return;
   }
-  done(Error(ErrorCode::invalid_op, "the server is shutting down"));
+  done(shutting_down());
 }
 
 void LedgerService::writer_loop() {
@@ -219,12 +226,7 @@ void LedgerService::writer_loop() {
         } catch (const std::exception& e) {
           // Nothing in apply is expected to throw (out of memory aside); if it does, the
           // ledger may be half changed: stop without answering, recover from the disk.
-          std::fprintf(stderr, "%s\n",
-                       to_wire(json{{"ok", false},
-                                    {"error", {{"code", "internal"}, {"message", std::string("stopping: ") + e.what()}}}})
-                           .c_str());
-          std::fflush(stderr);
-          std::_Exit(70);
+          stop_unanswered(Error(ErrorCode::internal, std::string("stopping: ") + e.what()));
         }
         if (job->results.back().value("ok", false)) ++stats_.ops_accepted;
         else ++stats_.ops_refused;
@@ -265,15 +267,9 @@ void LedgerService::committer_loop() {
       StoreStatus s = store_.commit(merged);
       if (!s) {
         // The ledger in memory is ahead of the store and cannot be rolled back: stop without
-        // acknowledging anything; a restart recovers from what is durable.
-        std::fprintf(stderr, "%s\n",
-                     to_wire(json{{"ok", false},
-                                  {"error",
-                                   {{"code", "storage_failed"},
-                                    {"message", "a commit failed; stopping without acknowledging it: " + s.error}}}})
-                         .c_str());
-        std::fflush(stderr);
-        std::_Exit(70);
+        // acknowledging anything.
+        stop_unanswered(
+            Error(ErrorCode::storage_failed, "a commit failed; stopping without acknowledging it: " + s.error));
       }
       const uint64_t us = micros_since(t0);
       ++stats_.commits;

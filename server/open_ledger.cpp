@@ -17,10 +17,6 @@ void fail_usage(ErrorCode code, const std::string& message, const json& extra) {
   std::exit(2);
 }
 
-void fail_usage(const std::string& code, const std::string& message, const json& extra) {
-  fail_usage(parse_error_code(code).value_or(ErrorCode::internal), message, extra);
-}
-
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
