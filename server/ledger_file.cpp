@@ -8,6 +8,7 @@
 
 #include "credits/operation.hpp"
 #include "credits/quote.hpp"
+#include "command_io.hpp"
 #include "http_server.hpp"
 #include "open_ledger.hpp"
 
