@@ -24,6 +24,9 @@ class Metrics {
   std::string text(const LedgerService& service);
 
  private:
+  // The requests and their latencies, under the lock.
+  void write_requests(std::string& out);
+
   struct Histogram {
     std::array<uint64_t, kBuckets.size()> counts{};
     uint64_t count = 0;
