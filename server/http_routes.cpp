@@ -125,7 +125,8 @@ void ApiRoutes::handle(HttpRequest req, HttpExchange x) {
 
 // --- the front door ------------------------------------------------------------------------------
 
-// Static files first (as cpp-httplib's mount point did), then the fixed routes, then /v1.
+// Static files first, then the fixed routes, then /v1: a file of --static DIR at the path of a
+// route is served, as it always has been, so a demo page keeps working whatever its paths.
 void ApiRoutes::route(const HttpRequest& req, const HttpExchange& x) {
   const bool get = req.method == "GET" || req.method == "HEAD";
   if (get && static_files_ && serve_static(req, x)) return;
