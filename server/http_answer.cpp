@@ -13,9 +13,11 @@ int status_of(ErrorCode code) {
 }
 
 int status_of(const json& result) {
-  if (result.value("ok", false)) return 200;
   // Results are written by operation_result_json and failed_operation_json, whose codes are
   // the table's names; anything else here is a bug.
+  if (!result.is_object()) return status_of(ErrorCode::internal);
+  if (const auto ok = result.find("ok"); ok != result.end() && ok->is_boolean() && ok->get<bool>())
+    return 200;
   const auto error = result.find("error");
   if (error == result.end() || !error->is_object()) return status_of(ErrorCode::internal);
   const auto code = error->find("code");
