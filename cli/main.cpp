@@ -1,7 +1,6 @@
 // The native command line (SPEC §9): reads JSON on stdin, writes JSON on stdout. It only
 // reads files, converts and delegates; every rule lives in the core library.
 #include <CLI/CLI.hpp>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -15,6 +14,7 @@
 #include "credits/wire/quote_wire.hpp"
 #include "credits/json_text.hpp"
 #include "embedded_rate_card.hpp"
+#include "command_io.hpp"
 #include "http_server.hpp"
 
 namespace {
@@ -25,37 +25,7 @@ using nlohmann::json;
 
 constexpr int kUsageError = 2;
 
-// Prints the error on stderr and exits 2; `errors` lists every problem (an invalid card).
-[[noreturn]] void die(const Error& error, const json& errors = nullptr) {
-  json extra = errors.is_null() ? json(nullptr) : json{{"errors", errors}};
-  std::cerr << credits::to_wire(credits::command_error_json(error, extra)) << std::endl;
-  std::exit(kUsageError);
-}
-
-std::shared_ptr<const credits::RateCard> load_card(const std::string& path) {
-  std::string text;
-  if (path.empty()) {
-    text = credits::cli::kEmbeddedRateCard;
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) die(Error(ErrorCode::unreadable_file, "cannot read rate card \"" + path + "\""));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  }
-  credits::RateCardErrors all;
-  auto card = credits::load_rate_card(text, &all);
-  if (!card) {
-    json list = json::array();
-    for (const auto& e : all.errors) list.push_back(credits::error_to_json(e));
-    die(Error(ErrorCode::invalid_rate_card,
-              std::to_string(all.errors.size()) + " problem(s) in rate card " + (path.empty() ? "(embedded)" : path) +
-                  "; first: " + card.error().message,
-              card.error().path),
-        list);
-  }
-  return std::make_shared<const credits::RateCard>(std::move(*card));
-}
+using credits::server::fail_usage;
 
 // Calls `fn` for every non-empty line of stdin, without the trailing CR of CRLF input.
 template <typename Fn>
@@ -86,10 +56,10 @@ int run_plan(const credits::RateCard& card, const std::string& balance_text, boo
   json balance;
   if (!balance_text.empty()) {
     auto b = credits::parse_json_limited(balance_text);
-    if (!b) die(Error(ErrorCode::invalid_json, "--balance is not valid JSON: " + b.error().message));
+    if (!b) fail_usage(Error(ErrorCode::invalid_json, "--balance is not valid JSON: " + b.error().message));
     balance = *b;
     if (auto parsed = credits::parse_balances(balance, ""); !parsed)
-      die(Error(parsed.error().code, "--balance: " + parsed.error().message, parsed.error().path));
+      fail_usage(Error(parsed.error().code, "--balance: " + parsed.error().message, parsed.error().path));
   }
   std::stringstream ss;
   ss << std::cin.rdbuf();
@@ -120,11 +90,11 @@ int run_billing(std::shared_ptr<const credits::RateCard> card, const std::string
   credits::Timestamp when = ledger.now();
   if (!at.empty()) {
     auto t = credits::parse_timestamp(at);
-    if (!t) die(Error(ErrorCode::invalid_op, "--at is not an RFC 3339 time", "/at"));
+    if (!t) fail_usage(Error(ErrorCode::invalid_op, "--at is not an RFC 3339 time", "/at"));
     when = *t;
   }
   auto usage = ledger.usage(when, payer, 10);
-  if (!usage) die(usage.error());
+  if (!usage) fail_usage(usage.error());
   std::cout << credits::cli::billing_text(*usage, rejected);
   return 0;
 }
@@ -193,7 +163,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    die(Error(ErrorCode::usage, e.what()));
+    fail_usage(Error(ErrorCode::usage, e.what()));
   }
   if (serve->parsed()) {
     serve_options.rate_card = rate_card;
@@ -204,7 +174,7 @@ int main(int argc, char** argv) {
   if (journal->parsed()) return credits::server::journal_dump(db);
   if (ledger->parsed() && !db.empty())
     return credits::server::ledger_file(rate_card, credits::cli::kEmbeddedRateCard, db, true);
-  auto card = load_card(rate_card);
+  auto card = credits::server::load_card_or_die(rate_card, credits::cli::kEmbeddedRateCard).card;
   if (estimate->parsed()) return run_estimate(*card);
   if (plan->parsed()) return run_plan(*card, balance, text);
   if (ledger->parsed()) return run_ledger(card);

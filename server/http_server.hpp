@@ -1,6 +1,8 @@
-// `credits serve`: the authoritative server. HTTP (Boost.Beast on an event loop,
-// http_transport.hpp) in front of the durable ledger; every route converts JSON and delegates to the core (SPEC §9 operations, quotes,
-// plans). Routes, flags, durability and security: docs/server.md.
+// `credits serve`: the authoritative server, and the durable ledger on the command line. HTTP
+// (http_transport, Boost.Beast on event loops) hands each request to the routes (http_routes),
+// which convert JSON and delegate to the core (SPEC §9 operations, quotes, plans) through the
+// ledger service. This file starts them in order and stops them on a signal. Routes, flags,
+// durability and security: docs/server.md.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,6 @@
 #include "http_transport.hpp"
+
+#include "http_answer.hpp"
 #include "http_framing.hpp"
 
 #include <boost/asio.hpp>
@@ -72,11 +74,6 @@ HttpRequest to_request(http::request<http::string_body>&& r) {
   for (const auto& f : r) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   req.body = std::move(r.body());
   return req;
-}
-
-std::string error_json(const std::string& code, const std::string& message) {
-  // The same shape as every other error of the server; codes and messages are ASCII literals.
-  return "{\"error\":{\"code\":\"" + code + "\",\"message\":\"" + message + "\",\"path\":\"\"},\"ok\":false}\n";
 }
 
 bool is_http_error(const beast::error_code& ec) {
@@ -198,12 +195,13 @@ class Connection : public std::enable_shared_from_this<Connection>, public HttpE
     // Only origin-form targets ("/path?query"): the absolute form is for proxies, and a path
     // not starting with "/" must never reach a file name.
     if (h.target().empty() || h.target()[0] != '/')
-      return refuse(400, "bad_request", "the request target must start with /");
+      return refuse(ErrorCode::bad_request, "the request target must start with /");
     const size_t fields = static_cast<size_t>(std::distance(h.begin(), h.end()));
     if (fields > t_.limits.max_header_fields)
-      return refuse(431, "header_too_large",
+      return refuse(ErrorCode::header_too_large,
                     "more than " + std::to_string(t_.limits.max_header_fields) + " header fields");
-    if (!framing_ok(h)) return refuse(400, "bad_request", "Transfer-Encoding other than chunked, or with Content-Length");
+    if (!framing_ok(h))
+      return refuse(ErrorCode::bad_request, "Transfer-Encoding other than chunked, or with Content-Length");
     if (iequals(h[http::field::expect], "100-continue")) return send_continue();
     read_body();
   }
@@ -230,26 +228,23 @@ class Connection : public std::enable_shared_from_this<Connection>, public HttpE
       return close_now();
     }
     if (ec == http::error::body_limit)
-      return refuse(413, "payload_too_large",
+      return refuse(ErrorCode::payload_too_large,
                     "the body is over the server's limit (--max-body " + std::to_string(t_.limits.max_body) + " bytes)");
     if (ec == http::error::header_limit)
-      return refuse(431, "header_too_large",
+      return refuse(ErrorCode::header_too_large,
                     "the header is over " + std::to_string(t_.limits.max_header_bytes) + " bytes");
     // A client closing between requests, or mid-request, is not answered.
     if (ec == http::error::end_of_stream || ec == http::error::partial_message || !is_http_error(ec)) return close_now();
-    refuse(400, "bad_request", "malformed request: " + ec.message());
+    refuse(ErrorCode::bad_request, "malformed request: " + ec.message());
   }
 
   // Answers an unreadable request and closes: what follows it cannot be framed.
-  void refuse(int status, const std::string& code, const std::string& message) {
+  void refuse(ErrorCode code, const std::string& message) {
     ++t_.counters.malformed;
     keep_alive_ = false;
     head_ = false;
     version_ = 11;
-    HttpResponse r;
-    r.status = status;
-    r.body = error_json(code, message);
-    write(std::move(r));
+    write(error_answer(Error(code, message)));
   }
 
   void hand_over() {
@@ -351,10 +346,13 @@ void HttpTransport::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
 // waiting) and it is closed. A client that had already sent its request may see a reset.
 void HttpTransport::Impl::refuse_over_cap(tcp::socket& socket) {
   ++counters.refused;
-  static const std::string body = error_json("unavailable", "too many connections; try again later");
-  static const std::string answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                                    "Connection: close\r\nContent-Length: " +
-                                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  static const std::string answer = [] {
+    const HttpResponse r = error_answer(Error(ErrorCode::unavailable, "too many connections; try again later"));
+    return "HTTP/1.1 " + std::to_string(r.status) + " " +
+           std::string(http::obsolete_reason(http::int_to_status(static_cast<unsigned>(r.status)))) +
+           "\r\nContent-Type: " + r.content_type + "\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(r.body.size()) + "\r\n\r\n" + r.body;
+  }();
   beast::error_code ignored;
   socket.non_blocking(true, ignored);
   socket.write_some(net::buffer(answer), ignored);

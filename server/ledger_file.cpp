@@ -7,6 +7,7 @@
 #include <string>
 
 #include "credits/operation.hpp"
+#include "command_io.hpp"
 #include "credits/error_wire.hpp"
 #include "credits/json_text.hpp"
 #include "http_server.hpp"

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "credits/error_wire.hpp"
 #include "credits/json_text.hpp"
 
 namespace credits::server {
@@ -15,25 +16,36 @@ using nlohmann::json;
 namespace {
 
 Timestamp wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 uint64_t micros_since(std::chrono::steady_clock::time_point t0) {
   return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
 }
 
-json unavailable() {
-  return json{{"op", nullptr},
-              {"ok", false},
-              {"error", {{"code", "unavailable"}, {"message", "the server is shutting down"}, {"path", ""}}}};
+Error shutting_down() { return Error(ErrorCode::unavailable, "the server is shutting down"); }
+
+json unavailable() { return failed_operation_json(nullptr, shutting_down()); }
+
+// Says why the server stops without answering (stderr), before it exits 70: the restart
+// recovers from what is durable.
+[[noreturn]] void stop_unanswered(const Error& why) {
+  std::fprintf(stderr, "%s\n", to_wire(failure_json(why)).c_str());
+  std::fflush(stderr);
+  std::_Exit(70);
 }
 
 void append(CommitBatch& into, CommitBatch&& from) {
   auto move_all = [](auto& dst, auto& src) {
-    if (dst.empty()) dst = std::move(src);
-    else dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
+    if (dst.empty())
+      dst = std::move(src);
+    else
+      dst.insert(dst.end(), std::make_move_iterator(src.begin()),
+                 std::make_move_iterator(src.end()));
   };
   move_all(into.records, from.records);
   move_all(into.entries, from.entries);
@@ -48,11 +60,9 @@ struct LedgerService::Job {
   std::vector<json> ops;  // applied in order, results in the same order
   std::vector<json> results;
   std::optional<std::string> viewer;
-  const LoadedCard* card = nullptr;
-  std::optional<LoadedCard> owned_card;  // an asynchronous swap's card
+  std::optional<LoadedCard> card;  // a swap's card
   std::optional<Result<CardSwap>> swap_result;
-  // Called by the committer once the job is durable. A waiting caller's wakes it; an
-  // asynchronous caller's hands the results on and deletes the job.
+  // Called by the committer once the job is durable: hands the results on and deletes the job.
   std::function<void(Job&)> durable;
 };
 
@@ -115,39 +125,8 @@ bool LedgerService::enqueue(Job* job) {
   return true;
 }
 
-bool LedgerService::run(Job& job) {
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
-  job.durable = [&](Job&) {
-    std::lock_guard<std::mutex> l(m);
-    done = true;
-    cv.notify_one();
-  };
-  if (!enqueue(&job)) return false;
-  std::unique_lock<std::mutex> l(m);
-  cv.wait(l, [&] { return done; });
-  return true;
-}
-
-json LedgerService::submit(json op, const std::optional<std::string>& viewer) {
-  Job job;
-  job.ops.push_back(std::move(op));
-  job.viewer = viewer;
-  if (!run(job)) return unavailable();
-  return std::move(job.results.front());
-}
-
-std::vector<json> LedgerService::submit_all(std::vector<json> ops, const std::optional<std::string>& viewer) {
-  Job job;
-  job.ops = std::move(ops);
-  job.viewer = viewer;
-  if (job.ops.empty()) return {};
-  if (!run(job)) return std::vector<json>(job.ops.size(), unavailable());
-  return std::move(job.results);
-}
-
-void LedgerService::submit_async(std::vector<json> ops, std::optional<std::string> viewer, Done done) {
+void LedgerService::submit_async(std::vector<json> ops, std::optional<std::string> viewer,
+                                 Done done) {
   if (ops.empty()) return done({});
   auto job = std::make_unique<Job>();
   job->ops = std::move(ops);
@@ -165,19 +144,10 @@ void LedgerService::submit_async(std::vector<json> ops, std::optional<std::strin
   done(std::vector<json>(n, unavailable()));
 }
 
-Result<CardSwap> LedgerService::swap_card(const LoadedCard& card) {
-  Job job;
-  job.swap = true;
-  job.card = &card;
-  if (!run(job)) return Error(ErrorCode::invalid_op, "the server is shutting down");
-  return std::move(*job.swap_result);
-}
-
 void LedgerService::swap_card_async(LoadedCard card, SwapDone done) {
   auto job = std::make_unique<Job>();
   job->swap = true;
-  job->owned_card = std::move(card);
-  job->card = &*job->owned_card;
+  job->card = std::move(card);
   job->durable = [done](Job& j) {
     Result<CardSwap> swap = std::move(*j.swap_result);
     delete &j;
@@ -187,7 +157,7 @@ void LedgerService::swap_card_async(LoadedCard card, SwapDone done) {
     job.release();  // owned by the queue now; deleted by `durable`
     return;
   }
-  done(Error(ErrorCode::invalid_op, "the server is shutting down"));
+  done(shutting_down());
 }
 
 void LedgerService::writer_loop() {
@@ -202,7 +172,8 @@ void LedgerService::writer_loop() {
       inbox_ops_ = 0;
     }
     for (Job* job : jobs) {
-      const std::optional<Timestamp> now = trust_client_time_ ? std::nullopt : std::optional(wall_clock_ms());
+      const std::optional<Timestamp> now =
+          trust_client_time_ ? std::nullopt : std::optional(wall_clock_ms());
       if (job->swap) {
         job->swap_result = ledger_.use_rate_card(*job->card, now);
         if (*job->swap_result && (*job->swap_result)->changed) {
@@ -219,15 +190,12 @@ void LedgerService::writer_loop() {
         } catch (const std::exception& e) {
           // Nothing in apply is expected to throw (out of memory aside); if it does, the
           // ledger may be half changed: stop without answering, recover from the disk.
-          std::fprintf(stderr, "%s\n",
-                       to_wire(json{{"ok", false},
-                                    {"error", {{"code", "internal"}, {"message", std::string("stopping: ") + e.what()}}}})
-                           .c_str());
-          std::fflush(stderr);
-          std::_Exit(70);
+          stop_unanswered(Error(ErrorCode::internal, std::string("stopping: ") + e.what()));
         }
-        if (job->results.back().value("ok", false)) ++stats_.ops_accepted;
-        else ++stats_.ops_refused;
+        if (job->results.back().value("ok", false))
+          ++stats_.ops_accepted;
+        else
+          ++stats_.ops_refused;
       }
     }
     Unit unit{ledger_.take_batch(), std::move(jobs)};
@@ -265,15 +233,9 @@ void LedgerService::committer_loop() {
       StoreStatus s = store_.commit(merged);
       if (!s) {
         // The ledger in memory is ahead of the store and cannot be rolled back: stop without
-        // acknowledging anything; a restart recovers from what is durable.
-        std::fprintf(stderr, "%s\n",
-                     to_wire(json{{"ok", false},
-                                  {"error",
-                                   {{"code", "storage_failed"},
-                                    {"message", "a commit failed; stopping without acknowledging it: " + s.error}}}})
-                         .c_str());
-        std::fflush(stderr);
-        std::_Exit(70);
+        // acknowledging anything.
+        stop_unanswered(Error(ErrorCode::storage_failed,
+                              "a commit failed; stopping without acknowledging it: " + s.error));
       }
       const uint64_t us = micros_since(t0);
       ++stats_.commits;

@@ -2,9 +2,9 @@
 // and applies operations in arrival order; one committer thread makes them durable, merging
 // whatever has queued up while the previous fsync ran into one transaction (group commit).
 // A caller is answered only once the batch holding its operation is committed, so every
-// answer, an acceptance or a refusal, reflects only durable state: submit() blocks until then;
-// submit_async() returns at once and calls back from the committer thread (the HTTP server's
-// event loop must not wait on a commit).
+// answer, an acceptance or a refusal, reflects only durable state. submit_async() returns at
+// once and calls back from the committer thread: the HTTP server's event loop never waits on a
+// commit.
 //
 // (A design without threads of its own, where each caller applies under a mutex and one of
 // them leads the commit, was measured slower on the 2-core machine: 30% more CPU per charge,
@@ -50,21 +50,14 @@ class LedgerService {
   // the threads.
   void stop();
 
-  // Applies one operation and waits until it is durable. `viewer` is the user the calling
-  // backend acts for, checked on reads (balance, usage).
-  nlohmann::json submit(nlohmann::json op, const std::optional<std::string>& viewer = std::nullopt);
-  // Applies several operations in order, one after another as if submitted back to back, and
-  // waits until all are durable (they share a commit).
-  std::vector<nlohmann::json> submit_all(std::vector<nlohmann::json> ops,
-                                         const std::optional<std::string>& viewer = std::nullopt);
-  // The same without waiting: `done` gets the results once they are durable, on the committer
-  // thread (or at once, on the caller's, when the service is stopping), so it must only hand
-  // them on. The results are in the operations' order.
+  // Applies operations in order, one after another as if submitted back to back; `done` gets
+  // the results, in the operations' order, once they are durable, on the committer thread (or
+  // at once, on the caller's, when the service is stopping: each `unavailable`), so it must only
+  // hand them on. `viewer` is the user the calling backend acts for, checked on reads (balance,
+  // usage).
   using Done = std::function<void(std::vector<nlohmann::json> results)>;
   void submit_async(std::vector<nlohmann::json> ops, std::optional<std::string> viewer, Done done);
-  // Puts a new rate card in force, journaled and durable when this returns.
-  Result<CardSwap> swap_card(const LoadedCard& card);
-  // The same without waiting; `done` as for submit_async.
+  // Puts a new rate card in force, journaled; `done` as for submit_async, once it is durable.
   using SwapDone = std::function<void(Result<CardSwap> swap)>;
   void swap_card_async(LoadedCard card, SwapDone done);
 
@@ -82,7 +75,6 @@ class LedgerService {
     std::vector<Job*> jobs;
   };
   bool enqueue(Job* job);
-  bool run(Job& job);  // enqueues and waits until durable; false when stopping
   void writer_loop();
   void committer_loop();
   void publish_card();

@@ -1,55 +1,14 @@
 #include "open_ledger.hpp"
 
 #include <chrono>
-#include <fstream>
-#include <iostream>
-#include <sstream>
 
+#include "command_io.hpp"
 #include "credits/error_wire.hpp"
 #include "credits/json_text.hpp"
 
 namespace credits::server {
 
 using nlohmann::json;
-
-void fail_usage(ErrorCode code, const std::string& message, const json& extra) {
-  std::cout << std::flush;
-  std::cerr << to_wire(command_error_json(Error(code, message), extra)) << std::endl;
-  std::exit(2);
-}
-
-void fail_usage(const std::string& code, const std::string& message, const json& extra) {
-  fail_usage(parse_error_code(code).value_or(ErrorCode::internal), message, extra);
-}
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return ss.str();
-}
-
-LoadedCard load_card_or_die(const std::string& path, const std::string& embedded_text) {
-  std::string text = embedded_text;
-  if (!path.empty()) {
-    auto t = read_file(path);
-    if (!t) fail_usage(ErrorCode::unreadable_file, "cannot read rate card \"" + path + "\"");
-    text = std::move(*t);
-  }
-  RateCardErrors all;
-  auto card = load_card_text(text, &all);
-  if (!card) {
-    json list = json::array();
-    for (const auto& e : all.errors) list.push_back(error_to_json(e));
-    fail_usage(ErrorCode::invalid_rate_card,
-               std::to_string(all.errors.size()) + " problem(s) in rate card " + (path.empty() ? "(embedded)" : path) +
-                   "; first: " + card.error().message,
-               json{{"path", card.error().path}, {"errors", list}});
-  }
-  return std::move(*card);
-}
 
 OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger, const std::string& card_path,
                        const std::string& embedded_text, std::optional<Timestamp> now) {

@@ -12,21 +12,6 @@
 
 namespace credits::server {
 
-// Prints {"ok": false, "error": {"code", "message", "path", ...extra}} on stderr and exits 2,
-// as every usage error of the CLI does.
-[[noreturn]] void fail_usage(ErrorCode code, const std::string& message, const nlohmann::json& extra = nullptr);
-// The same with the code by name, for callers not yet on ErrorCode (server/http_server.cpp);
-// a name outside the table is a bug and is reported as `internal`.
-[[noreturn]] void fail_usage(const std::string& code, const std::string& message,
-                             const nlohmann::json& extra = nullptr);
-
-// Reads a whole file; nullopt when it cannot be read.
-std::optional<std::string> read_file(const std::string& path);
-
-// Loads a rate card file (or the embedded text when `path` is empty); exits 2 with every
-// problem listed when it is invalid.
-LoadedCard load_card_or_die(const std::string& path, const std::string& embedded_text);
-
 struct OpenLedger {
   std::unique_ptr<SqliteStore> store;
   RecoveryReport report;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The server benchmark (BENCHMARKS.md, "Server"): durable charges per second and latency over
-# HTTP on loopback at 1, 8, 32 and 256 clients, with two load generators (our credits_load and
-# wrk), /healthz latency while 200 slow clients are connected, then `credits ledger --db` apply
-# and replay rates on a large JSON Lines file.
-# Expects the native build. Environment: SECONDS_PER_RUN (default 10), OPS (default 1000000),
+# HTTP on loopback at 1, 8, 32 and 256 clients, with two load generators (our credits_load, from
+# bench/server/load_main.cpp, and wrk), /healthz latency while 200 slow clients are connected,
+# then `credits ledger --db` apply and replay rates on a large JSON Lines file.
+# Expects the native build (scripts/build-native.sh builds credits_load with the CLI). Environment: SECONDS_PER_RUN (default 10), OPS (default 1000000),
 # SYNC (full or normal, default full), OUT (a folder for the ledger files, default a temp dir),
 # CREDITS (the server binary, default build/native/credits: another build's to compare),
 # SERVE_ARGS (extra flags for `credits serve`), CLIENTS (default 1,8,32,256),

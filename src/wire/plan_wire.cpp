@@ -167,24 +167,28 @@ void write_plan_total(std::string& out, const Plan& plan) {
   out += '}';
 }
 
-std::string plan_wire(const RateCard& card, const json& doc, const json* balances) {
-  auto fail = [](const Error& e) { return failure_wire(e); };
+PricedText priced_plan(const RateCard& card, const json& doc, const json* balances) {
+  auto failed = [](const Error& e) { return PricedText{failure_wire(e), e.code}; };
   auto graph = parse_graph(doc);
-  if (!graph) return fail(graph.error());
+  if (!graph) return failed(graph.error());
   std::optional<Balances> b;
   // Balances may come with the call, or inside the document as "balance".
   const json* bj = balances;
   if (!bj && doc.contains("balance")) bj = &doc["balance"];
   if (bj) {
     auto parsed = parse_balances(*bj, balances ? "" : "/balance");
-    if (!parsed) return fail(parsed.error());
+    if (!parsed) return failed(parsed.error());
     b = *parsed;
   }
   auto plan = price_graph(card, *graph);
-  if (!plan) return fail(plan.error());
-  if (!b) return write_plan(card, *graph, *plan, nullptr);
-  Projection p = project(*graph, *plan, *b);
-  return write_plan(card, *graph, *plan, &p);
+  if (!plan) return failed(plan.error());
+  if (!b) return PricedText{write_plan(card, *graph, *plan, nullptr), std::nullopt};
+  const Projection p = project(*graph, *plan, *b);
+  return PricedText{write_plan(card, *graph, *plan, &p), std::nullopt};
+}
+
+std::string plan_wire(const RateCard& card, const json& doc, const json* balances) {
+  return priced_plan(card, doc, balances).text;
 }
 
 }  // namespace credits

@@ -56,23 +56,30 @@ void write_quote(std::string& out, const std::string* id, const Model& model, co
   out += '}';
 }
 
-std::string quote_wire(const RateCard& card, const json& node) {
-  std::string out;
-  out.reserve(512);
+PricedText priced_quote(const RateCard& card, const json& node) {
+  PricedText out;
+  out.text.reserve(512);
   const std::string* id = nullptr;
   if (node.is_object())
     if (auto it = node.find("id"); it != node.end() && it->is_string()) id = &it->get_ref<const std::string&>();
   auto prepared = prepare_node(card, node, "");
   if (!prepared) {
-    write_failed_quote(out, id, prepared.error());
+    write_failed_quote(out.text, id, prepared.error());
+    out.error = prepared.error().code;
     return out;
   }
   std::vector<BreakdownLine> breakdown;
   auto price = price_node(*prepared, &breakdown);
-  if (!price) write_failed_quote(out, id, price.error());
-  else write_quote(out, id, *prepared->model, *price, breakdown, card.version);
+  if (!price) {
+    write_failed_quote(out.text, id, price.error());
+    out.error = price.error().code;
+    return out;
+  }
+  write_quote(out.text, id, *prepared->model, *price, breakdown, card.version);
   return out;
 }
+
+std::string quote_wire(const RateCard& card, const json& node) { return priced_quote(card, node).text; }
 
 
 }  // namespace credits

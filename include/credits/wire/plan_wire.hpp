@@ -6,6 +6,7 @@
 #include <string>
 
 #include "credits/plan.hpp"
+#include "credits/wire/quote_wire.hpp"  // PricedText
 
 namespace credits {
 
@@ -24,6 +25,9 @@ void write_plan_total(std::string& out, const Plan& plan);
 void write_plan_tail(std::string& out, const RateCard& card, const Plan& plan);
 
 // parse + price + project + JSON text, never failing: errors become {"ok": false, "error"}.
+PricedText priced_plan(const RateCard& card, const nlohmann::json& graph,
+                       const nlohmann::json* balances);
+// The text alone.
 std::string plan_wire(const RateCard& card, const nlohmann::json& graph,
                       const nlohmann::json* balances);
 

@@ -14,7 +14,16 @@
 
 namespace credits {
 
+// A quote's or a plan's JSON text together with its outcome, typed: what an edge needs to
+// answer with the ErrorCode table's status (the server) without reading its own text back.
+struct PricedText {
+  std::string text;
+  std::optional<ErrorCode> error;  // why it was not priced; nullopt when it was
+};
+
 // Quotes one node object, never failing: errors become {"id", "ok": false, "error"}.
+PricedText priced_quote(const RateCard& card, const nlohmann::json& node);
+// The text alone.
 std::string quote_wire(const RateCard& card, const nlohmann::json& node);
 
 // Appends a priced node's JSON. With `would_cost`, the node is marked skipped (costs 0).

@@ -1,0 +1,389 @@
+#include "http_routes.hpp"
+
+#include <chrono>
+#include <iostream>
+
+#include "bearer_token.hpp"
+#include "credits/error_wire.hpp"
+#include "credits/operation.hpp"
+#include "credits/wire/plan_wire.hpp"
+#include "credits/json_text.hpp"
+#include "http_answer.hpp"
+
+namespace credits::server {
+
+using nlohmann::json;
+
+// A /v1 request's answer channel: records the route's status and latency, then replies.
+class Reply {
+ public:
+  Reply(Metrics& metrics, HttpExchange exchange, std::string route)
+      : metrics_(&metrics),
+        exchange_(std::move(exchange)),
+        route_(std::move(route)),
+        t0_(std::chrono::steady_clock::now()) {}
+  void operator()(HttpResponse r) const {
+    metrics_->observe(
+        route_, r.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count());
+    exchange_.reply(std::move(r));
+  }
+  // Runs `work` on the connection's io thread: a ledger result is turned into bytes there,
+  // not on the ledger's committer thread.
+  void later(std::function<void()> work) const { exchange_.post(std::move(work)); }
+  const std::string& route() const { return route_; }
+
+ private:
+  Metrics* metrics_;
+  HttpExchange exchange_;
+  std::string route_;
+  std::chrono::steady_clock::time_point t0_;
+};
+
+namespace {
+
+constexpr size_t kMaxOpsPerRequest = 1000;
+
+HttpResponse not_found(const HttpRequest& req) {
+  return error_answer(Error(ErrorCode::not_found, "no route " + req.method + " " + req.path));
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+// The part of `p` between `prefix` and `suffix`, when there is one (non-empty).
+std::optional<std::string> between(const std::string& p, const std::string& prefix,
+                                   const std::string& suffix) {
+  if (p.size() <= prefix.size() + suffix.size() || !starts_with(p, prefix) ||
+      p.compare(p.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return std::nullopt;
+  return p.substr(prefix.size(), p.size() - prefix.size() - suffix.size());
+}
+
+// The name of a /v1 route, for dispatch and the metrics.
+std::string route_of(const std::string& p, bool post) {
+  if (post) {
+    if (p == "/v1/charges") return "charges";
+    if (p == "/v1/ops") return "ops";
+    if (p == "/v1/ops/batch") return "ops_batch";
+    if (p == "/v1/quotes") return "quotes";
+    if (p == "/v1/plans") return "plans";
+    if (p == "/v1/topups") return "topups";
+    if (between(p, "/v1/charges/", "/fail")) return "fail";
+    if (between(p, "/v1/charges/", "/complete")) return "complete";
+    if (p == "/v1/admin/rate-card") return "admin_rate_card";
+  } else {
+    if (p == "/v1/rate-card") return "rate_card";
+    if (between(p, "/v1/payers/", "/balance")) return "balance";
+    if (between(p, "/v1/payers/", "/usage")) return "usage";
+  }
+  return "not_found";
+}
+
+// Bodies are read as JSON whatever their Content-Type; only a multipart form is refused, with a
+// hint, since it cannot be the JSON document.
+bool multipart(const HttpRequest& req, const HttpExchange& x) {
+  const std::string* type = req.header("Content-Type");
+  if (!type || !starts_with(*type, "multipart/form-data")) return false;
+  x.reply(
+      error_answer(Error(ErrorCode::invalid_json,
+                         "a multipart form is not JSON: send the JSON document itself as the body"
+                         " (curl -d @file or --data-binary @file, not -F)")));
+  return true;
+}
+
+std::optional<std::string> user_of(const HttpRequest& req) {
+  if (const std::string* u = req.param("user")) return *u;
+  if (const std::string* u = req.header("X-Credits-User")) return *u;
+  return std::nullopt;
+}
+
+// A card the ledger refuses is not one that breaks a rule of the format (the table's 400 for
+// invalid_rate_card): its version was in force before with other content, a conflict with the
+// ledger's history, answered 409 as docs/server.md says. Any other refusal (unavailable while
+// stopping) has the table's status.
+int swap_refusal_status(ErrorCode code) {
+  constexpr int kConflict = 409;
+  return code == ErrorCode::invalid_rate_card ? kConflict : status_of(code);
+}
+
+}  // namespace
+
+void log_swap(const std::string& source, const json& result) {
+  std::cerr << to_wire(json{{"event", "rate_card_swap"}, {"source", source}, {"result", result}})
+            << std::endl;
+}
+
+void ApiRoutes::handle(HttpRequest req, HttpExchange x) {
+  try {
+    route(req, x);
+  } catch (const std::exception& e) {
+    x.reply(error_answer(Error(ErrorCode::internal, std::string("internal error: ") + e.what())));
+  }
+}
+
+// --- the front door ------------------------------------------------------------------------------
+
+// Static files first, then the fixed routes, then /v1: a file of --static DIR at the path of a
+// route is served, as it always has been, so a demo page keeps working whatever its paths.
+void ApiRoutes::route(const HttpRequest& req, const HttpExchange& x) {
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  if (get && static_files_ && serve_static(req, x)) return;
+  if (get && req.path == "/healthz") return x.reply(healthz());
+  if (get && req.path == "/metrics") {
+    HttpResponse r = answer(200, metrics_.text(service_));
+    r.body.pop_back();  // the text ends with its own newline
+    r.content_type = "text/plain; version=0.0.4";
+    return x.reply(std::move(r));
+  }
+  if (!starts_with(req.path, "/v1/")) return x.reply(not_found(req));
+  const bool post = req.method == "POST";
+  if (!get && !post && req.method != "PUT" && req.method != "DELETE" && req.method != "PATCH")
+    return x.reply(not_found(req));
+  if (!get && multipart(req, x)) return;
+  if (!authorized(req, x)) return;
+  if (!get && !post)
+    return x.reply(
+        error_answer(Error(ErrorCode::method_not_allowed,
+                           req.method + " is not used by this API; see docs/server.md")));
+  Reply reply(metrics_, x, route_of(req.path, post));
+  answer_v1(req, reply);
+}
+
+// A refused path is answered 404, as if it were not there; a file that exists is served;
+// anything else falls through to the routes.
+bool ApiRoutes::serve_static(const HttpRequest& req, const HttpExchange& x) const {
+  if (static_files_->refused(req.path)) {
+    x.reply(not_found(req));
+    return true;
+  }
+  auto file = static_files_->file(req.path);
+  if (!file) return false;
+  x.reply(std::move(*file));
+  return true;
+}
+
+HttpResponse ApiRoutes::healthz() const {
+  return result_answer(json{{"ok", true},
+                            {"rate_card", service_.card()->version},
+                            {"journal_seq", service_.stats().journal_seq.load()}});
+}
+
+bool ApiRoutes::authorized(const HttpRequest& req, const HttpExchange& x) {
+  const std::string* given = req.header("Authorization");
+  if (given && bearer_matches(*given, token_)) return true;
+  HttpResponse r = error_answer(
+      Error(ErrorCode::unauthorized, !given || given->empty()
+                                         ? "this route needs \"Authorization: Bearer <token>\""
+                                         : "the bearer token is not valid"));
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  metrics_.observe("unauthorized", 401, 0);
+  x.reply(std::move(r));
+  return false;
+}
+
+void ApiRoutes::answer_v1(const HttpRequest& req, const Reply& reply) {
+  const std::string& r = reply.route();
+  if (r == "charges") return resource_op(req, reply, "charge");
+  if (r == "topups") return resource_op(req, reply, "top_up");
+  if (r == "ops") return ops(req, reply);
+  if (r == "ops_batch") return ops_batch(req, reply);
+  if (r == "quotes") return quotes(req, reply);
+  if (r == "plans") return plans(req, reply);
+  if (r == "fail" || r == "complete") return charge_outcome(req, reply);
+  if (r == "admin_rate_card") return admin_rate_card(req, reply);
+  if (r == "rate_card") return rate_card(reply);
+  if (r == "balance" || r == "usage") return payer_read(req, reply);
+  reply(error_answer(Error(ErrorCode::not_found,
+                           "no route " + req.method + " " + req.path + "; see docs/server.md")));
+}
+
+// --- bodies --------------------------------------------------------------------------------------
+
+// The body as JSON with the engine's limits; on failure answers 400 invalid_json.
+std::optional<json> ApiRoutes::body_json(const HttpRequest& req, const Reply& reply,
+                                         const char* op) const {
+  auto j = parse_json_limited(req.body, max_body_);
+  if (j) return std::move(*j);
+  reply(operation_error_answer(op ? json(op) : json(nullptr), j.error()));
+  return std::nullopt;
+}
+
+// The body must be an object; an empty body (or only white space) is an empty object.
+std::optional<json> ApiRoutes::body_object(const HttpRequest& req, const Reply& reply,
+                                           const char* op) const {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
+  auto j = body_json(req, reply, op);
+  if (!j) return std::nullopt;
+  if (!j->is_object()) {
+    reply(operation_error_answer(op, Error(ErrorCode::invalid_op, "the body is a JSON object")));
+    return std::nullopt;
+  }
+  return j;
+}
+
+// --- operations ----------------------------------------------------------------------------------
+
+// Hands operations to the ledger; the reply is written once they are durable.
+void ApiRoutes::submit(std::vector<json> ops, std::optional<std::string> viewer, const Reply& reply,
+                       bool as_array) {
+  service_.submit_async(std::move(ops), std::move(viewer),
+                        [reply, as_array](std::vector<json> results) {
+                          reply.later([reply, as_array, results = std::move(results)] {
+                            if (!as_array) return reply(result_answer(results.front()));
+                            std::string out = "[";
+                            for (const json& r : results) {
+                              if (out.size() > 1) out += ',';
+                              out += to_wire(r);
+                            }
+                            out += ']';
+                            reply(answer(200, std::move(out)));
+                          });
+                        });
+}
+
+void ApiRoutes::submit_one(json op, std::optional<std::string> viewer, const Reply& reply) {
+  std::vector<json> ops;
+  ops.push_back(std::move(op));
+  submit(std::move(ops), std::move(viewer), reply, false);
+}
+
+void ApiRoutes::ops(const HttpRequest& req, const Reply& reply) {
+  if (auto op = body_json(req, reply, nullptr)) submit_one(std::move(*op), user_of(req), reply);
+}
+
+// An array of operations: each applied in order, on its own (a refusal changes nothing and
+// does not stop the others), all committed together; the answer is the array of results,
+// status 200.
+void ApiRoutes::ops_batch(const HttpRequest& req, const Reply& reply) {
+  auto body = body_json(req, reply, nullptr);
+  if (!body) return;
+  if (!body->is_array() || body->empty() || body->size() > kMaxOpsPerRequest)
+    return reply(error_answer(Error(
+        ErrorCode::invalid_op,
+        "the body is an array of 1 to " + std::to_string(kMaxOpsPerRequest) + " operations")));
+  std::vector<json> ops;
+  ops.reserve(body->size());
+  for (json& o : *body) ops.push_back(std::move(o));
+  submit(std::move(ops), user_of(req), reply, true);
+}
+
+// A resource route whose body is an operation's fields: the route names the operation.
+void ApiRoutes::resource_op(const HttpRequest& req, const Reply& reply, const char* op) {
+  auto body = body_object(req, reply, op);
+  if (!body) return;
+  (*body)["op"] = op;
+  submit_one(std::move(*body), std::nullopt, reply);
+}
+
+void ApiRoutes::charge_outcome(const HttpRequest& req, const Reply& reply) {
+  const bool fail = reply.route() == "fail";
+  const char* op_name = fail ? "fail" : "complete";
+  std::string key = *between(req.path, "/v1/charges/", fail ? "/fail" : "/complete");
+  auto op = body_object(req, reply, op_name);
+  if (!op) return;
+  (*op)["op"] = op_name;
+  (*op)["charge"] = std::move(key);
+  submit_one(std::move(*op), std::nullopt, reply);
+}
+
+void ApiRoutes::payer_read(const HttpRequest& req, const Reply& reply) {
+  const bool balance = reply.route() == "balance";
+  const char* name = balance ? "balance" : "usage";
+  const std::string payer = *between(req.path, "/v1/payers/", balance ? "/balance" : "/usage");
+  auto viewer = user_of(req);
+  if (!viewer || viewer->empty())
+    return reply(operation_error_answer(
+        name, Error(ErrorCode::invalid_op,
+                    "name the user the backend acts for: ?user=ID (or an X-Credits-User header)",
+                    "/user")));
+  json op = {{"op", name}, {"payer", payer}};
+  const std::string* limit = req.param("limit");
+  if (!balance && limit) {
+    const std::string& l = *limit;
+    bool digits =
+        !l.empty() && l.size() <= 9 && l.find_first_not_of("0123456789") == std::string::npos;
+    op["limit"] = digits ? json(std::stoll(l)) : json(l);  // the core refuses what is not 0..1000
+  }
+  submit_one(std::move(op), std::move(viewer), reply);
+}
+
+// --- pricing -------------------------------------------------------------------------------------
+
+// One node: its quote with its outcome's status. An array: each node's quote, status 200.
+void ApiRoutes::quotes(const HttpRequest& req, const Reply& reply) const {
+  auto body = body_json(req, reply, nullptr);
+  if (!body) return;
+  auto card = service_.card();
+  if (!body->is_array()) return reply(priced_answer(priced_quote(*card, *body)));
+  std::string out = "[";
+  for (size_t i = 0; i < body->size(); ++i) {
+    if (i) out += ',';
+    out += priced_quote(*card, (*body)[i]).text;
+  }
+  out += ']';
+  reply(answer(200, std::move(out)));
+}
+
+void ApiRoutes::plans(const HttpRequest& req, const Reply& reply) const {
+  auto body = body_json(req, reply, nullptr);
+  if (!body) return;
+  json balance;
+  if (const std::string* text = req.param("balance")) {
+    auto b = parse_json_limited(*text);
+    if (!b) return reply(error_answer(Error(b.error().code, b.error().message, "/balance")));
+    balance = std::move(*b);
+  }
+  auto card = service_.card();
+  reply(priced_answer(priced_plan(*card, *body, balance.is_null() ? nullptr : &balance)));
+}
+
+// --- the rate card -------------------------------------------------------------------------------
+
+void ApiRoutes::rate_card(const Reply& reply) const {
+  auto card = service_.card();
+  auto text = service_.card_text();
+  HttpResponse r = answer(200, *text);
+  r.headers.emplace_back("X-Rate-Card-Version", card->version);
+  reply(std::move(r));
+}
+
+void ApiRoutes::admin_rate_card(const HttpRequest& req, const Reply& reply) {
+  swap_card(req.body, "the admin route", [reply](json r, int status) {
+    reply.later([reply, r = std::move(r), status] {
+      log_swap("admin route", r);
+      reply(result_answer(r, status));
+    });
+  });
+}
+
+void ApiRoutes::swap_card(const std::string& text, const std::string& source,
+                          std::function<void(json, int)> done) {
+  RateCardErrors all;
+  auto card = load_card_text(text, &all);
+  if (!card) {
+    json list = json::array();
+    for (const auto& e : all.errors) list.push_back(error_to_json(e));
+    const Error first(ErrorCode::invalid_rate_card,
+                      std::to_string(all.errors.size()) + " problem(s) in the rate card from " +
+                          source + "; first: " + card.error().message,
+                      card.error().path);
+    // Every problem listed, as the command line lists them for a card it cannot load.
+    return done(command_error_json(first, json{{"errors", list}}), status_of(first.code));
+  }
+  service_.swap_card_async(std::move(*card), [done](Result<CardSwap> swap) {
+    if (!swap) {
+      // The answer has always named no path (the core's is "/version").
+      const Error refused(swap.error().code, swap.error().message);
+      return done(failure_json(refused), swap_refusal_status(refused.code));
+    }
+    done(json{{"ok", true},
+              {"rate_card", swap->current},
+              {"previous", swap->previous},
+              {"changed", swap->changed}},
+         200);
+  });
+}
+
+}  // namespace credits::server
