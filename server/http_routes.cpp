@@ -1,7 +1,7 @@
 #include "http_routes.hpp"
 
 #include <chrono>
-#include <iostream>
+#include <cstdio>
 
 #include "bearer_token.hpp"
 #include "credits/error_wire.hpp"
@@ -111,8 +111,10 @@ int swap_refusal_status(ErrorCode code) {
 }  // namespace
 
 void log_swap(const std::string& source, const json& result) {
-  std::cerr << to_wire(json{{"event", "rate_card_swap"}, {"source", source}, {"result", result}})
-            << std::endl;
+  // One write, so that lines from the io threads and the signal thread never interleave.
+  const std::string line =
+      to_wire(json{{"event", "rate_card_swap"}, {"source", source}, {"result", result}}) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
 void ApiRoutes::handle(HttpRequest req, HttpExchange x) {
