@@ -6,6 +6,7 @@
 #include "credits/error_wire.hpp"
 #include "credits/json_text.hpp"
 #include "credits/quote.hpp"
+#include "credits/wire/operation_text.hpp"
 
 namespace credits {
 
@@ -454,7 +455,7 @@ struct Writer {
 
 Error internal_error(const std::exception& e) {
   // Nothing here is expected to throw; if it does, say so rather than crash.
-  return Error(ErrorCode::invalid_op, std::string("internal error: ") + e.what());
+  return Error(ErrorCode::internal, std::string("internal error: ") + e.what());
 }
 
 }  // namespace
@@ -590,28 +591,14 @@ json apply_operation(Ledger& ledger, const json& op) {
 }
 
 Result<json> parse_json_limited(std::string_view text, size_t max_bytes, std::string_view not_json_message) {
-  if (text.size() > max_bytes)
-    return Error(ErrorCode::invalid_json, "input over " + std::to_string(max_bytes) + " bytes");
-  // Depth is checked before parsing so no input can exhaust the stack.
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (char ch : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (ch == '\\') escaped = true;
-      else if (ch == '"') in_string = false;
-      continue;
-    }
-    if (ch == '"') in_string = true;
-    else if (ch == '[' || ch == '{') {
-      if (++depth > kMaxJsonDepth)
-        return Error(ErrorCode::invalid_json, "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-    } else if (ch == ']' || ch == '}') --depth;
-  }
+  // Limits first, so no input can exhaust the stack.
+  if (Status s = check_json_limits(text, max_bytes, kMaxJsonDepth); !s) return s.error();
   return parse_json_strict(text, not_json_message);
 }
 
 json apply_operation_line(Ledger& ledger, std::string_view line) {
+  // A charge, the common line, is read without building its document.
+  if (auto charge = read_charge_text(line)) return apply_parsed_operation(ledger, std::move(*charge));
   auto j = parse_json_limited(line);
   if (!j) return fail(nullptr, j.error());
   return apply_operation(ledger, *j);

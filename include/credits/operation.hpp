@@ -148,3 +148,7 @@ nlohmann::json usage_to_json(const UsageView& view);
 nlohmann::json charge_to_json(const Charge& charge);
 
 }  // namespace credits
+
+// The text fast path (wire/operation_text.hpp), so a caller of the JSON entry points above
+// needs this header only.
+#include "credits/wire/operation_text.hpp"
