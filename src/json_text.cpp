@@ -254,6 +254,12 @@ Result<json> parse_json_strict(std::string_view text, std::string_view not_json_
   return std::move(doc).result();
 }
 
+Result<json> parse_json_limited(std::string_view text, size_t max_bytes, std::string_view not_json_message) {
+  // Limits first, so no input can exhaust the stack.
+  if (Status s = check_json_limits(text, max_bytes, kMaxJsonDepth); !s) return s.error();
+  return parse_json_strict(text, not_json_message);
+}
+
 std::optional<Credits> json_amount(const json& v) {
   if (!v.is_number_integer()) return std::nullopt;
   if (v.is_number_unsigned()) {

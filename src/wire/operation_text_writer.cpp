@@ -1,6 +1,7 @@
+// Results written straight as text, for the hot ones (charge, fail, complete, top_up); the
+// others through their JSON form. The same bytes as to_wire(operation_result_json()).
 #include <variant>
 
-#include "credits/error_wire.hpp"
 #include "credits/json_text.hpp"
 #include "credits/quote.hpp"
 #include "credits/wire/operation_text.hpp"
@@ -70,10 +71,6 @@ void write_top_up(std::string& out, const TopUpOutcome& t) {
   r.num("wallet", t.wallet_after).end();
 }
 
-Error internal_error(const std::exception& e) {
-  return Error(ErrorCode::internal, std::string("internal error: ") + e.what());
-}
-
 }  // namespace
 
 void write_operation_result(std::string& out, const Operation& op, const OperationOutcome& outcome) {
@@ -84,25 +81,6 @@ void write_operation_result(std::string& out, const Operation& op, const Operati
   if (std::holds_alternative<ops::TopUp>(op)) return write_top_up(out, std::get<TopUpOutcome>(outcome));
   // The rarer results (memberships, subscriptions, views) go through their JSON form.
   out += to_wire(operation_result_json(op, outcome));
-}
-
-std::string apply_operation_text(Ledger& ledger, Operation&& op) {
-  std::string out;
-  const std::string name(op_name(kind_of(op)));
-  try {
-    auto outcome = apply(ledger, op);
-    if (!outcome) write_failed_operation(out, &name, outcome.error());
-    else write_operation_result(out, op, *outcome);
-  } catch (const std::exception& e) {
-    out.clear();
-    write_failed_operation(out, &name, internal_error(e));
-  }
-  return out;
-}
-
-std::string apply_operation_text(Ledger& ledger, std::string_view line) {
-  if (auto op = read_charge_text(line)) return apply_operation_text(ledger, std::move(*op));
-  return to_wire(apply_operation_line(ledger, line));
 }
 
 }  // namespace credits
