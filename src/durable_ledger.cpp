@@ -16,7 +16,7 @@ constexpr size_t kMaxProblems = 50;
 
 PayerState state_of(const Payer& p, int64_t seq) {
   PayerState s;
-  s.payer = p.id;
+  s.payer = p.id.text();
   s.status = std::string(to_string(p.sub.status));
   s.quota = p.sub.quota;
   s.remaining = p.sub.remaining;

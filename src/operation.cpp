@@ -51,17 +51,17 @@ struct Applier {
   }
   Result<OperationOutcome> operator()(ops::Switch& o) { return nothing_more(ledger.switch_context(o.at, o.user, o.workspace)); }
   Result<OperationOutcome> operator()(ops::Subscribe& o) {
-    return subscription_after(ledger, o.payer, ledger.subscribe(o.at, o.payer.text(), o.quota, o.by));
+    return subscription_after(ledger, o.payer, ledger.subscribe(o.at, o.payer, o.quota, o.by));
   }
-  Result<OperationOutcome> operator()(ops::Pause& o) { return subscription_after(ledger, o.payer, ledger.pause(o.at, o.payer.text(), o.by)); }
-  Result<OperationOutcome> operator()(ops::Resume& o) { return subscription_after(ledger, o.payer, ledger.resume(o.at, o.payer.text(), o.by)); }
-  Result<OperationOutcome> operator()(ops::Cancel& o) { return subscription_after(ledger, o.payer, ledger.cancel(o.at, o.payer.text(), o.by)); }
-  Result<OperationOutcome> operator()(ops::TopUp& o) { return outcome(ledger.top_up(o.at, o.payer.text(), o.credits, o.key, o.by)); }
+  Result<OperationOutcome> operator()(ops::Pause& o) { return subscription_after(ledger, o.payer, ledger.pause(o.at, o.payer, o.by)); }
+  Result<OperationOutcome> operator()(ops::Resume& o) { return subscription_after(ledger, o.payer, ledger.resume(o.at, o.payer, o.by)); }
+  Result<OperationOutcome> operator()(ops::Cancel& o) { return subscription_after(ledger, o.payer, ledger.cancel(o.at, o.payer, o.by)); }
+  Result<OperationOutcome> operator()(ops::TopUp& o) { return outcome(ledger.top_up(o.at, o.payer, o.credits, o.key, o.by)); }
   Result<OperationOutcome> operator()(ops::Charge& o) { return outcome(ledger.charge(o.at, std::move(o.request))); }
   Result<OperationOutcome> operator()(ops::Fail& o) { return outcome(ledger.fail(o.at, o.charge)); }
   Result<OperationOutcome> operator()(ops::Complete& o) { return outcome(ledger.complete(o.at, o.charge, o.usage)); }
-  Result<OperationOutcome> operator()(ops::Balance& o) { return outcome(ledger.balance(o.at, o.payer.text())); }
-  Result<OperationOutcome> operator()(ops::Usage& o) { return outcome(ledger.usage(o.at, o.payer.text(), o.limit)); }
+  Result<OperationOutcome> operator()(ops::Balance& o) { return outcome(ledger.balance(o.at, o.payer)); }
+  Result<OperationOutcome> operator()(ops::Usage& o) { return outcome(ledger.usage(o.at, o.payer, o.limit)); }
 };
 
 }  // namespace
