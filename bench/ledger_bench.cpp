@@ -3,7 +3,9 @@
 // and at the correct quoted price (so every charge succeeds and takes the full path):
 //   LedgerCharge          Ledger::charge(at, request), requests built up front
 //   ApplyOperationCharge  apply_operation(ledger, op) with the op JSON objects built up front
-//   ApplyLineCharge       apply_operation_line(ledger, text): parse + apply + result JSON
+//   ApplyLineCharge       apply_operation_text(ledger, text): one line in, one line out (the
+//                         typed reader and the text writer, no JSON document)
+//   ApplyLineChargeJson   apply_operation_line(ledger, text) + dump(): the nlohmann result
 // Requests come from a pre-built pool; when a run uses up the pool's keys, the ledger is
 // replaced by a fresh one outside the timing (PauseTiming, once per kPool charges).
 #include <benchmark/benchmark.h>
@@ -11,6 +13,7 @@
 #include "bench_support.hpp"
 #include "credits/ledger.hpp"
 #include "credits/operation.hpp"
+#include "credits/wire/operation_text.hpp"
 
 namespace credits::bench {
 namespace {
@@ -129,13 +132,23 @@ BENCHMARK(BM_ApplyOperationCharge);
 void BM_ApplyLineCharge(benchmark::State& state) {
   const auto& lines = data().lines;
   run_charges(state, [&](Ledger& ledger, size_t i) {
+    std::string out = apply_operation_text(ledger, lines[i]);
+    benchmark::DoNotOptimize(out.data());
+    return out.compare(0, 7, "{\"at\":\"") == 0;  // an accepted charge's first key; a refusal starts {"error"
+  });
+}
+BENCHMARK(BM_ApplyLineCharge);
+
+void BM_ApplyLineChargeJson(benchmark::State& state) {
+  const auto& lines = data().lines;
+  run_charges(state, [&](Ledger& ledger, size_t i) {
     json r = apply_operation_line(ledger, lines[i]);
     std::string out = r.dump();
     benchmark::DoNotOptimize(out.data());
     return r["ok"].get<bool>();
   });
 }
-BENCHMARK(BM_ApplyLineCharge);
+BENCHMARK(BM_ApplyLineChargeJson);
 
 }  // namespace
 }  // namespace credits::bench

@@ -76,7 +76,7 @@ int run_plan(const credits::RateCard& card, const std::string& balance_text, boo
 
 int run_ledger(std::shared_ptr<const credits::RateCard> card) {
   credits::Ledger ledger(std::move(card));
-  each_line([&](const std::string& line) { emit(credits::apply_operation_line(ledger, line)); });
+  each_line([&](const std::string& line) { std::cout << credits::apply_operation_text(ledger, line) << '\n' << std::flush; });
   return 0;
 }
 

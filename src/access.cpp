@@ -4,31 +4,27 @@
 
 namespace credits {
 
-using nlohmann::json;
-
 namespace {
 
-std::string field(const json& op, const char* key) {
-  auto it = op.find(key);
-  return it != op.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+// What each operation does to who may see what: only the four below change it.
+struct Observer {
+  std::set<std::string>& users;
+  std::map<std::string, std::map<std::string, bool>>& workspaces;
+
+  void operator()(const ops::CreateUser& o) const { users.insert(o.user); }
+  void operator()(const ops::CreateWorkspace& o) const { workspaces[o.workspace][o.admin] = true; }
+  void operator()(const ops::AddMember& o) const { workspaces[o.workspace][o.user] = o.role == Role::admin; }
+  void operator()(const ops::RemoveMember& o) const {
+    auto ws = workspaces.find(o.workspace);
+    if (ws != workspaces.end()) ws->second.erase(o.user);
+  }
+  template <typename Other>
+  void operator()(const Other&) const {}
+};
 
 }  // namespace
 
-void AccessIndex::observe(const json& op) {
-  if (!op.is_object()) return;
-  const std::string name = field(op, "op");
-  if (name == "create_user") {
-    users_.insert(field(op, "user"));
-  } else if (name == "create_workspace") {
-    workspaces_[field(op, "workspace")][field(op, "admin")] = true;
-  } else if (name == "add_member") {
-    workspaces_[field(op, "workspace")][field(op, "user")] = field(op, "role") == "admin";
-  } else if (name == "remove_member") {
-    auto ws = workspaces_.find(field(op, "workspace"));
-    if (ws != workspaces_.end()) ws->second.erase(field(op, "user"));
-  }
-}
+void AccessIndex::observe(const Operation& op) { std::visit(Observer{users_, workspaces_}, op); }
 
 bool AccessIndex::is_member(const std::string& workspace, const std::string& user) const {
   auto ws = workspaces_.find(workspace);

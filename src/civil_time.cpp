@@ -6,8 +6,6 @@ namespace credits {
 
 namespace {
 
-constexpr int64_t kMsPerDay = 86'400'000;
-
 bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 unsigned days_in_month(int64_t y, unsigned m) {
@@ -120,13 +118,23 @@ Timestamp add_months(Timestamp anchor, int64_t months) {
   int64_t days = floor_div(anchor, kMsPerDay);
   int64_t ms_of_day = anchor - days * kMsPerDay;
   CivilDate c = civil_from_days(days);
-  int64_t month_index = c.year * 12 + (c.month - 1) + months;
-  int64_t y = floor_div(month_index, 12);
-  unsigned m = static_cast<unsigned>(month_index - y * 12 + 1);
+  int64_t month_index = c.year * kMonthsPerYear + (c.month - 1) + months;
+  int64_t y = floor_div(month_index, kMonthsPerYear);
+  unsigned m = static_cast<unsigned>(month_index - y * kMonthsPerYear + 1);
   unsigned d = c.day;
   unsigned last = days_in_month(y, m);
   if (d > last) d = last;
   return days_from_civil(y, m, d) * kMsPerDay + ms_of_day;
+}
+
+Timestamp month_start(Timestamp t) {
+  const CivilDate c = civil_from_days(floor_div(t, kMsPerDay));
+  return days_from_civil(c.year, c.month, 1) * kMsPerDay;
+}
+
+int64_t month_number(Timestamp t) {
+  const CivilDate c = civil_from_days(floor_div(t, kMsPerDay));
+  return c.year * kMonthsPerYear + (c.month - 1);
 }
 
 }  // namespace credits

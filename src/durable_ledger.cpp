@@ -17,7 +17,7 @@ constexpr size_t kMaxProblems = 50;
 
 PayerState state_of(const Payer& p, int64_t seq) {
   PayerState s;
-  s.payer = p.id;
+  s.payer = p.id.text();
   s.status = std::string(to_string(p.sub.status));
   s.quota = p.sub.quota;
   s.remaining = p.sub.remaining;
@@ -148,6 +148,7 @@ json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const st
   // A created user's payer is stored even though no entry touches it yet.
   std::string created_user;
   if (const auto* c = std::get_if<ops::CreateUser>(&*parsed)) created_user = c->user;
+  // Only a charge's node moves out of the operation: its memberships stay for observe().
   json r = apply_parsed_operation(*ledger_, std::move(*parsed));
   if (!r.value("ok", false)) return r;  // a refused operation changes nothing
   if (r.value("replayed", false)) return r;  // an idempotent retry changes nothing either
@@ -157,7 +158,7 @@ json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const st
     return r;
 
   journal(JournalKind::operation, ledger_->now(), std::move(text));
-  access_.observe(op);
+  access_.observe(*parsed);
   for (size_t i = entries_before; i < entries_after; ++i) touch(ledger_->entries()[i].payer);
   if (auto p = r.find("payer"); p != r.end() && p->is_string()) touch(p->get<std::string>());
   if (!created_user.empty()) touch(payer_text(PayerKind::user, created_user));
@@ -188,129 +189,162 @@ CommitBatch DurableLedger::take_batch() {
   return batch;
 }
 
+// The problems a recovery finds: the first kMaxProblems in full, then a count of the rest.
+class DurableLedger::Problems {
+ public:
+  explicit Problems(RecoveryReport& report) : report_(report) {}
+  void add(std::string p) {
+    report_.ok = false;
+    if (report_.problems.size() < kMaxProblems) report_.problems.push_back(std::move(p));
+    else ++more_;
+  }
+  bool room() const { return report_.problems.size() < kMaxProblems; }  // worth reading on
+  RecoveryReport& finish(const LoadedCard& in_force) {
+    if (more_) report_.problems.push_back("... and " + std::to_string(more_) + " more");
+    if (in_force.card) report_.rate_card = in_force.card->version;
+    return report_;
+  }
+
+ private:
+  RecoveryReport& report_;
+  size_t more_ = 0;
+};
+
 RecoveryReport DurableLedger::recover(LedgerStore& store) {
   RecoveryReport report;
-  size_t more = 0;
-  auto problem = [&](std::string p) {
-    report.ok = false;
-    if (report.problems.size() < kMaxProblems) report.problems.push_back(std::move(p));
-    else ++more;
-  };
-  auto finish = [&]() -> RecoveryReport& {
-    if (more) report.problems.push_back("... and " + std::to_string(more) + " more");
-    if (card_.card) report.rate_card = card_.card->version;
-    return report;
-  };
+  Problems problems(report);
+  if (!recover_cards(store, problems) || !replay_journal(store, report, problems)) return problems.finish(card_);
+  check_entries(store, report, problems);
+  check_payers(store, report, problems);
+  if (ledger_) {
+    if (Status s = ledger_->verify_replay(); !s) problems.add(s.error().message);
+    if (Status s = ledger_->verify_invariants(); !s) problems.add(s.error().message);
+  }
+  return problems.finish(card_);
+}
 
-  // Rate cards.
+// Every stored rate card, loaded again and checked to be the version it is stored as.
+bool DurableLedger::recover_cards(LedgerStore& store, Problems& problems) {
   std::vector<StoredCard> cards;
   if (StoreStatus s = store.load_cards(cards); !s) {
-    problem("cannot read the rate cards: " + s.error);
-    return finish();
+    problems.add("cannot read the rate cards: " + s.error);
+    return false;
   }
+  bool ok = true;
   for (const StoredCard& c : cards) {
     auto loaded = load_card_text(c.text);
     if (!loaded) {
-      problem("stored rate card " + c.version + " no longer loads: " + loaded.error().message + " at " +
-              loaded.error().path);
+      problems.add("stored rate card " + c.version + " no longer loads: " + loaded.error().message + " at " +
+                   loaded.error().path);
+      ok = false;
       continue;
     }
-    if (loaded->card->version != c.version)
-      problem("stored rate card " + c.version + " says it is version " + loaded->card->version);
+    if (loaded->card->version != c.version) {
+      problems.add("stored rate card " + c.version + " says it is version " + loaded->card->version);
+      ok = false;
+    }
     cards_.emplace(c.version, std::move(*loaded));
   }
-  if (!report.ok) return finish();
+  return ok;
+}
 
-  // The journal, replayed in order.
+// The journal, replayed in order into a fresh ledger. False when it could not be replayed.
+bool DurableLedger::replay_journal(LedgerStore& store, RecoveryReport& report, Problems& problems) {
   StoreStatus scanned = store.scan_journal([&](JournalRecord&& rec) {
     ++report.records;
-    if (rec.seq != seq_ + 1) problem("journal record " + std::to_string(rec.seq) + " follows " + std::to_string(seq_) + ": records are missing");
+    if (rec.seq != seq_ + 1)
+      problems.add("journal record " + std::to_string(rec.seq) + " follows " + std::to_string(seq_) + ": records are missing");
     seq_ = rec.seq;
-    if (rec.kind == JournalKind::rate_card) {
-      auto c = cards_.find(rec.body);
-      if (c == cards_.end()) {
-        problem("journal record " + std::to_string(rec.seq) + " puts rate card " + rec.body + " in force, which is not stored");
-        return report.problems.size() < kMaxProblems;
-      }
-      card_ = c->second;
-      if (!ledger_) ledger_ = std::make_unique<Ledger>(card_.card);
-      else ledger_->set_rate_card(card_.card);
-      return true;
-    }
+    if (rec.kind == JournalKind::rate_card) return replay_card(rec, problems);
     ++report.operations;
     if (!ledger_) {
-      problem("journal record " + std::to_string(rec.seq) + " comes before any rate card");
+      problems.add("journal record " + std::to_string(rec.seq) + " comes before any rate card");
       return false;
     }
-    auto parsed = parse_json_limited(rec.body, kMaxDocumentBytes);
-    json op = parsed ? std::move(*parsed) : json();
-    if (!parsed) {
-      problem("journal record " + std::to_string(rec.seq) + " is not valid JSON");
-      return report.problems.size() < kMaxProblems;
-    }
-    json r = apply_operation(*ledger_, op);
-    if (!r.value("ok", false)) {
-      problem("journal record " + std::to_string(rec.seq) + " (" + rec.body.substr(0, 200) +
-              ") was accepted but its replay is refused: " + to_wire(r["error"]));
-    } else {
-      access_.observe(op);
-      if (ledger_->now() != rec.at)
-        problem("journal record " + std::to_string(rec.seq) + " is stamped " + format_timestamp(rec.at) +
-                " but its operation says " + format_timestamp(ledger_->now()));
-    }
-    return report.problems.size() < kMaxProblems;
+    replay_operation(rec, problems);
+    return problems.room();
   });
-  if (!scanned) problem("cannot read the journal: " + scanned.error);
-  if (!report.ok) return finish();
+  if (!scanned) problems.add("cannot read the journal: " + scanned.error);
+  return report.ok;
+}
 
-  // The stored entries against the replayed ones.
+bool DurableLedger::replay_card(const JournalRecord& rec, Problems& problems) {
+  auto c = cards_.find(rec.body);
+  if (c == cards_.end()) {
+    problems.add("journal record " + std::to_string(rec.seq) + " puts rate card " + rec.body + " in force, which is not stored");
+    return problems.room();
+  }
+  card_ = c->second;
+  if (!ledger_) ledger_ = std::make_unique<Ledger>(card_.card);
+  else ledger_->set_rate_card(card_.card);
+  return true;
+}
+
+void DurableLedger::replay_operation(const JournalRecord& rec, Problems& problems) {
+  auto doc = parse_json_limited(rec.body, kMaxDocumentBytes);
+  if (!doc) {
+    problems.add("journal record " + std::to_string(rec.seq) + " is not valid JSON");
+    return;
+  }
+  auto parsed = parse_operation(*doc);
+  json r = parsed ? apply_parsed_operation(*ledger_, std::move(*parsed))
+                  : failed_operation_json(given_op_name(*doc), parsed.error());
+  if (!r.value("ok", false)) {
+    problems.add("journal record " + std::to_string(rec.seq) + " (" + rec.body.substr(0, 200) +
+                 ") was accepted but its replay is refused: " + to_wire(r["error"]));
+    return;
+  }
+  access_.observe(*parsed);
+  if (ledger_->now() != rec.at)
+    problems.add("journal record " + std::to_string(rec.seq) + " is stamped " + format_timestamp(rec.at) +
+                 " but its operation says " + format_timestamp(ledger_->now()));
+}
+
+// The stored entries against the replayed ones.
+void DurableLedger::check_entries(LedgerStore& store, RecoveryReport& report, Problems& problems) {
   static const std::vector<Entry> kNoEntries;
   const std::vector<Entry>& live = ledger_ ? ledger_->entries() : kNoEntries;
   int64_t expected = 1;  // entries are numbered 1, 2, 3... as the ledger appends them
   int64_t stored_entries = 0;
-  scanned = store.scan_entries([&](Entry&& e) {
+  StoreStatus scanned = store.scan_entries([&](Entry&& e) {
     ++stored_entries;
     if (e.seq > expected)
-      problem("entries #" + std::to_string(expected) + (e.seq - 1 > expected ? " to #" + std::to_string(e.seq - 1) : "") +
-              " are missing from the store");
+      problems.add("entries #" + std::to_string(expected) + (e.seq - 1 > expected ? " to #" + std::to_string(e.seq - 1) : "") +
+                   " are missing from the store");
     expected = e.seq + 1;
     if (e.seq < 1 || e.seq > static_cast<int64_t>(live.size()))
-      problem("stored entry " + describe(e) + " has no counterpart in the replay");
+      problems.add("stored entry " + describe(e) + " has no counterpart in the replay");
     else if (!same_entry(e, live[static_cast<size_t>(e.seq - 1)]))
-      problem("stored entry " + describe(e) + " differs from the replay: " + describe(live[static_cast<size_t>(e.seq - 1)]));
-    return report.problems.size() < kMaxProblems;
+      problems.add("stored entry " + describe(e) + " differs from the replay: " + describe(live[static_cast<size_t>(e.seq - 1)]));
+    return problems.room();
   });
-  if (!scanned) problem("cannot read the entries: " + scanned.error);
+  if (!scanned) problems.add("cannot read the entries: " + scanned.error);
   report.entries = stored_entries;
   if (report.ok && expected - 1 < static_cast<int64_t>(live.size()))
-    problem(std::to_string(static_cast<int64_t>(live.size()) - (expected - 1)) +
-            " replayed entries are not stored, the first " + describe(live[static_cast<size_t>(expected - 1)]));
+    problems.add(std::to_string(static_cast<int64_t>(live.size()) - (expected - 1)) +
+                 " replayed entries are not stored, the first " + describe(live[static_cast<size_t>(expected - 1)]));
   committed_entries_ = live.size();
+}
 
-  // The stored balances against the replayed ones.
+// The stored balances against the replayed ones.
+void DurableLedger::check_payers(LedgerStore& store, RecoveryReport& report, Problems& problems) {
   std::vector<PayerState> stored;
-  if (StoreStatus s = store.load_payers(stored); !s) problem("cannot read the payers: " + s.error);
+  if (StoreStatus s = store.load_payers(stored); !s) problems.add("cannot read the payers: " + s.error);
   report.payers = static_cast<int64_t>(stored.size());
   std::map<std::string, bool> seen;
   for (const PayerState& s : stored) {
     seen[s.payer] = true;
     auto p = ledger_ ? ledger_->payers().find(s.payer) : std::map<std::string, Payer>::const_iterator{};
     if (!ledger_ || p == ledger_->payers().end()) {
-      problem("stored payer " + s.payer + " does not exist in the replay");
+      problems.add("stored payer " + s.payer + " does not exist in the replay");
       continue;
     }
     PayerState replayed = state_of(p->second, s.seq);
-    if (!s.same_balances(replayed))
-      problem(s.payer + ": stored " + describe(s) + "; replay " + describe(replayed));
+    if (!s.same_balances(replayed)) problems.add(s.payer + ": stored " + describe(s) + "; replay " + describe(replayed));
   }
   if (ledger_)
     for (const auto& [id, p] : ledger_->payers())
-      if (!seen.count(id)) problem("payer " + id + " exists in the replay but its balances are not stored");
-  if (ledger_) {
-    if (Status s = ledger_->verify_replay(); !s) problem(s.error().message);
-    if (Status s = ledger_->verify_invariants(); !s) problem(s.error().message);
-  }
-  return finish();
+      if (!seen.count(id)) problems.add("payer " + id + " exists in the replay but its balances are not stored");
 }
 
 }  // namespace credits

@@ -42,6 +42,15 @@ json failed_quote_json(const json& id, const Error& e) {
   return json{{"id", id.is_string() ? id : json(nullptr)}, {"ok", false}, {"error", error_to_json(e)}};
 }
 
+void write_failed_operation(std::string& out, const std::string* op_name, const Error& e) {
+  out += "{\"error\":";
+  write_error(out, e);
+  out += ",\"ok\":false,\"op\":";
+  if (op_name) append_json_string(out, *op_name);
+  else out += "null";
+  out += '}';
+}
+
 json failed_operation_json(const json& op_name, const Error& e) {
   return json{{"op", op_name}, {"ok", false}, {"error", error_to_json(e)}};
 }

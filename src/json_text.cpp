@@ -123,7 +123,7 @@ class StrictDocument {
   bool number_integer(json::number_integer_t v) { return put(json(v)); }
   bool number_unsigned(json::number_unsigned_t v) { return put(json(v)); }
   bool number_float(json::number_float_t v, const string_t& text) {
-    if (!(exact_number(text) == exact_number(json(v).dump()))) {
+    if (!float_text_is_exact(v, text)) {
       std::string shown = text.size() > 40 ? text.substr(0, 40) + "..." : text;
       return refuse(value_path(), "the number " + shown +
                                       " has more digits than can be read exactly; write it as a decimal string (\"" +
@@ -217,6 +217,31 @@ class StrictDocument {
 
 }  // namespace
 
+bool float_text_is_exact(double value, const std::string& text) {
+  return exact_number(text) == exact_number(json(value).dump());
+}
+
+Status check_json_limits(std::string_view text, size_t max_bytes, int max_depth) {
+  if (text.size() > max_bytes)
+    return Error(ErrorCode::invalid_json, "input over " + std::to_string(max_bytes) + " bytes");
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char ch : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+      continue;
+    }
+    if (ch == '"') in_string = true;
+    else if (ch == '[' || ch == '{') {
+      if (++depth > max_depth)
+        return Error(ErrorCode::invalid_json, "nested deeper than " + std::to_string(max_depth) + " levels");
+    } else if (ch == ']' || ch == '}') --depth;
+  }
+  return Ok{};
+}
+
 Result<json> parse_json_strict(std::string_view text, std::string_view not_json_message) {
   StrictDocument doc(not_json_message);
   bool parsed = false;
@@ -227,6 +252,12 @@ Result<json> parse_json_strict(std::string_view text, std::string_view not_json_
   }
   if (!parsed) doc.not_json();
   return std::move(doc).result();
+}
+
+Result<json> parse_json_limited(std::string_view text, size_t max_bytes, std::string_view not_json_message) {
+  // Limits first, so no input can exhaust the stack.
+  if (Status s = check_json_limits(text, max_bytes, kMaxJsonDepth); !s) return s.error();
+  return parse_json_strict(text, not_json_message);
 }
 
 std::optional<Credits> json_amount(const json& v) {

@@ -40,17 +40,16 @@ Error err(ErrorCode code, std::string message, std::string path = {}) {
   return Error(code, std::move(message), std::move(path));
 }
 
-bool is_workspace_payer(const std::string& payer) {
+// Why a payer's text is not a PayerId (the text forms of the payer-taking operations).
+Error malformed_payer(const std::string& payer) {
   const auto parts = split_payer(payer);
-  return parts && parts->kind == PayerKind::workspace;
+  if (!parts) return err(ErrorCode::invalid_op, "a payer is written \"user:ID\" or \"workspace:ID\"", "/payer");
+  return err(ErrorCode::invalid_op, "a payer is written \"user:ID\" or \"workspace:ID\"; " + id_rule_message("ID"), "/payer");
 }
-std::string workspace_of(const std::string& payer) { return payer.substr(kWorkspacePrefix.size()); }
 
 // A calendar month key for member caps when a workspace has no current period.
-int64_t month_key(Timestamp at) {
-  CivilDate c = civil_from_days(at / 86'400'000);
-  return -(c.year * 12 + static_cast<int64_t>(c.month));
-}
+// Negative, so it never equals a period start (an instant, never negative).
+int64_t month_key(Timestamp at) { return -(month_number(at) + 1); }
 
 }  // namespace
 
@@ -101,7 +100,7 @@ Status Ledger::check_period_start(const Payer& p, const Advanced& a, Credits quo
                  "/at");
     case PeriodLimit::granted_total:
       return err(ErrorCode::invalid_op,
-                 "granting " + std::to_string(quota) + " more credits would take " + p.id + "'s granted total past " +
+                 "granting " + std::to_string(quota) + " more credits would take " + p.id.text() + "'s granted total past " +
                      limit_text(kMaxTotal),
                  "/quota");
   }
@@ -112,12 +111,12 @@ Status Ledger::check_give_back(const Payer& p, const Advanced& a, const Buckets&
   if (routed.subscription > kMaxBucket - a.sub.remaining || routed.wallet > kMaxBucket - p.wallet)
     return err(ErrorCode::invalid_op,
                "returning " + std::to_string(routed.total()) + " credits would fill " +
-                   p.id + "'s " + (routed.wallet > kMaxBucket - p.wallet ? "wallet" : "subscription") +
+                   p.id.text() + "'s " + (routed.wallet > kMaxBucket - p.wallet ? "wallet" : "subscription") +
                    " past " + limit_text(kMaxBucket) + ", the most a bucket holds; nothing was returned and the "
                    "charge stays open: spend from it, then retry",
                "/charge");
   if (!checked_add(p.totals.refunded, refunded))
-    return err(ErrorCode::invalid_op, "the refunded total of " + p.id + " would pass " + limit_text(kMaxTotal), "/charge");
+    return err(ErrorCode::invalid_op, "the refunded total of " + p.id.text() + " would pass " + limit_text(kMaxTotal), "/charge");
   return Ok{};
 }
 
@@ -126,10 +125,10 @@ void Ledger::commit(Payer& p, Advanced& a) {
   for (const auto& e : a.events) {
     if (e.grant) {
       p.totals.granted += e.amount;
-      append(e.at, p.id, EntryKind::grant, e.amount, 0, "");
+      append(e.at, p.id.text(), EntryKind::grant, e.amount, 0, "");
     } else {
       p.totals.expired += e.amount;
-      append(e.at, p.id, EntryKind::expire, -e.amount, 0, "");
+      append(e.at, p.id.text(), EntryKind::expire, -e.amount, 0, "");
     }
   }
   a.events.clear();
@@ -158,16 +157,28 @@ Status Ledger::check_clock(Timestamp at) const {
   return Ok{};
 }
 
-Result<Payer*> Ledger::find_payer(const std::string& payer) {
-  auto it = payers_.find(payer);
+Result<Payer*> Ledger::find_payer(const PayerId& payer) {
+  auto it = payers_.find(payer.text());
   if (it != payers_.end()) return &it->second;
-  const auto parts = split_payer(payer);
-  if (!parts) return err(ErrorCode::invalid_op, "a payer is written \"user:ID\" or \"workspace:ID\"", "/payer");
-  const std::string id(parts->id);
-  if (!is_valid_id(id))
-    return err(ErrorCode::invalid_op, "a payer is written \"user:ID\" or \"workspace:ID\"; " + id_rule_message("ID"), "/payer");
-  if (parts->kind == PayerKind::workspace) return err(ErrorCode::unknown_workspace, "no workspace \"" + id + "\"", "/payer");
+  const std::string id(payer.id());
+  if (payer.is_workspace()) return err(ErrorCode::unknown_workspace, "no workspace \"" + id + "\"", "/payer");
   return err(ErrorCode::unknown_user, "no user \"" + id + "\"", "/payer");
+}
+
+Result<Ledger::Step> Ledger::begin(Timestamp at, const PayerId& payer, const std::string* by) {
+  if (Status s = check_clock(at); !s) return s.error();
+  auto p = find_payer(payer);
+  if (!p) return p.error();
+  if (by)
+    if (Status s = require_admin(payer, *by); !s) return s.error();
+  return begin_on(**p, at);
+}
+
+Ledger::Step Ledger::begin_on(Payer& payer, Timestamp at) const { return Step{&payer, preview(payer, at)}; }
+
+void Ledger::finish(Step& step, Timestamp at) {
+  commit(*step.payer, step.advanced);
+  now_ = at;
 }
 
 Status Ledger::require_workspace_admin(const Workspace& ws, const std::string& by) {
@@ -181,13 +192,13 @@ Status Ledger::require_workspace_admin(const Workspace& ws, const std::string& b
 
 // Workspace payers need an admin; a personal payer acts for itself (a `by`, if given, must be
 // that user).
-Status Ledger::require_admin(const std::string& payer, const std::string& by) {
-  if (is_workspace_payer(payer)) {
-    auto ws = workspaces_.find(workspace_of(payer));
+Status Ledger::require_admin(const PayerId& payer, const std::string& by) {
+  if (payer.is_workspace()) {
+    auto ws = workspaces_.find(std::string(payer.id()));
     if (ws == workspaces_.end()) return err(ErrorCode::unknown_workspace, "no workspace", "/payer");
     return require_workspace_admin(ws->second, by);
   }
-  if (!by.empty() && payer_text(PayerKind::user, by) != payer)
+  if (!by.empty() && payer.id() != by)
     return err(ErrorCode::not_admin, by + " cannot manage another user's account", "/by");
   return Ok{};
 }
@@ -205,8 +216,8 @@ Status Ledger::create_user(Timestamp at, const std::string& user) {
   if (!is_valid_id(user)) return err(ErrorCode::invalid_op, id_rule_message("user"), "/user");
   if (users_.count(user)) return err(ErrorCode::already_exists, "user \"" + user + "\" already exists", "/user");
   Payer p;
-  p.id = payer_text(PayerKind::user, user);
-  Payer* payer = &payers_.emplace(p.id, std::move(p)).first->second;
+  p.id = PayerId::of(PayerKind::user, user);
+  Payer* payer = &payers_.emplace(p.id.text(), std::move(p)).first->second;
   users_.emplace(user, User{user, std::nullopt, payer});
   now_ = at;
   return Ok{};
@@ -223,8 +234,8 @@ Status Ledger::create_workspace(Timestamp at, const std::string& workspace, cons
   ws.id = workspace;
   ws.members.emplace(admin, Role::admin);
   Payer p;
-  p.id = payer_text(PayerKind::workspace, workspace);
-  ws.pool = &payers_.emplace(p.id, std::move(p)).first->second;
+  p.id = PayerId::of(PayerKind::workspace, workspace);
+  ws.pool = &payers_.emplace(p.id.text(), std::move(p)).first->second;
   workspaces_.emplace(workspace, std::move(ws));
   now_ = at;
   return Ok{};
@@ -302,137 +313,150 @@ Status Ledger::switch_context(Timestamp at, const std::string& user, const std::
 
 // --- subscriptions -------------------------------------------------------------------------
 
-Status Ledger::subscribe(Timestamp at, const std::string& payer, Credits quota, const std::string& by) {
+// A malformed payer is refused after the clock, where the typed operation refuses an unknown one.
+template <typename Typed>
+auto Ledger::with_payer(Timestamp at, const std::string& payer, Typed typed) -> decltype(typed(PayerId())) {
+  if (auto id = PayerId::parse(payer)) return typed(*id);
+  if (Status s = check_clock(at); !s) return s.error();
+  return malformed_payer(payer);
+}
+
+Status Ledger::subscribe(Timestamp at, const PayerId& payer, Credits quota, const std::string& by) {
   const Audit audit(*this);
-  if (Status s = check_clock(at); !s) return s;
-  auto p = find_payer(payer);
-  if (!p) return p.error();
-  if (Status s = require_admin(payer, by); !s) return s;
+  auto step = begin(at, payer, &by);
+  if (!step) return step.error();
   if (quota <= 0 || !is_amount(quota))
     return err(ErrorCode::invalid_op, "\"quota\" must be whole credits between 1 and 10^15", "/quota");
-  Payer& pr = **p;
-  Advanced a = preview(pr, at);
+  Advanced& a = step->advanced;
   if (a.sub.is_live())
     return err(ErrorCode::already_subscribed,
-               payer + " already has a " + std::string(to_string(a.sub.status)) +
+               payer.text() + " already has a " + std::string(to_string(a.sub.status)) +
                    " subscription until " + format_timestamp(a.sub.period_end) +
                    (a.sub.status == SubscriptionStatus::active ? "" : "; resume it instead"),
                "/payer");
-  if (Status s = check_period_start(pr, a, quota, at); !s) return s;
+  if (Status s = check_period_start(*step->payer, a, quota, at); !s) return s;
   Events events(a);
   start_subscription(a.sub, quota, at, events);
-  commit(pr, a);
-  now_ = at;
+  finish(*step, at);
   return Ok{};
 }
 
-Status Ledger::pause(Timestamp at, const std::string& payer, const std::string& by) {
+Status Ledger::pause(Timestamp at, const PayerId& payer, const std::string& by) {
   const Audit audit(*this);
-  if (Status s = check_clock(at); !s) return s;
-  auto p = find_payer(payer);
-  if (!p) return p.error();
-  if (Status s = require_admin(payer, by); !s) return s;
-  Payer& pr = **p;
-  Advanced a = preview(pr, at);
-  if (!a.sub.is_live()) return err(ErrorCode::no_subscription, payer + " has no subscription to pause", "/payer");
-  if (a.sub.status != SubscriptionStatus::active)
-    return err(ErrorCode::invalid_op, "the subscription is " + std::string(to_string(a.sub.status)) + ", not active", "/payer");
-  a.sub.status = SubscriptionStatus::paused;
-  commit(pr, a);
-  now_ = at;
+  auto step = begin(at, payer, &by);
+  if (!step) return step.error();
+  Subscription& sub = step->advanced.sub;
+  if (!sub.is_live()) return err(ErrorCode::no_subscription, payer.text() + " has no subscription to pause", "/payer");
+  if (sub.status != SubscriptionStatus::active)
+    return err(ErrorCode::invalid_op, "the subscription is " + std::string(to_string(sub.status)) + ", not active", "/payer");
+  sub.status = SubscriptionStatus::paused;
+  finish(*step, at);
   return Ok{};
 }
 
-Status Ledger::cancel(Timestamp at, const std::string& payer, const std::string& by) {
+Status Ledger::cancel(Timestamp at, const PayerId& payer, const std::string& by) {
   const Audit audit(*this);
-  if (Status s = check_clock(at); !s) return s;
-  auto p = find_payer(payer);
-  if (!p) return p.error();
-  if (Status s = require_admin(payer, by); !s) return s;
-  Payer& pr = **p;
-  Advanced a = preview(pr, at);
+  auto step = begin(at, payer, &by);
+  if (!step) return step.error();
+  Subscription& sub = step->advanced.sub;
   // A paused subscription whose period has ended holds nothing: cancelling simply ends it.
-  const bool paused_and_ended = a.sub.status == SubscriptionStatus::paused && !a.sub.in_period;
+  const bool paused_and_ended = sub.status == SubscriptionStatus::paused && !sub.in_period;
   if (!paused_and_ended) {
-    if (!a.sub.is_live()) return err(ErrorCode::no_subscription, payer + " has no subscription to cancel", "/payer");
-    if (a.sub.status == SubscriptionStatus::cancelled)
+    if (!sub.is_live()) return err(ErrorCode::no_subscription, payer.text() + " has no subscription to cancel", "/payer");
+    if (sub.status == SubscriptionStatus::cancelled)
       return err(ErrorCode::invalid_op, "the subscription is already cancelled", "/payer");
   }
-  a.sub.status = SubscriptionStatus::cancelled;
-  commit(pr, a);
-  now_ = at;
+  sub.status = SubscriptionStatus::cancelled;
+  finish(*step, at);
   return Ok{};
 }
 
-Status Ledger::resume(Timestamp at, const std::string& payer, const std::string& by) {
+Status Ledger::resume(Timestamp at, const PayerId& payer, const std::string& by) {
   const Audit audit(*this);
-  if (Status s = check_clock(at); !s) return s;
-  auto p = find_payer(payer);
-  if (!p) return p.error();
-  if (Status s = require_admin(payer, by); !s) return s;
-  Payer& pr = **p;
-  Advanced a = preview(pr, at);
+  auto step = begin(at, payer, &by);
+  if (!step) return step.error();
+  Advanced& a = step->advanced;
   Subscription& sub = a.sub;
   if (sub.status == SubscriptionStatus::active)
     return err(ErrorCode::invalid_op, "the subscription is already active", "/payer");
   if (sub.status == SubscriptionStatus::none || (sub.status == SubscriptionStatus::cancelled && !sub.in_period))
     return err(ErrorCode::no_subscription,
-               payer + " has no subscription to resume" +
+               payer.text() + " has no subscription to resume" +
                    (sub.status == SubscriptionStatus::cancelled ? ": it ended; subscribe again to start a new one" : ""),
                "/payer");
   if (sub.in_period) {
     sub.status = SubscriptionStatus::active;  // before the period ends: simply active again
   } else {
-    if (Status s = check_period_start(pr, a, sub.quota, at); !s) return s;
+    if (Status s = check_period_start(*step->payer, a, sub.quota, at); !s) return s;
     Events events(a);
     start_subscription(sub, sub.quota, at, events);  // a new period from now, full quota
   }
-  commit(pr, a);
-  now_ = at;
+  finish(*step, at);
   return Ok{};
+}
+
+Status Ledger::subscribe(Timestamp at, const std::string& payer, Credits quota, const std::string& by) {
+  return with_payer(at, payer, [&](const PayerId& p) { return subscribe(at, p, quota, by); });
+}
+Status Ledger::pause(Timestamp at, const std::string& payer, const std::string& by) {
+  return with_payer(at, payer, [&](const PayerId& p) { return pause(at, p, by); });
+}
+Status Ledger::resume(Timestamp at, const std::string& payer, const std::string& by) {
+  return with_payer(at, payer, [&](const PayerId& p) { return resume(at, p, by); });
+}
+Status Ledger::cancel(Timestamp at, const std::string& payer, const std::string& by) {
+  return with_payer(at, payer, [&](const PayerId& p) { return cancel(at, p, by); });
 }
 
 // --- money ---------------------------------------------------------------------------------
 
-Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Credits credits,
-                                    const std::string& key, const std::string& by) {
+Result<TopUpOutcome> Ledger::top_up(Timestamp at, const PayerId& payer, Credits credits, const std::string& key,
+                                    const std::string& by) {
   const Audit audit(*this);
+  // The key is checked before the payer: a retry replays whatever the world became since.
   if (Status s = check_clock(at); !s) return s.error();
   if (!is_valid_id(key)) return err(ErrorCode::invalid_op, "a top-up needs an idempotency \"key\": " + id_rule_message("key"), "/key");
   if (auto k = keys_.find(key); k != keys_.end()) {
-    const bool same = k->second.kind == KeyUse::top_up && top_ups_[k->second.index].outcome.payer == payer &&
-                      top_ups_[k->second.index].outcome.credits == credits && top_ups_[k->second.index].by == by;
-    if (!same)
+    const TopUpRecord* first = k->second.kind == KeyUse::top_up ? &top_ups_[k->second.index] : nullptr;
+    if (!first || first->outcome.payer != payer.text() || first->outcome.credits != credits || first->by != by)
       return err(ErrorCode::idempotency_conflict, "key \"" + key + "\" was already used for a different operation", "/key");
-    TopUpOutcome o = top_ups_[k->second.index].outcome;
+    TopUpOutcome o = first->outcome;
     o.replayed = true;
     return o;
   }
-  auto p = find_payer(payer);
-  if (!p) return p.error();
-  if (Status s = require_admin(payer, by); !s) return s.error();
+  auto step = begin(at, payer, &by);
+  if (!step) return step.error();
   if (credits <= 0 || !is_amount(credits))
     return err(ErrorCode::invalid_op, "\"credits\" must be whole credits between 1 and 10^15", "/credits");
-  Payer& pr = **p;
+  Payer& pr = *step->payer;
   auto wallet = checked_add(pr.wallet, credits);
   auto topped = checked_add(pr.totals.topped_up, credits);
   if (!wallet || *wallet > kMaxBucket)
     return err(ErrorCode::invalid_op,
-               "the top-up would fill " + payer + "'s wallet past " + limit_text(kMaxBucket) + ", the most a bucket holds",
+               "the top-up would fill " + payer.text() + "'s wallet past " + limit_text(kMaxBucket) + ", the most a bucket holds",
                "/credits");
   if (!topped)
-    return err(ErrorCode::invalid_op, "the top-up would take " + payer + "'s topped-up total past " + limit_text(kMaxTotal),
+    return err(ErrorCode::invalid_op, "the top-up would take " + payer.text() + "'s topped-up total past " + limit_text(kMaxTotal),
                "/credits");
-  Advanced a = preview(pr, at);
-  commit(pr, a);
+  finish(*step, at);
   pr.wallet = *wallet;
   pr.totals.topped_up = *topped;
-  append(at, payer, EntryKind::top_up, 0, credits, key);
-  TopUpOutcome o{payer, key, credits, pr.wallet, false};
+  append(at, payer.text(), EntryKind::top_up, 0, credits, key);
+  TopUpOutcome o{payer.text(), key, credits, pr.wallet, false};
   keys_.emplace(key, KeyUse{KeyUse::top_up, top_ups_.size()});
   top_ups_.push_back(TopUpRecord{o, by});
-  now_ = at;
   return o;
+}
+
+Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Credits credits, const std::string& key,
+                                    const std::string& by) {
+  if (auto id = PayerId::parse(payer)) return top_up(at, *id, credits, key, by);
+  // Refused where the typed form refuses an unknown payer: after the clock and the key.
+  if (Status s = check_clock(at); !s) return s.error();
+  if (!is_valid_id(key)) return err(ErrorCode::invalid_op, "a top-up needs an idempotency \"key\": " + id_rule_message("key"), "/key");
+  if (keys_.count(key))
+    return err(ErrorCode::idempotency_conflict, "key \"" + key + "\" was already used for a different operation", "/key");
+  return malformed_payer(payer);
 }
 
 std::string Charge::node_id() const {
@@ -521,26 +545,26 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
   auto priced = price_shown(r);
   if (!priced) return priced.error();
   const Credits held = priced->price.max;  // a ranged charge holds its maximum until it settles
-  Payer& pr = *context->payer;
+  Step step = begin_on(*context->payer, at);
+  Payer& pr = *step.payer;
   Workspace* ws = context->workspace;
-  Advanced a = preview(pr, at);
+  const Advanced& a = step.advanced;
   const int64_t cap_key = ws ? cap_period(a.sub, at) : 0;
   if (ws)
     if (Status s = check_member_cap(*ws, r.user, cap_key, held); !s) return s.error();
   const Credits sub_available = a.sub.in_period ? a.sub.remaining : 0;
   auto split = split_charge(sub_available, pr.wallet, held);
-  if (!split) return Error(split.error().code, pr.id + " has " + split.error().message, "");
+  if (!split) return Error(split.error().code, pr.id.text() + " has " + split.error().message, "");
   if (!checked_add(pr.totals.spent, held))
-    return err(ErrorCode::invalid_op, "the charge would take " + pr.id + "'s spent total past " + limit_text(kMaxTotal), "");
+    return err(ErrorCode::invalid_op, "the charge would take " + pr.id.text() + "'s spent total past " + limit_text(kMaxTotal), "");
   // Everything is checked: from here nothing can fail.
-  commit(pr, a);
+  finish(step, at);
   const Charge& c = record_charge(at, std::move(r), pr, *priced, *split, cap_key);
   if (ws) {
     auto& sp = ws->member_spend[c.user];
     if (sp.first != cap_key) sp = {cap_key, 0};
     sp.second += held;
   }
-  now_ = at;
   return ChargeOutcome{&c, false};
 }
 
@@ -550,7 +574,7 @@ const Charge& Ledger::record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, 
   const size_t index = charges_.size();
   Charge& c = charges_.emplace_back();
   c.key = std::move(r.key);
-  c.payer = pr.id;
+  c.payer = pr.id.text();
   c.user = std::move(r.user);
   c.model = priced.model->id;
   c.node = std::move(r.node);
@@ -567,7 +591,7 @@ const Charge& Ledger::record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, 
   pr.sub.remaining -= c.from_subscription;
   pr.wallet -= c.from_wallet;
   pr.totals.spent += c.held;
-  append(at, pr.id, EntryKind::charge, -c.from_subscription, -c.from_wallet, c.key);
+  append(at, pr.id.text(), EntryKind::charge, -c.from_subscription, -c.from_wallet, c.key);
   keys_.emplace(c.key, KeyUse{KeyUse::charge, index});
   pr.charges.push_back(index);
   return c;
@@ -580,9 +604,9 @@ void Ledger::give_back(Payer& p, const Buckets& routed) {
   p.wallet += routed.wallet;
 }
 
-void Ledger::uncount_member_spend(const Charge& c, Credits amount) {
-  if (!is_workspace_payer(c.payer) || amount == 0) return;
-  auto ws = workspaces_.find(workspace_of(c.payer));
+void Ledger::uncount_member_spend(const Payer& payer, const Charge& c, Credits amount) {
+  if (!payer.id.is_workspace() || amount == 0) return;
+  auto ws = workspaces_.find(std::string(payer.id.id()));
   if (ws == workspaces_.end()) return;
   auto sp = ws->second.member_spend.find(c.user);
   if (sp != ws->second.member_spend.end() && sp->second.first == c.cap_period)
@@ -600,11 +624,11 @@ Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
     return err(ErrorCode::already_refunded, "charge \"" + key + "\" was already refunded", "/charge");
   if (c.status == ChargeStatus::settled)
     return err(ErrorCode::already_settled, "charge \"" + key + "\" already completed and settled", "/charge");
-  Payer& p = payers_.at(c.payer);
-  Advanced a = preview(p, at);
-  const Buckets routed = route_return(Buckets{c.from_subscription, c.from_wallet}, a.sub.in_period);
-  if (Status s = check_give_back(p, a, routed, c.held); !s) return s.error();
-  commit(p, a);
+  Step step = begin_on(payers_.at(c.payer), at);
+  Payer& p = *step.payer;
+  const Buckets routed = route_return(Buckets{c.from_subscription, c.from_wallet}, step.advanced.sub.in_period);
+  if (Status s = check_give_back(p, step.advanced, routed, c.held); !s) return s.error();
+  finish(step, at);
   give_back(p, routed);
   ReturnOutcome o{&c, routed, false};
   p.totals.refunded += c.held;
@@ -613,8 +637,7 @@ Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
   c.back_to_wallet = o.back.wallet;
   c.closed_at = at;
   append(at, c.payer, EntryKind::refund, o.back.subscription, o.back.wallet, c.key);
-  uncount_member_spend(c, c.held);
-  now_ = at;
+  uncount_member_spend(p, c, c.held);
   return o;
 }
 
@@ -665,14 +688,14 @@ Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, con
   } else if (!c.exact) {
     return err(ErrorCode::invalid_op, "a ranged charge completes with \"usage\"", "/usage");
   }
-  Payer& p = payers_.at(c.payer);
-  Advanced a = preview(p, at);
+  Step step = begin_on(payers_.at(c.payer), at);
+  Payer& p = *step.payer;
   // Return the difference wallet portion first, so the result equals a charge of `actual`.
   const Buckets back_split = split_settlement(Buckets{c.from_subscription, c.from_wallet}, actual);
   const Credits back = back_split.total();
-  const Buckets routed = route_return(back_split, a.sub.in_period);
-  if (Status s = check_give_back(p, a, routed, back); !s) return s.error();
-  commit(p, a);
+  const Buckets routed = route_return(back_split, step.advanced.sub.in_period);
+  if (Status s = check_give_back(p, step.advanced, routed, back); !s) return s.error();
+  finish(step, at);
   give_back(p, routed);
   ReturnOutcome o{&c, routed, false};
   p.totals.refunded += back;
@@ -682,32 +705,37 @@ Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, con
   c.back_to_wallet = o.back.wallet;
   c.closed_at = at;
   append(at, c.payer, EntryKind::settle, o.back.subscription, o.back.wallet, c.key);
-  uncount_member_spend(c, back);
-  now_ = at;
+  uncount_member_spend(p, c, back);
   return o;
 }
 
 // --- views ---------------------------------------------------------------------------------
 
-Result<BalanceView> Ledger::balance(Timestamp at, const std::string& payer) {
+Result<BalanceView> Ledger::balance(Timestamp at, const PayerId& payer) {
   const Audit audit(*this);
-  if (Status s = check_clock(at); !s) return s.error();
-  auto p = find_payer(payer);
-  if (!p) return p.error();
-  Advanced a = preview(**p, at);
+  auto step = begin(at, payer, nullptr);
+  if (!step) return step.error();
+  const Payer& p = *step->payer;
   // Two buckets of at most 2^62 each always add up; checked all the same.
-  auto available = checked_add(a.sub.in_period ? a.sub.remaining : 0, (*p)->wallet);
-  if (!available) return err(ErrorCode::invalid_op, payer + "'s available credits do not fit in 64 bits", "/payer");
-  commit(**p, a);
-  now_ = at;
-  return BalanceView{payer, (*p)->sub, (*p)->wallet, (*p)->totals, *available};
+  auto available = checked_add(step->advanced.sub.in_period ? step->advanced.sub.remaining : 0, p.wallet);
+  if (!available) return err(ErrorCode::invalid_op, payer.text() + "'s available credits do not fit in 64 bits", "/payer");
+  finish(*step, at);
+  return BalanceView{payer.text(), p.sub, p.wallet, p.totals, *available};
+}
+
+Result<BalanceView> Ledger::balance(Timestamp at, const std::string& payer) {
+  return with_payer(at, payer, [&](const PayerId& p) { return balance(at, p); });
 }
 
 Result<UsageView> Ledger::usage(Timestamp at, const std::string& payer, size_t limit) {
+  return with_payer(at, payer, [&](const PayerId& p) { return usage(at, p, limit); });
+}
+
+Result<UsageView> Ledger::usage(Timestamp at, const PayerId& payer, size_t limit) {
   const Audit audit(*this);
   auto b = balance(at, payer);
   if (!b) return b.error();
-  const Payer& p = payers_.at(payer);
+  const Payer& p = payers_.at(payer.text());
   UsageView v;
   v.balance = *b;
   // Spend lines cover the current subscription period, or the calendar month without one.
@@ -715,8 +743,7 @@ Result<UsageView> Ledger::usage(Timestamp at, const std::string& payer, size_t l
     v.period_start = p.sub.period_start;
     v.period_end = p.sub.period_end;
   } else {
-    CivilDate c = civil_from_days(at / 86'400'000);
-    v.period_start = days_from_civil(c.year, c.month, 1) * 86'400'000;
+    v.period_start = month_start(at);
     v.period_end = std::min(add_months(v.period_start, 1), kMaxTimestamp);  // December 9999 ends with time
   }
   for (size_t i = p.charges.size(); i-- > 0 && v.recent.size() < limit;) v.recent.push_back(&charges_[p.charges[i]]);
@@ -740,7 +767,7 @@ Result<UsageView> Ledger::usage(Timestamp at, const std::string& payer, size_t l
     return out;
   };
   v.by_model = sorted(by_model);
-  if (is_workspace_payer(payer)) v.by_member = sorted(by_member);
+  if (payer.is_workspace()) v.by_member = sorted(by_member);
   return v;
 }
 

@@ -2,7 +2,10 @@
 // whether it reads, and applies to the same result bytes as the JSON entry points.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "credits/operation.hpp"
+#include "credits/wire/operation_text.hpp"
 #include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 
@@ -90,6 +93,100 @@ TEST(Operation, TheTypedPathWritesTheSameBytesAsTheJsonEntryPoints) {
     ASSERT_TRUE(op.ok()) << line;
     EXPECT_EQ(to_wire(apply_parsed_operation(typed, std::move(*op))), expected) << line;
   }
+}
+
+// The text path (read_charge_text, the text writer) against the document path (the strict
+// reader, parse_operation, the nlohmann result): the same bytes for every line, accepted or
+// refused, so the fast reader never accepts what the full reader refuses.
+std::string by_document(Ledger& ledger, const std::string& line) {
+  auto j = parse_json_limited(line);
+  if (!j) return to_wire(failed_operation_json(nullptr, j.error()));
+  return to_wire(apply_operation(ledger, *j));
+}
+
+void expect_text_path_matches(const std::shared_ptr<const RateCard>& card, const std::vector<std::string>& lines) {
+  Ledger text(card), line(card), document(card);
+  for (const std::string& l : lines) {
+    const std::string expected = by_document(document, l);
+    EXPECT_EQ(apply_operation_text(text, l), expected) << l;
+    EXPECT_EQ(to_wire(apply_operation_line(line, l)), expected) << l;
+  }
+  EXPECT_EQ(text.entries().size(), document.entries().size());
+}
+
+std::vector<std::string> lines_of(const std::string& relative) {
+  std::vector<std::string> out;
+  std::istringstream in(testing::read_file(relative));
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty() && l[0] != '#') out.push_back(l);
+  return out;
+}
+
+TEST(OperationText, TheSampleMonthAndTheBadInputGiveTheSameBytesAsTheDocumentPath) {
+  expect_text_path_matches(testing::sample_card(), lines_of("demo/month.jsonl"));
+  expect_text_path_matches(testing::test_card(), lines_of("tests/bad-input/ops.jsonl"));
+}
+
+TEST(OperationText, ChargesAcceptedRefusedAndMalformedGiveTheSameBytesAsTheDocumentPath) {
+  const std::string at = R"("at":"2026-11-24T10:00:00Z")";
+  auto charge = [&](const std::string& fields) { return R"({"op":"charge",)" + at + "," + fields + "}"; };
+  const std::string node = R"("node":{"id":"n1","model":"vid","params":{"duration_s":4}})";
+  const std::vector<std::string> lines = {
+      R"({"op":"create_user","user":"maya",)" + at + "}",
+      R"({"op":"create_user","user":"leo",)" + at + "}",
+      R"({"op":"create_workspace","workspace":"w","admin":"maya",)" + at + "}",
+      R"({"op":"subscribe","payer":"user:maya","quota":100,)" + at + "}",
+      R"({"op":"top_up","payer":"user:maya","credits":50,"key":"t1",)" + at + "}",
+      R"({"op":"top_up","payer":"user:maya","credits":50,"key":"t1",)" + at + "}",
+      charge(R"("user":"maya","key":"g1",)" + node + R"(,"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g1",)" + node + R"(,"quoted":40,"rate_card":"test-1")"),  // replayed
+      charge(R"("user":"maya","key":"g1",)" + node + R"(,"quoted":41,"rate_card":"test-1")"),  // conflict
+      charge(R"("rate_card":"test-1","quoted":40,)" + node + R"(,"key":"g2","user":"maya")"),  // any order
+      charge(R"("user":"maya","key":"g3",)" + node + R"(,"quoted":{"max":40},"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g4",)" + node + R"(,"quoted":{"min":40,"max":40},"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g5",)" + node + R"(,"quoted":{"min":1,"max":40,"x":2},"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g6",)" + node + R"(,"quoted":40.0,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g7",)" + node + R"(,"quoted":"40","rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g8",)" + node + R"(,"quoted":40,"rate_card":"old")"),
+      charge(R"("user":"maya","key":"g9",)" + node + R"(,"quoted":40,"rate_card":"")"),
+      charge(R"("user":"maya","key":"g10",)" + node + R"(,"quoted":40)"),
+      charge(R"("user":"maya","key":"g11",)" + node + R"(,"quoted":40,"rate_card":"test-1","extra":1)"),
+      charge(R"("user":"maya","key":"g12",)" + node + R"(,"quoted":40,"rate_card":"test-1","key":"g13")"),
+      charge(R"("user":"maya","key":"g14","node":{"model":"vid","params":{"duration_s":4,"duration_s":5}},"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g15","node":{"model":"vid","params":{"duration_s":4.0000000000000001}},"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g16","node":{"model":"vid","params":{"duration_s":4.5}},"quoted":45,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g17","node":{"model":"vid","params":{"duration_s":[4]}},"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g18","node":"vid","quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g19","node":{"model":"nope"},"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g20","node":{"model":"vid","params":{"duration_s":4},"inputs":{"a":[1,{"b":null}]},"skip":false},"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g21",)" + node + R"(,"quoted":4000,"rate_card":"test-1")"),  // price mismatch
+      charge(R"("user":"nobody","key":"g22",)" + node + R"(,"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"","key":"g23",)" + node + R"(,"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"ma ya","key":"g24",)" + node + R"(,"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g25",)" + node + R"(,"quoted":1000000000000001,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g26",)" + node + R"(,"quoted":-1,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g27","node":{"id":"caf\u00e9","model":"vid"},"quoted":40,"rate_card":"test-1")"),
+      charge(R"("user":"maya","key":"g28",)" + node + R"(,"quoted":40,"rate_card":"test-1"} trailing)"),
+      R"({"op":"charge","at":"2026-11-24T09:00:00Z","user":"maya","key":"g29",)" + node + R"(,"quoted":40,"rate_card":"test-1"})",
+      R"({"op":"charge","at":"yesterday","user":"maya","key":"g30",)" + node + R"(,"quoted":40,"rate_card":"test-1"})",
+      R"({"op":"charge","op":"charge",)" + at + R"(,"user":"maya","key":"g31",)" + node + R"(,"quoted":40,"rate_card":"test-1"})",
+      R"({"op":"Charge",)" + at + R"(,"user":"maya","key":"g32",)" + node + R"(,"quoted":40,"rate_card":"test-1"})",
+      R"([{"op":"charge"}])",
+      "{\"op\":\"charge\"," + at + ",\"user\":\"ma\xffya\",\"key\":\"g33\"," + node + ",\"quoted\":40,\"rate_card\":\"test-1\"}",
+      std::string(70, '[') + std::string(70, ']'),
+      charge(R"("user":"maya","key":"g34",)" + node + R"(,"quoted":400,"rate_card":"test-1")"),  // insufficient
+      R"({"op":"fail","charge":"g1",)" + at + "}",
+      R"({"op":"fail","charge":"g1",)" + at + "}",
+      R"({"op":"complete","charge":"g2",)" + at + "}",
+      R"({"op":"complete","charge":"g3","usage":{"duration_s":2},)" + at + "}",
+      R"({"op":"switch","user":"maya","workspace":"w",)" + at + "}",
+      charge(R"("user":"maya","key":"g35",)" + node + R"(,"quoted":40,"rate_card":"test-1")"),  // no funds
+      R"({"op":"top_up","payer":"workspace:w","credits":500,"key":"t2","by":"maya",)" + at + "}",
+      charge(R"("user":"maya","key":"g36",)" + node + R"(,"quoted":40,"rate_card":"test-1")"),
+      R"({"op":"usage","payer":"workspace:w",)" + at + "}",
+      R"({"op":"balance","payer":"user:maya",)" + at + "}",
+  };
+  expect_text_path_matches(testing::test_card(), lines);
 }
 
 TEST(PayerId, ParsesUserAndWorkspacePayersOnceAndRefusesAnythingElse) {

@@ -6,18 +6,18 @@
 #pragma once
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
 #include "credits/error.hpp"
+#include "credits/operation.hpp"
 
 namespace credits {
 
 class AccessIndex {
  public:
   // Records what one operation did; call it only for operations the ledger accepted.
-  void observe(const nlohmann::json& op);
+  void observe(const Operation& op);
 
   // May `user` read `payer`'s balance and usage? Their own "user:ID", or a workspace they are
   // a member of (any role). unknown_user, unknown_workspace or not_member otherwise.

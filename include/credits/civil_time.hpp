@@ -12,6 +12,14 @@ namespace credits {
 // Milliseconds since 1970-01-01T00:00:00Z.
 using Timestamp = int64_t;
 
+// Calendar constants: every part of the engine that turns instants into days or months uses
+// these (and the functions below), so none repeats its own.
+inline constexpr int64_t kMsPerSecond = 1000;
+inline constexpr int64_t kMsPerMinute = 60 * kMsPerSecond;
+inline constexpr int64_t kMsPerHour = 60 * kMsPerMinute;
+inline constexpr int64_t kMsPerDay = 24 * kMsPerHour;
+inline constexpr int64_t kMonthsPerYear = 12;
+
 // The engine's time runs from 1970-01-01T00:00:00Z to this, its last instant:
 // 9999-12-31T23:59:59.999Z. No time outside is accepted, kept or printed.
 inline constexpr Timestamp kMaxTimestamp = 253'402'300'799'999;
@@ -37,5 +45,10 @@ struct CivilDate {
   unsigned day;
 };
 CivilDate civil_from_days(int64_t days);
+
+// The calendar month (UTC) holding an instant: its first instant, and a number that is the same
+// for every instant of it and grows by one a month (year * 12 + month - 1).
+Timestamp month_start(Timestamp t);
+int64_t month_number(Timestamp t);
 
 }  // namespace credits

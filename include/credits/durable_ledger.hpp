@@ -85,6 +85,14 @@ class DurableLedger {
   const AccessIndex& access() const { return access_; }
 
  private:
+  class Problems;
+  // The steps of recover(), in order.
+  bool recover_cards(LedgerStore& store, Problems& problems);
+  bool replay_journal(LedgerStore& store, RecoveryReport& report, Problems& problems);
+  bool replay_card(const JournalRecord& rec, Problems& problems);
+  void replay_operation(const JournalRecord& rec, Problems& problems);
+  void check_entries(LedgerStore& store, RecoveryReport& report, Problems& problems);
+  void check_payers(LedgerStore& store, RecoveryReport& report, Problems& problems);
   bool read_changed_state(const std::string& payer, const std::optional<Subscription>& sub_before,
                           size_t entries_before, bool clock_moved) const;
   void journal(JournalKind kind, Timestamp at, std::string body);

@@ -24,6 +24,7 @@ void write_failed_quote(std::string& out, const std::string* id, const Error& er
 nlohmann::json failed_quote_json(const nlohmann::json& id, const Error& error);
 
 // {"error": {...}, "ok": false, "op": name or null}: a refused ledger operation.
+void write_failed_operation(std::string& out, const std::string* op_name, const Error& error);
 nlohmann::json failed_operation_json(const nlohmann::json& op_name, const Error& error);
 
 // {"error": {..., ...extra}, "ok": false}: the command line's exit-status-2 error on stderr;

@@ -23,6 +23,23 @@ namespace credits {
 // JSON gets `not_json_message`. Depth and size limits are the caller's (parse_json_limited).
 Result<nlohmann::json> parse_json_strict(std::string_view text, std::string_view not_json_message = "not valid JSON");
 
+// Whether a float's source text is exactly the value the double holds (the check
+// parse_json_strict makes on every float), for readers that build their own values.
+bool float_text_is_exact(double value, const std::string& text);
+
+// The limits checked before any text is parsed: at most `max_bytes`, nested at most
+// `max_depth` levels (so no input can exhaust the stack). `invalid_json` otherwise.
+Status check_json_limits(std::string_view text, size_t max_bytes, int max_depth);
+
+// Parses JSON text with the engine's limits (depth, size) through the one strict reader
+// (parse_json_strict: duplicate keys and numbers that cannot be read exactly are
+// `invalid_json` with a pointer). Every JSON input of the engine comes through here.
+inline constexpr int kMaxJsonDepth = 64;
+inline constexpr size_t kMaxJsonBytes = 4 << 20;             // one line: a node, an operation
+inline constexpr size_t kMaxDocumentBytes = size_t{1} << 30;  // a whole canvas or batch
+Result<nlohmann::json> parse_json_limited(std::string_view text, size_t max_bytes = kMaxJsonBytes,
+                                          std::string_view not_json_message = "not valid JSON");
+
 // An input amount: an integer in 0..kMaxAmount (money.hpp); nullopt for anything else. The
 // caller words the error, which names the field.
 std::optional<Credits> json_amount(const nlohmann::json& v);

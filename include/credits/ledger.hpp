@@ -15,6 +15,7 @@
 
 #include "credits/estimator.hpp"
 #include "credits/money_split.hpp"
+#include "credits/payer_id.hpp"
 #include "credits/subscription.hpp"
 
 namespace credits {
@@ -44,7 +45,7 @@ struct PayerTotals {
 };
 
 struct Payer {
-  std::string id;  // "user:ID" or "workspace:ID"
+  PayerId id;  // parsed once, when the user or workspace is created
   Subscription sub;
   Credits wallet = 0;
   PayerTotals totals;
@@ -170,11 +171,19 @@ class Ledger {
   Status switch_context(Timestamp at, const std::string& user,
                         const std::optional<std::string>& workspace);
 
+  // The payer-taking operations take a PayerId, parsed once by the caller; each also takes the
+  // payer's text ("user:ID" or "workspace:ID"), refused with `invalid_op` at /payer if malformed.
+  Status subscribe(Timestamp at, const PayerId& payer, Credits quota, const std::string& by);
+  Status pause(Timestamp at, const PayerId& payer, const std::string& by);
+  Status resume(Timestamp at, const PayerId& payer, const std::string& by);
+  Status cancel(Timestamp at, const PayerId& payer, const std::string& by);
   Status subscribe(Timestamp at, const std::string& payer, Credits quota, const std::string& by);
   Status pause(Timestamp at, const std::string& payer, const std::string& by);
   Status resume(Timestamp at, const std::string& payer, const std::string& by);
   Status cancel(Timestamp at, const std::string& payer, const std::string& by);
 
+  Result<TopUpOutcome> top_up(Timestamp at, const PayerId& payer, Credits credits, const std::string& key,
+                              const std::string& by);
   Result<TopUpOutcome> top_up(Timestamp at, const std::string& payer, Credits credits,
                               const std::string& key, const std::string& by);
   // Takes the request by value: its node moves into the charge record.
@@ -185,6 +194,8 @@ class Ledger {
   Result<ReturnOutcome> complete(Timestamp at, const std::string& charge_key,
                                  const nlohmann::json& usage);
 
+  Result<BalanceView> balance(Timestamp at, const PayerId& payer);
+  Result<UsageView> usage(Timestamp at, const PayerId& payer, size_t limit);
   Result<BalanceView> balance(Timestamp at, const std::string& payer);
   Result<UsageView> usage(Timestamp at, const std::string& payer, size_t limit);
 
@@ -231,9 +242,24 @@ class Ledger {
   };
   Advanced preview(const Payer& p, Timestamp at) const;
   void commit(Payer& p, Advanced& advanced);
+  // One money-moving operation on one payer, between its prologue and its commit: what time
+  // passing does to the payer's subscription is applied to a copy until finish().
+  struct Step {
+    Payer* payer;
+    Advanced advanced;
+  };
+  // The prologue every money-moving operation shares, in the order of its errors: the clock,
+  // the payer, its admin (`by`; none for a read), then time passing, on a copy.
+  Result<Step> begin(Timestamp at, const PayerId& payer, const std::string* by);
+  Step begin_on(Payer& payer, Timestamp at) const;  // a payer already found (a charge's)
+  // The commit: time passing made real and the clock moved; the operation's own change follows.
+  void finish(Step& step, Timestamp at);
+  // The text form of a payer-taking operation: the payer parsed once, then the typed one.
+  template <typename Typed>
+  auto with_payer(Timestamp at, const std::string& payer, Typed typed) -> decltype(typed(PayerId()));
   Status check_clock(Timestamp at) const;
-  Result<Payer*> find_payer(const std::string& payer);
-  Status require_admin(const std::string& payer, const std::string& by);
+  Result<Payer*> find_payer(const PayerId& payer);
+  Status require_admin(const PayerId& payer, const std::string& by);
   Status require_workspace_admin(const Workspace& ws, const std::string& by);
   void append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub, Credits wallet,
               const std::string& ref);
@@ -241,7 +267,7 @@ class Ledger {
   void give_back(Payer& p, const Buckets& routed);
   Status check_give_back(const Payer& p, const Advanced& a, const Buckets& routed, Credits refunded) const;
   Status check_period_start(const Payer& p, const Advanced& a, Credits quota, Timestamp at) const;
-  void uncount_member_spend(const Charge& c, Credits amount);
+  void uncount_member_spend(const Payer& payer, const Charge& c, Credits amount);
 
   std::shared_ptr<const RateCard> card_;
   std::map<std::string, Payer> payers_;

@@ -1,0 +1,187 @@
+// Writing the results of SPEC §9 operations as JSON: one overload per operation, each result
+// from the typed outcome. The text writer (operation_text_writer.cpp) writes the same bytes.
+#include <variant>
+
+#include "credits/wire/operation_wire.hpp"
+
+namespace credits {
+
+using nlohmann::json;
+
+namespace {
+
+json accepted(std::string_view op) { return json{{"op", op}, {"ok", true}}; }
+
+json subscription_json(const Subscription& s) {
+  const bool has_period = s.in_period;
+  return json{{"status", std::string(to_string(s.status))},
+              {"quota", s.status == SubscriptionStatus::none ? 0 : s.quota},
+              {"remaining", has_period ? s.remaining : 0},
+              {"period_start", has_period ? json(format_timestamp(s.period_start)) : json(nullptr)},
+              {"resets_at", has_period && s.status == SubscriptionStatus::active ? json(format_timestamp(s.period_end)) : json(nullptr)},
+              {"period_end", has_period ? json(format_timestamp(s.period_end)) : json(nullptr)}};
+}
+
+struct Writer {
+  const OperationOutcome& out;
+
+  json operator()(const ops::CreateUser& o) const {
+    json r = accepted("create_user");
+    r["user"] = o.user;
+    return r;
+  }
+  json operator()(const ops::CreateWorkspace& o) const {
+    json r = accepted("create_workspace");
+    r["workspace"] = o.workspace;
+    r["admin"] = o.admin;
+    r["payer"] = payer_text(PayerKind::workspace, o.workspace);
+    return r;
+  }
+  json operator()(const ops::AddMember& o) const {
+    json r = member("add_member", o.workspace, o.user);
+    r["role"] = o.role == Role::admin ? "admin" : "member";
+    return r;
+  }
+  json operator()(const ops::RemoveMember& o) const { return member("remove_member", o.workspace, o.user); }
+  json operator()(const ops::SetMemberCap& o) const {
+    json r = member("set_member_cap", o.workspace, o.user);
+    r["cap"] = o.cap ? json(*o.cap) : json(nullptr);
+    return r;
+  }
+  json operator()(const ops::Switch& o) const {
+    json r = accepted("switch");
+    r["user"] = o.user;
+    r["workspace"] = o.workspace ? json(*o.workspace) : json(nullptr);
+    r["payer"] = o.workspace ? payer_text(PayerKind::workspace, *o.workspace) : payer_text(PayerKind::user, o.user);
+    return r;
+  }
+  json operator()(const ops::Subscribe& o) const { return subscription("subscribe", o.payer); }
+  json operator()(const ops::Pause& o) const { return subscription("pause", o.payer); }
+  json operator()(const ops::Resume& o) const { return subscription("resume", o.payer); }
+  json operator()(const ops::Cancel& o) const { return subscription("cancel", o.payer); }
+  json operator()(const ops::TopUp&) const {
+    const auto& t = std::get<TopUpOutcome>(out);
+    json r = accepted("top_up");
+    r["payer"] = t.payer;
+    r["key"] = t.key;
+    r["credits"] = t.credits;
+    r["wallet"] = t.wallet_after;
+    if (t.replayed) r["replayed"] = true;
+    return r;
+  }
+  json operator()(const ops::Charge&) const {
+    const auto& c = std::get<ChargeOutcome>(out);
+    json r = charge_to_json(*c.charge);
+    r["op"] = "charge";
+    r["ok"] = true;
+    if (c.replayed) r["replayed"] = true;
+    return r;
+  }
+  json operator()(const ops::Fail& o) const { return returned("fail", o.charge); }
+  json operator()(const ops::Complete& o) const { return returned("complete", o.charge); }
+  json operator()(const ops::Balance&) const {
+    json r = balance_to_json(std::get<BalanceView>(out));
+    r["op"] = "balance";
+    r["ok"] = true;
+    return r;
+  }
+  json operator()(const ops::Usage&) const {
+    json r = usage_to_json(std::get<UsageView>(out));
+    r["op"] = "usage";
+    r["ok"] = true;
+    return r;
+  }
+
+ private:
+  static json member(std::string_view name, const std::string& workspace, const std::string& user) {
+    json r = accepted(name);
+    r["workspace"] = workspace;
+    r["user"] = user;
+    return r;
+  }
+  json subscription(std::string_view name, const PayerId& payer) const {
+    json r = accepted(name);
+    r["payer"] = payer.text();
+    r["subscription"] = subscription_json(std::get<Subscription>(out));
+    return r;
+  }
+  // A refund (fail) or a settlement (complete).
+  json returned(std::string_view name, const std::string& key) const {
+    const auto& o = std::get<ReturnOutcome>(out);
+    const bool settled = name == "complete";
+    json r = accepted(name);
+    r["charge"] = key;
+    r["payer"] = o.charge->payer;
+    r["held"] = o.charge->held;
+    if (settled) r["credits"] = o.charge->actual;
+    r[settled ? "returned" : "refunded"] = o.back.total();
+    r["to_subscription"] = o.back.subscription;
+    r["to_wallet"] = o.back.wallet;
+    r["status"] = std::string(to_string(o.charge->status));
+    return r;
+  }
+};
+
+}  // namespace
+
+json charge_to_json(const Charge& c) {
+  return json{{"key", c.key},
+              {"payer", c.payer},
+              {"user", c.user},
+              {"node", c.node_id()},
+              {"model", c.model},
+              {"exact", c.exact},
+              {"credits", c.held},
+              {"from_subscription", c.from_subscription},
+              {"from_wallet", c.from_wallet},
+              {"rate_card", c.card->version},
+              {"at", format_timestamp(c.at)}};
+}
+
+json balance_to_json(const BalanceView& v) {
+  return json{{"payer", v.payer},
+              {"subscription", subscription_json(v.sub)},
+              {"wallet", v.wallet},
+              {"available", v.available},
+              {"totals",
+               {{"granted", v.totals.granted},
+                {"topped_up", v.totals.topped_up},
+                {"spent", v.totals.spent},
+                {"refunded", v.totals.refunded},
+                {"expired", v.totals.expired}}}};
+}
+
+json usage_to_json(const UsageView& v) {
+  json r = balance_to_json(v.balance);
+  json recent = json::array();
+  for (const Charge* c : v.recent) {
+    json g = {{"at", format_timestamp(c->at)},
+              {"key", c->key},
+              {"user", c->user},
+              {"node", c->node_id()},
+              {"model", c->model},
+              {"params", c->params()},
+              {"credits", c->net()},
+              {"held", c->held},
+              {"from_subscription", c->from_subscription},
+              {"from_wallet", c->from_wallet},
+              {"status", std::string(to_string(c->status))}};
+    recent.push_back(std::move(g));
+  }
+  auto lines = [](const std::vector<SpendLine>& in, const char* key) {
+    json out = json::array();
+    for (const auto& l : in) out.push_back({{key, l.name}, {"credits", l.credits}, {"runs", l.runs}});
+    return out;
+  };
+  r["generations"] = std::move(recent);
+  r["period"] = {{"start", format_timestamp(v.period_start)}, {"end", format_timestamp(v.period_end)}};
+  r["by_model"] = lines(v.by_model, "model");
+  if (auto payer = split_payer(v.balance.payer); payer && payer->kind == PayerKind::workspace) r["by_member"] = lines(v.by_member, "user");
+  return r;
+}
+
+json operation_result_json(const Operation& op, const OperationOutcome& outcome) {
+  return std::visit(Writer{outcome}, op);
+}
+
+}  // namespace credits
