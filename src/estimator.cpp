@@ -97,92 +97,104 @@ class Evaluator {
     return Ok{};
   }
 
+  // One block, by its type; each type's arithmetic and explanation is its own function.
   Status step(const PriceBlock& b) {
     switch (b.type) {
-      case BlockType::flat: {
-        if (Status s = add(b.credits, b.credits); !s) return s;
-        if (out_) explain(b, "Per run", "flat", "+" + b.credits.to_string());
-        return Ok{};
-      }
-      case BlockType::per_unit: {
-        Amount a;
-        if (Status s = per_units(b.units, b.rate, val(b.param), a); !s) return s;
-        if (Status s = add(a.lo, a.hi); !s) return s;
-        if (out_) explain(b, "Per unit", out_ ? units_text(b.units, spec(b.param), val(b.param), b.rate) : "",
-                "+" + range_text(a.lo, a.hi));
-        return Ok{};
-      }
-      case BlockType::included_units: {
-        const ParamValue& q = val(b.param);
-        ParamValue extra;
-        auto elo = q.lo.sub(b.included);
-        auto ehi = q.hi.sub(b.included);
-        if (!elo || !ehi) return overflow();
-        extra.lo = elo->is_negative() ? Decimal() : *elo;
-        extra.hi = ehi->is_negative() ? Decimal() : *ehi;
-        Amount a;
-        if (Status s = per_units(b.units, b.rate, extra, a); !s) return s;
-        auto lo = b.credits.add(a.lo);
-        auto hi = b.credits.add(a.hi);
-        if (!lo || !hi) return overflow();
-        if (Status s = add(*lo, *hi); !s) return s;
-        if (out_) {
-          const ParamSpec& p = spec(b.param);
-          std::string d = b.credits.to_string() + " including " + b.included.to_string() +
-                          (p.unit.empty() ? "" : " " + p.unit) + ", then " +
-                          units_text(b.units, p, extra, b.rate) + " extra";
-          if (out_) explain(b, "Base plus extra units", d, "+" + range_text(*lo, *hi));
-        }
-        return Ok{};
-      }
-      case BlockType::tokens: {
-        Amount in, outp;
-        if (Status s = per_units(b.units, b.rate, val(b.param), in); !s) return s;
-        if (Status s = per_units(b.units, b.rate2, val(b.param2), outp); !s) return s;
-        auto lo = in.lo.add(outp.lo);
-        auto hi = in.hi.add(outp.hi);
-        if (!lo || !hi) return overflow();
-        if (Status s = add(*lo, *hi); !s) return s;
-        if (out_) {
-          std::string d = "input " + units_text(b.units, spec(b.param), val(b.param), b.rate) +
-                          "; output " + units_text(b.units, spec(b.param2), val(b.param2), b.rate2);
-          if (out_) explain(b, "Tokens", d, "+" + range_text(*lo, *hi));
-        }
-        return Ok{};
-      }
+      case BlockType::flat: return flat(b);
+      case BlockType::per_unit: return per_unit(b);
+      case BlockType::included_units: return included_units(b);
+      case BlockType::tokens: return tokens(b);
       case BlockType::table: return table(b);
       case BlockType::multiplier: return multiplier(b);
-      case BlockType::addon: {
-        const ParamSpec& p = spec(b.param);
-        bool all = match_contains(b.when, val(b.param), p.is_numeric(), false);
-        bool any = match_contains(b.when, val(b.param), p.is_numeric(), true);
-        if (!any) return Ok{};
-        Decimal lo = all ? b.credits : Decimal();
-        if (Status s = add(lo, b.credits); !s) return s;
-        if (out_) explain(b, "Add-on", p.name + " = " + value_text(p, val(b.param)), "+" + range_text(lo, b.credits));
-        return Ok{};
-      }
-      case BlockType::clamp: {
-        bool raised = false, cut = false;
-        if (b.min) {
-          if (sub_.lo < *b.min) sub_.lo = *b.min, raised = true;
-          if (sub_.hi < *b.min) sub_.hi = *b.min;
-        }
-        if (b.max) {
-          if (sub_.hi > *b.max) sub_.hi = *b.max, cut = true;
-          if (sub_.lo > *b.max) sub_.lo = *b.max;
-        }
-        if (out_ && (raised || cut)) {
-          std::string d = b.min && b.max ? "between " + b.min->to_string() + " and " + b.max->to_string()
-                          : b.min      ? "minimum charge " + b.min->to_string()
-                                       : "maximum charge " + b.max->to_string();
-          std::string effect = raised && cut ? "at least " + b.min->to_string() + ", at most " + b.max->to_string()
-                               : raised      ? "at least " + b.min->to_string()
-                                             : "at most " + b.max->to_string();
-          explain(b, "Limit", d, effect);
-        }
-        return Ok{};
-      }
+      case BlockType::addon: return addon(b);
+      case BlockType::clamp: return clamp(b);
+    }
+    return Ok{};
+  }
+
+  Status flat(const PriceBlock& b) {
+    if (Status s = add(b.credits, b.credits); !s) return s;
+    if (out_) explain(b, "Per run", "flat", "+" + b.credits.to_string());
+    return Ok{};
+  }
+
+  Status per_unit(const PriceBlock& b) {
+    Amount a;
+    if (Status s = per_units(b.units, b.rate, val(b.param), a); !s) return s;
+    if (Status s = add(a.lo, a.hi); !s) return s;
+    if (out_) explain(b, "Per unit", units_text(b.units, spec(b.param), val(b.param), b.rate), "+" + range_text(a.lo, a.hi));
+    return Ok{};
+  }
+
+  Status included_units(const PriceBlock& b) {
+    const ParamValue& q = val(b.param);
+    ParamValue extra;
+    auto elo = q.lo.sub(b.included);
+    auto ehi = q.hi.sub(b.included);
+    if (!elo || !ehi) return overflow();
+    extra.lo = elo->is_negative() ? Decimal() : *elo;
+    extra.hi = ehi->is_negative() ? Decimal() : *ehi;
+    Amount a;
+    if (Status s = per_units(b.units, b.rate, extra, a); !s) return s;
+    auto lo = b.credits.add(a.lo);
+    auto hi = b.credits.add(a.hi);
+    if (!lo || !hi) return overflow();
+    if (Status s = add(*lo, *hi); !s) return s;
+    if (out_) {
+      const ParamSpec& p = spec(b.param);
+      std::string d = b.credits.to_string() + " including " + b.included.to_string() +
+                      (p.unit.empty() ? "" : " " + p.unit) + ", then " + units_text(b.units, p, extra, b.rate) +
+                      " extra";
+      explain(b, "Base plus extra units", d, "+" + range_text(*lo, *hi));
+    }
+    return Ok{};
+  }
+
+  Status tokens(const PriceBlock& b) {
+    Amount in, outp;
+    if (Status s = per_units(b.units, b.rate, val(b.param), in); !s) return s;
+    if (Status s = per_units(b.units, b.output_rate, val(b.output_param), outp); !s) return s;
+    auto lo = in.lo.add(outp.lo);
+    auto hi = in.hi.add(outp.hi);
+    if (!lo || !hi) return overflow();
+    if (Status s = add(*lo, *hi); !s) return s;
+    if (out_) {
+      std::string d = "input " + units_text(b.units, spec(b.param), val(b.param), b.rate) + "; output " +
+                      units_text(b.units, spec(b.output_param), val(b.output_param), b.output_rate);
+      explain(b, "Tokens", d, "+" + range_text(*lo, *hi));
+    }
+    return Ok{};
+  }
+
+  Status addon(const PriceBlock& b) {
+    const ParamSpec& p = spec(b.param);
+    bool all = match_contains(b.when, val(b.param), p.is_numeric(), false);
+    bool any = match_contains(b.when, val(b.param), p.is_numeric(), true);
+    if (!any) return Ok{};
+    Decimal lo = all ? b.credits : Decimal();
+    if (Status s = add(lo, b.credits); !s) return s;
+    if (out_) explain(b, "Add-on", p.name + " = " + value_text(p, val(b.param)), "+" + range_text(lo, b.credits));
+    return Ok{};
+  }
+
+  Status clamp(const PriceBlock& b) {
+    bool raised = false, cut = false;
+    if (b.min) {
+      if (sub_.lo < *b.min) sub_.lo = *b.min, raised = true;
+      if (sub_.hi < *b.min) sub_.hi = *b.min;
+    }
+    if (b.max) {
+      if (sub_.hi > *b.max) sub_.hi = *b.max, cut = true;
+      if (sub_.lo > *b.max) sub_.lo = *b.max;
+    }
+    if (out_ && (raised || cut)) {
+      std::string d = b.min && b.max ? "between " + b.min->to_string() + " and " + b.max->to_string()
+                      : b.min      ? "minimum charge " + b.min->to_string()
+                                   : "maximum charge " + b.max->to_string();
+      std::string effect = raised && cut ? "at least " + b.min->to_string() + ", at most " + b.max->to_string()
+                           : raised      ? "at least " + b.min->to_string()
+                                         : "at most " + b.max->to_string();
+      explain(b, "Limit", d, effect);
     }
     return Ok{};
   }

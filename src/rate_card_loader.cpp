@@ -149,6 +149,8 @@ class Loader {
     return m;
   }
 
+  // A parameter, in the order its problems are reported: type, names, domain, where its value
+  // comes from, default.
   void read_param(const std::string& name, const json& j, const std::string& path, Model& model) {
     ParamSpec p;
     p.name = name;
@@ -166,52 +168,69 @@ class Loader {
     p.label = read_string(j, "label", path, false).value_or(name);
     read_string(j, "description", path, false);
     p.unit = read_string(j, "unit", path, false).value_or("");
+    if (p.type == ParamType::boolean) read_bool_domain(j, path, p);
+    else if (p.type == ParamType::string) read_string_domain(j, path, p);
+    else if (j.contains("values")) read_number_list(j, path, p);
+    else read_number_range(j, path, p);
+    read_value_source(j, path, p);
+    read_default(j, path, p);
+    model.params.push_back(std::move(p));
+  }
+
+  void read_bool_domain(const json& j, const std::string& path, ParamSpec& p) {
+    for (const char* k : {"values", "min", "max", "step"})
+      if (j.contains(k)) fail(pointer_join(path, k), std::string("a bool parameter takes no \"") + k + "\"");
+    p.choices = {"false", "true"};
+  }
+
+  void read_string_domain(const json& j, const std::string& path, ParamSpec& p) {
     const std::string values_path = pointer_join(path, "values");
-    if (p.type == ParamType::boolean) {
-      for (const char* k : {"values", "min", "max", "step"})
-        if (j.contains(k)) fail(pointer_join(path, k), std::string("a bool parameter takes no \"") + k + "\"");
-      p.choices = {"false", "true"};
-    } else if (p.type == ParamType::string) {
-      for (const char* k : {"min", "max", "step"})
-        if (j.contains(k)) fail(pointer_join(path, k), std::string("a string parameter takes no \"") + k + "\"");
-      const json* values = object_field(j, "values", path, true);
-      if (values && (!values->is_array() || values->empty())) fail(values_path, "\"values\" must be a non-empty array");
-      else if (values) {
-        std::set<std::string> seen;
-        for (size_t i = 0; i < values->size(); ++i) {
-          const json& v = (*values)[i];
-          if (!v.is_string()) { fail(pointer_join(values_path, i), "expected a string"); continue; }
-          if (!seen.insert(v.get<std::string>()).second) fail(pointer_join(values_path, i), "duplicate value");
-          p.choices.push_back(v.get<std::string>());
-        }
-      }
-    } else {
-      if (j.contains("values")) {
-        const json& values = j["values"];
-        if (!values.is_array() || values.empty()) fail(values_path, "\"values\" must be a non-empty array");
-        else
-          for (size_t i = 0; i < values.size(); ++i) {
-            auto d = read_decimal(values[i], pointer_join(values_path, i));
-            if (!d) continue;
-            if (p.type == ParamType::integer && !d->is_integer()) { fail(pointer_join(values_path, i), "an int parameter takes whole numbers"); continue; }
-            for (const auto& a : p.allowed)
-              if (a == *d) fail(pointer_join(values_path, i), "duplicate value");
-            p.allowed.push_back(*d);
-          }
-        for (const char* k : {"min", "max", "step"})
-          if (j.contains(k)) fail(pointer_join(path, k), std::string("give either \"values\" or a range, not both: \"") + k + "\"");
-      } else {
-        p.min = decimal_field(j, "min", path, true);
-        p.max = decimal_field(j, "max", path, true);
-        p.step = decimal_field(j, "step", path, false, true);
-        if (p.min && p.max && *p.min > *p.max) fail(pointer_join(path, "min"), "min exceeds max");
-        if (p.type == ParamType::integer) {
-          if (p.min && !p.min->is_integer()) fail(pointer_join(path, "min"), "an int parameter takes whole numbers");
-          if (p.max && !p.max->is_integer()) fail(pointer_join(path, "max"), "an int parameter takes whole numbers");
-          if (p.step && !p.step->is_integer()) fail(pointer_join(path, "step"), "an int parameter takes whole steps");
-        }
+    for (const char* k : {"min", "max", "step"})
+      if (j.contains(k)) fail(pointer_join(path, k), std::string("a string parameter takes no \"") + k + "\"");
+    const json* values = object_field(j, "values", path, true);
+    if (values && (!values->is_array() || values->empty())) fail(values_path, "\"values\" must be a non-empty array");
+    else if (values) {
+      std::set<std::string> seen;
+      for (size_t i = 0; i < values->size(); ++i) {
+        const json& v = (*values)[i];
+        if (!v.is_string()) { fail(pointer_join(values_path, i), "expected a string"); continue; }
+        if (!seen.insert(v.get<std::string>()).second) fail(pointer_join(values_path, i), "duplicate value");
+        p.choices.push_back(v.get<std::string>());
       }
     }
+  }
+
+  void read_number_list(const json& j, const std::string& path, ParamSpec& p) {
+    const std::string values_path = pointer_join(path, "values");
+    const json& values = j["values"];
+    if (!values.is_array() || values.empty()) fail(values_path, "\"values\" must be a non-empty array");
+    else
+      for (size_t i = 0; i < values.size(); ++i) {
+        auto d = read_decimal(values[i], pointer_join(values_path, i));
+        if (!d) continue;
+        if (p.type == ParamType::integer && !d->is_integer()) { fail(pointer_join(values_path, i), "an int parameter takes whole numbers"); continue; }
+        for (const auto& a : p.allowed)
+          if (a == *d) fail(pointer_join(values_path, i), "duplicate value");
+        p.allowed.push_back(*d);
+      }
+    for (const char* k : {"min", "max", "step"})
+      if (j.contains(k)) fail(pointer_join(path, k), std::string("give either \"values\" or a range, not both: \"") + k + "\"");
+  }
+
+  void read_number_range(const json& j, const std::string& path, ParamSpec& p) {
+    p.min = decimal_field(j, "min", path, true);
+    p.max = decimal_field(j, "max", path, true);
+    p.step = decimal_field(j, "step", path, false, true);
+    if (p.min && p.max && *p.min > *p.max) fail(pointer_join(path, "min"), "min exceeds max");
+    if (p.type == ParamType::integer) {
+      if (p.min && !p.min->is_integer()) fail(pointer_join(path, "min"), "an int parameter takes whole numbers");
+      if (p.max && !p.max->is_integer()) fail(pointer_join(path, "max"), "an int parameter takes whole numbers");
+      if (p.step && !p.step->is_integer()) fail(pointer_join(path, "step"), "an int parameter takes whole steps");
+    }
+  }
+
+  // Whether the run decides the value, or an upstream node's output.
+  void read_value_source(const json& j, const std::string& path, ParamSpec& p) {
     if (j.contains("decided_by_run")) {
       if (!j["decided_by_run"].is_boolean()) fail(pointer_join(path, "decided_by_run"), "expected a boolean");
       else p.decided_by_run = j["decided_by_run"].get<bool>();
@@ -229,6 +248,9 @@ class Loader {
         if (!p.is_numeric()) fail(ipath, "only a numeric parameter can come from an input");
       }
     }
+  }
+
+  void read_default(const json& j, const std::string& path, ParamSpec& p) {
     if (j.contains("default")) {
       const json& dv = j["default"];
       std::string dpath = pointer_join(path, "default");
@@ -242,7 +264,23 @@ class Loader {
     } else if (p.type == ParamType::boolean) {
       fail(path, "a bool parameter needs a \"default\"");
     }
-    model.params.push_back(std::move(p));
+  }
+
+  // How a block turns a quantity into billable units: "per" a power of ten, or per started "step".
+  void read_units(const json& j, const std::string& path, UnitRule& u) {
+    if (j.contains("step")) {
+      if (j.contains("per")) fail(pointer_join(path, "per"), "give \"per\" or \"step\", not both");
+      u.step = decimal_field(j, "step", path, true, true);
+    } else if (j.contains("per")) {
+      auto per = decimal_field(j, "per", path, true, true);
+      if (per) {
+        u.per_exponent = per->power_of_ten_exponent();
+        if (u.per_exponent < 0) {
+          fail(pointer_join(path, "per"), "\"per\" must be a power of ten (1, 1000, 1000000); bill per started step with \"step\" instead");
+          u.per_exponent = 0;
+        }
+      }
+    }
   }
 
   void read_block(const json& j, const std::string& path, Model& model) {
@@ -251,21 +289,6 @@ class Loader {
     auto type = read_string(j, "type", path, true);
     if (!type) return;
     b.label = read_string(j, "label", path, false).value_or("");
-    auto units = [&](UnitRule& u) {
-      if (j.contains("step")) {
-        if (j.contains("per")) fail(pointer_join(path, "per"), "give \"per\" or \"step\", not both");
-        u.step = decimal_field(j, "step", path, true, true);
-      } else if (j.contains("per")) {
-        auto per = decimal_field(j, "per", path, true, true);
-        if (per) {
-          u.per_exponent = per->power_of_ten_exponent();
-          if (u.per_exponent < 0) {
-            fail(pointer_join(path, "per"), "\"per\" must be a power of ten (1, 1000, 1000000); bill per started step with \"step\" instead");
-            u.per_exponent = 0;
-          }
-        }
-      }
-    };
     if (*type == "flat") {
       check_keys(j, {"type", "label", "credits"}, path);
       b.type = BlockType::flat;
@@ -275,7 +298,7 @@ class Loader {
       b.type = BlockType::per_unit;
       b.param = param_ref(j, "param", model, path, true).value_or(-1);
       b.rate = decimal_field(j, "rate", path, true).value_or(Decimal());
-      units(b.units);
+      read_units(j, path, b.units);
     } else if (*type == "included_units") {
       check_keys(j, {"type", "label", "param", "base", "included", "rate", "per", "step"}, path);
       b.type = BlockType::included_units;
@@ -283,15 +306,15 @@ class Loader {
       b.credits = decimal_field(j, "base", path, true).value_or(Decimal());
       b.included = decimal_field(j, "included", path, true).value_or(Decimal());
       b.rate = decimal_field(j, "rate", path, true).value_or(Decimal());
-      units(b.units);
+      read_units(j, path, b.units);
     } else if (*type == "tokens") {
       check_keys(j, {"type", "label", "input", "output", "input_rate", "output_rate", "per"}, path);
       b.type = BlockType::tokens;
       b.param = param_ref(j, "input", model, path, true).value_or(-1);
-      b.param2 = param_ref(j, "output", model, path, true).value_or(-1);
+      b.output_param = param_ref(j, "output", model, path, true).value_or(-1);
       b.rate = decimal_field(j, "input_rate", path, true).value_or(Decimal());
-      b.rate2 = decimal_field(j, "output_rate", path, true).value_or(Decimal());
-      units(b.units);
+      b.output_rate = decimal_field(j, "output_rate", path, true).value_or(Decimal());
+      read_units(j, path, b.units);
     } else if (*type == "table") {
       check_keys(j, {"type", "label", "keys", "rows"}, path);
       b.type = BlockType::table;
@@ -304,20 +327,7 @@ class Loader {
       check_keys(j, {"type", "label", "param", "equals", "min", "max", "credits"}, path);
       b.type = BlockType::addon;
       b.credits = decimal_field(j, "credits", path, true).value_or(Decimal());
-      b.param = param_ref(j, "param", model, path, false).value_or(-1);
-      if (b.param >= 0) {
-        const ParamSpec& p = model.params[static_cast<size_t>(b.param)];
-        if (j.contains("equals")) {
-          b.when = read_match(j["equals"], p, pointer_join(path, "equals"), false).value_or(Match{});
-        } else if (p.is_numeric() && (j.contains("min") || j.contains("max"))) {
-          json band = json::object();
-          if (j.contains("min")) band["min"] = j["min"];
-          if (j.contains("max")) band["max"] = j["max"];
-          b.when = read_match(band, p, path, true).value_or(Match{});
-        } else {
-          fail(path, "an add-on needs \"equals\" (or a \"min\"/\"max\" band for a number)");
-        }
-      }
+      read_addon_match(j, path, model, b);
     } else if (*type == "clamp") {
       check_keys(j, {"type", "label", "min", "max"}, path);
       b.type = BlockType::clamp;
@@ -330,6 +340,24 @@ class Loader {
                   "\" (flat, per_unit, table, multiplier, addon, included_units, tokens, clamp)");
     }
     model.price.push_back(std::move(b));
+  }
+
+  // When an add-on applies: a value it "equals", or a "min"/"max" band of a number.
+  void read_addon_match(const json& j, const std::string& path, const Model& model, PriceBlock& b) {
+    b.param = param_ref(j, "param", model, path, false).value_or(-1);
+    if (b.param >= 0) {
+      const ParamSpec& p = model.params[static_cast<size_t>(b.param)];
+      if (j.contains("equals")) {
+        b.when = read_match(j["equals"], p, pointer_join(path, "equals"), false).value_or(Match{});
+      } else if (p.is_numeric() && (j.contains("min") || j.contains("max"))) {
+        json band = json::object();
+        if (j.contains("min")) band["min"] = j["min"];
+        if (j.contains("max")) band["max"] = j["max"];
+        b.when = read_match(band, p, path, true).value_or(Match{});
+      } else {
+        fail(path, "an add-on needs \"equals\" (or a \"min\"/\"max\" band for a number)");
+      }
+    }
   }
 
   void read_table(const json& j, const std::string& path, const Model& model, PriceBlock& b) {

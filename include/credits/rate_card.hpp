@@ -90,9 +90,9 @@ struct PriceBlock {
   // flat, addon: credits. per_unit, included_units: rate (per unit). tokens: rate (input).
   Decimal credits;
   Decimal rate;
-  Decimal rate2;  // tokens: output rate
+  Decimal output_rate;  // tokens: per output unit (`rate` is per input unit)
   int32_t param = -1;
-  int32_t param2 = -1;  // tokens: output parameter
+  int32_t output_param = -1;  // tokens: the output quantity (`param` is the input)
   UnitRule units;
   Decimal included;  // included_units
   std::vector<int32_t> keys;     // table
