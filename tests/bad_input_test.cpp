@@ -2,7 +2,7 @@
 // lines (tests/bad-input/*.jsonl) plus generated junk, through the quote and ledger paths.
 #include <random>
 
-#include "credits/engine.hpp"
+#include "engine.hpp"
 #include "credits/plan.hpp"
 #include "credits/quote.hpp"
 #include "test_support.hpp"

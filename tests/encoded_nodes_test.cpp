@@ -1,5 +1,5 @@
 // The fast path must agree with the JSON path on every node it prices, and hand back the rest.
-#include "credits/encoded_nodes.hpp"
+#include "encoded_nodes.hpp"
 #include "credits/quote.hpp"
 #include "test_support.hpp"
 

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "credits/engine.hpp"
+#include "engine.hpp"
 #include "credits/error_wire.hpp"
 #include "embedded_rate_card.hpp"
 

@@ -1,6 +1,6 @@
-#include "credits/engine.hpp"
+#include "engine.hpp"
 
-#include "credits/encoded_nodes.hpp"
+#include "encoded_nodes.hpp"
 #include "credits/json_text.hpp"
 #include "credits/money_split.hpp"
 #include "credits/operation.hpp"

@@ -1,4 +1,4 @@
-#include "credits/encoded_nodes.hpp"
+#include "encoded_nodes.hpp"
 
 #include <cmath>
 
