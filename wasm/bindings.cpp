@@ -1,5 +1,6 @@
-// embind bindings: strings in, strings out, every call caught at the boundary. No domain
-// logic here; credits::Engine does the work so the browser and the CLI share every byte.
+// embind bindings: JSON text, or numbers in the module's memory for the typed path, in and out;
+// every call caught at the boundary. No domain logic here: credits::Engine does the work so the
+// browser and the CLI share every byte.
 #include <emscripten/bind.h>
 
 #include <cstdlib>
@@ -45,6 +46,19 @@ double price_encoded(uintptr_t input, double input_length, double count, uintptr
     return -1;
   }
 }
+int card_index() {
+  try {
+    return engine().card_index();
+  } catch (...) {
+    return -1;
+  }
+}
+// A breakdown asked for after the quote: the record again, on the card that priced it.
+std::string quote_encoded(int card, uintptr_t record, double length) {
+  return guarded([&] {
+    return engine().quote_encoded(card, reinterpret_cast<const double*>(record), static_cast<size_t>(length));
+  });
+}
 uintptr_t allocate(double bytes) { return reinterpret_cast<uintptr_t>(std::malloc(static_cast<size_t>(bytes))); }
 void release(uintptr_t p) { std::free(reinterpret_cast<void*>(p)); }
 
@@ -71,6 +85,8 @@ EMSCRIPTEN_BINDINGS(credits) {
   emscripten::function("quote", &quote);
   emscripten::function("quoteOn", &quote_on);
   emscripten::function("priceEncoded", &price_encoded);
+  emscripten::function("cardIndex", &card_index);
+  emscripten::function("quoteEncoded", &quote_encoded);
   emscripten::function("allocate", &allocate);
   emscripten::function("release", &release);
   emscripten::function("quoteMany", &quote_many);

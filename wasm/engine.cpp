@@ -120,6 +120,19 @@ size_t Engine::price_encoded(const double* input, size_t input_length, size_t co
   return price_encoded_nodes(*card_, input, input_length, count, output);
 }
 
+std::string Engine::quote_encoded(int card_index, const double* record, size_t length) const {
+  return guarded([&]() -> std::string {
+    std::string out;
+    if (card_index < 0 || static_cast<size_t>(card_index) >= loaded_.size()) {
+      write_failed_quote(out, nullptr, Error(ErrorCode::invalid_op, "no rate card was loaded with that index"));
+      return out;
+    }
+    out = quote_encoded_node(*loaded_[static_cast<size_t>(card_index)], record, length);
+    if (out.empty()) write_failed_quote(out, nullptr, Error(ErrorCode::invalid_param, "the record is not one the typed path prices"));
+    return out;
+  });
+}
+
 std::string Engine::quote(std::string_view node_text) const {
   return guarded([&]() -> std::string {
     std::string out;
