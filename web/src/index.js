@@ -1,8 +1,9 @@
 // The credit engine for canvas code: the same C++ the server bills with, as WebAssembly.
-// This file only converts between JS values and the engine's JSON and delegates; every rule
-// lives in the C++ core. No call throws: failures are result objects {ok: false, error}.
+// This file only converts between JS values and the engine's JSON or numbers (encode.js) and
+// delegates; every rule lives in the C++ core. No call throws: failures are result objects
+// {ok: false, error}.
 import createCreditsModule from '../dist/credits.mjs';
-import { NodeEncoder } from './encode.js';
+import { NodeEncoder, Scratch } from './encode.js';
 
 const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
 
@@ -23,18 +24,21 @@ function toJson(value, what) {
 
 class CreditsEngine {
   #m;
+  #scratch;
   #encoder = null;
   #version = '';
 
   constructor(module) {
     this.#m = module;
+    this.#scratch = new Scratch(module);
     this.#refresh();
   }
 
+  // The card's index for the typed path, built once per card loaded.
   #refresh() {
     const models = JSON.parse(this.#m.models());
     this.#version = models.ok ? models.version : '';
-    this.#encoder = models.ok ? new NodeEncoder(models) : null;
+    this.#encoder = models.ok ? new NodeEncoder(models, this.#m.cardIndex(), this.#scratch) : null;
     this.modelList = models.ok ? models.models : [];
   }
 
@@ -57,8 +61,23 @@ class CreditsEngine {
     return JSON.parse(this.#m.models());
   }
 
-  /** One node's quote, deep-equal to the CLI's quote line for it. */
+  /**
+   * One node's quote, deep-equal to the CLI's quote line for it. A node the typed path takes
+   * crosses as numbers and its breakdown is computed when first read; the rest (and every
+   * refusal) comes from the JSON path.
+   */
   quote(node) {
+    return (this.#encoder && this.#encoder.quote(node)) || this.#quoteJson(node);
+  }
+
+  /** One node's quote as the CLI's exact line (JSON text), always through the JSON path. */
+  quoteText(node) {
+    const json = toJson(node, 'the node');
+    if (json.failed) return JSON.stringify({ error: json.failed.error, id: null, ok: false });  // the CLI's key order
+    return this.#m.quote(json.text);
+  }
+
+  #quoteJson(node) {
     const json = toJson(node, 'the node');
     if (json.failed) return { id: null, ...json.failed };
     return JSON.parse(this.#m.quote(json.text));
@@ -71,7 +90,7 @@ class CreditsEngine {
   quoteMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'quoteMany takes an array of nodes');
     const out = new Array(nodes.length);
-    const slow = this.#encoder ? this.#encoder.price(this.#m, nodes, out, this) : nodes.map((_, i) => i);
+    const slow = this.#encoder ? this.#encoder.price(nodes, out) : nodes.map((_, i) => i);
     if (slow.length) {
       const batch = [];
       const kept = [];
@@ -102,9 +121,9 @@ class CreditsEngine {
   priceMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'priceMany takes an array of nodes');
     const numbers = { ok: new Uint8Array(nodes.length), min: new Float64Array(nodes.length), max: new Float64Array(nodes.length) };
-    const slow = this.#encoder ? this.#encoder.price(this.#m, nodes, null, this, numbers) : nodes.map((_, i) => i);
+    const slow = this.#encoder ? this.#encoder.price(nodes, null, numbers) : nodes.map((_, i) => i);
     for (const i of slow) {
-      const q = this.quote(nodes[i]);
+      const q = this.#quoteJson(nodes[i]);
       if (q.ok) {
         numbers.ok[i] = 1;
         numbers.min[i] = q.min;
