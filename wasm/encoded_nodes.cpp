@@ -83,7 +83,13 @@ bool fits_a_double(const Price& price) { return price.max <= (int64_t{1} << 53);
 }  // namespace
 
 size_t price_encoded_nodes(const RateCard& card, const double* in, size_t length, size_t count, double* out) {
-  PreparedNode node;  // reused: no allocation per node once its vectors have grown
+  PreparedNode node;
+  return price_encoded_nodes(card, in, length, count, out, node);
+}
+
+size_t price_encoded_nodes(const RateCard& card, const double* in, size_t length, size_t count, double* out,
+                           PreparedNode& node) {
+  // `node` is reused: no allocation per node once its vectors have grown.
   size_t pos = 0, priced = 0;
   bool stream_ok = true;
   for (size_t i = 0; i < count; ++i) {

@@ -23,11 +23,15 @@
 #include <cstddef>
 #include <string>
 
+#include "credits/node.hpp"
 #include "credits/rate_card.hpp"
 
 namespace credits {
 
-// Returns the number of nodes priced with status 0.
+// Returns the number of nodes priced with status 0. `scratch` is reused from call to call (one
+// record at a time, as quote() sends them, would otherwise allocate its vectors every call).
+size_t price_encoded_nodes(const RateCard& card, const double* input, size_t input_length,
+                           size_t node_count, double* output, PreparedNode& scratch);
 size_t price_encoded_nodes(const RateCard& card, const double* input, size_t input_length,
                            size_t node_count, double* output);
 

@@ -117,7 +117,7 @@ size_t Engine::price_encoded(const double* input, size_t input_length, size_t co
     for (size_t i = 0; i < count; ++i) output[3 * i] = 1;  // every node takes the JSON path
     return 0;
   }
-  return price_encoded_nodes(*card_, input, input_length, count, output);
+  return price_encoded_nodes(*card_, input, input_length, count, output, scratch_);
 }
 
 std::string Engine::quote_encoded(int card_index, const double* record, size_t length) const {

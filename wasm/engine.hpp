@@ -55,6 +55,7 @@ class Engine {
   std::shared_ptr<const RateCard> card_;
   std::vector<std::shared_ptr<const RateCard>> loaded_;  // every card loaded, newest last
   std::unique_ptr<PlanSession> session_;
+  mutable PreparedNode scratch_;  // price_encoded's, kept between calls (one engine per thread)
 };
 
 }  // namespace credits

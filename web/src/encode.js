@@ -159,7 +159,7 @@ export class NodeEncoder {
     const base = s.inPtr >> 3;
     const end = NodeEncoder.write(meta, node, m.HEAPF64, base);
     if (end < 0) return null;
-    m.priceEncoded(s.inPtr, end - base, 1, s.outPtr);
+    m._credits_price_encoded(s.inPtr, end - base, 1, s.outPtr);
     const heap = m.HEAPF64;  // re-read: pricing may have grown memory
     const o = s.outPtr >> 3;
     if (heap[o] !== 0) return null;
@@ -202,7 +202,7 @@ export class NodeEncoder {
     }
     if (count === 0) return slow;
     s.reserveOut(count);
-    m.priceEncoded(s.inPtr, used, count, s.outPtr);
+    m._credits_price_encoded(s.inPtr, used, count, s.outPtr);
     heap = m.HEAPF64;
     const base = s.inPtr >> 3;
     // One copy of every record for the whole batch: the breakdowns are explained from it.
