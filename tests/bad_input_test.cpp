@@ -294,8 +294,6 @@ TEST(EngineEntryPoints, EveryCallAnswersMistypedInputWithoutThrowing) {
     std::string out;
     ASSERT_NO_THROW(out = engine.quote(t)) << t;
     engine_result(out, "quote " + t);
-    ASSERT_NO_THROW(out = engine.quote_on("2026-11-01", t)) << t;
-    engine_result(out, "quote_on " + t);
     ASSERT_NO_THROW(out = engine.quote_many("[" + t + "]")) << t;
     engine_result(out, "quote_many " + t);
     ASSERT_NO_THROW(out = engine.quote_many(t)) << t;

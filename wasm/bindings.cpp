@@ -74,7 +74,6 @@ uintptr_t allocate(double bytes) { return reinterpret_cast<uintptr_t>(std::mallo
 void release(uintptr_t p) { std::free(reinterpret_cast<void*>(p)); }
 
 std::string quote(std::string node) { return guarded([&] { return engine().quote(node); }); }
-std::string quote_on(std::string version, std::string node) { return guarded([&] { return engine().quote_on(version, node); }); }
 std::string quote_many(std::string nodes) { return guarded([&] { return engine().quote_many(nodes); }); }
 std::string plan(std::string graph, std::string balances) { return guarded([&] { return engine().plan(graph, balances); }); }
 std::string session_load(std::string graph, std::string balances) {
@@ -94,7 +93,6 @@ EMSCRIPTEN_BINDINGS(credits) {
   emscripten::function("rateCardVersion", &rate_card_version);
   emscripten::function("models", &models);
   emscripten::function("quote", &quote);
-  emscripten::function("quoteOn", &quote_on);
   emscripten::function("cardIndex", &card_index);
   emscripten::function("quoteEncoded", &quote_encoded);
   emscripten::function("allocate", &allocate);

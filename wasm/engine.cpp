@@ -149,22 +149,6 @@ std::string Engine::quote(std::string_view node_text) const {
   });
 }
 
-std::string Engine::quote_on(std::string_view version, std::string_view node_text) const {
-  return guarded([&]() -> std::string {
-    for (auto it = loaded_.rbegin(); it != loaded_.rend(); ++it) {
-      if ((*it)->version != version) continue;
-      auto node = parse_json_limited(node_text);
-      std::string out;
-      if (!node) write_failed_quote(out, nullptr, node.error());
-      else out = quote_wire(**it, *node);
-      return out;
-    }
-    std::string out;
-    write_failed_quote(out, nullptr, Error(ErrorCode::invalid_op, "rate card " + std::string(version) + " was never loaded"));
-    return out;
-  });
-}
-
 std::string Engine::quote_many(std::string_view nodes_text) const {
   return guarded([&]() -> std::string {
     if (!card_) return failure(no_card());

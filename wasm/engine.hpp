@@ -34,8 +34,6 @@ class Engine {
   std::string quote_encoded(int card_index, const double* record, size_t length) const;
 
   std::string quote(std::string_view node_json) const;       // a CLI quote line
-  // The same, on a card loaded earlier (by version): for quotes made before a card swap.
-  std::string quote_on(std::string_view version, std::string_view node_json) const;
   std::string quote_many(std::string_view nodes_json) const;  // a JSON array of those
   std::string plan(std::string_view graph_json, std::string_view balances_json) const;
 

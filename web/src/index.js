@@ -84,8 +84,9 @@ class CreditsEngine {
   }
 
   /**
-   * Quotes many nodes at once: an array deep-equal to the CLI's quote lines. Nodes the fast
-   * path can price cross as numbers; their breakdown is computed by the engine when first read.
+   * Quotes many nodes at once: an array deep-equal to the CLI's quote lines. Nodes the typed
+   * path prices cross as numbers in one call; their breakdown is computed when first read.
+   * Refused nodes are quoted through the JSON path, in one batch, for the engine's own error.
    */
   quoteMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'quoteMany takes an array of nodes');
@@ -116,7 +117,8 @@ class CreditsEngine {
   /**
    * Prices many nodes to numbers only, for badges and totals on large canvases:
    * {ok: Uint8Array, min: Float64Array, max: Float64Array}, index for index. ok[i] is 0 when
-   * node i cannot be priced (quote() says why); exact when min[i] === max[i].
+   * node i cannot be priced (quote() says why); exact when min[i] === max[i]. Only the few
+   * nodes the typed path leaves to JSON (encode.js) cross as text.
    */
   priceMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'priceMany takes an array of nodes');
