@@ -34,7 +34,6 @@ std::string guarded(Fn fn) {
 }
 
 std::string load_rate_card(std::string text) { return guarded([&] { return engine().load_rate_card(text); }); }
-std::string rate_card_version() { return guarded([&] { return engine().rate_card_version(); }); }
 std::string models() { return guarded([&] { return engine().models(); }); }
 }  // namespace
 
@@ -90,7 +89,6 @@ std::string preview(std::string kind, std::string request) { return guarded([&] 
 
 EMSCRIPTEN_BINDINGS(credits) {
   emscripten::function("loadRateCard", &load_rate_card);
-  emscripten::function("rateCardVersion", &rate_card_version);
   emscripten::function("models", &models);
   emscripten::function("quote", &quote);
   emscripten::function("cardIndex", &card_index);

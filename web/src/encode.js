@@ -1,28 +1,25 @@
-// The typed path of quote, quoteMany and priceMany: a card's models and parameters are indexed
-// once (NodeEncoder, built from models()), a node crosses into the module's memory as numbers
-// (the record format of wasm/encoded_nodes.hpp), is priced there, and comes back as numbers.
-// The breakdown is produced only when it is read. Anything this encoder does not settle (an
-// unknown key, a wrong type, a value the engine refuses) takes the JSON path instead, so errors
-// are always the engine's own and results are the JSON path's, byte for byte.
+// The typed path of quote/quoteMany/priceMany: a card's models indexed once, nodes written as
+// numbers into the module's memory (records of wasm/encoded_nodes.hpp), breakdowns only when
+// read. The engine judges every value; refusals and what JSON.stringify would write otherwise
+// go the JSON path, so results and errors are the JSON path's, byte for byte.
 
 const NODE_KEYS = new Set(['id', 'model', 'params', 'inputs', 'skip']);
-// Node ids the engine takes (docs/balances.md, "Ids"). Only a routing decision: any other id
-// goes to the JSON path, where the engine itself refuses it.
+// Ids the engine takes (docs/balances.md); only routing: the engine judges any other.
 const PLAIN_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
-// Whether JSON.stringify writes `value` as its own enumerable keys: a plain object, not a Date,
-// a Map or a class instance with toJSON, which the JSON path would see differently.
+// A plain object (not null, an array, a Date, a Map, a class with toJSON): JSON.stringify writes
+// its own keys.
 function plainObject(value) {
+  if (value == null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
 
-// Whether `inputs` is a few edges (port -> node id) whose JSON text the engine reads as it is:
-// plain strings of id length, no surrogates (a lone one is invalid_json there). Quotes ignore
-// edges; only a text the JSON path would refuse matters.
+// Edges a quote ignores, unless their text would fail the JSON path (a lone surrogate is
+// invalid_json there): a few plain strings.
 const SURROGATE = /[\ud800-\udfff]/;
 function plainStrings(inputs) {
-  if (typeof inputs !== 'object' || Array.isArray(inputs) || !plainObject(inputs)) return false;
+  if (!plainObject(inputs)) return false;
   let n = 0;
   for (const k in inputs) {
     const v = inputs[k];
@@ -31,13 +28,11 @@ function plainStrings(inputs) {
   return true;
 }
 
-// A node of a model the card does not have: the engine refuses it (unknown_model).
+// A model the card does not have: the engine refuses it.
 const UNKNOWN_MODEL = { index: -1, id: '', kind: '', params: new Map(), doubles: 2 };
 
-/**
- * The module's scratch memory for records and results, one per engine (shared by the encoders
- * of every card it loads). It only grows; after a growth of WASM memory, views are re-read.
- */
+// Scratch memory for records and results, one per engine (every card's encoder shares it).
+// WASM memory growth detaches views, so HEAPF64 is re-read after anything that allocates.
 export class Scratch {
   constructor(m) {
     this.m = m;
@@ -49,7 +44,7 @@ export class Scratch {
     this.reserveOut(1024);
   }
 
-  // Room for `doubles` input doubles, keeping the first `used` already written.
+  // Room for `doubles` doubles, keeping the `used` first.
   reserveIn(doubles, used) {
     if (doubles <= this.capacity) return;
     const capacity = Math.max(doubles, this.capacity * 2);
@@ -69,7 +64,7 @@ export class Scratch {
 }
 
 export class NodeEncoder {
-  /** `models` is models() of the card the engine holds as `card` (its cardIndex()). */
+  // `models`: models() of the engine's card number `card` (cardIndex()).
   constructor(models, card, scratch) {
     this.version = models.version;
     this.card = card;
@@ -86,8 +81,7 @@ export class NodeEncoder {
           choices: spec.type === 'string' ? new Map(spec.values.map((v, i) => [v, i])) : null,
         });
       }
-      // The longest record written for this model: each parameter at most once, and a few
-      // undeclared ones (more than that go the JSON way).
+      // Its longest record: each parameter once, plus up to 4 undeclared (more go the JSON way).
       const meta = { index, id: m.id, kind: m.kind, params, doubles: 2 + 2 * (params.size + 4) };
       longest = Math.max(longest, meta.doubles);
       this.models.set(m.id, meta);
@@ -96,39 +90,34 @@ export class NodeEncoder {
     scratch.reserveIn(longest, 0);
   }
 
-  // The model of a node the typed path can take (UNKNOWN_MODEL for one the card does not
-  // have), or undefined to go the JSON way: a node JSON.stringify would write otherwise than
-  // its own keys, an id outside the plain set, a node field other than the engine's.
+  // The node's model, or undefined to go the JSON way.
   route(node) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node) || !plainObject(node) ||
-        typeof node.model !== 'string') return undefined;
+    if (!plainObject(node) || typeof node.model !== 'string') return undefined;
     const id = node.id;
     if (id !== undefined && (typeof id !== 'string' || !PLAIN_ID.test(id))) return undefined;
     for (const k in node) if (!NODE_KEYS.has(k)) return undefined;
     if (node.skip !== undefined && typeof node.skip !== 'boolean') return undefined;
-    if (node.inputs !== undefined && node.inputs !== null && !plainStrings(node.inputs)) return undefined;
+    if (node.inputs != null && !plainStrings(node.inputs)) return undefined;
     return this.models.get(node.model) ?? UNKNOWN_MODEL;
   }
 
-  // Writes the node's record at `pos` of `f64`; returns the position after it, or -1 to go the
-  // JSON way. It only translates names and values into numbers (wasm/encoded_nodes.hpp): an
-  // unknown name or a value of the wrong type is marked, and the engine judges it. Numbers
-  // cross as they are: the engine reads a fractional one from its shortest text, as it reads a
-  // JSON float. What JSON.stringify leaves out (undefined, functions) is left out here too.
+  // Writes the record at `pos`; returns its end, or -1 to go the JSON way. Only translates:
+  // unknown names and mistyped values are marked (-1, NaN) for the engine to judge; numbers
+  // cross as they are (the engine reads them as it reads JSON); what JSON.stringify leaves
+  // out is left out.
   static write(meta, node, f64, pos) {
     const params = node.params;
     f64[pos] = meta.index;
     let count = 0;
     let p = pos + 2;
     if (meta.index >= 0 && params !== undefined && params !== null) {
-      if (typeof params !== 'object' || Array.isArray(params) || !plainObject(params) ||
-          typeof params.toJSON === 'function') return -1;
+      if (!plainObject(params) || typeof params.toJSON === 'function') return -1;
       for (const name in params) {
         if (!Object.prototype.hasOwnProperty.call(params, name)) continue;
         const v = params[name];
         const t = typeof v;
         if (t === 'undefined' || t === 'function' || t === 'symbol') continue;
-        // Boxed values, toJSON, BigInt: whatever JSON.stringify makes of them is the JSON path's.
+        // Boxed values, toJSON, BigInt: as JSON.stringify writes them, so the JSON path's.
         if ((t === 'object' && v !== null) || t === 'bigint') return -1;
         const spec = meta.params.get(name);
         let slot = -1;
@@ -137,10 +126,10 @@ export class NodeEncoder {
           slot = spec.slot;
           if (spec.type === 'string') x = t === 'string' ? spec.choices.get(v) ?? -1 : -1;
           else if (spec.type === 'bool') x = v === true ? 1 : v === false ? 0 : -1;
-          else if (t === 'string') return -1;  // a decimal string ("4.2"), which the engine may take
+          else if (t === 'string') return -1;  // "4.2": the engine may take a decimal string
           else x = t === 'number' ? v : NaN;
         }
-        if (p + 2 - pos > meta.doubles) return -1;  // more pairs than a record of it can hold
+        if (p + 2 - pos > meta.doubles) return -1;
         f64[p++] = slot;
         f64[p++] = x;
         count++;
@@ -150,7 +139,7 @@ export class NodeEncoder {
     return p;
   }
 
-  /** One node's quote through the typed path, or null when it must take the JSON path. */
+  // A quote, or null for the JSON path.
   quote(node) {
     const meta = this.route(node);
     if (meta === undefined) return null;
@@ -160,16 +149,13 @@ export class NodeEncoder {
     const end = NodeEncoder.write(meta, node, m.HEAPF64, base);
     if (end < 0) return null;
     m._credits_price_encoded(s.inPtr, end - base, 1, s.outPtr);
-    const heap = m.HEAPF64;  // re-read: pricing may have grown memory
+    const heap = m.HEAPF64;
     const o = s.outPtr >> 3;
     if (heap[o] !== 0) return null;
     return makeQuote(node, meta, heap[o + 1], heap[o + 2], this, heap.slice(base, end), 0);
   }
 
-  /**
-   * Prices what it can of `nodes` into `out` (quote objects) or, with `numbers`, into typed
-   * arrays; returns the indices left for the JSON path.
-   */
+  // Quotes into `out`, or numbers into `numbers`; returns the indices left for the JSON path.
   price(nodes, out, numbers = null) {
     const s = this.scratch;
     const m = s.m;
@@ -205,7 +191,7 @@ export class NodeEncoder {
     m._credits_price_encoded(s.inPtr, used, count, s.outPtr);
     heap = m.HEAPF64;
     const base = s.inPtr >> 3;
-    // One copy of every record for the whole batch: the breakdowns are explained from it.
+    // One copy of the batch's records, to explain breakdowns from.
     const records = numbers ? null : heap.slice(base, base + used);
     const res = s.outPtr >> 3;
     for (let k = 0; k < count; k++) {
@@ -213,7 +199,7 @@ export class NodeEncoder {
       const r = res + 3 * k;
       const status = heap[r];
       if (status !== 0) {
-        // A refusal is the JSON path's too (encoded_nodes.hpp): numbers need not ask it why.
+        // A refusal (2) is the JSON path's too: numbers need not ask why.
         if (!(numbers && status === 2)) slow.push(i);
       } else if (numbers) {
         numbers.ok[i] = 1;
@@ -227,8 +213,7 @@ export class NodeEncoder {
     return slow;
   }
 
-  // The breakdown of the record at `at` of `records`, on this encoder's card: the engine
-  // quotes it again (the same numbers, the same card) and writes the lines.
+  // The record's breakdown: the engine prices the same numbers on the same card again.
   breakdown(records, at) {
     const s = this.scratch;
     const m = s.m;
@@ -238,18 +223,10 @@ export class NodeEncoder {
   }
 }
 
-// What a lazy breakdown needs, kept on the quote itself in private fields: invisible to
-// JSON.stringify, Object.keys and deep equality, and far cheaper than a WeakMap entry per
-// quote (whose ephemerons slowed every later garbage collection; BENCHMARKS.md). A base class
-// that returns the object it is given lets a subclass stamp private fields onto a plain object
-// without changing its prototype.
-class Base {
-  constructor(target) {
-    return target;
-  }
-}
-
-class Pending extends Base {
+// A lazy breakdown's state in private fields of the plain quote (a base constructor that
+// returns its argument lets them be stamped on): invisible to JSON.stringify and deep
+// equality, and unlike a WeakMap entry per quote no ephemerons to slow the GC (BENCHMARKS.md).
+class Pending extends function (target) { return target; } {
   #encoder;
   #records;
   #at;
@@ -269,7 +246,7 @@ class Pending extends Base {
   }
 
   static settle(q) {
-    if (#encoder in q) q.#records = null;  // the records of the batch may be freed
+    if (#encoder in q) q.#records = null;  // lets the batch's records go
   }
 }
 
@@ -286,9 +263,8 @@ function writeBreakdown(value) {
 
 const LAZY_BREAKDOWN = { get: readBreakdown, set: writeBreakdown, enumerable: true, configurable: true };
 
-// A quote object with the CLI's keys in the CLI's order (so JSON.stringify gives its bytes).
-// The breakdown is explained from the record as it was priced, on the card it was priced
-// with: later edits to the caller's node or a card swap cannot change it.
+// The CLI's keys in its order (JSON.stringify gives its bytes); the breakdown explains the
+// record as priced, on its card, whatever the caller's node or card later become.
 function makeQuote(node, meta, min, max, encoder, records, at) {
   const q = {};
   Object.defineProperty(q, 'breakdown', LAZY_BREAKDOWN);

@@ -1,7 +1,6 @@
 // The credit engine for canvas code: the same C++ the server bills with, as WebAssembly.
 // This file only converts between JS values and the engine's JSON or numbers (encode.js) and
-// delegates; every rule lives in the C++ core. No call throws: failures are result objects
-// {ok: false, error}.
+// delegates; every rule lives in the C++ core. No call throws: failures are {ok: false, error}.
 import createCreditsModule from '../dist/credits.mjs';
 import { NodeEncoder, Scratch } from './encode.js';
 
@@ -34,7 +33,7 @@ class CreditsEngine {
     this.#refresh();
   }
 
-  // The card's index for the typed path, built once per card loaded.
+  // The typed path's index of the card, once per card.
   #refresh() {
     const models = JSON.parse(this.#m.models());
     this.#version = models.ok ? models.version : '';
@@ -61,16 +60,12 @@ class CreditsEngine {
     return JSON.parse(this.#m.models());
   }
 
-  /**
-   * One node's quote, deep-equal to the CLI's quote line for it. A node the typed path takes
-   * crosses as numbers and its breakdown is computed when first read; the rest (and every
-   * refusal) comes from the JSON path.
-   */
+  /** One node's quote, deep-equal to the CLI's line: the typed path, else the JSON path. */
   quote(node) {
     return (this.#encoder && this.#encoder.quote(node)) || this.#quoteJson(node);
   }
 
-  /** One node's quote as the CLI's exact line (JSON text), always through the JSON path. */
+  /** The CLI's exact line for the node (JSON text), through the JSON path. */
   quoteText(node) {
     const json = toJson(node, 'the node');
     if (json.failed) return JSON.stringify({ error: json.failed.error, id: null, ok: false });  // the CLI's key order
@@ -84,9 +79,8 @@ class CreditsEngine {
   }
 
   /**
-   * Quotes many nodes at once: an array deep-equal to the CLI's quote lines. Nodes the typed
-   * path prices cross as numbers in one call; their breakdown is computed when first read.
-   * Refused nodes are quoted through the JSON path, in one batch, for the engine's own error.
+   * Quotes many nodes at once: an array deep-equal to the CLI's quote lines. The typed path
+   * prices in one call; refusals come from the JSON path, in one batch, for their errors.
    */
   quoteMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'quoteMany takes an array of nodes');
@@ -117,8 +111,7 @@ class CreditsEngine {
   /**
    * Prices many nodes to numbers only, for badges and totals on large canvases:
    * {ok: Uint8Array, min: Float64Array, max: Float64Array}, index for index. ok[i] is 0 when
-   * node i cannot be priced (quote() says why); exact when min[i] === max[i]. Only the few
-   * nodes the typed path leaves to JSON (encode.js) cross as text.
+   * node i cannot be priced (quote() says why); exact when min[i] === max[i].
    */
   priceMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'priceMany takes an array of nodes');
