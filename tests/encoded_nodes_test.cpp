@@ -195,5 +195,17 @@ TEST(EncodedNodes, TheEngineQuotesARecordOnTheCardThatPricedIt) {
   EXPECT_EQ(Engine().card_index(), -1);
 }
 
+// models() is written as text; it must be what nlohmann writes for the same value (keys in
+// byte order, the same escapes), as it was when it was built as a nlohmann::json.
+TEST(EncodedNodes, ModelsTextIsWhatNlohmannWrites) {
+  for (const char* card : {"demo/rate-card.json", "tests/data/test-card.json"}) {
+    const std::string text = Engine(read_file(card)).models();
+    const json parsed = json::parse(text);
+    EXPECT_EQ(to_wire(parsed), text) << card;
+    EXPECT_EQ(parsed["ok"], true);
+    EXPECT_EQ(parsed["models"][0]["params"].begin().value()["slot"].is_number_integer(), true);
+  }
+}
+
 }  // namespace
 }  // namespace credits::testing
