@@ -62,7 +62,7 @@ class CreditsEngine {
 
   /** One node's quote, deep-equal to the CLI's line: the typed path, else the JSON path. */
   quote(node) {
-    return (this.#encoder && this.#encoder.quote(node)) || this.#quoteJson(node);
+    return this.#typed((e) => e.quote(node), null) || this.#quoteJson(node);
   }
 
   /** The CLI's exact line for the node (JSON text), through the JSON path. */
@@ -70,6 +70,19 @@ class CreditsEngine {
     const json = toJson(node, 'the node');
     if (json.failed) return JSON.stringify({ error: json.failed.error, id: null, ok: false });  // the CLI's key order
     return this.#m.quote(json.text);
+  }
+
+  // The typed path, or `otherwise` when there is no card or reading the caller's values threw
+  // (a getter, a Proxy): then the JSON path reports it as the engine would, and nothing throws.
+  #typed(run, otherwise) {
+    if (this.#encoder) {
+      try {
+        return run(this.#encoder);
+      } catch {
+        // fall through
+      }
+    }
+    return typeof otherwise === 'function' ? otherwise() : otherwise;
   }
 
   #quoteJson(node) {
@@ -85,7 +98,8 @@ class CreditsEngine {
   quoteMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'quoteMany takes an array of nodes');
     const out = new Array(nodes.length);
-    const slow = this.#encoder ? this.#encoder.price(nodes, out) : nodes.map((_, i) => i);
+    const all = () => nodes.map((_, i) => i);
+    const slow = this.#typed((e) => e.price(nodes, out), all);
     if (slow.length) {
       const batch = [];
       const kept = [];
@@ -116,7 +130,10 @@ class CreditsEngine {
   priceMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'priceMany takes an array of nodes');
     const numbers = { ok: new Uint8Array(nodes.length), min: new Float64Array(nodes.length), max: new Float64Array(nodes.length) };
-    const slow = this.#encoder ? this.#encoder.price(nodes, null, numbers) : nodes.map((_, i) => i);
+    const slow = this.#typed((e) => e.price(nodes, null, numbers), () => {
+      numbers.ok.fill(0);
+      return nodes.map((_, i) => i);
+    });
     for (const i of slow) {
       const q = this.#quoteJson(nodes[i]);
       if (q.ok) {

@@ -93,6 +93,17 @@ test("a quote's breakdown explains the node as quoted, on the card that priced i
   assert.equal(e.quote({ model: 'vid', params: { duration_s: 8 } }).credits, 80, 'the new card prices the typed path');
 });
 
+test("a node whose values throw when read fails as the JSON path fails, and nothing throws", () => {
+  const node = { model: 'veo-3', params: { get duration_s() { throw new Error('boom'); } } };
+  const want = JSON.parse(engine.quoteText(node));
+  assert.equal(want.error.code, 'invalid_json');
+  assert.deepStrictEqual(engine.quote(node), want);
+  const many = engine.quoteMany([{ model: 'veo-3' }, node]);
+  assert.deepStrictEqual(many[1], want);
+  assert.equal(many[0].credits, JSON.parse(engine.quoteText({ model: 'veo-3' })).credits);
+  assert.deepEqual([...engine.priceMany([{ model: 'veo-3' }, node]).ok], [1, 0]);
+});
+
 test("quoteText is the JSON path's text, failures included", () => {
   const cyclic = { model: 'veo-3' };
   cyclic.self = cyclic;
