@@ -152,7 +152,10 @@ export class NodeEncoder {
     const heap = m.HEAPF64;
     const o = s.outPtr >> 3;
     if (heap[o] !== 0) return null;
-    return makeQuote(node, meta, heap[o + 1], heap[o + 2], this, heap.slice(base, end), 0);
+    // A plain array of the few numbers: cheaper to make than a typed-array slice.
+    const record = new Array(end - base);
+    for (let k = 0; k < record.length; k++) record[k] = heap[base + k];
+    return makeQuote(node, meta, heap[o + 1], heap[o + 2], this, record, 0);
   }
 
   // Quotes into `out`, or numbers into `numbers`; returns the indices left for the JSON path.
@@ -218,7 +221,9 @@ export class NodeEncoder {
     const s = this.scratch;
     const m = s.m;
     const length = 2 + 2 * records[at + 1];
-    m.HEAPF64.set(records.subarray(at, at + length), s.inPtr >> 3);
+    const heap = m.HEAPF64;
+    const base = s.inPtr >> 3;
+    for (let k = 0; k < length; k++) heap[base + k] = records[at + k];
     return JSON.parse(m.quoteEncoded(this.card, s.inPtr, length)).breakdown;
   }
 }

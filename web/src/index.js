@@ -62,7 +62,16 @@ class CreditsEngine {
 
   /** One node's quote, deep-equal to the CLI's line: the typed path, else the JSON path. */
   quote(node) {
-    return this.#typed((e) => e.quote(node), null) || this.#quoteJson(node);
+    const e = this.#encoder;
+    if (e) {
+      try {
+        const q = e.quote(node);  // inline, not through #typed: this is the hottest call
+        if (q) return q;
+      } catch {
+        // a getter or a Proxy threw: the JSON path reports it
+      }
+    }
+    return this.#quoteJson(node);
   }
 
   /** The CLI's exact line for the node (JSON text), through the JSON path. */
