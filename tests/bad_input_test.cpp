@@ -2,7 +2,7 @@
 // lines (tests/bad-input/*.jsonl) plus generated junk, through the quote and ledger paths.
 #include <random>
 
-#include "credits/engine.hpp"
+#include "engine.hpp"
 #include "credits/plan.hpp"
 #include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
@@ -294,8 +294,6 @@ TEST(EngineEntryPoints, EveryCallAnswersMistypedInputWithoutThrowing) {
     std::string out;
     ASSERT_NO_THROW(out = engine.quote(t)) << t;
     engine_result(out, "quote " + t);
-    ASSERT_NO_THROW(out = engine.quote_on("2026-11-01", t)) << t;
-    engine_result(out, "quote_on " + t);
     ASSERT_NO_THROW(out = engine.quote_many("[" + t + "]")) << t;
     engine_result(out, "quote_many " + t);
     ASSERT_NO_THROW(out = engine.quote_many(t)) << t;

@@ -164,7 +164,14 @@ export interface CreditsEngine {
   readonly modelList: ModelInfo[];
   loadRateCard(card: string | object): { ok: true; version: string } | { ok: false; errors: CreditsError[] };
   models(): { ok: true; version: string; credit_value: string; models: ModelInfo[] } | Failure;
+  /**
+   * One node's quote, deep-equal to the CLI's line. Nodes of whole numbers, numbers, choices and
+   * booleans cross as numbers (the typed path) and their `breakdown` is computed when first
+   * read; anything else, and every refusal, comes from the JSON path.
+   */
   quote(node: CanvasNode): Quote | FailedQuote;
+  /** The CLI's exact line for the node (JSON text), always through the JSON path. */
+  quoteText(node: CanvasNode): string;
   quoteMany(nodes: CanvasNode[]): Array<Quote | FailedQuote>;
   priceMany(nodes: CanvasNode[]): PriceNumbers;
   plan(graph: { nodes: CanvasNode[] }, balance?: Balances | null, options?: { run?: string[] }): Plan | Failure;

@@ -2,6 +2,7 @@
 // run-chromium.js). It only uses what both have: performance.now(), typed arrays, the package.
 // Benchmarks, not tests: it reports figures; it fails only if a result is wrong.
 import { PRICE, plainQuote, plainPriceMany } from './plain-estimator.js';
+import { validatingEstimator } from './plain-estimator-validating.js';
 
 export const SEED = 20261124;        // the same seed as test/parity.test.js
 export const GRAPH_SEED = 7;
@@ -185,6 +186,30 @@ export function compareWithPlain(engine, nodes) {
   return out;
 }
 
+/**
+ * The validating plain-JS estimator against the engine on `nodes`: it must refuse what the
+ * engine refuses (plainOnly 0) and agree on every price both give.
+ */
+export function compareWithValidating(engine, valid, nodes) {
+  const wasm = engine.priceMany(nodes);
+  const plain = valid.priceMany(nodes);
+  const out = { nodes: nodes.length, both: 0, differ: 0, plainOnly: 0, plainOnlyExamples: [], engineOnly: 0, engineOnlyRanges: 0, neither: 0 };
+  for (let i = 0; i < nodes.length; i++) {
+    const w = wasm.ok[i] === 1, p = plain.ok[i] === 1;
+    if (w && p) {
+      out.both++;
+      if (wasm.min[i] !== plain.min[i] || wasm.max[i] !== plain.max[i]) out.differ++;
+    } else if (p) {
+      out.plainOnly++;
+      if (out.plainOnlyExamples.length < 8) out.plainOnlyExamples.push({ node: nodes[i], engine: engine.quote(nodes[i]).error?.message });
+    } else if (w) {
+      out.engineOnly++;
+      if (wasm.min[i] !== wasm.max[i]) out.engineOnlyRanges++;
+    } else out.neither++;
+  }
+  return out;
+}
+
 // Nodes over each model's whole domain, to look for float drift beyond what random nodes hit:
 // discrete values all, numeric ranges on their step or on a 0.01 grid (at most ~600 points per
 // axis), each parameter also left out when that is allowed. Every combination when there are at
@@ -248,6 +273,8 @@ export function runBench(engine, { runs = 9, log = () => {} } = {}) {
   const both = cmp.bothIndices.map((i) => nodes[i]);
   delete cmp.bothIndices;
   results.comparison.random = cmp;
+  const valid = validatingEstimator(engine.modelList);
+  results.comparison.validating = compareWithValidating(engine, valid, nodes);
 
   // How many of the random nodes the package's fast path takes (numbers into the module's
   // memory) and how many go the JSON way (a fractional number, an error, an unknown key).
@@ -263,6 +290,13 @@ export function runBench(engine, { runs = 9, log = () => {} } = {}) {
   k = 0;
   f.plainQuote = measure(() => { sink += plainQuote(single[k++ % single.length]).max; }, { runs, inner: 200_000 });
   f.plainQuote.perSecond = perSecond(1, f.plainQuote.ms);
+  k = 0;
+  f.validQuote = measure(() => { sink += valid.quote(single[k++ % single.length]).max; }, { runs, inner: 200_000 });
+  f.validQuote.perSecond = perSecond(1, f.validQuote.ms);
+  // A quote whose breakdown is read too (the typed path then asks the engine for the lines).
+  k = 0;
+  f.quoteWithBreakdown = measure(() => { sink += engine.quote(single[k++ % single.length]).breakdown.length; }, { runs, inner: 2000 });
+  f.quoteWithBreakdown.perSecond = perSecond(1, f.quoteWithBreakdown.ms);
 
   // --- many quotes
   log('quoteMany');
@@ -278,6 +312,12 @@ export function runBench(engine, { runs = 9, log = () => {} } = {}) {
   log('plain JS');
   f.plainPriceManyBoth = measure(() => { sink += plainPriceMany(both).max[0]; }, { runs });
   f.plainPriceManyBoth.perSecond = perSecond(both.length, f.plainPriceManyBoth.ms);
+  f.validPriceManyBoth = measure(() => { sink += valid.priceMany(both).max[0]; }, { runs });
+  f.validPriceManyBoth.perSecond = perSecond(both.length, f.validPriceManyBoth.ms);
+  f.validPriceMany = measure(() => { sink += valid.priceMany(nodes).max[0]; }, { runs });
+  f.validPriceMany.perSecond = perSecond(nodes.length, f.validPriceMany.ms);
+  f.validQuoteManyBoth = measure(() => { sink += both.map(valid.quote).length; }, { runs });
+  f.validQuoteManyBoth.perSecond = perSecond(both.length, f.validQuoteManyBoth.ms);
   // The plain estimator returning an object per node (what a canvas's map() would do).
   f.plainQuoteManyBoth = measure(() => { sink += both.map(plainQuote).length; }, { runs });
   f.plainQuoteManyBoth.perSecond = perSecond(both.length, f.plainQuoteManyBoth.ms);
@@ -383,9 +423,15 @@ export function formatResults(results, title) {
     if (i.fromBytes) lines.push(`  ${'  createCredits({wasmBinary}) (no fetch)'.padEnd(58)} ${fmtMs(i.fromBytes).padStart(10)}`);
   }
   lines.push(row('quote(node), one call', f.quote), row('  plain JS, one node', f.plainQuote));
+  if (f.validQuote) lines.push(row('  validating plain JS, one node', f.validQuote), row('quote(node) and read its breakdown', f.quoteWithBreakdown));
   lines.push(row('quoteMany, random corpus', f.quoteMany, c.nodes), row('priceMany, random corpus', f.priceMany, c.nodes));
   lines.push(row('quoteMany, nodes both price', f.quoteManyBoth, c.bothPrice), row('priceMany, nodes both price', f.priceManyBoth, c.bothPrice));
   lines.push(row('  plain JS into typed arrays, nodes both price', f.plainPriceManyBoth, c.bothPrice), row('  plain JS, object per node, nodes both price', f.plainQuoteManyBoth, c.bothPrice));
+  if (f.validPriceMany) {
+    lines.push(row('  validating plain JS into typed arrays, random corpus', f.validPriceMany, c.nodes),
+      row('  validating plain JS into typed arrays, nodes both price', f.validPriceManyBoth, c.bothPrice),
+      row('  validating plain JS, object per node, nodes both price', f.validQuoteManyBoth, c.bothPrice));
+  }
   lines.push(row('quoteMany, random nodes the fast path declines (JSON path)', f.quoteManyJsonPath, c.jsonPath));
   lines.push(row('quoteMany, integer-only nodes (all fast path)', f.quoteManyIntegral, c.integral), row('priceMany, integer-only nodes', f.priceManyIntegral, c.integral),
     row('  plain JS into typed arrays, integer-only nodes', f.plainPriceManyIntegral, c.integral));
@@ -395,9 +441,17 @@ export function formatResults(results, title) {
   const r = results.comparison.random;
   lines.push(`  plain JS vs engine on ${r.nodes} random nodes: both price ${r.both}, differ ${r.differ}; plain prices ${r.plainOnly} the engine refuses; engine prices ${r.engineOnly} plain cannot (${r.engineOnlyRanges} ranges); neither ${r.neither}`);
   for (const [why, n] of Object.entries(r.plainOnlyByReason).sort((a, b) => b[1] - a[1])) lines.push(`    refused by the engine, priced by plain JS: ${String(n).padStart(5)}  ${why}`);
+  if (results.comparison.validating) {
+    const v = results.comparison.validating;
+    lines.push(`  validating plain JS vs engine on ${v.nodes} random nodes: both price ${v.both}, differ ${v.differ}; it prices ${v.plainOnly} the engine refuses; engine prices ${v.engineOnly} it cannot (${v.engineOnlyRanges} ranges); neither ${v.neither}`);
+  }
   if (results.comparison.sweep) {
     const s = results.comparison.sweep;
     lines.push(`  plain JS vs engine over each model's domain (${s.nodes} nodes): both price ${s.both}, differ ${s.differ}; plain prices ${s.plainOnly} the engine refuses; engine prices ${s.engineOnly} plain cannot`);
+  }
+  if (results.comparison.sweepValidating) {
+    const s = results.comparison.sweepValidating;
+    lines.push(`  validating plain JS vs engine over each model's domain (${s.nodes} nodes): both price ${s.both}, differ ${s.differ}; it prices ${s.plainOnly} the engine refuses; engine prices ${s.engineOnly} it cannot`);
   }
   if (results.environment.loadavg) lines.push(`  load average before/after: ${results.environment.loadavgBefore?.map((x) => x.toFixed(2)).join(' ')} / ${results.environment.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
   lines.push(`  graph: ${g.nodes} nodes, ${g.edges} edges, ${g.skipped} skipped; edit ${g.edited} (${g.editedModel}) re-prices ${g.changedPerEdit} nodes; answer ${g.answerBytes} bytes`);

@@ -7,7 +7,8 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import createCredits from '../src/index.js';
-import { runBench, measureInstantiation, formatResults, median, sweepNodes, compareWithPlain } from './bench.js';
+import { runBench, measureInstantiation, formatResults, median, sweepNodes, compareWithPlain, compareWithValidating } from './bench.js';
+import { validatingEstimator } from './plain-estimator-validating.js';
 import { packageSizes } from './sizes.js';
 
 const args = process.argv.slice(2);
@@ -45,9 +46,11 @@ results.instantiation = {
 };
 results.sizes = packageSizes();
 process.stderr.write('bench: sweep\n');
-const sweep = compareWithPlain(engine, sweepNodes(engine.modelList));
+const swept = sweepNodes(engine.modelList);
+const sweep = compareWithPlain(engine, swept);
 delete sweep.bothIndices;
 results.comparison.sweep = sweep;
+results.comparison.sweepValidating = compareWithValidating(engine, validatingEstimator(engine.modelList), swept);
 results.environment.node = process.version;
 results.environment.loadavgBefore = loadBefore;
 results.environment.loadavg = loadavg();

@@ -1,17 +1,77 @@
-// The fast path of quoteMany: nodes are written as numbers into the module's memory (the
-// record format of include/credits/encoded_nodes.hpp), priced in one call, and read back.
-// Anything this encoder does not settle (a fractional number, an unknown key, a wrong type)
-// takes the JSON path instead, so errors are always the engine's own.
+// The typed path of quote/quoteMany/priceMany: a card's models indexed once, nodes written as
+// numbers into the module's memory (records of wasm/encoded_nodes.hpp), breakdowns only when
+// read. The engine judges every value; refusals and what JSON.stringify would write otherwise
+// go the JSON path, so results and errors are the JSON path's, byte for byte.
 
 const NODE_KEYS = new Set(['id', 'model', 'params', 'inputs', 'skip']);
-// Node ids the engine takes (docs/balances.md, "Ids"). Only a routing decision: any other id
-// goes to the JSON path, where the engine itself refuses it.
+// Ids the engine takes (docs/balances.md); only routing: the engine judges any other.
 const PLAIN_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
+// A plain object (not null, an array, a Date, a Map, a class with toJSON): JSON.stringify writes
+// its own keys.
+function plainObject(value) {
+  if (value == null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+// Edges a quote ignores, unless their text would fail the JSON path (a lone surrogate is
+// invalid_json there): a few plain strings.
+const SURROGATE = /[\ud800-\udfff]/;
+function plainStrings(inputs) {
+  if (!plainObject(inputs)) return false;
+  let n = 0;
+  for (const k in inputs) {
+    const v = inputs[k];
+    if (++n > 64 || typeof v !== 'string' || v.length > 128 || k.length > 128 || SURROGATE.test(v) || SURROGATE.test(k)) return false;
+  }
+  return true;
+}
+
+// A model the card does not have: the engine refuses it.
+const UNKNOWN_MODEL = { index: -1, id: '', kind: '', params: new Map(), doubles: 2 };
+
+// Scratch memory for records and results, one per engine (every card's encoder shares it).
+// WASM memory growth detaches views, so HEAPF64 is re-read after anything that allocates.
+export class Scratch {
+  constructor(m) {
+    this.m = m;
+    this.inPtr = 0;
+    this.capacity = 0;
+    this.outPtr = 0;
+    this.outCapacity = 0;
+    this.reserveIn(1024, 0);
+    this.reserveOut(1024);
+  }
+
+  // Room for `doubles` doubles, keeping the `used` first.
+  reserveIn(doubles, used) {
+    if (doubles <= this.capacity) return;
+    const capacity = Math.max(doubles, this.capacity * 2);
+    const ptr = this.m.allocate(capacity * 8);
+    if (used > 0) this.m.HEAPF64.copyWithin(ptr >> 3, this.inPtr >> 3, (this.inPtr >> 3) + used);
+    if (this.inPtr) this.m.release(this.inPtr);
+    this.inPtr = ptr;
+    this.capacity = capacity;
+  }
+
+  reserveOut(nodes) {
+    if (nodes * 3 <= this.outCapacity) return;
+    if (this.outPtr) this.m.release(this.outPtr);
+    this.outCapacity = Math.max(nodes * 3, this.outCapacity * 2);
+    this.outPtr = this.m.allocate(this.outCapacity * 8);
+  }
+}
+
 export class NodeEncoder {
-  constructor(models) {
+  // `models`: models() of the engine's card number `card` (cardIndex()).
+  constructor(models, card, scratch) {
     this.version = models.version;
+    this.card = card;
+    this.scratch = scratch;
     this.models = new Map();
+    this.byIndex = [];
+    let longest = 0;
     models.models.forEach((m, index) => {
       const params = new Map();
       for (const [name, spec] of Object.entries(m.params)) {
@@ -21,39 +81,56 @@ export class NodeEncoder {
           choices: spec.type === 'string' ? new Map(spec.values.map((v, i) => [v, i])) : null,
         });
       }
-      this.models.set(m.id, { index, id: m.id, kind: m.kind, params });
+      // Its longest record: each parameter once, plus up to 4 undeclared (more go the JSON way).
+      const meta = { index, id: m.id, kind: m.kind, params, doubles: 2 + 2 * (params.size + 4) };
+      longest = Math.max(longest, meta.doubles);
+      this.models.set(m.id, meta);
+      this.byIndex.push(meta);
     });
-    this.capacity = 0;
-    this.inPtr = 0;
-    this.outPtr = 0;
-    this.outCapacity = 0;
+    scratch.reserveIn(longest, 0);
   }
 
-  // Writes node i's record at `pos` of `f64`; returns the new position, or -1 to go the JSON way.
+  // The node's model, or undefined to go the JSON way.
+  route(node) {
+    if (!plainObject(node) || typeof node.model !== 'string') return undefined;
+    const id = node.id;
+    if (id !== undefined && (typeof id !== 'string' || !PLAIN_ID.test(id))) return undefined;
+    for (const k in node) if (!NODE_KEYS.has(k)) return undefined;
+    if (node.skip !== undefined && typeof node.skip !== 'boolean') return undefined;
+    if (node.inputs != null && !plainStrings(node.inputs)) return undefined;
+    return this.models.get(node.model) ?? UNKNOWN_MODEL;
+  }
+
+  // Writes the record at `pos`; returns its end, or -1 to go the JSON way. Only translates:
+  // unknown names and mistyped values are marked (-1, NaN) for the engine to judge; numbers
+  // cross as they are (the engine reads them as it reads JSON); what JSON.stringify leaves
+  // out is left out.
   static write(meta, node, f64, pos) {
     const params = node.params;
     f64[pos] = meta.index;
     let count = 0;
     let p = pos + 2;
-    if (params !== undefined && params !== null) {
-      if (typeof params !== 'object' || Array.isArray(params)) return -1;
+    if (meta.index >= 0 && params !== undefined && params !== null) {
+      if (!plainObject(params) || typeof params.toJSON === 'function') return -1;
       for (const name in params) {
         if (!Object.prototype.hasOwnProperty.call(params, name)) continue;
-        const spec = meta.params.get(name);
-        if (spec === undefined) return -1;
         const v = params[name];
-        let x;
-        if (spec.type === 'string') {
-          x = spec.choices.get(v);
-          if (x === undefined || typeof v !== 'string') return -1;
-        } else if (spec.type === 'bool') {
-          if (v !== true && v !== false) return -1;
-          x = v ? 1 : 0;
-        } else {
-          if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 1e15) return -1;
-          x = v;
+        const t = typeof v;
+        if (t === 'undefined' || t === 'function' || t === 'symbol') continue;
+        // Boxed values, toJSON, BigInt: as JSON.stringify writes them, so the JSON path's.
+        if ((t === 'object' && v !== null) || t === 'bigint') return -1;
+        const spec = meta.params.get(name);
+        let slot = -1;
+        let x = 0;
+        if (spec !== undefined) {
+          slot = spec.slot;
+          if (spec.type === 'string') x = t === 'string' ? spec.choices.get(v) ?? -1 : -1;
+          else if (spec.type === 'bool') x = v === true ? 1 : v === false ? 0 : -1;
+          else if (t === 'string') return -1;  // "4.2": the engine may take a decimal string
+          else x = t === 'number' ? v : NaN;
         }
-        f64[p++] = spec.slot;
+        if (p + 2 - pos > meta.doubles) return -1;
+        f64[p++] = slot;
         f64[p++] = x;
         count++;
       }
@@ -62,113 +139,138 @@ export class NodeEncoder {
     return p;
   }
 
-  #reserve(m, doubles, nodes) {
-    if (doubles > this.capacity) {
-      if (this.inPtr) m.release(this.inPtr);
-      this.capacity = Math.max(doubles, this.capacity * 2, 1024);
-      this.inPtr = m.allocate(this.capacity * 8);
-    }
-    if (nodes * 3 > this.outCapacity) {
-      if (this.outPtr) m.release(this.outPtr);
-      this.outCapacity = Math.max(nodes * 3, this.outCapacity * 2, 1024);
-      this.outPtr = m.allocate(this.outCapacity * 8);
-    }
+  // A quote, or null for the JSON path.
+  quote(node) {
+    const meta = this.route(node);
+    if (meta === undefined) return null;
+    const s = this.scratch;
+    const m = s.m;
+    const base = s.inPtr >> 3;
+    const end = NodeEncoder.write(meta, node, m.HEAPF64, base);
+    if (end < 0) return null;
+    m._credits_price_encoded(s.inPtr, end - base, 1, s.outPtr);
+    const heap = m.HEAPF64;
+    const o = s.outPtr >> 3;
+    if (heap[o] !== 0) return null;
+    // A plain array of the few numbers: cheaper to make than a typed-array slice.
+    const record = new Array(end - base);
+    for (let k = 0; k < record.length; k++) record[k] = heap[base + k];
+    return makeQuote(node, meta, heap[o + 1], heap[o + 2], this, record, 0);
   }
 
-  // Prices what it can into `out` (quote objects, or with `numbers` typed arrays); returns the
-  // indices left for the JSON path.
-  price(m, nodes, out, engine, numbers = null) {
+  // Quotes into `out`, or numbers into `numbers`; returns the indices left for the JSON path.
+  price(nodes, out, numbers = null) {
+    const s = this.scratch;
+    const m = s.m;
     const slow = [];
-    const fast = [];
-    const metas = [];
-    let doubles = 0;
+    const written = new Int32Array(nodes.length);
+    const starts = new Int32Array(nodes.length);
+    let count = 0;
+    let used = 0;
+    let heap = m.HEAPF64;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
-      let meta;
-      if (node === null || typeof node !== 'object' || Array.isArray(node) || typeof node.model !== 'string' ||
-          (node.id !== undefined && (typeof node.id !== 'string' || !PLAIN_ID.test(node.id))) || (meta = this.models.get(node.model)) === undefined) {
+      const meta = this.route(node);
+      if (meta === undefined) {
         slow.push(i);
         continue;
       }
-      let plain = true;
-      for (const k in node) if (!NODE_KEYS.has(k)) { plain = false; break; }
-      if (!plain) {
+      if (used + meta.doubles > s.capacity) {
+        s.reserveIn(used + meta.doubles, used);
+        heap = m.HEAPF64;
+      }
+      const base = s.inPtr >> 3;
+      const end = NodeEncoder.write(meta, node, heap, base + used);
+      if (end < 0) {
         slow.push(i);
         continue;
       }
-      const params = node.params;
-      let n = 0;
-      if (params && typeof params === 'object') for (const k in params) n++;
-      doubles += 2 + 2 * n;
-      fast.push(i);
-      metas.push(meta);
+      written[count] = i;
+      starts[count++] = used;
+      used = end - base;
     }
-    if (fast.length === 0) return slow;
-    this.#reserve(m, doubles, fast.length);
-    // Views are taken after allocation: memory growth detaches older ones.
-    let f64 = new Float64Array(m.HEAPF64.buffer, this.inPtr, this.capacity);
-    let pos = 0;
-    const written = [];
-    const writtenMeta = [];
-    for (let k = 0; k < fast.length; k++) {
-      const next = NodeEncoder.write(metas[k], nodes[fast[k]], f64, pos);
-      if (next < 0) slow.push(fast[k]);
-      else {
-        pos = next;
-        written.push(fast[k]);
-        writtenMeta.push(metas[k]);
-      }
-    }
-    if (written.length === 0) return slow.sort((a, b) => a - b);
-    m.priceEncoded(this.inPtr, pos, written.length, this.outPtr);
-    const res = new Float64Array(m.HEAPF64.buffer, this.outPtr, written.length * 3);
-    const version = this.version;
-    for (let k = 0; k < written.length; k++) {
+    if (count === 0) return slow;
+    s.reserveOut(count);
+    m._credits_price_encoded(s.inPtr, used, count, s.outPtr);
+    heap = m.HEAPF64;
+    const base = s.inPtr >> 3;
+    // One copy of the batch's records, to explain breakdowns from.
+    const records = numbers ? null : heap.slice(base, base + used);
+    const res = s.outPtr >> 3;
+    for (let k = 0; k < count; k++) {
       const i = written[k];
-      if (res[3 * k] !== 0) {
-        slow.push(i);
-        continue;
-      }
-      if (numbers) {
+      const r = res + 3 * k;
+      const status = heap[r];
+      if (status !== 0) {
+        // A refusal (2) is the JSON path's too: numbers need not ask why.
+        if (!(numbers && status === 2)) slow.push(i);
+      } else if (numbers) {
         numbers.ok[i] = 1;
-        numbers.min[i] = res[3 * k + 1];
-        numbers.max[i] = res[3 * k + 2];
+        numbers.min[i] = heap[r + 1];
+        numbers.max[i] = heap[r + 2];
       } else {
-        out[i] = makeQuote(m, nodes[i], writtenMeta[k], res[3 * k + 1], res[3 * k + 2], version);
+        const meta = this.byIndex[records[starts[k]]];
+        out[i] = makeQuote(nodes[i], meta, heap[r + 1], heap[r + 2], this, records, starts[k]);
       }
     }
     return slow;
   }
+
+  // The record's breakdown: the engine prices the same numbers on the same card again.
+  breakdown(records, at) {
+    const s = this.scratch;
+    const m = s.m;
+    const length = 2 + 2 * records[at + 1];
+    const heap = m.HEAPF64;
+    const base = s.inPtr >> 3;
+    for (let k = 0; k < length; k++) heap[base + k] = records[at + k];
+    return JSON.parse(m.quoteEncoded(this.card, s.inPtr, length)).breakdown;
+  }
 }
 
-// A quote object with the CLI's keys in the CLI's order (so JSON.stringify gives its bytes).
-// The breakdown is the engine's own, computed when first read: one shared accessor (cheap to
-// attach, unlike a closure per object) finds the node through a WeakMap.
-const pending = new WeakMap();
+// A lazy breakdown's state in private fields of the plain quote (a base constructor that
+// returns its argument lets them be stamped on): invisible to JSON.stringify and deep
+// equality, and unlike a WeakMap entry per quote no ephemerons to slow the GC (BENCHMARKS.md).
+class Pending extends function (target) { return target; } {
+  #encoder;
+  #records;
+  #at;
+
+  constructor(target, encoder, records, at) {
+    super(target);
+    this.#encoder = encoder;
+    this.#records = records;
+    this.#at = at;
+  }
+
+  static breakdown(q) {
+    if (!(#encoder in q) || q.#records === null) return undefined;
+    const lines = q.#encoder.breakdown(q.#records, q.#at);
+    Pending.settle(q);
+    return lines;
+  }
+
+  static settle(q) {
+    if (#encoder in q) q.#records = null;  // lets the batch's records go
+  }
+}
 
 function readBreakdown() {
-  const p = pending.get(this);
-  // The node as it was when quoted, on the card it was quoted with: later edits to the
-  // caller's object or a card swap cannot change an explanation already handed out.
-  const breakdown = JSON.parse(p.module.quoteOn(p.version, p.text)).breakdown;
-  pending.delete(this);
+  const breakdown = Pending.breakdown(this);
   Object.defineProperty(this, 'breakdown', { value: breakdown, enumerable: true, writable: true, configurable: true });
   return breakdown;
 }
 
 function writeBreakdown(value) {
-  pending.delete(this);
+  Pending.settle(this);
   Object.defineProperty(this, 'breakdown', { value, enumerable: true, writable: true, configurable: true });
-}
-
-// The node's JSON now. The fast path has checked it: its params are plain values.
-function snapshot(node) {
-  return JSON.stringify({ id: node.id, model: node.model, params: node.params });
 }
 
 const LAZY_BREAKDOWN = { get: readBreakdown, set: writeBreakdown, enumerable: true, configurable: true };
 
-function makeQuote(engine, node, meta, min, max, version) {
+// The CLI's keys in its order (JSON.stringify gives its bytes); the breakdown explains the
+// record as priced, on its card, whatever the caller's node or card later become.
+function makeQuote(node, meta, min, max, encoder, records, at) {
   const q = {};
   Object.defineProperty(q, 'breakdown', LAZY_BREAKDOWN);
   if (min === max) q.credits = min;
@@ -179,7 +281,7 @@ function makeQuote(engine, node, meta, min, max, version) {
   q.min = min;
   q.model = meta.id;
   q.ok = true;
-  q.rate_card = version;
-  pending.set(q, { module: engine, version, text: snapshot(node) });
+  q.rate_card = encoder.version;
+  new Pending(q, encoder, records, at);
   return q;
 }

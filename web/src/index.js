@@ -1,8 +1,8 @@
 // The credit engine for canvas code: the same C++ the server bills with, as WebAssembly.
-// This file only converts between JS values and the engine's JSON and delegates; every rule
-// lives in the C++ core. No call throws: failures are result objects {ok: false, error}.
+// This file only converts between JS values and the engine's JSON or numbers (encode.js) and
+// delegates; every rule lives in the C++ core. No call throws: failures are {ok: false, error}.
 import createCreditsModule from '../dist/credits.mjs';
-import { NodeEncoder } from './encode.js';
+import { NodeEncoder, Scratch } from './encode.js';
 
 const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
 
@@ -23,18 +23,21 @@ function toJson(value, what) {
 
 class CreditsEngine {
   #m;
+  #scratch;
   #encoder = null;
   #version = '';
 
   constructor(module) {
     this.#m = module;
+    this.#scratch = new Scratch(module);
     this.#refresh();
   }
 
+  // The typed path's index of the card, once per card.
   #refresh() {
     const models = JSON.parse(this.#m.models());
     this.#version = models.ok ? models.version : '';
-    this.#encoder = models.ok ? new NodeEncoder(models) : null;
+    this.#encoder = models.ok ? new NodeEncoder(models, this.#m.cardIndex(), this.#scratch) : null;
     this.modelList = models.ok ? models.models : [];
   }
 
@@ -57,21 +60,55 @@ class CreditsEngine {
     return JSON.parse(this.#m.models());
   }
 
-  /** One node's quote, deep-equal to the CLI's quote line for it. */
+  /** One node's quote, deep-equal to the CLI's line: the typed path, else the JSON path. */
   quote(node) {
+    const e = this.#encoder;
+    if (e) {
+      try {
+        const q = e.quote(node);  // inline, not through #typed: this is the hottest call
+        if (q) return q;
+      } catch {
+        // a getter or a Proxy threw: the JSON path reports it
+      }
+    }
+    return this.#quoteJson(node);
+  }
+
+  /** The CLI's exact line for the node (JSON text), through the JSON path. */
+  quoteText(node) {
+    const json = toJson(node, 'the node');
+    if (json.failed) return JSON.stringify({ error: json.failed.error, id: null, ok: false });  // the CLI's key order
+    return this.#m.quote(json.text);
+  }
+
+  // The typed path, or `otherwise` when there is no card or reading the caller's values threw
+  // (a getter, a Proxy): then the JSON path reports it as the engine would, and nothing throws.
+  #typed(run, otherwise) {
+    if (this.#encoder) {
+      try {
+        return run(this.#encoder);
+      } catch {
+        // fall through
+      }
+    }
+    return typeof otherwise === 'function' ? otherwise() : otherwise;
+  }
+
+  #quoteJson(node) {
     const json = toJson(node, 'the node');
     if (json.failed) return { id: null, ...json.failed };
     return JSON.parse(this.#m.quote(json.text));
   }
 
   /**
-   * Quotes many nodes at once: an array deep-equal to the CLI's quote lines. Nodes the fast
-   * path can price cross as numbers; their breakdown is computed by the engine when first read.
+   * Quotes many nodes at once: an array deep-equal to the CLI's quote lines. The typed path
+   * prices in one call; refusals come from the JSON path, in one batch, for their errors.
    */
   quoteMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'quoteMany takes an array of nodes');
     const out = new Array(nodes.length);
-    const slow = this.#encoder ? this.#encoder.price(this.#m, nodes, out, this) : nodes.map((_, i) => i);
+    const all = () => nodes.map((_, i) => i);
+    const slow = this.#typed((e) => e.price(nodes, out), all);
     if (slow.length) {
       const batch = [];
       const kept = [];
@@ -102,9 +139,12 @@ class CreditsEngine {
   priceMany(nodes) {
     if (!Array.isArray(nodes)) return failure('invalid_param', 'priceMany takes an array of nodes');
     const numbers = { ok: new Uint8Array(nodes.length), min: new Float64Array(nodes.length), max: new Float64Array(nodes.length) };
-    const slow = this.#encoder ? this.#encoder.price(this.#m, nodes, null, this, numbers) : nodes.map((_, i) => i);
+    const slow = this.#typed((e) => e.price(nodes, null, numbers), () => {
+      numbers.ok.fill(0);
+      return nodes.map((_, i) => i);
+    });
     for (const i of slow) {
-      const q = this.quote(nodes[i]);
+      const q = this.#quoteJson(nodes[i]);
       if (q.ok) {
         numbers.ok[i] = 1;
         numbers.min[i] = q.min;

@@ -16,6 +16,8 @@ async function canvas(): Promise<number> {
                            { subscription: 100, wallet: 50 });
   if (plan.ok && plan.projection) return plan.projection.after.wallet;
   const many: Array<Quote | { ok: false }> = engine.quoteMany([{ model: 'veo-3' }]);
+  const line: string = engine.quoteText({ model: 'veo-3' });
+  void line;
   const numbers = engine.priceMany([{ model: 'veo-3' }]);
   const change = engine.canvas.updateNode({ id: 'v', model: 'veo-3', params: { duration_s: 4 } });
   if (change.ok) return change.total.max + numbers.max[0] + many.length;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "credits/plan_session.hpp"
+#include "credits/rate_card.hpp"
 
 namespace credits {
 
@@ -23,12 +24,16 @@ class Engine {
   // Every model and its parameters, for pickers and for the JS fast path.
   std::string models() const;
 
-  // The fast path of quoteMany (see encoded_nodes.hpp); returns how many were priced.
+  // The typed path of quote, quoteMany and priceMany (see encoded_nodes.hpp): nodes written as
+  // numbers, priced on the current card; returns how many were priced.
   size_t price_encoded(const double* input, size_t input_length, size_t count, double* output) const;
+  // Which loaded card is current (an index that stays valid: cards are kept), so that a quote's
+  // breakdown, asked for later, is explained on the card that priced it; -1 when none.
+  int card_index() const { return static_cast<int>(loaded_.size()) - 1; }
+  // The whole quote of one record priced on card `card_index` (id null), or a failed quote.
+  std::string quote_encoded(int card_index, const double* record, size_t length) const;
 
   std::string quote(std::string_view node_json) const;       // a CLI quote line
-  // The same, on a card loaded earlier (by version): for quotes made before a card swap.
-  std::string quote_on(std::string_view version, std::string_view node_json) const;
   std::string quote_many(std::string_view nodes_json) const;  // a JSON array of those
   std::string plan(std::string_view graph_json, std::string_view balances_json) const;
 
@@ -48,6 +53,7 @@ class Engine {
   std::shared_ptr<const RateCard> card_;
   std::vector<std::shared_ptr<const RateCard>> loaded_;  // every card loaded, newest last
   std::unique_ptr<PlanSession> session_;
+  mutable PreparedNode scratch_;  // price_encoded's, kept between calls (one engine per thread)
 };
 
 }  // namespace credits

@@ -1,0 +1,114 @@
+// The typed path (nodes as numbers into the module's memory, breakdowns when read) under
+// quote, quoteMany and priceMany must give exactly what the JSON path gives: the same bytes for
+// every priced node, the same error for every refused one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import createCredits from '../src/index.js';
+import { lines, randomNodes, repoFile } from './support.js';
+
+const engine = await createCredits();
+
+// Whether a quote came from the typed path: only its breakdown is an accessor until read.
+const typed = (q) => Object.getOwnPropertyDescriptor(q, 'breakdown')?.get !== undefined;
+
+// Every node's quote() and quoteMany() element against the JSON path's text for it.
+function assertSameAsJsonPath(nodes) {
+  const many = engine.quoteMany(nodes);
+  let fromTyped = 0;
+  nodes.forEach((node, i) => {
+    const want = engine.quoteText(node);
+    const one = engine.quote(node);
+    if (typed(one)) fromTyped++;
+    assert.equal(typed(many[i]), typed(one), JSON.stringify(node));
+    assert.deepStrictEqual(one, JSON.parse(want), JSON.stringify(node));
+    assert.equal(JSON.stringify(one), want, JSON.stringify(node));
+    assert.equal(JSON.stringify(many[i]), want, JSON.stringify(node));
+  });
+  return fromTyped;
+}
+
+test("the typed path gives the JSON path's bytes on the whole golden corpus", () => {
+  const nodes = lines(repoFile('tests/golden/nodes.jsonl')).map((l) => JSON.parse(l));
+  const fromTyped = assertSameAsJsonPath(nodes);
+  assert.ok(fromTyped > nodes.length / 2, `typed: ${fromTyped} of ${nodes.length}`);
+});
+
+test("the typed path gives the JSON path's results and errors on 20,000 random nodes", () => {
+  const nodes = randomNodes(engine.modelList, 20_000, 424242);
+  const fromTyped = assertSameAsJsonPath(nodes);
+  const refused = nodes.filter((n) => !JSON.parse(engine.quoteText(n)).ok).length;
+  assert.ok(fromTyped > 15_000, `typed: ${fromTyped}`);
+  assert.ok(refused > 1000, `the corpus must hold errors too: ${refused}`);
+  const numbers = engine.priceMany(nodes);
+  nodes.forEach((n, i) => {
+    const q = JSON.parse(engine.quoteText(n));
+    assert.equal(numbers.ok[i], q.ok ? 1 : 0, JSON.stringify(n));
+    if (q.ok) assert.deepEqual([numbers.min[i], numbers.max[i]], [q.min, q.max], JSON.stringify(n));
+  });
+});
+
+test("a fractional number crosses as a number and is read as its decimal text", () => {
+  for (const d of [4.27, 0.5, 7.3, 12.05, 299.99, 0.1 + 0.7]) {
+    const node = { id: 'l', model: 'sync-lipsync-2', params: { duration_s: d } };
+    const q = engine.quote(node);
+    assert.ok(typed(q), String(d));
+    assert.equal(JSON.stringify(q), engine.quoteText(node));
+  }
+  // 0.30000000000000004 s is what the double says, not 0.3: the JSON path reads it so too.
+  assert.equal(engine.quote({ model: 'mmaudio-sfx', params: { duration_s: 0.1 + 0.2 } }).credits,
+               JSON.parse(engine.quoteText({ model: 'mmaudio-sfx', params: { duration_s: 0.1 + 0.2 } })).credits);
+});
+
+test("values the JSON path writes differently are left to it", () => {
+  class Params { constructor() { this.duration_s = 8; } toJSON() { return { duration_s: 4 }; } }
+  const odd = [
+    { model: 'veo-3', params: new Date(0) },
+    { model: 'veo-3', params: new Params() },
+    { model: 'veo-3', params: { duration_s: NaN } },
+    { model: 'veo-3', params: { duration_s: -0 } },
+    { model: 'veo-3', params: { duration_s: 1e15 } },
+    { model: 'veo-3', params: { duration_s: 1e16 } },
+    { model: 'veo-3', params: { resolution: new String('1080p') } },
+    Object.assign(Object.create({ inherited: 1 }), { model: 'veo-3' }),
+  ];
+  for (const node of odd) {
+    assert.equal(JSON.stringify(engine.quote(node)), engine.quoteText(node), String(node.params));
+    assert.equal(JSON.stringify(engine.quoteMany([node])[0]), engine.quoteText(node));
+  }
+});
+
+test("a quote's breakdown explains the node as quoted, on the card that priced it", async () => {
+  const e = await createCredits();
+  const node = { id: 'n', model: 'sync-lipsync-2', params: { duration_s: 4.27 } };
+  const q = e.quote(node);
+  const [m] = e.quoteMany([node]);
+  const want = JSON.parse(e.quoteText(node)).breakdown;
+  node.params.duration_s = 9;
+  e.loadRateCard(repoFile('tests/data/test-card.json'));
+  assert.deepStrictEqual(q.breakdown, want);
+  assert.deepStrictEqual(m.breakdown, want);
+  assert.equal(q.rate_card, '2026-11-01');
+  q.breakdown = [];
+  assert.deepEqual(q.breakdown, [], 'a breakdown can be replaced');
+  assert.equal(e.quote({ model: 'vid', params: { duration_s: 8 } }).credits, 80, 'the new card prices the typed path');
+});
+
+test("a node whose values throw when read fails as the JSON path fails, and nothing throws", () => {
+  const node = { model: 'veo-3', params: { get duration_s() { throw new Error('boom'); } } };
+  const want = JSON.parse(engine.quoteText(node));
+  assert.equal(want.error.code, 'invalid_json');
+  assert.deepStrictEqual(engine.quote(node), want);
+  const many = engine.quoteMany([{ model: 'veo-3' }, node]);
+  assert.deepStrictEqual(many[1], want);
+  assert.equal(many[0].credits, JSON.parse(engine.quoteText({ model: 'veo-3' })).credits);
+  assert.deepEqual([...engine.priceMany([{ model: 'veo-3' }, node]).ok], [1, 0]);
+});
+
+test("quoteText is the JSON path's text, failures included", () => {
+  const cyclic = { model: 'veo-3' };
+  cyclic.self = cyclic;
+  const failed = JSON.parse(engine.quoteText(cyclic));
+  assert.deepEqual(Object.keys(failed), ['error', 'id', 'ok']);
+  assert.equal(failed.error.code, 'invalid_json');
+  assert.deepStrictEqual(engine.quote(cyclic), failed);
+});
