@@ -128,6 +128,39 @@ std::optional<LoadedCard> load_sent_card(const std::string& text, const std::str
   return std::nullopt;
 }
 
+// A diff request: the body is the candidate card itself, or {"rate_card": card, "nodes": [...]}
+// to compare given nodes instead of a sample (a card never has a "rate_card" key: the loader
+// refuses keys it does not know, so the two cannot be confused).
+struct DiffRequest {
+  std::string card_text;
+  std::optional<std::vector<json>> nodes;
+};
+
+std::optional<DiffRequest> diff_request(const std::string& body, size_t max_body, json& refusal) {
+  auto doc = parse_json_limited(body, max_body);
+  if (!doc || !doc->is_object() || !doc->contains("rate_card"))
+    return DiffRequest{body, std::nullopt};
+  auto refuse = [&refusal](const std::string& message, const std::string& path) {
+    refusal = failure_json(Error(ErrorCode::invalid_op, message, path));
+    return std::nullopt;
+  };
+  DiffRequest request{to_wire((*doc)["rate_card"]), std::nullopt};
+  for (const auto& [key, value] : doc->items())
+    if (key != "rate_card" && key != "nodes")
+      return refuse("unknown key \"" + key + "\": the body is a rate card, or {rate_card, nodes}",
+                    pointer_join("", key));
+  auto nodes = doc->find("nodes");
+  if (nodes == doc->end()) return request;
+  if (!nodes->is_array()) return refuse("nodes is an array of nodes", "/nodes");
+  request.nodes.emplace();
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    if (!(*nodes)[i].is_object())
+      return refuse("each node is a JSON object", pointer_join("/nodes", i));
+    request.nodes->push_back((*nodes)[i]);
+  }
+  return request;
+}
+
 }  // namespace
 
 void log_swap(const std::string& source, const json& result) {
@@ -371,17 +404,20 @@ void ApiRoutes::rate_card(const Reply& reply) const {
   reply(std::move(r));
 }
 
-// A candidate card against the card in force, as `credits diff --from IN_FORCE --to CANDIDATE`
-// prints it. Read only: nothing goes to the ledger, the card in force stays.
+// A candidate card against the card in force, as `credits diff --from IN_FORCE --to CANDIDATE
+// [--nodes]` prints it. Read only: nothing goes to the ledger, the card in force stays.
 void ApiRoutes::rate_card_diff(const HttpRequest& req, const Reply& reply) const {
   json refusal;
-  auto candidate = load_sent_card(req.body, "the request", refusal);
+  auto request = diff_request(req.body, max_body_, refusal);
+  if (!request) return reply(result_answer(refusal, status_of(ErrorCode::invalid_op)));
+  auto candidate = load_sent_card(request->card_text, "the request", refusal);
   if (!candidate) return reply(result_answer(refusal, status_of(ErrorCode::invalid_rate_card)));
   const auto in_force = service_.card_in_force();
   const json from_doc = card_document(*in_force.text);
   const json to_doc = card_document(candidate->text);
-  reply(answer(
-      200, rate_card_diff_wire({*in_force.card, from_doc}, {*candidate->card, to_doc}, nullptr)));
+  const std::vector<json>* nodes = request->nodes ? &*request->nodes : nullptr;
+  reply(answer(200,
+               rate_card_diff_wire({*in_force.card, from_doc}, {*candidate->card, to_doc}, nodes)));
 }
 
 void ApiRoutes::admin_rate_card(const HttpRequest& req, const Reply& reply) {

@@ -67,6 +67,34 @@ test("an invalid candidate is 400 invalid_rate_card with every problem, as the a
   assert.equal((await get(s, "/v1/rate-card/diff")).status, 404);
 });
 
+test("{rate_card, nodes} compares the given nodes, as credits diff --nodes does", async (t) => {
+  const dir = tempDir(t);
+  const s = await startServer({ t, db: path.join(dir, "l.db") });
+  t.after(() => s.stop());
+  const p10 = priceChange(sample, 10);
+  const file = path.join(dir, "p10.json");
+  writeFileSync(file, JSON.stringify(p10));
+  const canvas = path.join(SRC, "demo/canvas.json");
+  const { nodes } = JSON.parse(readFileSync(canvas, "utf8"));
+  const r = await post(s, "/v1/rate-card/diff", JSON.stringify({ rate_card: p10, nodes }));
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.text, cli(["diff", "--from", SAMPLE_CARD, "--to", file, "--nodes", canvas])[0] + "\n");
+  assert.equal(r.json.sampled, false);
+  assert.equal(r.json.compared, nodes.length);
+  // Without nodes, the sample, as for the card alone.
+  const sampled = await post(s, "/v1/rate-card/diff", JSON.stringify({ rate_card: p10 }));
+  assert.equal(sampled.text, (await post(s, "/v1/rate-card/diff", JSON.stringify(p10))).text);
+  for (const [body, at] of [[{ rate_card: p10, nodes: {} }, "/nodes"], [{ rate_card: p10, nodes: [{}, 3] }, "/nodes/1"], [{ rate_card: p10, extra: 1 }, "/extra"]]) {
+    const bad = await post(s, "/v1/rate-card/diff", JSON.stringify(body));
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.code, "invalid_op");
+    assert.equal(bad.json.error.path, at);
+  }
+  const badCard = await post(s, "/v1/rate-card/diff", JSON.stringify({ rate_card: { version: "x" }, nodes }));
+  assert.equal(badCard.status, 400);
+  assert.equal(badCard.json.error.code, "invalid_rate_card");
+});
+
 test("after a swap the diff is against the new card in force", async (t) => {
   const dir = tempDir(t);
   const s = await startServer({ t, db: path.join(dir, "l.db") });
