@@ -99,6 +99,16 @@ test('a pasted card that drops, adds and reprices models: the table and the mode
   }
 });
 
+test('an uploaded card (-25% on every price): every row equals credits diff', async () => {
+  await openPricing();
+  const candidate = priceChange(card, -25);
+  const want = cliDiff(candidate, 'm25');
+  await page.getByLabel('Upload a rate card').setInputFiles(path.join(dir, 'm25.json'));
+  await page.waitForFunction((to) => document.querySelector(`[data-diff-to="${to}"]`), want.to, { timeout: 10_000 });
+  assert.ok(want.nodes.length > 0 && want.nodes.every((n) => n.new.max <= n.old.max));
+  assert.deepEqual(await shownRows(), expectedRows(want));
+});
+
 test('an invalid pasted card shows the server\'s invalid_rate_card with its path', async () => {
   await openPricing();
   const bad = { version: 'bad', models: [{ id: 'm', kind: 'hologram', label: 'M', price: [{ type: 'per_frame' }] }] };
