@@ -7,6 +7,7 @@
 #include <string>
 
 #include "billing_text.hpp"
+#include "diff_command.hpp"
 #include "plan_text.hpp"
 #include "credits/ledger.hpp"
 #include "credits/operation.hpp"
@@ -119,6 +120,18 @@ void add_serve_options(CLI::App& serve, credits::server::ServeOptions& serve_opt
       ->check(CLI::IsMember({"full", "normal"}))->capture_default_str();
 }
 
+struct DiffFiles {
+  std::string from, to, nodes;
+};
+
+void add_diff_options(CLI::App& diff, DiffFiles& files) {
+  diff.add_option("--from", files.from, "The rate card in force (JSON file)")->required();
+  diff.add_option("--to", files.to, "The candidate rate card (JSON file)")->required();
+  diff.add_option("--nodes", files.nodes,
+                  "Nodes to compare: JSON Lines of nodes (as `estimate` reads), a JSON array of nodes, "
+                  "or a graph {\"nodes\": [...]}");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,6 +154,13 @@ int main(int argc, char** argv) {
       "Run the authoritative HTTP server on a durable SQLite ledger (routes: docs/server.md).\n"
       "Without --token-file the bearer token is read from <db>.token, which is created (mode 0600)\n"
       "with a random token when missing; the path is printed at start. SIGHUP reloads --rate-card.");
+  auto* diff = app.add_subcommand(
+      "diff",
+      "What a new rate card changes: the models it adds, removes and changes, and each node it\n"
+      "prices differently (old and new min/max), as one JSON line. Without --nodes, a sample over\n"
+      "each model's parameter domain is compared.");
+  DiffFiles diff_files;
+  add_diff_options(*diff, diff_files);
   auto* journal = app.add_subcommand("journal", "Print a durable ledger's journal: the operations it accepted, as JSON Lines");
   for (auto* sub : {estimate, plan, ledger, billing})
     sub->add_option("--rate-card", rate_card, "Rate card JSON file (default: the embedded sample card)");
@@ -172,6 +192,7 @@ int main(int argc, char** argv) {
     return credits::server::serve(serve_options);
   }
   if (journal->parsed()) return credits::server::journal_dump(db);
+  if (diff->parsed()) return credits::cli::run_diff(diff_files.from, diff_files.to, diff_files.nodes);
   if (ledger->parsed() && !db.empty())
     return credits::server::ledger_file(rate_card, credits::cli::kEmbeddedRateCard, db, true);
   auto card = credits::server::load_card_or_die(rate_card, credits::cli::kEmbeddedRateCard).card;

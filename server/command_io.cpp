@@ -51,4 +51,9 @@ LoadedCard load_card_or_die(const std::string& path, const std::string& embedded
   return std::move(*card);
 }
 
+json card_document(const std::string& canonical_text) {
+  auto doc = parse_json_strict(canonical_text);
+  return doc ? std::move(*doc) : json();  // the canonical text of a card that loaded is JSON
+}
+
 }  // namespace credits::server

@@ -4,9 +4,11 @@
 #include <cstdio>
 
 #include "bearer_token.hpp"
+#include "command_io.hpp"
 #include "credits/error_wire.hpp"
 #include "credits/operation.hpp"
 #include "credits/wire/plan_wire.hpp"
+#include "credits/wire/rate_card_diff.hpp"
 #include "credits/json_text.hpp"
 #include "http_answer.hpp"
 
@@ -73,6 +75,7 @@ std::string route_of(const std::string& p, bool post) {
     if (between(p, "/v1/charges/", "/fail")) return "fail";
     if (between(p, "/v1/charges/", "/complete")) return "complete";
     if (p == "/v1/admin/rate-card") return "admin_rate_card";
+    if (p == "/v1/rate-card/diff") return "rate_card_diff";
   } else {
     if (p == "/v1/rate-card") return "rate_card";
     if (between(p, "/v1/payers/", "/balance")) return "balance";
@@ -106,6 +109,56 @@ std::optional<std::string> user_of(const HttpRequest& req) {
 int swap_refusal_status(ErrorCode code) {
   constexpr int kConflict = 409;
   return code == ErrorCode::invalid_rate_card ? kConflict : status_of(code);
+}
+
+// Loads a card sent in a body; when it breaks the format, `refusal` gets the answer: every
+// problem listed, as the command line lists them for a card it cannot load.
+std::optional<LoadedCard> load_sent_card(const std::string& text, const std::string& source,
+                                         json& refusal) {
+  RateCardErrors all;
+  auto card = load_card_text(text, &all);
+  if (card) return std::move(*card);
+  json list = json::array();
+  for (const auto& e : all.errors) list.push_back(error_to_json(e));
+  const Error first(ErrorCode::invalid_rate_card,
+                    std::to_string(all.errors.size()) + " problem(s) in the rate card from " +
+                        source + "; first: " + card.error().message,
+                    card.error().path);
+  refusal = command_error_json(first, json{{"errors", list}});
+  return std::nullopt;
+}
+
+// A diff request: the body is the candidate card itself, or {"rate_card": card, "nodes": [...]}
+// to compare given nodes instead of a sample (a card never has a "rate_card" key: the loader
+// refuses keys it does not know, so the two cannot be confused).
+struct DiffRequest {
+  std::string card_text;
+  std::optional<std::vector<json>> nodes;
+};
+
+std::optional<DiffRequest> diff_request(const std::string& body, size_t max_body, json& refusal) {
+  auto doc = parse_json_limited(body, max_body);
+  if (!doc || !doc->is_object() || !doc->contains("rate_card"))
+    return DiffRequest{body, std::nullopt};
+  auto refuse = [&refusal](const std::string& message, const std::string& path) {
+    refusal = failure_json(Error(ErrorCode::invalid_op, message, path));
+    return std::nullopt;
+  };
+  DiffRequest request{to_wire((*doc)["rate_card"]), std::nullopt};
+  for (const auto& [key, value] : doc->items())
+    if (key != "rate_card" && key != "nodes")
+      return refuse("unknown key \"" + key + "\": the body is a rate card, or {rate_card, nodes}",
+                    pointer_join("", key));
+  auto nodes = doc->find("nodes");
+  if (nodes == doc->end()) return request;
+  if (!nodes->is_array()) return refuse("nodes is an array of nodes", "/nodes");
+  request.nodes.emplace();
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    if (!(*nodes)[i].is_object())
+      return refuse("each node is a JSON object", pointer_join("/nodes", i));
+    request.nodes->push_back((*nodes)[i]);
+  }
+  return request;
 }
 
 }  // namespace
@@ -196,6 +249,7 @@ void ApiRoutes::answer_v1(const HttpRequest& req, const Reply& reply) {
   if (r == "fail" || r == "complete") return charge_outcome(req, reply);
   if (r == "admin_rate_card") return admin_rate_card(req, reply);
   if (r == "rate_card") return rate_card(reply);
+  if (r == "rate_card_diff") return rate_card_diff(req, reply);
   if (r == "balance" || r == "usage") return payer_read(req, reply);
   reply(error_answer(Error(ErrorCode::not_found,
                            "no route " + req.method + " " + req.path + "; see docs/server.md")));
@@ -344,11 +398,26 @@ void ApiRoutes::plans(const HttpRequest& req, const Reply& reply) const {
 // --- the rate card -------------------------------------------------------------------------------
 
 void ApiRoutes::rate_card(const Reply& reply) const {
-  auto card = service_.card();
-  auto text = service_.card_text();
-  HttpResponse r = answer(200, *text);
-  r.headers.emplace_back("X-Rate-Card-Version", card->version);
+  const auto in_force = service_.card_in_force();
+  HttpResponse r = answer(200, *in_force.text);
+  r.headers.emplace_back("X-Rate-Card-Version", in_force.card->version);
   reply(std::move(r));
+}
+
+// A candidate card against the card in force, as `credits diff --from IN_FORCE --to CANDIDATE
+// [--nodes]` prints it. Read only: nothing goes to the ledger, the card in force stays.
+void ApiRoutes::rate_card_diff(const HttpRequest& req, const Reply& reply) const {
+  json refusal;
+  auto request = diff_request(req.body, max_body_, refusal);
+  if (!request) return reply(result_answer(refusal, status_of(ErrorCode::invalid_op)));
+  auto candidate = load_sent_card(request->card_text, "the request", refusal);
+  if (!candidate) return reply(result_answer(refusal, status_of(ErrorCode::invalid_rate_card)));
+  const auto in_force = service_.card_in_force();
+  const json from_doc = card_document(*in_force.text);
+  const json to_doc = card_document(candidate->text);
+  const std::vector<json>* nodes = request->nodes ? &*request->nodes : nullptr;
+  reply(answer(200,
+               rate_card_diff_wire({*in_force.card, from_doc}, {*candidate->card, to_doc}, nodes)));
 }
 
 void ApiRoutes::admin_rate_card(const HttpRequest& req, const Reply& reply) {
@@ -362,18 +431,9 @@ void ApiRoutes::admin_rate_card(const HttpRequest& req, const Reply& reply) {
 
 void ApiRoutes::swap_card(const std::string& text, const std::string& source,
                           std::function<void(json, int)> done) {
-  RateCardErrors all;
-  auto card = load_card_text(text, &all);
-  if (!card) {
-    json list = json::array();
-    for (const auto& e : all.errors) list.push_back(error_to_json(e));
-    const Error first(ErrorCode::invalid_rate_card,
-                      std::to_string(all.errors.size()) + " problem(s) in the rate card from " +
-                          source + "; first: " + card.error().message,
-                      card.error().path);
-    // Every problem listed, as the command line lists them for a card it cannot load.
-    return done(command_error_json(first, json{{"errors", list}}), status_of(first.code));
-  }
+  json refusal;
+  auto card = load_sent_card(text, source, refusal);
+  if (!card) return done(std::move(refusal), status_of(ErrorCode::invalid_rate_card));
   service_.swap_card_async(std::move(*card), [done](Result<CardSwap> swap) {
     if (!swap) {
       // The answer has always named no path (the core's is "/version").

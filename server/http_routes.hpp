@@ -69,6 +69,7 @@ class ApiRoutes {
 
   // The rate card.
   void rate_card(const Reply& reply) const;
+  void rate_card_diff(const HttpRequest& req, const Reply& reply) const;
   void admin_rate_card(const HttpRequest& req, const Reply& reply);
 
   LedgerService& service_;

@@ -109,6 +109,11 @@ std::shared_ptr<const std::string> LedgerService::card_text() const {
   return card_text_;
 }
 
+LedgerService::CardInForce LedgerService::card_in_force() const {
+  std::lock_guard<std::mutex> l(card_mutex_);
+  return {card_, card_text_};
+}
+
 size_t LedgerService::waiting() const {
   std::lock_guard<std::mutex> l(in_mutex_);
   return inbox_ops_;

@@ -64,6 +64,12 @@ class LedgerService {
   // The rate card in force, for quotes and plans (which need no ledger state).
   std::shared_ptr<const RateCard> card() const;
   std::shared_ptr<const std::string> card_text() const;
+  // The card and its canonical text from one swap: two calls above may straddle a swap.
+  struct CardInForce {
+    std::shared_ptr<const RateCard> card;
+    std::shared_ptr<const std::string> text;
+  };
+  CardInForce card_in_force() const;
 
   const ServiceStats& stats() const { return stats_; }
   size_t waiting() const;  // operations queued for the writer

@@ -29,7 +29,7 @@ expect_exit() {  # expected-status description command...
   fi
 }
 
-for sub in estimate plan ledger billing serve journal; do
+for sub in estimate plan ledger billing serve journal diff; do
   "$credits" "$sub" --help >/dev/null 2>&1 || fail "$sub --help"
 done
 "$credits" --help | grep -q estimate || fail "--help lists subcommands"
@@ -101,6 +101,53 @@ expect_exit 2 "billing --payer with a newline" "$credits" billing --payer $'user
 printf '{"version":"v","version":"w","models":[]}' > "$tmp/dup-card.json"
 expect_exit 2 "a rate card with a duplicate key" "$credits" estimate --rate-card "$tmp/dup-card.json"
 grep -q '"invalid_json"' "$tmp/err" && grep -q '"/version"' "$tmp/err" || fail "a duplicate key in a card is invalid_json at /version"
+
+# credits diff (SPEC §12): one JSON line; the nodes file as JSON Lines, an array or a graph.
+card="$src/demo/rate-card.json"
+node --input-type=module -e '
+  import { readFileSync } from "node:fs";
+  import { priceChange } from "'"$src"'/demo/backend/price-change.js";
+  process.stdout.write(JSON.stringify(priceChange(JSON.parse(readFileSync(process.argv[1], "utf8")), 10)));' "$card" > "$tmp/p10.json"
+expect_exit 0 "diff of a card with itself" "$credits" diff --from "$card" --to "$card"
+node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (!d.ok || !d.sampled || d.nodes.length || d.models.added.length + d.models.changed.length + d.models.removed.length || d.compared < 1) process.exit(1)' "$tmp/out" ||
+  fail "diff of a card with itself changes nothing: $(head -c 300 "$tmp/out")"
+expect_exit 0 "diff +10%" "$credits" diff --from "$card" --to "$tmp/p10.json"
+[ "$(json_lines "$tmp/out")" = 1 ] || fail "diff prints one JSON line"
+node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const card = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+  const ok = d.to.endsWith("+p10") && d.models.changed.length === card.models.length && d.nodes.length > 0 &&
+    d.nodes.every((n) => n.old && n.new && n.new.max >= n.old.max && n.new.min >= n.old.min && n.id.startsWith(n.model + "@"));
+  if (!ok) process.exit(1)' "$tmp/out" "$card" || fail "diff +10%: every model changed, every listed node dearer"
+node -e 'const g = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  require("fs").writeFileSync(process.argv[2], JSON.stringify(g.nodes));
+  require("fs").writeFileSync(process.argv[3], g.nodes.map((n) => JSON.stringify(n)).join("\r\n") + "\n\n");' \
+  "$src/demo/canvas.json" "$tmp/nodes-array.json" "$tmp/nodes.jsonl"
+"$credits" diff --from "$card" --to "$tmp/p10.json" --nodes "$src/demo/canvas.json" > "$tmp/diff-graph" || fail "diff --nodes graph"
+for f in nodes-array.json nodes.jsonl; do
+  "$credits" diff --from "$card" --to "$tmp/p10.json" --nodes "$tmp/$f" | cmp -s - "$tmp/diff-graph" || fail "diff --nodes $f gives the graph's answer"
+done
+node -e 'const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  if (d.sampled !== false || d.compared !== 9 || !d.nodes.length || !d.nodes.some((n) => n.id === "hero-shot")) process.exit(1)' "$tmp/diff-graph" ||
+  fail "diff --nodes canvas: the canvas nodes, not a sample: $(head -c 300 "$tmp/diff-graph")"
+expect_exit 2 "diff without --to" "$credits" diff --from "$card"
+expect_exit 2 "diff with an unreadable --to" "$credits" diff --from "$card" --to "$tmp/missing.json"
+grep -q '"unreadable_file"' "$tmp/err" || fail "diff: an unreadable card is unreadable_file"
+expect_exit 2 "diff with an invalid --to" "$credits" diff --from "$card" --to "$tmp/bad-card.json"
+grep -q '"invalid_rate_card"' "$tmp/err" && grep -q '"/models/0/kind"' "$tmp/err" || fail "diff: an invalid card lists each problem"
+expect_exit 2 "diff with an unreadable --nodes" "$credits" diff --from "$card" --to "$card" --nodes "$tmp/missing.jsonl"
+grep -q '"unreadable_file"' "$tmp/err" || fail "diff: an unreadable --nodes is unreadable_file"
+printf '{"model":"veo-3","params":{}}\n{"model":"veo-3","params":{"duration_s":4,"duration_s":8}}\n' > "$tmp/dup.jsonl"
+expect_exit 2 "diff --nodes with a bad line" "$credits" diff --from "$card" --to "$card" --nodes "$tmp/dup.jsonl"
+node -e 'const e = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).error;
+  if (e.code !== "invalid_json" || e.line !== 2 || e.path !== "/params/duration_s") process.exit(1)' "$tmp/err" ||
+  fail "diff: a bad JSON line is invalid_json with its line and pointer: $(cat "$tmp/err")"
+printf '[{"model":"veo-3"},\n 7]' > "$tmp/seven.json"
+expect_exit 2 "diff --nodes with a non-object" "$credits" diff --from "$card" --to "$card" --nodes "$tmp/seven.json"
+grep -q '"path":"/1"' "$tmp/err" || fail "diff: a node that is not an object is named by its pointer"
+printf '{"nodes": [\n  {"model": "veo-3"},\n' > "$tmp/cut.json"
+expect_exit 2 "diff --nodes cut short" "$credits" diff --from "$card" --to "$card" --nodes "$tmp/cut.json"
+grep -q '"invalid_json"' "$tmp/err" && grep -q '"line":3' "$tmp/err" || fail "diff: a graph cut short is invalid_json at its last line"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures CLI contract check(s) failed"

@@ -1,12 +1,14 @@
 // Pricing (/pricing): an explorer of the rate card in force, all in the page from the package:
 // one model's price and breakdown, a sweep of one parameter over several models of its kind, a
-// sortable comparison at shared settings, and what a budget buys.
+// sortable comparison at shared settings, and what a budget buys; then what a candidate card would
+// change (CardDiff, priced by the credit server).
 import { useMemo, useState } from 'react';
 import { ResponsiveContainer, LineChart, Line, XAxis, YAxis, Tooltip, CartesianGrid, Legend } from 'recharts';
 import { useApp, ErrorNote } from './App.jsx';
 import { fmt, fmtRange, KIND_LABEL } from './format.js';
 import { ModelOptions, ParamControl, defaultParams, paramList, shownValue, typed } from './params.jsx';
 import { BreakdownTable } from './CanvasPage.jsx';
+import { CardDiff } from './CardDiff.jsx';
 
 const COLORS = ['#4f5bd5', '#0f9d8a', '#e0861a', '#c2417d', '#2f8fd8', '#7a4fd5', '#9aa33b', '#6b7a90'];
 const MAX_POINTS = 13;
@@ -251,6 +253,7 @@ export function PricingPage() {
           </tbody>
         </table>
       </div>
+      <CardDiff models={models} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ export class ApiError extends Error {
     super(error.message || error.code);
     this.code = error.code || 'error';
     this.path = error.path || '';
+    this.errors = Array.isArray(error.errors) ? error.errors : []; // an invalid rate card's every problem
     this.status = status;
   }
 }

@@ -161,4 +161,8 @@ export class CreditClient {
   putRateCard(card) {
     return this.post('/v1/admin/rate-card', card);
   }
+  // A candidate card (its JSON text) against the card in force; read only.
+  diffRateCard(text) {
+    return this.post('/v1/rate-card/diff', text);
+  }
 }

@@ -247,6 +247,13 @@ const routes = {
     console.error(`price change by ${user}: ${r.json.previous} -> ${r.json.rate_card} (${percent > 0 ? '+' : ''}${percent}%)`);
     sendJson(res, 200, { ok: true, version: r.json.rate_card, previous: r.json.previous });
   },
+  'POST /api/rate-card/diff': async (req, res, user, body) => {
+    const candidate = await candidateCard(body);
+    if (candidate.error) return sendJson(res, candidate.status, candidate.error);
+    // The candidate goes to the credit server as its text: the server judges it (an invalid card
+    // comes back as its invalid_rate_card, every problem listed) and compares it with the card in force.
+    relay(res, await client.diffRateCard(candidate.text));
+  },
   'POST /api/runs': async (req, res, user, body) => {
     const problem = checkRunRequest(body);
     if (problem) return sendJson(res, 400, { ok: false, error: problem });
@@ -272,6 +279,23 @@ const routes = {
     res.end();
   },
 };
+
+// The candidate of POST /api/rate-card/diff as the text to send: what the visitor pasted or
+// uploaded, verbatim, or the card in force with every price scaled by `percent`.
+async function candidateCard(sent) {
+  const body = sent && typeof sent === 'object' ? sent : {};
+  if (typeof body.card_text === 'string') return { text: body.card_text };
+  if (body.card !== undefined) return { text: JSON.stringify(body.card) };
+  if (body.percent !== undefined) {
+    const percent = body.percent;
+    if (!Number.isInteger(percent) || percent < -90 || percent > 1000)
+      return { status: 400, error: error('invalid_op', 'percent is a whole number from -90 to 1000', '/percent') };
+    const card = await client.rateCard();
+    if (card.status !== 200) return { status: card.status, error: card.json };
+    return { text: JSON.stringify(priceChange(card.json, percent)) };
+  }
+  return { status: 400, error: error('invalid_op', 'send {card_text}, {card} or {percent}: the candidate rate card', '/card_text') };
+}
 
 // --- static files: only the built page -------------------------------------------------------
 

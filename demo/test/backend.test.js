@@ -5,7 +5,7 @@
 //   node --test demo/test/backend.test.js
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, cli, startBackend } from './backend-support.js';
 
@@ -303,6 +303,35 @@ test('static files: only the built page, with the right types; no traversal, no 
   }
   assert.equal((await b.api('GET', '/api/nothing')).status, 404);
   assert.equal((await b.api('POST', '/api/me', {})).status, 405);
+});
+
+test('POST /api/rate-card/diff relays the credit server\'s diff: +N%, a pasted card, refusals; nothing is published', async () => {
+  const { priceChange } = await import('../backend/price-change.js');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const cardFile = path.join(ROOT, 'demo/rate-card.json');
+  const dir = mkdtempSync(path.join(tmpdir(), 'credits-diff-'));
+  const file = path.join(dir, 'p10.json');
+  writeFileSync(file, JSON.stringify(priceChange(JSON.parse(readFileSync(cardFile, 'utf8')), 10)));
+  const want = JSON.parse(cli(['diff', '--from', cardFile, '--to', file]));
+  const byPercent = await b.api('POST', '/api/rate-card/diff', { percent: 10 });
+  assert.equal(byPercent.status, 200, byPercent.text);
+  assert.deepEqual(byPercent.json, want);
+  assert.deepEqual((await b.api('POST', '/api/rate-card/diff', { card_text: readFileSync(file, 'utf8') })).json, want);
+  assert.deepEqual((await b.api('POST', '/api/rate-card/diff', { card: JSON.parse(readFileSync(file, 'utf8')) })).json, want);
+  const bad = await b.api('POST', '/api/rate-card/diff', { card_text: '{"version": "x", "models": [{"id": "m", "kind": "hologram"}]}' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.code, 'invalid_rate_card');
+  assert.ok(bad.json.error.errors.some((e) => e.path === '/models/0/kind'), bad.text);
+  assert.equal((await b.api('POST', '/api/rate-card/diff', { card_text: 'not json' })).json.error.code, 'invalid_rate_card');
+  for (const [body, at] of [[{ percent: 5000 }, '/percent'], [{ percent: 1.5 }, '/percent'], [{}, '/card_text']]) {
+    const r = await b.api('POST', '/api/rate-card/diff', body);
+    assert.equal(r.status, 400);
+    assert.equal(r.json.error.code, 'invalid_op');
+    assert.equal(r.json.error.path, at);
+  }
+  assert.equal((await me('maya')).rate_card, '2026-11-01', 'a diff publishes nothing');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('a price change puts a new card in force: the next run from the old card is stale_rate_card and stops', async () => {
