@@ -714,9 +714,9 @@ Result<BalanceView> Ledger::balance(Timestamp at, const PayerId& payer) {
   auto step = begin(at, payer, nullptr);
   if (!step) return step.error();
   const Payer& p = *step->payer;
-  // Two buckets of at most 2^62 each always add up; checked all the same.
+  // Two buckets of at most 2^62 each always add up; checked all the same (a bug if not).
   auto available = checked_add(step->advanced.sub.in_period ? step->advanced.sub.remaining : 0, p.wallet);
-  if (!available) return err(ErrorCode::invalid_op, payer.text() + "'s available credits do not fit in 64 bits", "/payer");
+  if (!available) return err(ErrorCode::internal, payer.text() + "'s available credits do not fit in 64 bits", "/payer");
   finish(*step, at);
   return BalanceView{payer.text(), p.sub, p.wallet, p.totals, *available};
 }
@@ -772,14 +772,14 @@ Result<UsageView> Ledger::usage(Timestamp at, const PayerId& payer, size_t limit
 // --- invariants ----------------------------------------------------------------------------
 
 Status Ledger::check_payer(const std::string& id, const Payer& p) {
-  if (p.sub.remaining < 0 || p.wallet < 0) return err(ErrorCode::invalid_op, id + " has a negative bucket");
+  if (p.sub.remaining < 0 || p.wallet < 0) return err(ErrorCode::internal, id + " has a negative bucket");
   if (p.sub.remaining > kMaxBucket || p.wallet > kMaxBucket)
-    return err(ErrorCode::invalid_op, id + " has a bucket over " + limit_text(kMaxBucket));
+    return err(ErrorCode::internal, id + " has a bucket over " + limit_text(kMaxBucket));
   const PayerTotals& t = p.totals;
   // In 128 bits: each side is a sum of several 64-bit totals.
   __extension__ typedef __int128 Wide;
   if (Wide{t.granted} + t.topped_up != Wide{t.spent} - t.refunded + t.expired + p.sub.remaining + p.wallet)
-    return err(ErrorCode::invalid_op, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
+    return err(ErrorCode::internal, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
   return Ok{};
 }
 
@@ -879,7 +879,7 @@ Status Ledger::verify_replay() const {
   }
   for (const auto& [id, x] : r)
     if (!payers_.count(id)) report += "entries for unknown payer " + id + "; ";
-  if (!report.empty()) return err(ErrorCode::invalid_op, "ledger replay differs: " + report);
+  if (!report.empty()) return err(ErrorCode::internal, "ledger replay differs: " + report);
   return Ok{};
 }
 

@@ -200,10 +200,10 @@ class Ledger {
   Result<UsageView> usage(Timestamp at, const std::string& payer, size_t limit);
 
   // Recomputes every payer's balances and totals from the entries alone and compares them
-  // with the live state; the error lists each difference.
-  Status verify_replay() const;
-  // Checks the money invariant of every payer and that no bucket is negative.
-  Status verify_invariants() const;
+  // with the live state; the error (`internal`: a difference is a bug) lists each one.
+  [[nodiscard]] Status verify_replay() const;
+  // Checks the money invariant of every payer and that no bucket is negative (`internal` if not).
+  [[nodiscard]] Status verify_invariants() const;
 
   const std::vector<Entry>& entries() const { return entries_; }
   const std::map<std::string, Payer>& payers() const { return payers_; }
