@@ -14,8 +14,12 @@ enum class ChargeField { op, at, user, key, node, quoted, rate_card };
 
 std::optional<ChargeField> charge_field(std::string_view key) {
   static constexpr std::pair<std::string_view, ChargeField> kFields[] = {
-      {"op", ChargeField::op},         {"at", ChargeField::at},         {"user", ChargeField::user},
-      {"key", ChargeField::key},       {"node", ChargeField::node},     {"quoted", ChargeField::quoted},
+      {"op", ChargeField::op},
+      {"at", ChargeField::at},
+      {"user", ChargeField::user},
+      {"key", ChargeField::key},
+      {"node", ChargeField::node},
+      {"quoted", ChargeField::quoted},
       {"rate_card", ChargeField::rate_card}};
   for (const auto& [name, field] : kFields)
     if (name == key) return field;
@@ -64,7 +68,9 @@ class ChargeLine {
     element_ = &it->second;
     return inserted;
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
 
   // The charge, if the line held a well-formed one.
   std::optional<Operation> take() &&;
@@ -74,12 +80,18 @@ class ChargeLine {
   bool nested() const { return depth_ >= 2; }
   std::string* text_field(ChargeField f) {
     switch (f) {
-      case ChargeField::op: return &op_;
-      case ChargeField::at: return &at_;
-      case ChargeField::user: return &user_;
-      case ChargeField::key: return &key_;
-      case ChargeField::rate_card: return &rate_card_;
-      default: return nullptr;
+      case ChargeField::op:
+        return &op_;
+      case ChargeField::at:
+        return &at_;
+      case ChargeField::user:
+        return &user_;
+      case ChargeField::key:
+        return &key_;
+      case ChargeField::rate_card:
+        return &rate_card_;
+      default:
+        return nullptr;
     }
   }
   // A top-level integer is only ever "quoted" as a plain amount.
@@ -91,8 +103,10 @@ class ChargeLine {
   }
   bool put(json&& v) {
     json* top = stack_.back();
-    if (top->is_array()) top->get_ref<json::array_t&>().push_back(std::move(v));
-    else *element_ = std::move(v);
+    if (top->is_array())
+      top->get_ref<json::array_t&>().push_back(std::move(v));
+    else
+      *element_ = std::move(v);
     return true;
   }
   bool open(json::value_t type) {
@@ -160,7 +174,8 @@ bool read_quoted(const json& q, ChargeRequest& req) {
 
 std::optional<Operation> ChargeLine::take() && {
   const unsigned all = (1u << 7) - 1;
-  if (seen_ != all || op_ != "charge" || !node_.is_object() || rate_card_.empty()) return std::nullopt;
+  if (seen_ != all || op_ != "charge" || !node_.is_object() || rate_card_.empty())
+    return std::nullopt;
   if (!is_valid_id(user_) || !is_valid_id(key_)) return std::nullopt;
   auto at = parse_timestamp(at_);
   if (!at) return std::nullopt;
