@@ -1,6 +1,7 @@
 #include "credits/civil_time.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 namespace credits {
 
@@ -97,21 +98,30 @@ std::string format_timestamp(Timestamp t) {
   int64_t days = floor_div(t, kMsPerDay);
   int64_t ms_of_day = t - days * kMsPerDay;
   CivilDate c = civil_from_days(days);
-  int64_t secs = ms_of_day / 1000;
-  int ms = static_cast<int>(ms_of_day % 1000);
-  char buf[40];
-  if (ms == 0) {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                  static_cast<long long>(c.year), c.month, c.day,
-                  static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                  static_cast<long long>(secs % 60));
-  } else {
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03dZ",
-                  static_cast<long long>(c.year), c.month, c.day,
-                  static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+  const int64_t secs = ms_of_day / kMsPerSecond;
+  const int ms = static_cast<int>(ms_of_day % kMsPerSecond);
+  if (c.year < 0 || c.year > 9999) {  // never inside the engine's time; kept exact all the same
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03dZ", static_cast<long long>(c.year),
+                  c.month, c.day, static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
                   static_cast<long long>(secs % 60), ms);
+    return ms == 0 ? std::string(buf, std::strlen(buf) - 5) + "Z" : std::string(buf);
   }
-  return buf;
+  // Written digit by digit: every result of the ledger prints times, and snprintf's format
+  // parsing was a measurable part of a charge's line.
+  char buf[24] = "0000-00-00T00:00:00.000";
+  auto put = [&buf](size_t at, int64_t v, int width) {
+    for (int k = width - 1; k >= 0; --k, v /= 10) buf[at + static_cast<size_t>(k)] = static_cast<char>('0' + v % 10);
+  };
+  put(0, c.year, 4);
+  put(5, c.month, 2);
+  put(8, c.day, 2);
+  put(11, secs / 3600, 2);
+  put(14, secs / 60 % 60, 2);
+  put(17, secs % 60, 2);
+  if (ms == 0) return std::string(buf, 19) + 'Z';
+  put(20, ms, 3);
+  return std::string(buf, 23) + 'Z';
 }
 
 Timestamp add_months(Timestamp anchor, int64_t months) {

@@ -613,100 +613,98 @@ void Ledger::uncount_member_spend(const Payer& payer, const Charge& c, Credits a
     sp->second.second -= std::min(amount, sp->second.second);
 }
 
-Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
-  const Audit audit(*this);
-  if (Status s = check_clock(at); !s) return s.error();
+Result<Charge*> Ledger::open_charge(const std::string& key, const std::string& refunded, const std::string& settled) {
   auto k = keys_.find(key);
   if (k == keys_.end() || k->second.kind != KeyUse::charge)
     return err(ErrorCode::unknown_charge, "no charge with key \"" + key + "\"", "/charge");
   Charge& c = charges_[k->second.index];
-  if (c.status == ChargeStatus::refunded)
-    return err(ErrorCode::already_refunded, "charge \"" + key + "\" was already refunded", "/charge");
-  if (c.status == ChargeStatus::settled)
-    return err(ErrorCode::already_settled, "charge \"" + key + "\" already completed and settled", "/charge");
+  if (c.status == ChargeStatus::refunded) return err(ErrorCode::already_refunded, "charge \"" + key + "\" " + refunded, "/charge");
+  if (c.status == ChargeStatus::settled) return err(ErrorCode::already_settled, "charge \"" + key + "\" " + settled, "/charge");
+  return &c;
+}
+
+Result<ReturnOutcome> Ledger::close_charge(Timestamp at, Charge& c, const Buckets& returned, ChargeStatus status) {
   Step step = begin_on(payers_.at(c.payer), at);
   Payer& p = *step.payer;
-  const Buckets routed = route_return(Buckets{c.from_subscription, c.from_wallet}, step.advanced.sub.in_period);
-  if (Status s = check_give_back(p, step.advanced, routed, c.held); !s) return s.error();
+  const Credits back = returned.total();
+  const Buckets routed = route_return(returned, step.advanced.sub.in_period);
+  if (Status s = check_give_back(p, step.advanced, routed, back); !s) return s.error();
   finish(step, at);
   give_back(p, routed);
-  ReturnOutcome o{&c, routed, false};
-  p.totals.refunded += c.held;
-  c.status = ChargeStatus::refunded;
-  c.back_to_subscription = o.back.subscription;
-  c.back_to_wallet = o.back.wallet;
+  p.totals.refunded += back;
+  c.status = status;
+  c.back_to_subscription = routed.subscription;
+  c.back_to_wallet = routed.wallet;
   c.closed_at = at;
-  append(at, c.payer, EntryKind::refund, o.back.subscription, o.back.wallet, c.key);
-  uncount_member_spend(p, c, c.held);
-  return o;
+  append(at, c.payer, status == ChargeStatus::refunded ? EntryKind::refund : EntryKind::settle, routed.subscription,
+         routed.wallet, c.key);
+  uncount_member_spend(p, c, back);
+  return ReturnOutcome{&c, routed, false};
 }
+
+Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
+  const Audit audit(*this);
+  if (Status s = check_clock(at); !s) return s.error();
+  auto c = open_charge(key, "was already refunded", "already completed and settled");
+  if (!c) return c.error();
+  // Exactly what the charge took, each portion to its own bucket.
+  return close_charge(at, **c, Buckets{(*c)->from_subscription, (*c)->from_wallet}, ChargeStatus::refunded);
+}
+
+namespace {
+
+// What a completed charge costs: the charged node with the run's quantities filled in, priced
+// on the card the charge was priced with; exact, and at most what was held.
+Result<Credits> settled_price(const Charge& c, const json& usage) {
+  if (usage.is_null()) {
+    if (!c.exact) return err(ErrorCode::invalid_op, "a ranged charge completes with \"usage\"", "/usage");
+    return c.held;
+  }
+  if (!usage.is_object()) return err(ErrorCode::invalid_op, "\"usage\" must be an object of quantities", "/usage");
+  const Model& model = *c.card->find(c.model);
+  const json& given = c.params();
+  for (auto it = usage.begin(); it != usage.end(); ++it) {
+    int32_t slot = model.param_index(it.key());
+    const ParamSpec* p = slot >= 0 ? &model.params[static_cast<size_t>(slot)] : nullptr;
+    if (!p || !(p->decided_by_run || p->input) || given.contains(it.key()))
+      return err(ErrorCode::invalid_param, "\"" + it.key() + "\" is not a quantity this run decided", "/usage/" + pointer_escape(it.key()));
+  }
+  json merged = given;
+  for (auto it = usage.begin(); it != usage.end(); ++it) merged[it.key()] = it.value();
+  auto prepared = prepare_params(model, &merged, "");
+  if (!prepared) {
+    Error e = prepared.error();
+    const std::string prefix = "/params/";
+    if (e.path.rfind(prefix, 0) == 0) e.path = "/usage/" + e.path.substr(prefix.size());
+    return e;
+  }
+  auto price = price_node(*prepared);
+  if (!price) return price.error();
+  if (!price->exact())
+    return err(ErrorCode::invalid_param, "usage leaves the price open (" + std::to_string(price->min) + " to " +
+                                             std::to_string(price->max) + "); give every quantity the run decided",
+               "/usage");
+  if (price->max > c.held)
+    return err(ErrorCode::invalid_param, "the usage prices at " + std::to_string(price->max) + ", more than the " +
+                                             std::to_string(c.held) + " held",
+               "/usage");
+  return price->max;
+}
+
+}  // namespace
 
 Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, const json& usage) {
   const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s.error();
-  auto k = keys_.find(key);
-  if (k == keys_.end() || k->second.kind != KeyUse::charge)
-    return err(ErrorCode::unknown_charge, "no charge with key \"" + key + "\"", "/charge");
-  Charge& c = charges_[k->second.index];
-  if (c.status == ChargeStatus::refunded)
-    return err(ErrorCode::already_refunded, "charge \"" + key + "\" was refunded; it cannot complete", "/charge");
-  if (c.status == ChargeStatus::settled)
-    return err(ErrorCode::already_settled, "charge \"" + key + "\" was already settled", "/charge");
-  // The actual price: the charged node with the run's quantities filled in, on the card the
-  // charge was priced with.
-  Credits actual = c.held;
-  if (!usage.is_null()) {
-    if (!usage.is_object()) return err(ErrorCode::invalid_op, "\"usage\" must be an object of quantities", "/usage");
-    const Model& model = *c.card->find(c.model);
-    const json& given = c.params();
-    for (auto it = usage.begin(); it != usage.end(); ++it) {
-      int32_t slot = model.param_index(it.key());
-      const ParamSpec* p = slot >= 0 ? &model.params[static_cast<size_t>(slot)] : nullptr;
-      if (!p || !(p->decided_by_run || p->input) || given.contains(it.key()))
-        return err(ErrorCode::invalid_param, "\"" + it.key() + "\" is not a quantity this run decided", "/usage/" + pointer_escape(it.key()));
-    }
-    json merged = given;
-    for (auto it = usage.begin(); it != usage.end(); ++it) merged[it.key()] = it.value();
-    auto prepared = prepare_params(model, &merged, "");
-    if (!prepared) {
-      Error e = prepared.error();
-      const std::string prefix = "/params/";
-      if (e.path.rfind(prefix, 0) == 0) e.path = "/usage/" + e.path.substr(prefix.size());
-      return e;
-    }
-    auto price = price_node(*prepared);
-    if (!price) return price.error();
-    if (!price->exact())
-      return err(ErrorCode::invalid_param, "usage leaves the price open (" + std::to_string(price->min) + " to " +
-                                               std::to_string(price->max) + "); give every quantity the run decided",
-                 "/usage");
-    if (price->max > c.held)
-      return err(ErrorCode::invalid_param, "the usage prices at " + std::to_string(price->max) +
-                                               ", more than the " + std::to_string(c.held) + " held",
-                 "/usage");
-    actual = price->max;
-  } else if (!c.exact) {
-    return err(ErrorCode::invalid_op, "a ranged charge completes with \"usage\"", "/usage");
-  }
-  Step step = begin_on(payers_.at(c.payer), at);
-  Payer& p = *step.payer;
-  // Return the difference wallet portion first, so the result equals a charge of `actual`.
-  const Buckets back_split = split_settlement(Buckets{c.from_subscription, c.from_wallet}, actual);
-  const Credits back = back_split.total();
-  const Buckets routed = route_return(back_split, step.advanced.sub.in_period);
-  if (Status s = check_give_back(p, step.advanced, routed, back); !s) return s.error();
-  finish(step, at);
-  give_back(p, routed);
-  ReturnOutcome o{&c, routed, false};
-  p.totals.refunded += back;
-  c.status = ChargeStatus::settled;
-  c.actual = actual;
-  c.back_to_subscription = o.back.subscription;
-  c.back_to_wallet = o.back.wallet;
-  c.closed_at = at;
-  append(at, c.payer, EntryKind::settle, o.back.subscription, o.back.wallet, c.key);
-  uncount_member_spend(p, c, back);
-  return o;
+  auto c = open_charge(key, "was refunded; it cannot complete", "was already settled");
+  if (!c) return c.error();
+  auto actual = settled_price(**c, usage);
+  if (!actual) return actual.error();
+  // The difference goes back wallet portion first, so the result equals a charge of `actual`.
+  const Buckets back = split_settlement(Buckets{(*c)->from_subscription, (*c)->from_wallet}, *actual);
+  auto closed = close_charge(at, **c, back, ChargeStatus::settled);
+  if (closed) (*c)->actual = *actual;
+  return closed;
 }
 
 // --- views ---------------------------------------------------------------------------------
@@ -716,9 +714,9 @@ Result<BalanceView> Ledger::balance(Timestamp at, const PayerId& payer) {
   auto step = begin(at, payer, nullptr);
   if (!step) return step.error();
   const Payer& p = *step->payer;
-  // Two buckets of at most 2^62 each always add up; checked all the same.
+  // Two buckets of at most 2^62 each always add up; checked all the same (a bug if not).
   auto available = checked_add(step->advanced.sub.in_period ? step->advanced.sub.remaining : 0, p.wallet);
-  if (!available) return err(ErrorCode::invalid_op, payer.text() + "'s available credits do not fit in 64 bits", "/payer");
+  if (!available) return err(ErrorCode::internal, payer.text() + "'s available credits do not fit in 64 bits", "/payer");
   finish(*step, at);
   return BalanceView{payer.text(), p.sub, p.wallet, p.totals, *available};
 }
@@ -774,14 +772,14 @@ Result<UsageView> Ledger::usage(Timestamp at, const PayerId& payer, size_t limit
 // --- invariants ----------------------------------------------------------------------------
 
 Status Ledger::check_payer(const std::string& id, const Payer& p) {
-  if (p.sub.remaining < 0 || p.wallet < 0) return err(ErrorCode::invalid_op, id + " has a negative bucket");
+  if (p.sub.remaining < 0 || p.wallet < 0) return err(ErrorCode::internal, id + " has a negative bucket");
   if (p.sub.remaining > kMaxBucket || p.wallet > kMaxBucket)
-    return err(ErrorCode::invalid_op, id + " has a bucket over " + limit_text(kMaxBucket));
+    return err(ErrorCode::internal, id + " has a bucket over " + limit_text(kMaxBucket));
   const PayerTotals& t = p.totals;
   // In 128 bits: each side is a sum of several 64-bit totals.
   __extension__ typedef __int128 Wide;
   if (Wide{t.granted} + t.topped_up != Wide{t.spent} - t.refunded + t.expired + p.sub.remaining + p.wallet)
-    return err(ErrorCode::invalid_op, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
+    return err(ErrorCode::internal, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
   return Ok{};
 }
 
@@ -881,7 +879,7 @@ Status Ledger::verify_replay() const {
   }
   for (const auto& [id, x] : r)
     if (!payers_.count(id)) report += "entries for unknown payer " + id + "; ";
-  if (!report.empty()) return err(ErrorCode::invalid_op, "ledger replay differs: " + report);
+  if (!report.empty()) return err(ErrorCode::internal, "ledger replay differs: " + report);
   return Ok{};
 }
 

@@ -2,6 +2,7 @@
 // whether it reads, and applies to the same result bytes as the JSON entry points.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <sstream>
 
 #include "credits/operation.hpp"
@@ -186,6 +187,36 @@ TEST(OperationText, ChargesAcceptedRefusedAndMalformedGiveTheSameBytesAsTheDocum
       R"({"op":"usage","payer":"workspace:w",)" + at + "}",
       R"({"op":"balance","payer":"user:maya",)" + at + "}",
   };
+  expect_text_path_matches(testing::test_card(), lines);
+}
+
+// Charge lines with random damage (a byte dropped, doubled or replaced by JSON punctuation,
+// digits, letters or a byte that is not UTF-8): whatever the fast reader accepts, the full
+// reader accepts as the same charge; whatever it gives up on is worded by the full reader.
+TEST(OperationText, DamagedChargeLinesGiveTheSameBytesAsTheDocumentPath) {
+  const std::string at = R"("at":"2026-11-24T10:00:00Z")";
+  std::vector<std::string> lines = {
+      R"({"op":"create_user","user":"maya",)" + at + "}",
+      R"({"op":"top_up","payer":"user:maya","credits":100000,"key":"t1",)" + at + "}",
+  };
+  const std::string good = R"({"op":"charge",)" + at +
+                           R"(,"user":"maya","key":"g0","node":{"id":"n1","model":"vid","params":{"duration_s":4,"resolution":"1080p"}},"quoted":{"min":60,"max":60},"rate_card":"test-1"})";
+  const std::string alphabet = "{}[]\",:0123456789.eE-+ tnfalsrue\\\xff\x01";
+  std::mt19937 rng(7);
+  for (int i = 0; i < 3000; ++i) {
+    std::string l = good;
+    l.replace(l.find("g0"), 2, "g" + std::to_string(i));  // a new key each, so most charge anew
+    const int damage = 1 + static_cast<int>(rng() % 2);
+    for (int d = 0; d < damage; ++d) {
+      const size_t pos = rng() % l.size();
+      switch (rng() % 3) {
+        case 0: l.erase(pos, 1); break;
+        case 1: l.insert(pos, 1, l[pos]); break;
+        default: l[pos] = alphabet[rng() % alphabet.size()]; break;
+      }
+    }
+    lines.push_back(l);
+  }
   expect_text_path_matches(testing::test_card(), lines);
 }
 

@@ -200,10 +200,10 @@ class Ledger {
   Result<UsageView> usage(Timestamp at, const std::string& payer, size_t limit);
 
   // Recomputes every payer's balances and totals from the entries alone and compares them
-  // with the live state; the error lists each difference.
-  Status verify_replay() const;
-  // Checks the money invariant of every payer and that no bucket is negative.
-  Status verify_invariants() const;
+  // with the live state; the error (`internal`: a difference is a bug) lists each one.
+  [[nodiscard]] Status verify_replay() const;
+  // Checks the money invariant of every payer and that no bucket is negative (`internal` if not).
+  [[nodiscard]] Status verify_invariants() const;
 
   const std::vector<Entry>& entries() const { return entries_; }
   const std::map<std::string, Payer>& payers() const { return payers_; }
@@ -268,6 +268,11 @@ class Ledger {
   Status check_give_back(const Payer& p, const Advanced& a, const Buckets& routed, Credits refunded) const;
   Status check_period_start(const Payer& p, const Advanced& a, Credits quota, Timestamp at) const;
   void uncount_member_spend(const Payer& payer, const Charge& c, Credits amount);
+  // The charge a fail or complete names, while it is neither refunded nor settled (the
+  // messages say what each refusal means for the operation asked).
+  Result<Charge*> open_charge(const std::string& key, const std::string& refunded, const std::string& settled);
+  // Returns `returned` (routed to the buckets that take it now) and closes the charge.
+  Result<ReturnOutcome> close_charge(Timestamp at, Charge& c, const Buckets& returned, ChargeStatus status);
 
   std::shared_ptr<const RateCard> card_;
   std::map<std::string, Payer> payers_;

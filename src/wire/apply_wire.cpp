@@ -29,7 +29,8 @@ json apply_operation(Ledger& ledger, const json& op) {
 
 json apply_operation_line(Ledger& ledger, std::string_view line) {
   // A charge, the common line, is read without building its document.
-  if (auto charge = read_charge_text(line)) return apply_parsed_operation(ledger, std::move(*charge));
+  if (auto charge = read_charge_text(line))
+    return apply_parsed_operation(ledger, std::move(*charge));
   auto j = parse_json_limited(line);
   if (!j) return failed_operation_json(nullptr, j.error());
   return apply_operation(ledger, *j);
@@ -40,8 +41,10 @@ std::string apply_operation_text(Ledger& ledger, Operation&& op) {
   const std::string name(op_name(kind_of(op)));
   try {
     auto outcome = apply(ledger, op);
-    if (!outcome) write_failed_operation(out, &name, outcome.error());
-    else write_operation_result(out, op, *outcome);
+    if (!outcome)
+      write_failed_operation(out, &name, outcome.error());
+    else
+      write_operation_result(out, op, *outcome);
   } catch (const std::exception& e) {
     out.clear();
     write_failed_operation(out, &name, internal_error(e));

@@ -52,7 +52,8 @@ void write_charge(std::string& out, const ChargeOutcome& o) {
 }
 
 // A refund (fail) or a settlement (complete).
-void write_returned(std::string& out, std::string_view name, const std::string& key, const ReturnOutcome& o) {
+void write_returned(std::string& out, std::string_view name, const std::string& key,
+                    const ReturnOutcome& o) {
   const bool settled = name == "complete";
   ResultText r(out);
   r.str("charge", key);
@@ -65,19 +66,27 @@ void write_returned(std::string& out, std::string_view name, const std::string& 
 
 void write_top_up(std::string& out, const TopUpOutcome& t) {
   ResultText r(out);
-  r.num("credits", t.credits).str("key", t.key).boolean("ok", true).str("op", "top_up").str("payer", t.payer);
+  r.num("credits", t.credits)
+      .str("key", t.key)
+      .boolean("ok", true)
+      .str("op", "top_up")
+      .str("payer", t.payer);
   if (t.replayed) r.boolean("replayed", true);
   r.num("wallet", t.wallet_after).end();
 }
 
 }  // namespace
 
-void write_operation_result(std::string& out, const Operation& op, const OperationOutcome& outcome) {
-  if (std::holds_alternative<ops::Charge>(op)) return write_charge(out, std::get<ChargeOutcome>(outcome));
-  if (const auto* f = std::get_if<ops::Fail>(&op)) return write_returned(out, "fail", f->charge, std::get<ReturnOutcome>(outcome));
+void write_operation_result(std::string& out, const Operation& op,
+                            const OperationOutcome& outcome) {
+  if (std::holds_alternative<ops::Charge>(op))
+    return write_charge(out, std::get<ChargeOutcome>(outcome));
+  if (const auto* f = std::get_if<ops::Fail>(&op))
+    return write_returned(out, "fail", f->charge, std::get<ReturnOutcome>(outcome));
   if (const auto* c = std::get_if<ops::Complete>(&op))
     return write_returned(out, "complete", c->charge, std::get<ReturnOutcome>(outcome));
-  if (std::holds_alternative<ops::TopUp>(op)) return write_top_up(out, std::get<TopUpOutcome>(outcome));
+  if (std::holds_alternative<ops::TopUp>(op))
+    return write_top_up(out, std::get<TopUpOutcome>(outcome));
   // The rarer results (memberships, subscriptions, views) go through their JSON form.
   out += to_wire(operation_result_json(op, outcome));
 }

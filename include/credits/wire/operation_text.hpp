@@ -1,7 +1,7 @@
 // The JSON Lines fast path of the ledger: an operation's text read straight into its typed
 // Operation, and its result written straight as text, with no JSON document in between.
 // Every byte it writes is what to_wire() of the nlohmann result would write (keys in byte
-// order); tests/operation_text_test.cpp checks that on every kind of result.
+// order); tests/operation_test.cpp (OperationText) checks that against the document path.
 #pragma once
 
 #include <optional>
