@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
+echo "== style: no function over 70 lines (scripts/function-lengths.py)"
+python3 scripts/function-lengths.py src server cli wasm bench
 echo "== native build (warnings are errors)"
 scripts/build-native.sh -DCREDITS_WERROR=ON
 echo "== native tests"
