@@ -13,7 +13,7 @@
 #include "credits/operation.hpp"
 #include "credits/wire/plan_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "embedded_rate_card.hpp"
 #include "command_io.hpp"
 #include "http_server.hpp"

@@ -1,8 +1,8 @@
 #include "http_answer.hpp"
 
-#include "credits/error_wire.hpp"
+#include "credits/wire/error_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 
 namespace credits::server {
 

@@ -5,11 +5,11 @@
 
 #include "bearer_token.hpp"
 #include "command_io.hpp"
-#include "credits/error_wire.hpp"
+#include "credits/wire/error_wire.hpp"
 #include "credits/operation.hpp"
 #include "credits/wire/plan_wire.hpp"
 #include "credits/wire/rate_card_diff.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "http_answer.hpp"
 
 namespace credits::server {

@@ -16,8 +16,8 @@
 
 #include "bearer_token.hpp"
 #include "command_io.hpp"
-#include "credits/error_wire.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/error_wire.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/operation.hpp"
 #include "credits/wire/plan_wire.hpp"
 #include "credits/wire/quote_wire.hpp"

@@ -8,8 +8,8 @@
 
 #include "credits/operation.hpp"
 #include "command_io.hpp"
-#include "credits/error_wire.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/error_wire.hpp"
+#include "credits/wire/json_text.hpp"
 #include "http_server.hpp"
 #include "open_ledger.hpp"
 

@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "command_io.hpp"
-#include "credits/error_wire.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/error_wire.hpp"
+#include "credits/wire/json_text.hpp"
 
 namespace credits::server {
 

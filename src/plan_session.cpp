@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/wire/plan_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "credits/error.hpp"
-#include "credits/error_wire.hpp"
+#include "credits/wire/error_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 

@@ -12,7 +12,7 @@
 #include "credits/ledger.hpp"
 #include "credits/operation.hpp"
 #include "credits/wire/plan_wire.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/wire/quote_wire.hpp"
 #include "credits/rate_card.hpp"
 

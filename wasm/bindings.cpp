@@ -8,7 +8,7 @@
 #include <string>
 
 #include "engine.hpp"
-#include "credits/error_wire.hpp"
+#include "credits/wire/error_wire.hpp"
 #include "embedded_rate_card.hpp"
 
 namespace {

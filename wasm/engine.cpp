@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "encoded_nodes.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/wire/plan_wire.hpp"
 #include "credits/money_split.hpp"
 #include "credits/operation.hpp"

@@ -13,7 +13,7 @@ namespace credits {
 
 // The largest magnitude a numeric parameter may have (about 10^15): beyond it a double no
 // longer holds every integer, so two different inputs could price the same. The JSON reader
-// (node.cpp) and the numeric fast path (encoded_nodes.cpp) both refuse what is past it.
+// (node.cpp) and the typed path of the browser (wasm/encoded_nodes.cpp) both refuse what is past it.
 inline constexpr double kMaxParamMagnitude = 1e15;
 
 struct PreparedNode {

@@ -1,8 +1,8 @@
 // The entry points that read, apply and write one operation: as nlohmann values (the
 // server, the tests) and as text (the JSON Lines path). Each catches whatever the apply throws,
 // so a call never fails: a rejected operation is a result with "ok": false that changed nothing.
-#include "credits/error_wire.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/error_wire.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/wire/operation_text.hpp"
 #include "credits/wire/operation_wire.hpp"
 

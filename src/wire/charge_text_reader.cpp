@@ -1,6 +1,6 @@
 #include <nlohmann/json.hpp>
 
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/wire/operation_text.hpp"
 
 namespace credits {

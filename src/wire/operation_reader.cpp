@@ -3,7 +3,7 @@
 #include <iterator>
 #include <variant>
 
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/wire/operation_wire.hpp"
 
 namespace credits {

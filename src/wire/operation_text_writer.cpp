@@ -2,7 +2,7 @@
 // others through their JSON form. The same bytes as to_wire(operation_result_json()).
 #include <variant>
 
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/wire/operation_text.hpp"
 
 namespace credits {

@@ -5,7 +5,7 @@
 
 #include <unordered_map>
 
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/wire/quote_wire.hpp"
 
 namespace credits {

@@ -1,6 +1,6 @@
 #include "credits/wire/quote_wire.hpp"
 
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 
 namespace credits {
 

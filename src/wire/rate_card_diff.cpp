@@ -5,7 +5,7 @@
 #include <set>
 
 #include "credits/estimator.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 
 namespace credits {
 

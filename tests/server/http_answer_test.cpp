@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "credits/error_wire.hpp"
+#include "credits/wire/error_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 
 namespace credits::server {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/operation.hpp"
 
 namespace credits {

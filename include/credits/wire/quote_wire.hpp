@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "credits/error_wire.hpp"  // failed quotes: write_failed_quote
+#include "credits/wire/error_wire.hpp"  // failed quotes: write_failed_quote
 #include "credits/estimator.hpp"
 
 namespace credits {

@@ -1,4 +1,4 @@
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

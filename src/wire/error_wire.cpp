@@ -1,6 +1,6 @@
-#include "credits/error_wire.hpp"
+#include "credits/wire/error_wire.hpp"
 
-#include "credits/json_text.hpp"
+#include "credits/wire/json_text.hpp"
 
 namespace credits {
 
