@@ -1,5 +1,6 @@
 #include "http_routes.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
@@ -10,6 +11,7 @@
 #include "credits/wire/plan_wire.hpp"
 #include "credits/wire/rate_card_diff.hpp"
 #include "credits/wire/json_text.hpp"
+#include "credits/wire/usage_csv.hpp"
 #include "http_answer.hpp"
 
 namespace credits::server {
@@ -79,6 +81,7 @@ std::string route_of(const std::string& p, bool post) {
   } else {
     if (p == "/v1/rate-card") return "rate_card";
     if (between(p, "/v1/payers/", "/balance")) return "balance";
+    if (between(p, "/v1/payers/", "/usage.csv")) return "usage_csv";
     if (between(p, "/v1/payers/", "/usage")) return "usage";
   }
   return "not_found";
@@ -100,6 +103,31 @@ std::optional<std::string> user_of(const HttpRequest& req) {
   if (const std::string* u = req.param("user")) return *u;
   if (const std::string* u = req.header("X-Credits-User")) return *u;
   return std::nullopt;
+}
+
+// A payer read names the user the backend acts for: who may see the payer is checked for them.
+HttpResponse no_viewer(const char* op) {
+  return operation_error_answer(
+      op, Error(ErrorCode::invalid_op,
+                "name the user the backend acts for: ?user=ID (or an X-Credits-User header)",
+                "/user"));
+}
+
+// The export as a download, named after the payer as the demo names its own files.
+HttpResponse csv_download(const std::string& payer, std::string csv) {
+  std::string name = "usage-";
+  for (char c : payer) {
+    const bool kept = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    if (kept) name += c;
+    else if (name.back() != '-') name += '-';
+  }
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = "text/csv; charset=utf-8; header=present";
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + ".csv\"");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.body = std::move(csv);
+  return r;
 }
 
 // A card the ledger refuses is not one that breaks a rule of the format (the table's 400 for
@@ -251,6 +279,7 @@ void ApiRoutes::answer_v1(const HttpRequest& req, const Reply& reply) {
   if (r == "rate_card") return rate_card(reply);
   if (r == "rate_card_diff") return rate_card_diff(req, reply);
   if (r == "balance" || r == "usage") return payer_read(req, reply);
+  if (r == "usage_csv") return usage_csv(req, reply);
   reply(error_answer(Error(ErrorCode::not_found,
                            "no route " + req.method + " " + req.path + "; see docs/server.md")));
 }
@@ -349,11 +378,7 @@ void ApiRoutes::payer_read(const HttpRequest& req, const Reply& reply) {
   const char* name = balance ? "balance" : "usage";
   const std::string payer = *between(req.path, "/v1/payers/", balance ? "/balance" : "/usage");
   auto viewer = user_of(req);
-  if (!viewer || viewer->empty())
-    return reply(operation_error_answer(
-        name, Error(ErrorCode::invalid_op,
-                    "name the user the backend acts for: ?user=ID (or an X-Credits-User header)",
-                    "/user")));
+  if (!viewer || viewer->empty()) return reply(no_viewer(name));
   json op = {{"op", name}, {"payer", payer}};
   const std::string* limit = req.param("limit");
   if (!balance && limit) {
@@ -363,6 +388,31 @@ void ApiRoutes::payer_read(const HttpRequest& req, const Reply& reply) {
     op["limit"] = digits ? json(std::stoll(l)) : json(l);  // the core refuses what is not 0..1000
   }
   submit_one(std::move(op), std::move(viewer), reply);
+}
+
+// Every generation of the payer as CSV (wire/usage_csv.hpp): the text `credits billing --csv`
+// prints. A `usage` read of the payer (limit 0) checks the payer and the viewer as GET usage
+// does, so every refusal is that route's JSON envelope with the table's status.
+void ApiRoutes::usage_csv(const HttpRequest& req, const Reply& reply) {
+  std::string payer = *between(req.path, "/v1/payers/", "/usage.csv");
+  auto viewer = user_of(req);
+  if (!viewer || viewer->empty()) return reply(no_viewer("usage"));
+  json op = {{"op", "usage"}, {"payer", payer}, {"limit", 0}};
+  auto render = [payer](const Ledger& ledger) {
+    auto csv = credits::usage_csv(ledger, payer);
+    return csv ? std::move(*csv) : std::string();  // accepted by `usage`: never refused here
+  };
+  service_.submit_render_async(
+      std::move(op), std::move(viewer), std::move(render),
+      [reply, payer](json result, std::string csv) {
+        reply.later([reply, payer, result = std::move(result), csv = std::move(csv)]() mutable {
+          if (!result.value("ok", false)) return reply(result_answer(result));
+          // Even an empty history has its header row: no text is a bug, not a refusal.
+          if (csv.empty())
+            return reply(error_answer(Error(ErrorCode::internal, "the usage export was not written")));
+          reply(csv_download(payer, std::move(csv)));
+        });
+      });
 }
 
 // --- pricing -------------------------------------------------------------------------------------

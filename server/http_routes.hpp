@@ -62,6 +62,7 @@ class ApiRoutes {
   void resource_op(const HttpRequest& req, const Reply& reply, const char* op);
   void charge_outcome(const HttpRequest& req, const Reply& reply);
   void payer_read(const HttpRequest& req, const Reply& reply);
+  void usage_csv(const HttpRequest& req, const Reply& reply);
 
   // Pricing, on the card in force, answered at once.
   void quotes(const HttpRequest& req, const Reply& reply) const;

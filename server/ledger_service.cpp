@@ -62,6 +62,8 @@ struct LedgerService::Job {
   std::optional<std::string> viewer;
   std::optional<LoadedCard> card;  // a swap's card
   std::optional<Result<CardSwap>> swap_result;
+  Render render;         // a rendered read's renderer (submit_render_async)
+  std::string rendered;  // its text, when the operation was accepted
   // Called by the committer once the job is durable: hands the results on and deletes the job.
   std::function<void(Job&)> durable;
 };
@@ -165,6 +167,46 @@ void LedgerService::swap_card_async(LoadedCard card, SwapDone done) {
   done(shutting_down());
 }
 
+void LedgerService::submit_render_async(json op, std::optional<std::string> viewer, Render render,
+                                        RenderDone done) {
+  auto job = std::make_unique<Job>();
+  job->ops.push_back(std::move(op));
+  job->viewer = std::move(viewer);
+  job->render = std::move(render);
+  job->durable = [done](Job& j) {
+    json result = std::move(j.results.front());
+    std::string text = std::move(j.rendered);
+    delete &j;
+    done(std::move(result), std::move(text));
+  };
+  if (enqueue(job.get())) {
+    job.release();  // owned by the queue now; deleted by `durable`
+    return;
+  }
+  done(unavailable(), std::string());
+}
+
+// On the writer thread: a job's operations in order, and a rendered read's text right after its
+// operation, while the ledger is exactly the state its result reflects.
+void LedgerService::apply_ops(Job& job, std::optional<Timestamp> now) {
+  const std::string* viewer = job.viewer ? &*job.viewer : nullptr;
+  job.results.reserve(job.ops.size());
+  for (json& op : job.ops) {
+    try {
+      job.results.push_back(ledger_.apply(std::move(op), now, viewer));
+      if (job.render && job.results.back().value("ok", false)) job.rendered = job.render(ledger_.ledger());
+    } catch (const std::exception& e) {
+      // Nothing in apply is expected to throw (out of memory aside); if it does, the
+      // ledger may be half changed: stop without answering, recover from the disk.
+      stop_unanswered(Error(ErrorCode::internal, std::string("stopping: ") + e.what()));
+    }
+    if (job.results.back().value("ok", false))
+      ++stats_.ops_accepted;
+    else
+      ++stats_.ops_refused;
+  }
+}
+
 void LedgerService::writer_loop() {
   std::vector<Job*> jobs;
   for (;;) {
@@ -187,21 +229,7 @@ void LedgerService::writer_loop() {
         }
         continue;
       }
-      const std::string* viewer = job->viewer ? &*job->viewer : nullptr;
-      job->results.reserve(job->ops.size());
-      for (json& op : job->ops) {
-        try {
-          job->results.push_back(ledger_.apply(std::move(op), now, viewer));
-        } catch (const std::exception& e) {
-          // Nothing in apply is expected to throw (out of memory aside); if it does, the
-          // ledger may be half changed: stop without answering, recover from the disk.
-          stop_unanswered(Error(ErrorCode::internal, std::string("stopping: ") + e.what()));
-        }
-        if (job->results.back().value("ok", false))
-          ++stats_.ops_accepted;
-        else
-          ++stats_.ops_refused;
-      }
+      apply_ops(*job, now);
     }
     Unit unit{ledger_.take_batch(), std::move(jobs)};
     jobs.clear();

@@ -57,6 +57,14 @@ class LedgerService {
   // usage).
   using Done = std::function<void(std::vector<nlohmann::json> results)>;
   void submit_async(std::vector<nlohmann::json> ops, std::optional<std::string> viewer, Done done);
+  // One read whose answer is text the core renders from the ledger (the usage CSV): `op` is
+  // applied as submit_async applies it (the viewer checked, a reset that time passing made
+  // durable first); when it is accepted, `render` runs on the writer thread right after it, on
+  // the state the result reflects. `done` gets the result and the text ("" when refused).
+  using Render = std::function<std::string(const Ledger& ledger)>;
+  using RenderDone = std::function<void(nlohmann::json result, std::string text)>;
+  void submit_render_async(nlohmann::json op, std::optional<std::string> viewer, Render render,
+                           RenderDone done);
   // Puts a new rate card in force, journaled; `done` as for submit_async, once it is durable.
   using SwapDone = std::function<void(Result<CardSwap> swap)>;
   void swap_card_async(LoadedCard card, SwapDone done);
@@ -81,6 +89,7 @@ class LedgerService {
     std::vector<Job*> jobs;
   };
   bool enqueue(Job* job);
+  void apply_ops(Job& job, std::optional<Timestamp> now);
   void writer_loop();
   void committer_loop();
   void publish_card();

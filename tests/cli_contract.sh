@@ -98,6 +98,31 @@ printf '{"model":"veo-3","params":{"duration_s":80e-1}}\n{"model":"veo-3","param
   node -e 'const [a, b] = require("fs").readFileSync(0, "utf8").trim().split("\n"); if (a !== b) process.exit(1)' ||
   fail "80e-1 is exactly 8"
 expect_exit 2 "billing --payer with a newline" "$credits" billing --payer $'user:a\nb'
+# billing --csv (SPEC §12): every generation of the payer, RFC 4180 with a header row; one row per
+# charge the ledger accepted for that payer (a replayed retry is no new one), in order; the usage read's refusals exit 2.
+"$credits" billing --help | grep -q -- "--csv" || fail "billing --help lists --csv"
+for payer in workspace:studio user:maya; do
+  "$credits" billing --payer "$payer" --csv < "$src/demo/month.jsonl" > "$tmp/usage.csv" 2>"$tmp/err" ||
+    fail "billing --csv $payer: $(head -c 300 "$tmp/err")"
+  node -e '
+    const fs = require("fs");
+    const [csvFile, resultsFile, payer] = process.argv.slice(1);
+    const csv = fs.readFileSync(csvFile, "utf8");
+    const keys = fs.readFileSync(resultsFile, "utf8").split("\n").filter((l) => l).map((l) => JSON.parse(l))
+      .filter((r) => r.op === "charge" && r.ok && !r.replayed && r.payer === payer).map((r) => r.key);
+    if (!csv.endsWith("\r\n") || csv.replace(/\r\n/g, "").includes("\n")) throw new Error("records end with CRLF");
+    const rows = csv.slice(0, -2).split("\r\n");
+    if (rows[0] !== "at,key,payer,user,node,model,params,exact,rate_card,status,held,from_subscription,from_wallet," +
+                    "returned_to_subscription,returned_to_wallet,credits,closed_at") throw new Error("header: " + rows[0]);
+    const got = rows.slice(1).map((r) => r.split(",")[1]);
+    if (!keys.length || JSON.stringify(got) !== JSON.stringify(keys)) throw new Error(`keys ${got} != ${keys}`);
+    if (!rows.slice(1).every((r) => r.split(",")[2] === payer && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,/.test(r)))
+      throw new Error("payer and RFC 3339 time on every row");' "$tmp/usage.csv" "$tmp/month" "$payer" ||
+    fail "billing --csv $payer: one row per accepted charge, in order"
+done
+expect_exit 2 "billing --csv of an unknown payer" "$credits" billing --payer user:nobody --csv
+grep -q '"unknown_user"' "$tmp/err" || fail "billing --csv of an unknown payer is unknown_user"
+expect_exit 2 "billing --csv of a malformed payer" "$credits" billing --payer nobody --csv
 printf '{"version":"v","version":"w","models":[]}' > "$tmp/dup-card.json"
 expect_exit 2 "a rate card with a duplicate key" "$credits" estimate --rate-card "$tmp/dup-card.json"
 grep -q '"invalid_json"' "$tmp/err" && grep -q '"/version"' "$tmp/err" || fail "a duplicate key in a card is invalid_json at /version"

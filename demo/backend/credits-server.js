@@ -137,6 +137,10 @@ export class CreditClient {
   usage(payer, viewer, limit = 50) {
     return this.get(`/v1/payers/${encodeURIComponent(payer)}/usage?user=${encodeURIComponent(viewer)}&limit=${limit}`);
   }
+  // Every generation of the payer as CSV (text/csv): `text` holds it; a refusal is JSON as ever.
+  usageCsv(payer, viewer) {
+    return this.get(`/v1/payers/${encodeURIComponent(payer)}/usage.csv?user=${encodeURIComponent(viewer)}`);
+  }
   op(operation) {
     return this.post('/v1/ops', operation);
   }

@@ -163,17 +163,6 @@ async function me(user) {
   };
 }
 
-// RFC 4180: CRLF line ends; a field with a comma, a quote or a line break is quoted, quotes doubled.
-function csvField(v) {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-const CSV_COLUMNS = ['at', 'payer', 'user', 'node', 'model', 'params', 'status', 'credits', 'held', 'from_subscription', 'from_wallet', 'key'];
-function usageCsv(payer, usage) {
-  const rows = [CSV_COLUMNS.join(',')];
-  for (const g of usage.generations || []) rows.push(CSV_COLUMNS.map((c) => csvField(c === 'payer' ? payer : g[c])).join(','));
-  return rows.join('\r\n') + '\r\n';
-}
 const fileName = (payer, ext) => `usage-${payer.replace(/[^A-Za-z0-9_-]+/g, '-')}.${ext}`;
 
 // --- the API -------------------------------------------------------------------------------------
@@ -214,10 +203,12 @@ const routes = {
   },
   'GET /api/usage.csv': async (req, res, user, body, url) => {
     const payer = url.searchParams.get('payer') || directory.payerOf(user);
-    const usage = await client.usage(payer, user, 1000);
-    if (usage.status !== 200) return relay(res, usage);
-    res.writeHead(200, { 'Content-Type': 'text/csv; charset=utf-8; header=present', 'Content-Disposition': `attachment; filename="${fileName(payer, 'csv')}"`, 'Cache-Control': 'no-store' });
-    res.end(usageCsv(payer, usage.json));
+    // The credit server writes the export (every generation, the core's one CSV writer); the
+    // backend only relays it, or its refusal.
+    const csv = await client.usageCsv(payer, user);
+    if (csv.status !== 200) return relay(res, csv);
+    res.writeHead(200, { 'Content-Type': csv.headers.get('content-type') || 'text/csv; charset=utf-8; header=present', 'Content-Disposition': `attachment; filename="${fileName(payer, 'csv')}"`, 'Cache-Control': 'no-store' });
+    res.end(csv.text);
   },
   'GET /api/usage.json': async (req, res, user, body, url) => {
     const payer = url.searchParams.get('payer') || directory.payerOf(user);

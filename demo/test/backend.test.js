@@ -276,9 +276,11 @@ test('usage downloads: CSV (RFC 4180, a header row) and JSON', async () => {
   assert.match(r.headers.get('content-disposition'), /attachment; filename="usage-user-maya\.csv"/);
   const lines = r.text.split('\r\n');
   assert.equal(lines.at(-1), '', 'every record ends with CRLF');
-  assert.equal(lines[0], 'at,payer,user,node,model,params,status,credits,held,from_subscription,from_wallet,key');
+  assert.equal(lines[0], 'at,key,payer,user,node,model,params,exact,rate_card,status,held,from_subscription,from_wallet,returned_to_subscription,returned_to_wallet,credits,closed_at');
   const json = (await b.api('GET', '/api/usage.json', undefined, { as: 'maya' })).json;
   assert.equal(lines.length - 2, json.generations.length);
+  // Every generation, oldest first: the keys are the JSON's (newest first), reversed.
+  assert.deepEqual(lines.slice(1, -1).map((l) => l.split(',')[1]), json.generations.map((g) => g.key).reverse());
   // A params field holds quotes and commas: quoted, quotes doubled.
   const g = json.generations.find((x) => Object.keys(x.params).length > 1);
   assert.ok(r.text.includes('"' + JSON.stringify(g.params).replace(/"/g, '""') + '"'));
