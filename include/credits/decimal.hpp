@@ -1,7 +1,10 @@
 // An exact decimal number for rates and prices: an integer mantissa over a power of ten.
 // Rates such as 0.0021 credits per token are read from their decimal text and stay exact
 // through every multiplication and addition; no binary floating point is involved. The
-// mantissa is 128-bit and every operation is overflow-checked against kLimit.
+// mantissa is 128-bit and every operation is overflow-checked against kLimit. When both
+// operands' mantissas and the result fit in int64 (the usual case for rate cards), the
+// operations run in 64-bit arithmetic, which WebAssembly has natively; otherwise the 128-bit
+// path runs. Both give the same mantissa and scale.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +13,10 @@
 #include <string_view>
 
 namespace credits {
+
+namespace detail {
+struct DecimalReference;
+}
 
 class Decimal {
  public:
@@ -59,6 +66,7 @@ class Decimal {
   int power_of_ten_exponent() const;
 
  private:
+  friend struct detail::DecimalReference;
   constexpr Decimal(Mantissa m, int scale) : m_(m), scale_(static_cast<int8_t>(scale)) {}
   static std::optional<Decimal> make(Mantissa m, int scale);
   // Removes trailing zeros from the fraction so scales stay small.
@@ -67,5 +75,25 @@ class Decimal {
   Mantissa m_ = 0;
   int8_t scale_ = 0;
 };
+
+namespace detail {
+// The 128-bit paths alone, without the 64-bit fast paths: what the fast paths fall back to,
+// and, for tests, the reference they are checked against (the raw mantissa included).
+struct DecimalReference {
+  static Decimal::Mantissa mantissa(const Decimal& d) { return d.m_; }
+  // A decimal with exactly this mantissa and scale (|m| < kLimit, 0 <= scale <= kMaxScale).
+  static Decimal raw(Decimal::Mantissa m, int scale) { return Decimal(m, scale); }
+  static std::optional<Decimal> add(const Decimal& a, const Decimal& b);
+  static std::optional<Decimal> sub(const Decimal& a, const Decimal& b);
+  static std::optional<Decimal> mul(const Decimal& a, const Decimal& b);
+  static std::optional<Decimal> ceil_div(const Decimal& a, const Decimal& step);
+  static std::optional<int64_t> ceil_to_int64(const Decimal& a);
+  static std::optional<int64_t> to_int64(const Decimal& a);
+  static int compare(const Decimal& a, const Decimal& b);
+  static bool is_integer(const Decimal& a);
+  static int power_of_ten_exponent(const Decimal& a);
+  static void normalize(Decimal& a);
+};
+}  // namespace detail
 
 }  // namespace credits
