@@ -5,6 +5,7 @@
 #include <string>
 
 namespace credits::cli {
-// Renders the plan JSON that plan_json produced; the numbers are the JSON's, nothing recomputed.
+// Renders a plan as `credits plan` prints it (plan_wire's text, read back by the CLI: the edge
+// shows what the contract says); the numbers are the JSON's, nothing recomputed.
 std::string plan_text(const nlohmann::json& plan);
 }
