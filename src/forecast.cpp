@@ -23,8 +23,8 @@ Credits burn_per_day(Credits spent, Timestamp period_start, Timestamp at) {
 
 // When `credits` last at `burn` a day, starting at `from`: whole milliseconds, rounded down.
 // None past the end of time.
-std::optional<Timestamp> runs_out(Credits credits, Credits burn, Timestamp from) {
-  const Wide t = Wide{from} + Wide{credits} * kDayMs / burn;
+std::optional<Timestamp> runs_out(Wide credits, Credits burn, Timestamp from) {
+  const Wide t = Wide{from} + credits * kDayMs / burn;
   if (t > kMaxTimestamp) return std::nullopt;
   return static_cast<Timestamp>(t);
 }
@@ -43,7 +43,8 @@ void run_out_times(Forecast& f, bool in_period, Timestamp at) {
   auto sub = runs_out(f.remaining, burn, at);
   if (sub && *sub < f.period_end) {
     f.subscription_runs_out_at = sub;
-    f.wallet_runs_out_at = runs_out(f.remaining + f.wallet, burn, at);  // two buckets fit in 63 bits
+    // In 128 bits: two full buckets (2^62 each) add up to 2^63, one past int64.
+    f.wallet_runs_out_at = runs_out(Wide{f.remaining} + f.wallet, burn, at);
   } else if (!f.resets_at) {
     f.wallet_runs_out_at = runs_out(f.wallet, burn, f.period_end);
   }

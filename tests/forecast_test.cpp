@@ -164,6 +164,31 @@ TEST(Forecast, AnUnknownPayerIsRefusedAsUsageRefusesIt) {
   EXPECT_EQ(book.code(R"({"op":"forecast","payer":"user:ana","limit":3})"), "invalid_op");
 }
 
+// The pure function at the bounds: full buckets and a spend of the whole 64-bit range neither
+// wrap nor overflow; the suggestion stops at the largest top-up.
+TEST(Forecast, AtTheBoundsNothingWraps) {
+  UsageView v;
+  v.balance.payer = "user:x";
+  v.balance.sub.status = SubscriptionStatus::active;
+  v.balance.sub.in_period = true;
+  v.balance.sub.remaining = kMaxBucket;
+  v.balance.sub.period_end = v.period_end = 31 * kDayMs;
+  v.balance.wallet = kMaxBucket;  // with the subscription: 2^63, one past int64
+  v.by_model = {SpendLine{"m", INT64_MAX, 1}};
+  auto f = forecast_of(v, 1);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->burn_per_day, INT64_MAX);
+  ASSERT_TRUE(f->subscription_runs_out_at.has_value());
+  EXPECT_EQ(*f->subscription_runs_out_at, 1 + kDayMs / 2);  // 2^62 / (2^63 - 1) of a day, rounded down
+  ASSERT_TRUE(f->wallet_runs_out_at.has_value());
+  EXPECT_EQ(*f->wallet_runs_out_at, 1 + kDayMs);  // 2^63 / (2^63 - 1) of a day, rounded down
+  EXPECT_EQ(f->suggested_top_up, kMaxAmount);
+  v.by_model.push_back(SpendLine{"n", 1, 1});  // lines past 64 bits are a bug, said so
+  auto broken = forecast_of(v, 1);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().code, ErrorCode::internal);
+}
+
 TEST(Forecast, IsARead) {
   EXPECT_TRUE(is_read(OpKind::forecast));
   EXPECT_EQ(op_name(OpKind::forecast), "forecast");
