@@ -21,9 +21,21 @@ std::string bar(int64_t part, int64_t whole, size_t width) {
   for (size_t i = 0; i < width; ++i) s += i < filled ? "█" : "░";
   return s;
 }
+// "At this pace the subscription runs out on …, the wallet on …; a top-up of N lasts to the
+// reset." A bucket that does not run out before the reset (or the window's end) says so.
+std::string forecast_line(const Forecast& f) {
+  if (f.burn_per_day == 0) return "  Forecast      nothing spent this period: nothing runs out\n";
+  const std::string end = f.resets_at ? "the reset" : "the period's end (" + day(f.period_end) + ")";
+  std::string out = "  Forecast      At this pace (" + std::to_string(f.burn_per_day) + " a day) the subscription ";
+  out += f.subscription_runs_out_at ? "runs out on " + day(*f.subscription_runs_out_at) : "lasts its period";
+  out += ", the wallet " + (f.wallet_runs_out_at ? "on " + day(*f.wallet_runs_out_at) : "lasts past " + end);
+  out += f.suggested_top_up > 0 ? "; a top-up of " + std::to_string(f.suggested_top_up) + " lasts to " + end + ".\n"
+                                : "; no top-up is needed before " + end + ".\n";
+  return out;
+}
 }  // namespace
 
-std::string billing_text(const UsageView& v, size_t rejected) {
+std::string billing_text(const UsageView& v, const Forecast& forecast, size_t rejected) {
   const BalanceView& b = v.balance;
   std::string out = "Billing — " + b.payer + "\n\n";
   const bool has_period = b.sub.in_period;
@@ -33,7 +45,8 @@ std::string billing_text(const UsageView& v, size_t rejected) {
     out += b.sub.status == SubscriptionStatus::active ? "  resets " + day(b.sub.period_end)
                                                       : "  usable until " + day(b.sub.period_end);
   }
-  out += "\n  Wallet        " + num(b.wallet, 0) + " credits (never expire)\n\n";
+  out += "\n  Wallet        " + num(b.wallet, 0) + " credits (never expire)\n";
+  out += forecast_line(forecast) + "\n";
   out += "  Recent generations\n";
   if (v.recent.empty()) out += "    (none)\n";
   for (const Charge* c : v.recent)

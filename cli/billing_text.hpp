@@ -3,8 +3,10 @@
 
 #include <string>
 
+#include "credits/forecast.hpp"
 #include "credits/ledger.hpp"
 
 namespace credits::cli {
-std::string billing_text(const UsageView& view, size_t rejected_ops);
+// The page of `view`, with the forecast's line (SPEC §12) under the balances.
+std::string billing_text(const UsageView& view, const Forecast& forecast, size_t rejected_ops);
 }

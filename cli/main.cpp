@@ -106,7 +106,9 @@ int run_billing(std::shared_ptr<const credits::RateCard> card, const std::string
     std::cout << *text << std::flush;
     return 0;
   }
-  std::cout << credits::cli::billing_text(*usage, rejected);
+  auto forecast = credits::forecast_of(*usage, when);
+  if (!forecast) fail_usage(forecast.error());
+  std::cout << credits::cli::billing_text(*usage, *forecast, rejected);
   return 0;
 }
 

@@ -83,6 +83,7 @@ std::string route_of(const std::string& p, bool post) {
     if (between(p, "/v1/payers/", "/balance")) return "balance";
     if (between(p, "/v1/payers/", "/usage.csv")) return "usage_csv";
     if (between(p, "/v1/payers/", "/usage")) return "usage";
+    if (between(p, "/v1/payers/", "/forecast")) return "forecast";
   }
   return "not_found";
 }
@@ -278,7 +279,7 @@ void ApiRoutes::answer_v1(const HttpRequest& req, const Reply& reply) {
   if (r == "admin_rate_card") return admin_rate_card(req, reply);
   if (r == "rate_card") return rate_card(reply);
   if (r == "rate_card_diff") return rate_card_diff(req, reply);
-  if (r == "balance" || r == "usage") return payer_read(req, reply);
+  if (r == "balance" || r == "usage" || r == "forecast") return payer_read(req, reply);
   if (r == "usage_csv") return usage_csv(req, reply);
   reply(error_answer(Error(ErrorCode::not_found,
                            "no route " + req.method + " " + req.path + "; see docs/server.md")));
@@ -374,14 +375,14 @@ void ApiRoutes::charge_outcome(const HttpRequest& req, const Reply& reply) {
 }
 
 void ApiRoutes::payer_read(const HttpRequest& req, const Reply& reply) {
-  const bool balance = reply.route() == "balance";
-  const char* name = balance ? "balance" : "usage";
-  const std::string payer = *between(req.path, "/v1/payers/", balance ? "/balance" : "/usage");
+  // The route's name is the read's: balance, usage or forecast (SPEC §12), at the server's clock.
+  const std::string& name = reply.route();
+  const std::string payer = *between(req.path, "/v1/payers/", "/" + name);
   auto viewer = user_of(req);
-  if (!viewer || viewer->empty()) return reply(no_viewer(name));
+  if (!viewer || viewer->empty()) return reply(no_viewer(name.c_str()));
   json op = {{"op", name}, {"payer", payer}};
   const std::string* limit = req.param("limit");
-  if (!balance && limit) {
+  if (name == "usage" && limit) {
     const std::string& l = *limit;
     bool digits =
         !l.empty() && l.size() <= 9 && l.find_first_not_of("0123456789") == std::string::npos;

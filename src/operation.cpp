@@ -14,6 +14,7 @@ constexpr std::string_view kOpNames[] = {
     "create_user", "create_workspace", "add_member", "remove_member", "set_member_cap", "switch",
     "subscribe",   "pause",            "resume",     "cancel",        "top_up",         "charge",
     "fail",        "complete",         "balance",    "usage",
+    "forecast",
 };
 static_assert(std::size(kOpNames) == std::variant_size_v<Operation>, "one name per operation");
 
@@ -62,6 +63,12 @@ struct Applier {
   Result<OperationOutcome> operator()(ops::Complete& o) { return outcome(ledger.complete(o.at, o.charge, o.usage)); }
   Result<OperationOutcome> operator()(ops::Balance& o) { return outcome(ledger.balance(o.at, o.payer)); }
   Result<OperationOutcome> operator()(ops::Usage& o) { return outcome(ledger.usage(o.at, o.payer, o.limit)); }
+  // The usage read checks the payer and the time as `usage` does; the forecast is pure on it.
+  Result<OperationOutcome> operator()(ops::Forecast& o) {
+    auto usage = ledger.usage(o.at, o.payer, 0);
+    if (!usage) return usage.error();
+    return outcome(forecast_of(*usage, o.at));
+  }
 };
 
 }  // namespace
@@ -76,7 +83,7 @@ std::optional<OpKind> op_kind_named(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_read(OpKind kind) { return kind == OpKind::balance || kind == OpKind::usage; }
+bool is_read(OpKind kind) { return kind == OpKind::balance || kind == OpKind::usage || kind == OpKind::forecast; }
 
 Timestamp time_of(const Operation& op) {
   return std::visit([](const auto& o) { return o.at; }, op);

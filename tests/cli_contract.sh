@@ -123,6 +123,26 @@ done
 expect_exit 2 "billing --csv of an unknown payer" "$credits" billing --payer user:nobody --csv
 grep -q '"unknown_user"' "$tmp/err" || fail "billing --csv of an unknown payer is unknown_user"
 expect_exit 2 "billing --csv of a malformed payer" "$credits" billing --payer nobody --csv
+# billing's forecast line (SPEC §12, docs/balances.md "Forecast"): the figures of the forecast op.
+cat > "$tmp/heavy.jsonl" <<'EOF2'
+{"op":"create_user","at":"2026-11-01T00:00:00Z","user":"ana"}
+{"op":"subscribe","at":"2026-11-01T00:00:00Z","payer":"user:ana","quota":1000}
+{"op":"top_up","at":"2026-11-01T00:00:00Z","payer":"user:ana","credits":100,"key":"t1"}
+{"op":"charge","at":"2026-11-02T00:00:00Z","user":"ana","key":"c1","node":{"id":"v","model":"veo-3","params":{"resolution":"720p","duration_s":4}},"quoted":160,"rate_card":"2026-11-01"}
+{"op":"charge","at":"2026-11-02T00:00:00Z","user":"ana","key":"c2","node":{"id":"v","model":"veo-3","params":{"resolution":"720p","duration_s":4}},"quoted":160,"rate_card":"2026-11-01"}
+EOF2
+"$credits" billing --payer user:ana --at 2026-11-09T00:00:00Z < "$tmp/heavy.jsonl" > "$tmp/page" 2>"$tmp/err" || fail "billing of a heavy month: $(head -c 300 "$tmp/err")"
+grep -qxF "  Forecast      At this pace (40 a day) the subscription runs out on 2026-11-26, the wallet on 2026-11-28; a top-up of 100 lasts to the reset." "$tmp/page" ||
+  fail "billing's forecast line of a heavy month: $(grep Forecast "$tmp/page")"
+{ cat "$tmp/heavy.jsonl"; echo '{"op":"forecast","at":"2026-11-09T00:00:00Z","payer":"user:ana"}'; } | "$credits" ledger | tail -1 > "$tmp/forecast"
+grep -qF '"burn_per_day":40,' "$tmp/forecast" && grep -qF '"subscription_runs_out_at":"2026-11-26T00:00:00Z",' "$tmp/forecast" &&
+  grep -qF '"suggested_top_up":100,' "$tmp/forecast" && grep -qF '"wallet_runs_out_at":"2026-11-28T12:00:00Z"}' "$tmp/forecast" ||
+  fail "the forecast op of a heavy month: $(cat "$tmp/forecast")"
+"$credits" billing --payer workspace:studio < "$src/demo/month.jsonl" | grep -qxF \
+  "  Forecast      At this pace (41 a day) the subscription lasts its period, the wallet lasts past the reset; no top-up is needed before the reset." ||
+  fail "billing's forecast line of demo/month.jsonl's workspace"
+"$credits" billing --payer user:ana --at 2026-11-01T00:00:00Z < <(head -3 "$tmp/heavy.jsonl") | grep -qxF \
+  "  Forecast      nothing spent this period: nothing runs out" || fail "billing's forecast line when nothing was spent"
 printf '{"version":"v","version":"w","models":[]}' > "$tmp/dup-card.json"
 expect_exit 2 "a rate card with a duplicate key" "$credits" estimate --rate-card "$tmp/dup-card.json"
 grep -q '"invalid_json"' "$tmp/err" && grep -q '"/version"' "$tmp/err" || fail "a duplicate key in a card is invalid_json at /version"

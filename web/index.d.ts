@@ -190,5 +190,36 @@ export interface CreateOptions {
   rateCard?: string | object;
 }
 
+/** The `usage` result (GET /v1/payers/{payer}/usage) as far as the forecast reads it. */
+export interface UsageForForecast {
+  payer: string;
+  wallet: number;
+  subscription: { remaining: number; period_start: string | null; resets_at: string | null };
+  period: { start: string; end: string };
+  by_model: Array<{ credits: number }>;
+}
+
+/** The engine's `forecast` result without `op`/`ok` (docs/balances.md, "Forecast"). */
+export interface Forecast {
+  at: string;
+  burn_per_day: number;
+  payer: string;
+  period_end: string;
+  period_start: string;
+  remaining: number;
+  resets_at: string | null;
+  spent: number;
+  subscription_runs_out_at: string | null;
+  suggested_top_up: number;
+  wallet: number;
+  wallet_runs_out_at: string | null;
+}
+
+/**
+ * SPEC §12's forecast from a `usage` result read at `at` (RFC 3339): the figures the server's
+ * `forecast` (GET /v1/payers/{payer}/forecast) answers at that time. Plain JS, integer arithmetic.
+ */
+export function forecast(usage: UsageForForecast, at: string): Forecast;
+
 export default function createCredits(options?: CreateOptions): Promise<CreditsEngine>;
 export { createCredits };

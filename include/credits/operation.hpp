@@ -9,6 +9,7 @@
 #include <string_view>
 #include <variant>
 
+#include "credits/forecast.hpp"
 #include "credits/ledger.hpp"
 #include "credits/payer_id.hpp"
 
@@ -80,24 +81,27 @@ struct Usage : Head {
   PayerId payer;
   size_t limit = 20;  // recent generations shown, 0..1000
 };
+struct Forecast : Head {  // SPEC §12: the pace of the current period (credits/forecast.hpp)
+  PayerId payer;
+};
 }  // namespace ops
 
 using Operation = std::variant<ops::CreateUser, ops::CreateWorkspace, ops::AddMember, ops::RemoveMember,
                                ops::SetMemberCap, ops::Switch, ops::Subscribe, ops::Pause, ops::Resume,
                                ops::Cancel, ops::TopUp, ops::Charge, ops::Fail, ops::Complete, ops::Balance,
-                               ops::Usage>;
+                               ops::Usage, ops::Forecast>;
 
 // Which operation, without its fields: the alternative's index in Operation.
 enum class OpKind {
   create_user, create_workspace, add_member, remove_member, set_member_cap, switch_context,
-  subscribe, pause, resume, cancel, top_up, charge, fail, complete, balance, usage,
+  subscribe, pause, resume, cancel, top_up, charge, fail, complete, balance, usage, forecast,
 };
 
 OpKind kind_of(const Operation& op);
 std::string_view op_name(OpKind kind);  // "create_user", ..., "switch", ...
 // The kind an operation's name names ("create_user", ..., "switch", ...); nullopt for none.
 std::optional<OpKind> op_kind_named(std::string_view name);
-// balance and usage read; every other operation may change state.
+// balance, usage and forecast read; every other operation may change state.
 bool is_read(OpKind kind);
 inline bool is_read(const Operation& op) { return is_read(kind_of(op)); }
 Timestamp time_of(const Operation& op);
@@ -105,7 +109,7 @@ Timestamp time_of(const Operation& op);
 // What an accepted operation did, for its result: nothing beyond its own fields (memberships,
 // switch), the subscription after it, or the ledger's outcome.
 using OperationOutcome = std::variant<std::monostate, Subscription, TopUpOutcome, ChargeOutcome, ReturnOutcome,
-                                      BalanceView, UsageView>;
+                                      BalanceView, UsageView, Forecast>;
 
 // Applies a parsed operation. A charge's node moves into the ledger's record (so `op` keeps
 // every field but that node). A refused operation changes nothing.

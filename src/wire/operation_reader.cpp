@@ -253,6 +253,12 @@ Result<Operation> parse_usage(const Fields& f, Timestamp at) {
   return Operation(ops::Usage{{at}, std::move(*payer), limit});
 }
 
+Result<Operation> parse_forecast(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"payer"}));
+  CREDITS_TRY(payer, f.payer());
+  return Operation(ops::Forecast{{at}, std::move(*payer)});
+}
+
 // The parser of each operation, in OpKind order.
 using Parser = Result<Operation> (*)(const Fields&, Timestamp);
 constexpr Parser kParsers[] = {
@@ -272,6 +278,7 @@ constexpr Parser kParsers[] = {
     parse_complete,
     parse_balance,
     parse_usage,
+    parse_forecast,
 };
 static_assert(std::size(kParsers) == std::variant_size_v<Operation>, "one parser per operation");
 
@@ -310,7 +317,7 @@ Result<Operation> parse_operation(const json& op) {
     return bad_op("/op", "unknown operation \"" + name +
                              "\" (create_user, create_workspace, add_member, remove_member, set_member_cap, "
                              "switch, subscribe, pause, resume, cancel, top_up, charge, fail, complete, "
-                             "balance, usage)");
+                             "balance, usage, forecast)");
   try {
     return kParsers[static_cast<size_t>(*kind)](Fields(op), *at);
   } catch (const std::exception& e) {

@@ -91,6 +91,12 @@ struct Writer {
     r["ok"] = true;
     return r;
   }
+  json operator()(const ops::Forecast&) const {
+    json r = forecast_to_json(std::get<Forecast>(out));
+    r["op"] = "forecast";
+    r["ok"] = true;
+    return r;
+  }
 
  private:
   static json member(std::string_view name, const std::string& workspace, const std::string& user) {
@@ -178,6 +184,22 @@ json usage_to_json(const UsageView& v) {
   r["by_model"] = lines(v.by_model, "model");
   if (auto payer = split_payer(v.balance.payer); payer && payer->kind == PayerKind::workspace) r["by_member"] = lines(v.by_member, "user");
   return r;
+}
+
+json forecast_to_json(const Forecast& f) {
+  auto time = [](const std::optional<Timestamp>& t) { return t ? json(format_timestamp(*t)) : json(nullptr); };
+  return json{{"payer", f.payer},
+              {"at", format_timestamp(f.at)},
+              {"period_start", format_timestamp(f.period_start)},
+              {"period_end", format_timestamp(f.period_end)},
+              {"resets_at", time(f.resets_at)},
+              {"spent", f.spent},
+              {"burn_per_day", f.burn_per_day},
+              {"remaining", f.remaining},
+              {"wallet", f.wallet},
+              {"subscription_runs_out_at", time(f.subscription_runs_out_at)},
+              {"wallet_runs_out_at", time(f.wallet_runs_out_at)},
+              {"suggested_top_up", f.suggested_top_up}};
 }
 
 json operation_result_json(const Operation& op, const OperationOutcome& outcome) {

@@ -246,3 +246,5 @@ export default async function createCredits(options = {}) {
 }
 
 export { createCredits, CreditsEngine };
+// SPEC §12's forecast from a `usage` result the page holds (plain JS: the server owns the ledger).
+export { forecast } from './forecast.js';

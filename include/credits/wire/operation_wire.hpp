@@ -45,6 +45,8 @@ Error internal_error(const std::exception& e);
 // Views as JSON (the `balance` and `usage` results, without "op"/"ok").
 nlohmann::json balance_to_json(const BalanceView& view);
 nlohmann::json usage_to_json(const UsageView& view);
+// The `forecast` result without "op"/"ok" (docs/balances.md, "Forecast").
+nlohmann::json forecast_to_json(const Forecast& forecast);
 nlohmann::json charge_to_json(const Charge& charge);
 
 }  // namespace credits
