@@ -3,6 +3,7 @@
 // fit is reported, never wrapped. The one place the bounds are written.
 #pragma once
 
+#include <cassert>
 #include <climits>
 #include <cstdint>
 #include <optional>
@@ -17,9 +18,10 @@ inline constexpr Credits kMaxAmount = 1'000'000'000'000'000;
 // Whether an input amount (a top-up, a quota, a cap, a balance given to a plan) is in 0..10^15.
 inline constexpr bool is_amount(Credits c) { return c >= 0 && c <= kMaxAmount; }
 
-// The most one bucket (a subscription's remaining credits, a wallet) may hold: 2^62. Two full
-// buckets still add up (available = remaining + wallet) without overflow. An operation that
-// would fill a bucket past it is refused (docs/balances.md, "Limits").
+// The most one bucket (a subscription's remaining credits, a wallet) may hold: 2^62. An
+// operation that would fill a bucket past it is refused (docs/balances.md, "Limits"). A balance
+// still adds up (available = remaining + wallet) in 64 bits because a subscription's remaining
+// credits never pass its quota (at most 10^15): two buckets of 2^62 each would not (2^63).
 inline constexpr Credits kMaxBucket = Credits{1} << 62;
 // Totals (granted, topped up, spent, refunded, expired) may use the whole signed range.
 inline constexpr Credits kMaxTotal = INT64_MAX;
@@ -41,8 +43,14 @@ inline std::optional<Credits> checked_sub(Credits a, Credits b) {
 struct Buckets {
   Credits subscription = 0;
   Credits wallet = 0;
-  // Both buckets are at most kMaxBucket (2^62), so their sum never overflows.
-  Credits total() const { return subscription + wallet; }
+  // Fits for every balance the ledger keeps and every amount it moves (see kMaxBucket); a sum
+  // that would not is a bug, caught here rather than wrapped.
+  Credits total() const {
+    Credits sum = 0;
+    [[maybe_unused]] const bool overflow = __builtin_add_overflow(subscription, wallet, &sum);
+    assert(!overflow);
+    return sum;
+  }
 };
 
 }  // namespace credits
