@@ -137,6 +137,11 @@ export class CreditClient {
   usage(payer, viewer, limit = 50) {
     return this.get(`/v1/payers/${encodeURIComponent(payer)}/usage?user=${encodeURIComponent(viewer)}&limit=${limit}`);
   }
+  // The server's forecast (SPEC §12) at its own clock: burn per day, run-out times, the
+  // suggested top-up. The backend relays it; the arithmetic is the server's alone.
+  forecast(payer, viewer) {
+    return this.get(`/v1/payers/${encodeURIComponent(payer)}/forecast?user=${encodeURIComponent(viewer)}`);
+  }
   // Every generation of the payer as CSV (text/csv): `text` holds it; a refusal is JSON as ever.
   usageCsv(payer, viewer) {
     return this.get(`/v1/payers/${encodeURIComponent(payer)}/usage.csv?user=${encodeURIComponent(viewer)}`);

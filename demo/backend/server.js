@@ -196,10 +196,13 @@ const routes = {
   },
   'GET /api/billing': async (req, res, user, body, url) => {
     const payer = url.searchParams.get('payer') || directory.payerOf(user);
-    const [balance, usage] = await Promise.all([client.balance(payer, user), client.usage(payer, user, 50)]);
-    if (balance.status !== 200) return relay(res, balance);
-    if (usage.status !== 200) return relay(res, usage);
-    sendJson(res, 200, { ok: true, payer, balance: balance.json, usage: usage.json });
+    const [balance, usage, forecast] = await Promise.all([
+      client.balance(payer, user),
+      client.usage(payer, user, 50),
+      client.forecast(payer, user),
+    ]);
+    for (const read of [balance, usage, forecast]) if (read.status !== 200) return relay(res, read);
+    sendJson(res, 200, { ok: true, payer, balance: balance.json, usage: usage.json, forecast: forecast.json });
   },
   'GET /api/usage.csv': async (req, res, user, body, url) => {
     const payer = url.searchParams.get('payer') || directory.payerOf(user);
