@@ -385,3 +385,20 @@ test('without a built page the API still works and / says how to build it; the c
     await other.stop();
   }
 });
+
+test('/api/billing carries the server\'s forecast for the payer, read with the same balances', async () => {
+  for (const [payer, as] of [['user:maya', 'maya'], ['workspace:studio', 'leo'], ['user:leo', 'leo']]) {
+    const r = await b.api('GET', `/api/billing?payer=${payer}`, undefined, { as });
+    assert.equal(r.status, 200, r.text);
+    const { forecast, balance } = r.json;
+    assert.equal(forecast.ok, true);
+    assert.equal(forecast.op, 'forecast');
+    assert.equal(forecast.payer, payer);
+    // The three reads are of one ledger with nothing between them in this test.
+    assert.equal(forecast.wallet, balance.wallet, payer);
+    assert.equal(forecast.remaining, balance.subscription?.remaining ?? 0, payer);
+    for (const key of ['burn_per_day', 'spent', 'suggested_top_up']) assert.ok(Number.isInteger(forecast[key]), `${payer}: ${key}`);
+    for (const key of ['subscription_runs_out_at', 'wallet_runs_out_at', 'resets_at'])
+      assert.ok(forecast[key] === null || !Number.isNaN(Date.parse(forecast[key])), `${payer}: ${key} = ${forecast[key]}`);
+  }
+});
