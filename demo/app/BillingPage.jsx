@@ -42,8 +42,12 @@ function SubscriptionCard({ balance }) {
   );
 }
 
-function WalletCard({ balance, payer, canTopUp, onTopUp, busy }) {
-  const [amount, setAmount] = useState(1000);
+// The preset amounts, plus the chosen one when it is not a preset (the forecast's suggestion).
+function topUpChoices(amount) {
+  return TOPUPS.includes(amount) ? TOPUPS : [...TOPUPS, amount].sort((a, b) => a - b);
+}
+
+function WalletCard({ balance, payer, canTopUp, onTopUp, busy, amount, setAmount }) {
   return (
     <div className="card balance-card">
       <div className="card-label">Wallet</div>
@@ -51,11 +55,88 @@ function WalletCard({ balance, payer, canTopUp, onTopUp, busy }) {
       <div className="muted">Top-ups never expire, and are spent only after the subscription quota is used up.</div>
       <div className="topup">
         <select aria-label="Top-up amount" value={amount} onChange={(e) => setAmount(Number(e.target.value))} disabled={busy}>
-          {TOPUPS.map((n) => <option key={n} value={n}>{fmt(n)} credits</option>)}
+          {topUpChoices(amount).map((n) => <option key={n} value={n}>{fmt(n)} credits</option>)}
         </select>
         <button type="button" className="primary" disabled={busy} onClick={() => onTopUp(payer, amount)}>Buy top-up</button>
       </div>
       {!canTopUp && <div className="muted small">Only a workspace admin can top up this workspace.</div>}
+    </div>
+  );
+}
+
+// What one run-out time of the forecast says: a date, or why there is none. The server decides
+// (docs/balances.md, "Forecast"); the page only picks the words for its null.
+function runOutText(at, forecast, whenNull) {
+  if (forecast.burn_per_day === 0) return 'nothing spent this period';
+  if (at) return `${fmtWhen(at)} · ${fmtFromNow(at)}`;
+  return whenNull;
+}
+
+// Why the subscription has no run-out time while something is spent: no subscription, it lasts
+// to its reset (active), or it lasts the period it ends with (paused or cancelled).
+function subscriptionNullText(forecast, balance) {
+  const status = balance.subscription?.status || 'none';
+  if (status === 'none') return 'no subscription';
+  return forecast.resets_at ? 'lasts to the reset' : 'lasts its period';
+}
+
+function walletNullText(forecast) {
+  return forecast.resets_at ? 'lasts past the reset' : 'does not run out at this pace';
+}
+
+// The forecast in one line, as `credits billing` words it under the balances.
+function forecastSentence(forecast, balance) {
+  if (forecast.burn_per_day === 0) return 'Nothing spent this period, so nothing runs out at this pace.';
+  const until = forecast.resets_at ? 'the reset' : 'the end of the period';
+  const sub = forecast.subscription_runs_out_at
+    ? `the subscription runs out on ${fmtWhen(forecast.subscription_runs_out_at)}, `
+    : (balance.subscription?.status || 'none') === 'none' ? '' : `the subscription ${subscriptionNullText(forecast, balance)}, `;
+  const wallet = forecast.wallet_runs_out_at ? `runs out on ${fmtWhen(forecast.wallet_runs_out_at)}` : walletNullText(forecast);
+  const topUp = forecast.suggested_top_up > 0 ? `a top-up of ${fmt(forecast.suggested_top_up)} lasts to ${until}` : `no top-up is needed to reach ${until}`;
+  return `At this pace (${fmt(forecast.burn_per_day)} a day) ${sub}the wallet ${wallet}; ${topUp}.`;
+}
+
+// The forecast (SPEC §12) exactly as the credit server computed it at `forecast.at`; the hooks
+// carry its raw fields so a test can hold them against the server's own read.
+function ForecastCard({ forecast, balance, canTopUp, onUseTopUp, busy }) {
+  const until = forecast.resets_at ? 'the reset' : 'the end of the period';
+  const topUp = forecast.suggested_top_up;
+  return (
+    <div className="card forecast-card" data-forecast={forecast.payer} data-forecast-at={forecast.at}
+      data-forecast-burn={String(forecast.burn_per_day)} data-forecast-spent={String(forecast.spent)}
+      data-forecast-subscription-runs-out={forecast.subscription_runs_out_at || ''}
+      data-forecast-wallet-runs-out={forecast.wallet_runs_out_at || ''}
+      data-forecast-topup={String(topUp)}>
+      <div className="card-label">Forecast <span className="muted">at this period's pace</span></div>
+      <p className="forecast-line">{forecastSentence(forecast, balance)}</p>
+      <div className="forecast-grid">
+        <div>
+          <div className="muted small">Burn</div>
+          <div className="forecast-figure">{fmt(forecast.burn_per_day)} <span className="unit">credits a day</span></div>
+          <div className="muted small">{fmt(forecast.spent)} spent since {fmtWhen(forecast.period_start)}</div>
+        </div>
+        <div>
+          <div className="muted small">Subscription runs out</div>
+          <div className="forecast-when">{runOutText(forecast.subscription_runs_out_at, forecast, subscriptionNullText(forecast, balance))}</div>
+        </div>
+        <div>
+          <div className="muted small">Wallet runs out</div>
+          <div className="forecast-when">{runOutText(forecast.wallet_runs_out_at, forecast, walletNullText(forecast))}</div>
+        </div>
+        <div>
+          <div className="muted small">Suggested top-up</div>
+          {topUp > 0 ? (
+            <>
+              <div className="forecast-figure">{fmt(topUp)} <span className="unit">credits to reach {until}</span></div>
+              {canTopUp && (
+                <button type="button" disabled={busy} onClick={() => onUseTopUp(topUp)}>Use {fmt(topUp)} as the top-up</button>
+              )}
+            </>
+          ) : (
+            <div className="forecast-when">none: what is left lasts to {until}</div>
+          )}
+        </div>
+      </div>
     </div>
   );
 }
@@ -173,6 +254,7 @@ export function BillingPage() {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(null);
+  const [topUpAmount, setTopUpAmount] = useState(1000);
 
   const load = useCallback(async (p) => {
     if (!p) return;
@@ -213,6 +295,7 @@ export function BillingPage() {
   const usage = shown ? shown.usage : null;
   const balance = shown ? shown.balance : null;
   const isWorkspace = payer && payer.startsWith('workspace:');
+  const canTopUp = !isWorkspace || Boolean(info && info.role === 'admin');
   const generations = useMemo(() => {
     const g = usage ? [...(usage.generations || [])] : [];
     return g.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
@@ -245,7 +328,7 @@ export function BillingPage() {
           <div className="grid-balances">
             <SubscriptionCard balance={balance} />
             <WalletCard balance={balance} payer={payer} busy={busy} onTopUp={onTopUp}
-              canTopUp={!isWorkspace || (info && info.role === 'admin')} />
+              amount={topUpAmount} setAmount={setTopUpAmount} canTopUp={canTopUp} />
             <div className="card totals-card">
               <div className="card-label">This account, all time</div>
               <table className="mini-table">
@@ -264,6 +347,7 @@ export function BillingPage() {
               </div>
             </div>
           </div>
+          <ForecastCard forecast={shown.forecast} balance={balance} busy={busy} canTopUp={canTopUp} onUseTopUp={setTopUpAmount} />
           <div className={isWorkspace ? 'grid-charts grid-charts-3' : 'grid-charts'}>
             <ChartCard title="Spend by model, this period" empty={usage.by_model?.length ? null : 'Nothing spent this period.'}>
               <SpendByModel rows={usage.by_model || []} labelOf={labelOf} />
