@@ -1,7 +1,7 @@
 // What the demo's browser tests share: starting the real demo backend (which starts the real
 // credit server on a fresh ledger), launching Debian's Chromium, and asking the native CLI.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, stat } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, stat } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +25,10 @@ export function cli(args, input) {
  */
 export async function startDemo({ latencyMs = 0 } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'credits-demo-'));
+  const db = path.join(dir, 'ledger.db');
   const child = spawn(process.execPath, [path.join(repoRoot, 'demo/backend/server.js')], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DEMO_DB: path.join(dir, 'ledger.db'), DEMO_LATENCY_MS: String(latencyMs) },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DEMO_DB: db, DEMO_LATENCY_MS: String(latencyMs) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -45,6 +46,14 @@ export async function startDemo({ latencyMs = 0 } = {}) {
   return {
     url,
     output: () => output,
+    // The credit server behind the backend and its bearer token, for a test that holds the page
+    // against the server's own reads (the backend prints the address; the token file is beside
+    // the ledger).
+    creditServer() {
+      const m = output.match(/credit server (http:\/\/\S+)/);
+      if (!m) throw new Error(`the backend did not print the credit server's address:\n${output}`);
+      return { url: m[1], token: readFileSync(db + '.token', 'utf8').trim() };
+    },
     async stop() {
       if (child.exitCode === null) {
         const gone = new Promise((r) => child.once('exit', r));
