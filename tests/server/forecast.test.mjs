@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { NODES, CARD_VERSION, SAMPLE_CARD, cli, get, post, startServer, tempDir } from "./lib.mjs";
+import { NODES, CARD_VERSION, SAMPLE_CARD, VIEWER_REFUSALS, cli, get, post, startServer, tempDir } from "./lib.mjs";
 
 const VIDEO = NODES[3]; // 160 credits
 const charge = (user, key) => ({ user, key, node: VIDEO.node, quoted: VIDEO.credits, rate_card: CARD_VERSION });
@@ -68,14 +68,7 @@ test("GET forecast: the token and the viewer rule of GET usage", async (t) => {
   await seed(s);
   const noToken = await get(s, "/v1/payers/user:ana/forecast?user=ana", { token: null });
   assert.equal(noToken.status, 401);
-  for (const [what, payer, query, status, code] of [
-    ["another user", "user:ana", "?user=leo", 403, "not_member"],
-    ["a non-member reads a workspace", "workspace:studio", "?user=leo", 403, "not_member"],
-    ["unknown viewer", "user:ana", "?user=nobody", 404, "unknown_user"],
-    ["no viewer", "user:ana", "", 400, "invalid_op"],
-    ["not a payer", "ana", "?user=ana", 400, "invalid_op"],
-    ["an unknown workspace", "workspace:none", "?user=ana", 404, "unknown_workspace"],
-  ]) {
+  for (const [what, payer, query, status, code] of VIEWER_REFUSALS) {
     const f = await get(s, `/v1/payers/${payer}/forecast${query}`);
     assert.equal(f.status, status, `${what}: ${f.text}`);
     assert.equal(f.json.ok, false, what);

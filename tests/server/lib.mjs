@@ -89,6 +89,18 @@ export async function call(server, method, route, body, { token = server.token, 
   return { status: res.status, text, json };
 }
 
+// Who may not read a payer, as the routes that read one (usage, usage.csv, forecast) refuse
+// them, on the ledger `seed` of those tests (ana and leo, workspace studio without leo):
+// [what, payer, query, status, code].
+export const VIEWER_REFUSALS = [
+  ["another user", "user:ana", "?user=leo", 403, "not_member"],
+  ["a non-member reads a workspace", "workspace:studio", "?user=leo", 403, "not_member"],
+  ["unknown viewer", "user:ana", "?user=nobody", 404, "unknown_user"],
+  ["no viewer", "user:ana", "", 400, "invalid_op"],
+  ["not a payer", "ana", "?user=ana", 400, "invalid_op"],
+  ["an unknown workspace", "workspace:none", "?user=ana", 404, "unknown_workspace"],
+];
+
 export const post = (server, route, body, opts) => call(server, "POST", route, body ?? "{}", opts);
 export const get = (server, route, opts) => call(server, "GET", route, undefined, opts);
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
-import { BIN, NODES, CARD_VERSION, SAMPLE_CARD, get, post, startServer, tempDir } from "./lib.mjs";
+import { BIN, NODES, CARD_VERSION, SAMPLE_CARD, VIEWER_REFUSALS, get, post, startServer, tempDir } from "./lib.mjs";
 
 const charge = (user, key, { node, credits }) => ({ user, key, node, quoted: credits, rate_card: CARD_VERSION });
 
@@ -78,14 +78,7 @@ test("usage.csv: the token and the viewer rule of GET usage; refusals are JSON e
   };
   expect("no token", await get(s, "/v1/payers/user:ana/usage.csv?user=ana", { token: null }), 401, "unauthorized");
   // Each refusal is the usage route's own, status and body alike.
-  for (const [what, payer, query, status, code] of [
-    ["another user", "user:ana", "?user=leo", 403, "not_member"],
-    ["a non-member reads a workspace", "workspace:studio", "?user=leo", 403, "not_member"],
-    ["unknown viewer", "user:ana", "?user=nobody", 404, "unknown_user"],
-    ["no viewer", "user:ana", "", 400, "invalid_op"],
-    ["not a payer", "ana", "?user=ana", 400, "invalid_op"],
-    ["an unknown workspace", "workspace:none", "?user=ana", 404, "unknown_workspace"],
-  ]) {
+  for (const [what, payer, query, status, code] of VIEWER_REFUSALS) {
     const csv = await get(s, `/v1/payers/${payer}/usage.csv${query}`);
     expect(what, csv, status, code);
     const usage = await get(s, `/v1/payers/${payer}/usage${query}`);
