@@ -95,7 +95,7 @@ void BM_RepriceGraph_NoBreakdown(benchmark::State& state) {
   reprice_graph(card, graph, plan, false);
   for (auto _ : state) {
     reprice_graph(card, graph, plan, false);
-    benchmark::DoNotOptimize(plan.total_max);
+    benchmark::DoNotOptimize(plan.total_max());
     benchmark::ClobberMemory();
   }
   plan_counters(state);
@@ -126,7 +126,7 @@ void reprice(benchmark::State& state, bool with_breakdown) {
     graph.nodes[static_cast<size_t>(i)].spec["params"] = d.params[++flip & 1];
     auto s = reprice_from(card, graph, plan, i, with_breakdown);
     benchmark::DoNotOptimize(s);
-    benchmark::DoNotOptimize(plan.total_max);
+    benchmark::DoNotOptimize(plan.total_max());
     benchmark::ClobberMemory();
   }
   if (plan.unpriced != 0) state.SkipWithError("reprice left unpriced nodes");

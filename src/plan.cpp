@@ -117,8 +117,6 @@ void price_graph_node(const RateCard& card, const Graph& graph, Plan& plan, int3
 
 namespace {
 
-Credits held_at_max(Plan::WideSum sum) { return sum > INT64_MAX ? INT64_MAX : static_cast<Credits>(sum); }
-
 void total(Plan& plan) {
   plan.sum_min = plan.sum_max = 0;
   plan.priced = plan.unpriced = plan.skipped = 0;
@@ -137,8 +135,6 @@ void count_planned_node(Plan& plan, int32_t index, int sign) {
     plan.sum_min += sign * static_cast<Plan::WideSum>(n.price.min);
     plan.sum_max += sign * static_cast<Plan::WideSum>(n.price.max);
   }
-  plan.total_min = held_at_max(plan.sum_min);
-  plan.total_max = held_at_max(plan.sum_max);
 }
 
 Status compute_run_order(Graph& g) {
@@ -258,7 +254,7 @@ Projection project(const Graph& graph, const Plan& plan, const Balances& balance
     p.taken.wallet += split->wallet;
   }
   const Credits available = balances.total();
-  p.shortfall = plan.total_max > available ? plan.total_max - available : 0;
+  p.shortfall = plan.total_max() > available ? plan.total_max() - available : 0;
   return p;
 }
 

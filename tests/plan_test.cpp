@@ -127,7 +127,7 @@ TEST(Plan, RepricingFromOneNodeEqualsPricingEverything) {
   ASSERT_TRUE(reprice_from(*test_card(), *graph, *p, 0).ok());
   auto full = price_graph(*test_card(), *graph);
   EXPECT_EQ(plan_to_json(*test_card(), *graph, *p, nullptr), plan_to_json(*test_card(), *graph, *full, nullptr));
-  EXPECT_EQ(p->total_max, 80 + 8 * 19 + 4);
+  EXPECT_EQ(p->total_max(), 80 + 8 * 19 + 4);
 }
 
 TEST(Plan, RepricingReturnsTheNodesPricedAgainInRunOrder) {
@@ -151,12 +151,12 @@ TEST(Plan, AnEditCannotWrapTheTotals) {
   plan.nodes.resize(3);
   for (PlannedNode& n : plan.nodes) n.price = Price{INT64_MAX - 1, INT64_MAX};
   for (int32_t i = 0; i < 3; ++i) count_planned_node(plan, i, +1);
-  EXPECT_EQ(plan.total_max, INT64_MAX);
-  EXPECT_EQ(plan.total_min, INT64_MAX);
+  EXPECT_EQ(plan.total_max(), INT64_MAX);
+  EXPECT_EQ(plan.total_min(), INT64_MAX);
   count_planned_node(plan, 0, -1);
   count_planned_node(plan, 1, -1);
-  EXPECT_EQ(plan.total_max, INT64_MAX);
-  EXPECT_EQ(plan.total_min, INT64_MAX - 1);
+  EXPECT_EQ(plan.total_max(), INT64_MAX);
+  EXPECT_EQ(plan.total_min(), INT64_MAX - 1);
   EXPECT_EQ(plan.priced, 1);
 }
 

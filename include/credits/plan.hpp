@@ -77,10 +77,6 @@ struct Projection {
 
 struct Plan {
   std::vector<PlannedNode> nodes;  // in the graph's given order
-  // The totals as written: the sums of the priced nodes' prices, held at 2^63-1 if a card
-  // prices beyond it (each price fits in 64 bits; their sum may not).
-  Credits total_min = 0;
-  Credits total_max = 0;
   int32_t priced = 0;
   int32_t unpriced = 0;
   int32_t skipped = 0;
@@ -89,6 +85,13 @@ struct Plan {
   __extension__ typedef __int128 WideSum;  // __extension__: a GNU type, kept under -Wpedantic
   WideSum sum_min = 0;
   WideSum sum_max = 0;
+  // The totals as written: the exact sums, held at 2^63-1 if a card prices beyond it (each
+  // price fits in 64 bits; their sum may not).
+  Credits total_min() const { return held_at_max(sum_min); }
+  Credits total_max() const { return held_at_max(sum_max); }
+
+ private:
+  static Credits held_at_max(WideSum sum) { return sum > INT64_MAX ? INT64_MAX : static_cast<Credits>(sum); }
 };
 
 // Adds (sign +1) or takes out (sign -1) node `index`'s part of the plan's totals and counts,

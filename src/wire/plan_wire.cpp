@@ -153,17 +153,17 @@ void write_plan_tail(std::string& out, const RateCard& card, const Plan& plan) {
 }
 
 void write_plan_total(std::string& out, const Plan& plan) {
-  const bool exact = plan.unpriced == 0 && plan.total_min == plan.total_max;
+  const bool exact = plan.unpriced == 0 && plan.total_min() == plan.total_max();
   out += '{';
   if (exact) {
     out += "\"credits\":";
-    append_json_int(out, plan.total_min);
+    append_json_int(out, plan.total_min());
     out += ',';
   }
   out += exact ? "\"exact\":true,\"max\":" : "\"exact\":false,\"max\":";
-  append_json_int(out, plan.total_max);
+  append_json_int(out, plan.total_max());
   out += ",\"min\":";
-  append_json_int(out, plan.total_min);
+  append_json_int(out, plan.total_min());
   out += '}';
 }
 
