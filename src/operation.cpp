@@ -14,7 +14,7 @@ constexpr std::string_view kOpNames[] = {
     "create_user", "create_workspace", "add_member", "remove_member", "set_member_cap", "switch",
     "subscribe",   "pause",            "resume",     "cancel",        "top_up",         "charge",
     "fail",        "complete",         "balance",    "usage",
-    "forecast",
+    "forecast",    "reserve",          "release",
 };
 static_assert(std::size(kOpNames) == std::variant_size_v<Operation>, "one name per operation");
 
@@ -69,6 +69,8 @@ struct Applier {
     if (!usage) return usage.error();
     return outcome(forecast_of(*usage, o.at));
   }
+  Result<OperationOutcome> operator()(ops::Reserve& o) { return outcome(ledger.reserve(o.at, std::move(o.request))); }
+  Result<OperationOutcome> operator()(ops::Release& o) { return outcome(ledger.release(o.at, o.reservation)); }
 };
 
 }  // namespace

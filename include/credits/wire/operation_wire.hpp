@@ -48,5 +48,7 @@ nlohmann::json usage_to_json(const UsageView& view);
 // The `forecast` result without "op"/"ok" (docs/balances.md, "Forecast").
 nlohmann::json forecast_to_json(const Forecast& forecast);
 nlohmann::json charge_to_json(const Charge& charge);
+// A reservation (SPEC §11), as reserve and release answer it.
+nlohmann::json reservation_to_json(const Reservation& reservation);
 
 }  // namespace credits
