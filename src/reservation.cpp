@@ -92,8 +92,7 @@ Result<Plan> Ledger::plan_reserved(ReserveRequest& r) const {
   if (!plan) return Error(plan.error().code, plan.error().message, "/graph" + plan.error().path);
   for (size_t i = 0; i < plan->nodes.size(); ++i)
     if (const auto& e = plan->nodes[i].error; e && !r.graph.nodes[i].skip)
-      return Error(e->code, "node \"" + r.graph.nodes[i].id + "\": " + e->message,
-                   "/graph/nodes/" + std::to_string(i) + e->path);
+      return Error(e->code, "node \"" + r.graph.nodes[i].id + "\": " + e->message, "/graph" + e->path);
   if (plan->sum_max > kMaxAmount)
     return err(ErrorCode::invalid_op, "the run's maximum is over 10^15 credits, more than one hold may take", "/graph");
   return plan;

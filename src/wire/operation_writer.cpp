@@ -173,7 +173,7 @@ json reservation_to_json(const Reservation& r) {
          {"credits", r.credits},
          {"from_subscription", r.taken.subscription},
          {"from_wallet", r.taken.wallet},
-         {"charged", r.charged()},
+         {"charged", r.charged},
          {"left", r.left.total()},
          {"nodes", std::move(nodes)},
          {"status", std::string(to_string(r.status))}};
