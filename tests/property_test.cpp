@@ -1,8 +1,14 @@
 // Randomized operation sequences: after every step no bucket is negative, the money invariant
-// holds, the entries replay to the live state, and idempotent retries change nothing. At the
-// end, the accepted operations applied to a fresh ledger give the same state.
+// (with `held`) holds, the entries replay to the live state, and idempotent retries change
+// nothing. Run reservations are checked against a reference model (HoldModel): which reserved
+// charges and releases are accepted, what each reserve holds, what every hold and payer has
+// left. At the end, the accepted operations applied to a fresh ledger give the same state.
 #include <array>
+#include <functional>
+#include <map>
+#include <optional>
 #include <random>
+#include <set>
 
 #include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
@@ -15,24 +21,135 @@ using nlohmann::json;
 json digest(const Ledger& l) {
   json d = json::object();
   for (const auto& [id, p] : l.payers())
-    d[id] = {p.sub.remaining, p.wallet, p.totals.granted, p.totals.topped_up, p.totals.spent,
+    d[id] = {p.sub.remaining, p.wallet, p.held, p.totals.granted, p.totals.topped_up, p.totals.spent,
              p.totals.refunded, p.totals.expired, std::string(to_string(p.sub.status))};
   d["entries"] = l.entries().size();
   d["charges"] = l.charges().size();
+  d["reservations"] = l.reservations().size();
   return d;
 }
+
+int64_t max_price(const json& node) { return quote_json(*test_card(), node)["max"].get<int64_t>(); }
+
+// A random node: exact video, or a ranged LLM call.
+json random_node(const std::string& id, const std::function<int64_t(int64_t, int64_t)>& pick) {
+  if (pick(0, 2) == 0)
+    return {{"id", id}, {"model", "llm"}, {"params", {{"input_tokens", pick(0, 20000)}, {"max_output_tokens", pick(1, 3000)}}}};
+  const int s = std::array<int, 4>{4, 5, 6, 8}[static_cast<size_t>(pick(0, 3))];
+  return {{"id", id}, {"model", "vid"}, {"params", {{"duration_s", s}}}};
+}
+
+// The reference model of run reservations (SPEC §11), written from the rules alone: what each
+// reserve holds, which reserved charges and releases must be accepted, and what every hold
+// and payer has left. Memberships and contexts are taken from the accepted operations.
+class HoldModel {
+ public:
+  struct Hold {
+    std::string payer, user;
+    std::map<std::string, int64_t> nodes;  // node id -> planned maximum
+    std::map<std::string, std::string> models;
+    int64_t left = 0;
+    Timestamp expires_at = 0;
+    bool open = true;
+  };
+
+  // The graph's planned maximum: every node that runs, at its quote's maximum.
+  static int64_t planned(const json& graph, Hold& h) {
+    int64_t total = 0;
+    for (const json& n : graph["nodes"]) {
+      if (n.value("skip", false)) continue;
+      const int64_t m = max_price(n);
+      total += m;
+      h.nodes[n["id"].get<std::string>()] = m;
+      h.models[n["id"].get<std::string>()] = n["model"].get<std::string>();
+    }
+    return total;
+  }
+
+  // Before an operation is applied: the code it must be refused with, "" if it must be
+  // accepted, or nullopt where the model does not decide (the ledger's other rules do).
+  std::optional<std::string> expect(const json& op, Timestamp at, const std::set<std::string>& used_keys) const {
+    const std::string name = op["op"];
+    if (name == "release") {
+      auto h = holds_.find(op["reservation"].get<std::string>());
+      if (h == holds_.end()) return "unknown_reservation";
+      return h->second.open && at < h->second.expires_at ? "" : "already_released";
+    }
+    if (name != "charge" || !op.contains("reservation") || used_keys.count(op["key"])) return std::nullopt;
+    auto h = holds_.find(op["reservation"].get<std::string>());
+    if (h == holds_.end()) return "unknown_reservation";
+    const Hold& hold = h->second;
+    if (!hold.open || at >= hold.expires_at) return "already_released";
+    if (hold.user != op["user"]) return "invalid_op";
+    if (hold.payer == "workspace:ws" && !members_.count(hold.user)) return "not_member";
+    const std::string id = op["node"]["id"];
+    if (!hold.nodes.count(id) || hold.models.at(id) != op["node"]["model"]) return "invalid_op";
+    const int64_t price = max_price(op["node"]);
+    if (op["quoted"].get<int64_t>() != price) return "price_mismatch";
+    return price <= hold.left ? "" : "insufficient_credits";
+  }
+
+  // After an accepted operation.
+  void accepted(const json& op, const json& result, Timestamp at) {
+    const std::string name = op["op"];
+    if (name == "add_member") members_.insert(op["user"].get<std::string>());
+    if (name == "remove_member") members_.erase(op["user"].get<std::string>());
+    if (name == "reserve" && !result.value("replayed", false)) {
+      Hold h;
+      h.payer = result["payer"];
+      h.user = op["user"];
+      h.left = planned(op["graph"], h);
+      EXPECT_EQ(result["credits"].get<int64_t>(), h.left) << op.dump();
+      h.expires_at = at + op.value("expires_in_s", int64_t{86400}) * 1000;
+      holds_[op["key"].get<std::string>()] = h;
+    }
+    if (name == "charge" && op.contains("reservation") && !result.value("replayed", false))
+      holds_.at(op["reservation"].get<std::string>()).left -= result["credits"].get<int64_t>();
+    if (name == "release") holds_.at(op["reservation"].get<std::string>()).open = false;
+  }
+
+  // Once every payer has been read at `now`: each hold and each payer's held credits.
+  void check(const Ledger& ledger, Timestamp now) {
+    std::map<std::string, int64_t> held;
+    for (auto& [key, h] : holds_) {
+      if (h.open && now >= h.expires_at) h.open = false;  // expired, and the read made it real
+      if (h.open) held[h.payer] += h.left;
+    }
+    for (const Reservation& r : ledger.reservations()) {
+      const Hold& h = holds_.at(r.key);
+      ASSERT_EQ(r.status == ReservationStatus::open, h.open) << r.key;
+      if (h.open) ASSERT_EQ(r.left.total(), h.left) << r.key;
+    }
+    for (const auto& [id, p] : ledger.payers()) ASSERT_EQ(p.held, held[id]) << id;
+  }
+
+  const std::map<std::string, Hold>& holds() const { return holds_; }
+
+ private:
+  std::map<std::string, Hold> holds_;
+  std::set<std::string> members_{"u0"};
+};
 
 class Generator {
  public:
   explicit Generator(uint64_t seed) : rng_(seed) {}
 
   json next(int64_t& clock_ms) {
-    clock_ms += pick(0, 4) == 0 ? pick(1, 40) * 86'400'000LL : pick(0, 3'600'000);
+    int64_t kind = pick(0, 19);
+    if (run_steps_ > 0) {  // a run goes on: its next node, mostly, right after its reservation
+      --run_steps_;
+      if (pick(0, 4) > 0) kind = 20;
+    }
+    if (kind >= 12 && kind <= 14 && accepted_.empty()) kind = 11;  // no run to draw on yet: start one
+    // A run's charges and its release follow its reservation within minutes; all else drifts
+    // by up to an hour, or by days (resets, period ends, expiries).
+    if ((kind >= 11 && kind <= 14) || kind == 20) clock_ms += pick(0, 120'000);
+    else clock_ms += pick(0, 4) == 0 ? pick(1, 40) * 86'400'000LL : pick(0, 3'600'000);
     json op;
     op["at"] = format_timestamp(clock_ms);
     const std::string user = users_[pick(0, 2)];
     const std::string payer = pick(0, 2) == 0 ? "workspace:ws" : "user:" + user;
-    switch (pick(0, 15)) {
+    switch (kind) {
       case 0: op.update({{"op", "subscribe"}, {"payer", payer}, {"quota", pick(1, 300)}, {"by", "u0"}}); break;
       case 1: op.update({{"op", "pause"}, {"payer", payer}, {"by", "u0"}}); break;
       case 2: op.update({{"op", "resume"}, {"payer", payer}, {"by", "u0"}}); break;
@@ -52,20 +169,15 @@ class Generator {
         break;
       }
       case 10: op.update({{"op", "balance"}, {"payer", payer}}); break;
+      case 11: next_reserve(op, user); break;
+      case 12:
+      case 13: next_reserved_charge(op, user); break;
+      case 14: op.update({{"op", "release"}, {"reservation", recent_reservation()}}); break;
+      case 20: next_reserved_charge(op, user, accepted_.back()); break;  // the run in progress
       default: {
         // Charges: exact video, or a ranged LLM call. Sometimes a forged price.
-        json node;
-        int64_t price;
-        if (pick(0, 2) == 0) {
-          const int max_out = pick(1, 3000);
-          node = {{"id", "n"}, {"model", "llm"}, {"params", {{"input_tokens", pick(0, 20000)}, {"max_output_tokens", max_out}}}};
-          auto q = quote_json(*test_card(), node);
-          price = q["max"].get<int64_t>();
-        } else {
-          const int s = std::array<int, 4>{4, 5, 6, 8}[static_cast<size_t>(pick(0, 3))];
-          node = {{"id", "n"}, {"model", "vid"}, {"params", {{"duration_s", s}}}};
-          price = 10 * s;
-        }
+        json node = random_node("n", picker());
+        int64_t price = max_price(node);
         if (pick(0, 20) == 0) price += 1;
         op.update({{"op", "charge"}, {"user", user}, {"key", "c" + std::to_string(charges_++)}, {"node", node},
                    {"quoted", price}, {"rate_card", "test-1"}});
@@ -77,6 +189,70 @@ class Generator {
   int64_t pick(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng_); }
 
  private:
+  std::function<int64_t(int64_t, int64_t)> picker() {
+    return [this](int64_t lo, int64_t hi) { return pick(lo, hi); };
+  }
+
+  // A run of one to three nodes, some skipped, held for a minute to forty days.
+  void next_reserve(json& op, const std::string& user) {
+    json graph = {{"nodes", json::array()}};
+    const int n = static_cast<int>(pick(1, 3));
+    for (int i = 0; i < n; ++i) {
+      json node = random_node("g" + std::to_string(i), picker());
+      if (pick(0, 5) == 0) node["skip"] = true;
+      graph["nodes"].push_back(node);
+    }
+    const std::string key = "r" + std::to_string(reservations_++);
+    graphs_[key] = graph;
+    op.update({{"op", "reserve"}, {"user", user}, {"key", key}, {"graph", graph}, {"rate_card", "test-1"}});
+    const int64_t e = pick(0, 4);
+    const int64_t odd = pick(0, 9) ? 600 : std::array<int64_t, 2>{60, 40 * 86400}[static_cast<size_t>(pick(0, 1))];
+    if (e < 4) op["expires_in_s"] = std::array<int64_t, 4>{odd, 3600, 7 * 86400, 1800}[static_cast<size_t>(e)];
+  }
+
+  // A charge drawn from a reservation: one of its nodes as planned, or run with other values,
+  // or a node it does not hold; now and then someone else's run or a forged price.
+  void next_reserved_charge(json& op, const std::string& user, std::string key = "") {
+    if (key.empty()) key = recent_reservation();
+    json node;
+    auto g = graphs_.find(key);
+    if (g != graphs_.end() && pick(0, 5) > 0) {
+      const json& nodes = g->second["nodes"];
+      node = nodes[static_cast<size_t>(pick(0, static_cast<int64_t>(nodes.size()) - 1))];
+      node.erase("skip");
+      if (pick(0, 3) == 0) node = random_node(node["id"], picker());
+    } else {
+      node = random_node("x", picker());
+    }
+    int64_t price = max_price(node);
+    if (pick(0, 20) == 0) price += 1;
+    op.update({{"op", "charge"}, {"user", pick(0, 8) ? owner(key, user) : user}, {"key", "c" + std::to_string(charges_++)},
+               {"node", node}, {"quoted", price}, {"rate_card", "test-1"}, {"reservation", key}});
+  }
+  // Mostly one of the last few accepted reservations; now and then any key, made or not.
+  std::string recent_reservation() {
+    if (accepted_.empty() || pick(0, 7) == 0) return "r" + std::to_string(pick(0, reservations_));
+    const int64_t back = std::min<int64_t>(pick(0, 2), static_cast<int64_t>(accepted_.size()) - 1);
+    return accepted_[accepted_.size() - 1 - static_cast<size_t>(back)];
+  }
+  std::string owner(const std::string& key, const std::string& fallback) const {
+    auto o = owners_.find(key);
+    return o != owners_.end() ? o->second : fallback;
+  }
+
+ public:
+  void reserved(const std::string& key, const std::string& user) {
+    if (!owners_.emplace(key, user).second) return;
+    accepted_.push_back(key);
+    run_steps_ = static_cast<int>(pick(1, 4));
+  }
+
+ private:
+  int reservations_ = 0;
+  std::map<std::string, json> graphs_;
+  std::map<std::string, std::string> owners_;
+  std::vector<std::string> accepted_;
+  int run_steps_ = 0;
   std::mt19937_64 rng_;
   std::array<std::string, 3> users_{"u0", "u1", "u2"};
   int charges_ = 0;
@@ -85,7 +261,7 @@ class Generator {
 TEST(Property, RandomSequencesKeepEveryInvariant) {
   constexpr int kSequences = 1500;
   constexpr int kSteps = 60;
-  int64_t accepted_total = 0, replays = 0;
+  int64_t accepted_total = 0, replays = 0, modelled = 0;
   for (int seq = 0; seq < kSequences; ++seq) {
     Ledger ledger(test_card());
     Generator gen(0xC0FFEEu + static_cast<uint64_t>(seq));
@@ -103,14 +279,25 @@ TEST(Property, RandomSequencesKeepEveryInvariant) {
       ASSERT_TRUE(apply(op)["ok"].get<bool>());
     }
     std::vector<json> money_ops;
+    HoldModel holds;
+    std::set<std::string> used_keys;
     for (int step = 0; step < kSteps; ++step) {
       json op = gen.next(clock);
+      const std::optional<std::string> expected = holds.expect(op, clock, used_keys);
       json before = digest(ledger);
       json r = apply(op);
-      if (!r["ok"].get<bool>()) {
+      const bool ok = r["ok"].get<bool>();
+      if (expected) {
+        ASSERT_EQ(ok ? std::string() : r["error"]["code"].get<std::string>(), *expected) << op.dump() << " -> " << r.dump();
+        ++modelled;
+      }
+      if (!ok) {
         ASSERT_EQ(digest(ledger), before) << "rejected op changed state: " << op.dump() << " -> " << r.dump();
-      } else if (op["op"] == "charge" || op["op"] == "top_up") {
-        money_ops.push_back(op);
+      } else {
+        holds.accepted(op, r, clock);
+        if (op.contains("key")) used_keys.insert(op["key"].get<std::string>());
+        if (op["op"] == "reserve") gen.reserved(op["key"], op["user"]);
+        if (op["op"] == "charge" || op["op"] == "top_up" || op["op"] == "reserve") money_ops.push_back(op);
       }
       ASSERT_TRUE(ledger.verify_invariants().ok()) << ledger.verify_invariants().error().message << " after " << op.dump();
       ASSERT_TRUE(ledger.verify_replay().ok()) << ledger.verify_replay().error().message << " after " << op.dump();
@@ -122,6 +309,7 @@ TEST(Property, RandomSequencesKeepEveryInvariant) {
         std::vector<std::string> ids;
         for (const auto& [id, p] : ledger.payers()) ids.push_back(id);
         for (const auto& id : ids) apply(json{{"op", "balance"}, {"payer", id}, {"at", format_timestamp(clock)}});
+        holds.check(ledger, clock);
         json before_retry = digest(ledger);
         json rr = apply(retry);
         ASSERT_EQ(rr.value("replayed", false), true) << retry.dump() << " -> " << rr.dump();
@@ -129,6 +317,11 @@ TEST(Property, RandomSequencesKeepEveryInvariant) {
         ++replays;
       }
     }
+    // At the end, every payer read now: each hold and held total as the model has them.
+    std::vector<std::string> ids;
+    for (const auto& [id, p] : ledger.payers()) ids.push_back(id);
+    for (const auto& id : ids) apply(json{{"op", "balance"}, {"payer", id}, {"at", format_timestamp(clock)}});
+    holds.check(ledger, clock);
     // Replaying the accepted operations into a fresh ledger gives the same state.
     Ledger again(test_card());
     for (const json& op : accepted) ASSERT_TRUE(apply_operation(again, op)["ok"].get<bool>()) << op.dump();
@@ -137,6 +330,7 @@ TEST(Property, RandomSequencesKeepEveryInvariant) {
   }
   EXPECT_GT(accepted_total, kSequences * 20);  // the generator must exercise real work
   EXPECT_GT(replays, kSequences);
+  EXPECT_GT(modelled, kSequences * 5);  // reserved charges and releases the model decided
 }
 
 }  // namespace
