@@ -76,6 +76,8 @@ std::string route_of(const std::string& p, bool post) {
     if (p == "/v1/topups") return "topups";
     if (between(p, "/v1/charges/", "/fail")) return "fail";
     if (between(p, "/v1/charges/", "/complete")) return "complete";
+    if (p == "/v1/reservations") return "reservations";
+    if (between(p, "/v1/reservations/", "/release")) return "release";
     if (p == "/v1/admin/rate-card") return "admin_rate_card";
     if (p == "/v1/rate-card/diff") return "rate_card_diff";
   } else {
@@ -271,11 +273,14 @@ void ApiRoutes::answer_v1(const HttpRequest& req, const Reply& reply) {
   const std::string& r = reply.route();
   if (r == "charges") return resource_op(req, reply, "charge");
   if (r == "topups") return resource_op(req, reply, "top_up");
+  if (r == "reservations") return resource_op(req, reply, "reserve");
+  if (r == "release") return keyed_op(req, reply, "/v1/reservations/", "release", "reservation");
   if (r == "ops") return ops(req, reply);
   if (r == "ops_batch") return ops_batch(req, reply);
   if (r == "quotes") return quotes(req, reply);
   if (r == "plans") return plans(req, reply);
-  if (r == "fail" || r == "complete") return charge_outcome(req, reply);
+  if (r == "fail") return keyed_op(req, reply, "/v1/charges/", "fail", "charge");
+  if (r == "complete") return keyed_op(req, reply, "/v1/charges/", "complete", "charge");
   if (r == "admin_rate_card") return admin_rate_card(req, reply);
   if (r == "rate_card") return rate_card(reply);
   if (r == "rate_card_diff") return rate_card_diff(req, reply);
@@ -363,14 +368,15 @@ void ApiRoutes::resource_op(const HttpRequest& req, const Reply& reply, const ch
   submit_one(std::move(*body), std::nullopt, reply);
 }
 
-void ApiRoutes::charge_outcome(const HttpRequest& req, const Reply& reply) {
-  const bool fail = reply.route() == "fail";
-  const char* op_name = fail ? "fail" : "complete";
-  std::string key = *between(req.path, "/v1/charges/", fail ? "/fail" : "/complete");
+// POST {prefix}{key}/{op}: the operation on the charge or reservation the path names (the key
+// in the path wins over one in the body).
+void ApiRoutes::keyed_op(const HttpRequest& req, const Reply& reply, const char* prefix, const char* op_name,
+                         const char* key_field) {
+  std::string key = *between(req.path, prefix, std::string("/") + op_name);
   auto op = body_object(req, reply, op_name);
   if (!op) return;
   (*op)["op"] = op_name;
-  (*op)["charge"] = std::move(key);
+  (*op)[key_field] = std::move(key);
   submit_one(std::move(*op), std::nullopt, reply);
 }
 

@@ -60,7 +60,8 @@ class ApiRoutes {
   void ops(const HttpRequest& req, const Reply& reply);
   void ops_batch(const HttpRequest& req, const Reply& reply);
   void resource_op(const HttpRequest& req, const Reply& reply, const char* op);
-  void charge_outcome(const HttpRequest& req, const Reply& reply);
+  void keyed_op(const HttpRequest& req, const Reply& reply, const char* prefix, const char* op_name,
+                const char* key_field);
   void payer_read(const HttpRequest& req, const Reply& reply);
   void usage_csv(const HttpRequest& req, const Reply& reply);
 
