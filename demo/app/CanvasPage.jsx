@@ -361,6 +361,19 @@ function Flow() {
     try {
       await streamRun(body, (ev) => {
         if (ev.type === 'start') addLog({ kind: 'info', text: `Started · payer ${ev.payer} · ${plural(ev.nodes, 'node')}` });
+        else if (ev.type === 'reservation') {
+          if (ev.ok) {
+            const r = ev.reservation;
+            addLog({ kind: 'info', text: `Budget held: ${fmt(r.credits)} credits (${fmt(r.from_subscription)} subscription · ${fmt(r.from_wallet)} wallet), so the run cannot stop halfway for credits` });
+          } else {
+            addLog({ kind: 'error', text: `The run did not start: its budget could not be held: ${ev.error?.code}: ${ev.error?.message}` });
+            if (ev.error && ev.error.code === 'stale_rate_card') setStale(ev.error);
+          }
+        } else if (ev.type === 'released') {
+          const r = ev.release || {};
+          if (r.ok) addLog({ kind: 'info', text: `Released what the run did not spend: ${fmt(r.released)} credits (${fmt(r.to_subscription)} subscription · ${fmt(r.to_wallet)} wallet)` });
+          else addLog({ kind: 'warn', text: `the budget's release was refused: ${r.error?.code}: ${r.error?.message} (it goes back by itself when it expires)` });
+        }
         else if (ev.type === 'node') {
           const id = ev.id;
           switch (ev.status) {
@@ -385,7 +398,7 @@ function Flow() {
             }
             case 'refused':
               set(id, { status: 'refused', error: ev.error });
-              addLog({ kind: 'error', id, text: `refused: ${ev.error?.code}: ${ev.error?.message}` });
+              addLog({ kind: 'error', id, text: `refused: ${ev.error?.code}: ${ev.message || ev.error?.message}` });
               if (ev.error && ev.error.code === 'stale_rate_card') setStale(ev.error);
               break;
             case 'blocked':

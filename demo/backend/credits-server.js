@@ -167,6 +167,13 @@ export class CreditClient {
   topUp(body) {
     return this.post('/v1/topups', body);
   }
+  // A run's budget (SPEC §11): {user, key, graph, rate_card}; the server plans the graph itself.
+  reserve(body) {
+    return this.post('/v1/reservations', body);
+  }
+  release(key) {
+    return this.post(`/v1/reservations/${encodeURIComponent(key)}/release`, {});
+  }
   putRateCard(card) {
     return this.post('/v1/admin/rate-card', card);
   }

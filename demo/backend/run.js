@@ -1,8 +1,11 @@
-// Running a graph (POST /api/runs, demo/API.md "A run"): the nodes in the page's order, one after
-// another. For each: bind its inputs to what upstream really produced, charge it at the price
-// the page showed (re-quoted by the credit server when binding changed it), call the simulated
-// provider, then settle (`complete`, with the actual usage for a ranged charge) or refund
-// (`fail`). The backend prices nothing: every figure comes from the credit server.
+// Running a graph (POST /api/runs, demo/API.md "A run"): first the run's whole budget is reserved
+// (the credit server plans the graph and holds its maximum, SPEC §11), so a run never stops
+// halfway for credits; then the nodes in the page's order, one after another. For each: bind its
+// inputs to what upstream really produced, charge it from the reservation at the price the page
+// showed (re-quoted by the credit server when binding changed it), call the simulated provider,
+// then settle (`complete`, with the actual usage for a ranged charge) or refund (`fail`). At the
+// end what the run did not spend is released. The backend prices nothing: every figure comes
+// from the credit server.
 import { randomUUID } from 'node:crypto';
 import { decide, outputsOf, prng, seedOf } from './provider.js';
 
@@ -62,6 +65,22 @@ export async function runGraph({ client, directory, provider, user, body, emit }
   const models = new Map(cardRes.json.models.map((m) => [m.id, m]));
   let payer = directory.payerOf(user);
   emit({ type: 'start', payer, nodes: body.run.length });
+  // The budget: the nodes that run, the others marked skipped so the hold covers only this run.
+  const running = new Set(body.run);
+  const graph = { nodes: body.graph.nodes.map((n) => (running.has(n.id) ? n : { ...n, skip: true })) };
+  const reservation = `run-${runId}`;
+  const held = await client.reserve({ user, key: reservation, graph, rate_card: body.rate_card });
+  if (held.status !== 200 || held.json.ok !== true) {
+    // Nothing was charged: every node is refused with the reason the budget could not be held.
+    emit({ type: 'reservation', ok: false, error: held.json.error });
+    for (const id of body.run)
+      emit({ type: 'node', id, status: 'refused', error: held.json.error, message: 'the run did not start: its budget could not be reserved' });
+    const bal = await client.balance(payer, user);
+    emit({ type: 'end', payer, charged: 0, refunded: 0, balance: bal.json });
+    return;
+  }
+  payer = held.json.payer;
+  emit({ type: 'reservation', ok: true, reservation: held.json });
 
   // What each node produced: a run node once it is done; a skipped (cached) node computed from
   // its params the same way, on demand.
@@ -114,7 +133,7 @@ export async function runGraph({ client, directory, provider, user, body, emit }
       }
     }
     const key = `run-${runId}-${id}`;
-    const c = await client.charge({ user, key, node: charged_node, quoted, rate_card: body.rate_card });
+    const c = await client.charge({ user, key, node: charged_node, quoted, rate_card: body.rate_card, reservation });
     if (c.status !== 200 || c.json.ok !== true) {
       ev('refused', { error: c.json.error });
       if (c.json.error?.code === 'stale_rate_card') stopped = `${id}: ${c.json.error.message}`;
@@ -150,8 +169,10 @@ export async function runGraph({ client, directory, provider, user, body, emit }
     charged += done.json.credits;
     ev('done', { credits: done.json.credits, output, settled: done.json, ...(usage ? { usage } : {}) });
   }
+  const rel = await client.release(reservation);
+  emit({ type: 'released', release: rel.json });
   const bal = await client.balance(payer, user);
-  emit({ type: 'end', payer, charged, refunded, balance: bal.json });
+  emit({ type: 'end', payer, charged, refunded, released: rel.json.ok ? rel.json.released : 0, balance: bal.json });
 }
 
 /**

@@ -116,6 +116,11 @@ test('a reliable run charges exactly the CLI plan\'s figures and the balance mov
   assert.equal(r.status, 200);
   const ev = r.events;
   assert.deepEqual(ev[0], { type: 'start', payer: 'user:maya', nodes: body.run.length });
+  // The whole budget is held first: exactly the plan's maximum, planned by the server.
+  assert.equal(ev[1].type, 'reservation');
+  assert.equal(ev[1].ok, true);
+  assert.equal(ev[1].reservation.credits, plan.total.max);
+  assert.deepEqual(Object.keys(ev[1].reservation.nodes).sort(), [...body.run].sort());
   assert.deepEqual(finalStatus(ev), Object.fromEntries(body.run.map((id) => [id, 'done'])));
   const end = ev.at(-1);
   assert.equal(end.type, 'end');
@@ -133,11 +138,19 @@ test('a reliable run charges exactly the CLI plan\'s figures and the balance mov
   const repriced = Object.fromEntries(nodeEvents(ev, 'repriced').map((e) => [e.id, e.quote]));
   assert.ok(repriced.captions, 'the captions are repriced on the voiceover\'s actual length');
   assert.equal(repriced.captions.exact, true);
+  let drawn = 0;
   for (const c of nodeEvents(ev, 'charged')) {
     const want = repriced[c.id] ? repriced[c.id].max : planned[c.id].max;
     assert.equal(c.charge.credits, want, `${c.id} held`);
     assert.equal(c.charge.payer, 'user:maya');
+    assert.equal(c.charge.reservation, ev[1].reservation.reservation, `${c.id} is drawn from the run's hold`);
+    drawn += c.charge.credits;
   }
+  // What the run did not draw goes back at the end.
+  const released = ev.find((e) => e.type === 'released');
+  assert.equal(released.release.ok, true, JSON.stringify(released));
+  assert.equal(released.release.released, plan.total.max - drawn);
+  assert.equal(ev.at(-1).released, plan.total.max - drawn);
   // The ranged script node settled with the actual output tokens.
   const script = nodeEvents(ev, 'done').find((d) => d.id === 'script');
   assert.ok(script.usage.output_tokens > 0 && script.usage.output_tokens <= 2000);
@@ -202,20 +215,25 @@ test('switching the context changes the payer of the next run, and only of it', 
   assert.equal(bad.json.error.code, 'unknown_workspace');
 });
 
-test('ines runs the canvas in the studio: the server refuses the clip over her cap, downstream is blocked', async () => {
+test('ines runs the canvas in the studio: the run\'s budget is over her cap, so nothing is charged', async () => {
   const login = await b.api('POST', '/api/login', { user: 'ines' });
   assert.equal(login.status, 200);
   assert.match(login.headers.get('set-cookie'), /demo_user=ines/);
   assert.equal(login.json.payer, 'workspace:studio');
   const { body } = runRequest(canvas, { subscription: 5000, wallet: 0 });
+  const studioBefore = await balanceOf('workspace:studio');
   const { events } = await b.run(body, { as: 'ines' });
-  const refused = nodeEvents(events, 'refused');
-  assert.ok(refused.length >= 1);
-  const hero = refused.find((e) => e.id === 'hero-shot');
-  assert.equal(hero.error.code, 'member_cap_exceeded');
-  assert.match(hero.error.message, /cap/);
-  assert.equal(finalStatus(events).lipsync, 'blocked');
+  const held = events.find((e) => e.type === 'reservation');
+  assert.equal(held.ok, false);
+  assert.equal(held.error.code, 'member_cap_exceeded');
+  assert.match(held.error.message, /cap/);
+  // Every node is refused with that reason; none was charged, so none stopped halfway.
+  assert.deepEqual(finalStatus(events), Object.fromEntries(body.run.map((id) => [id, 'refused'])));
+  assert.ok(nodeEvents(events, 'refused').every((e) => e.error.code === 'member_cap_exceeded'));
+  assert.equal(nodeEvents(events, 'charged').length, 0);
+  assert.equal(events.at(-1).charged, 0);
   assert.equal(events.at(-1).payer, 'workspace:studio');
+  assert.deepEqual(await balanceOf('workspace:studio'), studioBefore);
 });
 
 test('a forged shown price is the server\'s price_mismatch', async () => {
@@ -351,7 +369,8 @@ test('a price change puts a new card in force: the next run from the old card is
   assert.equal(first.error.code, 'stale_rate_card');
   assert.match(first.error.message, /2026-11-01\+p10/);
   assert.equal(nodeEvents(events, 'charged').length, 0);
-  assert.equal(nodeEvents(events, 'blocked').length, body.run.length - 1, 'the run stops');
+  assert.equal(events.find((e) => e.type === 'reservation').error.code, 'stale_rate_card', 'the run does not start');
+  assert.equal(nodeEvents(events, 'refused').length, body.run.length);
   assert.deepEqual((await me('maya')).balance, before);
 });
 
