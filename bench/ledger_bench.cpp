@@ -14,6 +14,7 @@
 #include "credits/ledger.hpp"
 #include "credits/operation.hpp"
 #include "credits/wire/operation_text.hpp"
+#include "credits/wire/plan_wire.hpp"
 
 namespace credits::bench {
 namespace {
@@ -149,6 +150,126 @@ void BM_ApplyLineChargeJson(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_ApplyLineChargeJson);
+
+
+// Run budgets (SPEC §11): one iteration is a whole run on one user's account: `reserve` of an
+// 8-node graph (the ledger plans it), the 8 charges drawn from the hold, then `release`. Items
+// are runs; `ops` counts the 10 operations of each. Typed calls, and the JSON Lines text path.
+constexpr int kRunNodes = 8;
+constexpr size_t kRuns = size_t{1} << 12;
+
+struct RunData {
+  json graph;
+  std::vector<json> nodes;
+  std::vector<Price> prices;
+};
+
+const RunData& run_data() {
+  static const RunData d = [] {
+    RunData r;
+    std::vector<json> mix = node_mix(kRunNodes, 99);
+    r.graph = {{"nodes", json::array()}};
+    for (int i = 0; i < kRunNodes; ++i) {
+      json node = mix[static_cast<size_t>(i)];
+      node["id"] = "n" + std::to_string(i);
+      r.graph["nodes"].push_back(node);
+      r.prices.push_back(*price_node(*prepare_node(*sample_card(), node, "")));
+      r.nodes.push_back(std::move(node));
+    }
+    return r;
+  }();
+  return d;
+}
+
+std::string run_line(const std::string& user, size_t run, int step) {
+  const RunData& d = run_data();
+  const std::string key = "run-" + std::to_string(run);
+  if (step == 0)
+    return json{{"op", "reserve"}, {"at", kAt}, {"user", user}, {"key", key}, {"graph", d.graph},
+                {"rate_card", sample_card()->version}}
+        .dump();
+  if (step == kRunNodes + 1) return json{{"op", "release"}, {"at", kAt}, {"reservation", key}}.dump();
+  const size_t n = static_cast<size_t>(step - 1);
+  const Price& p = d.prices[n];
+  json op = {{"op", "charge"}, {"at", kAt}, {"user", user}, {"key", key + "-" + std::to_string(n)},
+             {"node", d.nodes[n]}, {"rate_card", sample_card()->version}, {"reservation", key}};
+  op["quoted"] = p.exact() ? json(p.max) : json{{"min", p.min}, {"max", p.max}};
+  return op.dump();
+}
+
+void BM_ReservedRun(benchmark::State& state) {
+  const RunData& d = run_data();
+  const Timestamp t = at();
+  auto ledger = funded_ledger();
+  size_t run = 0;
+  for (auto _ : state) {
+    if (run == kRuns) {
+      state.PauseTiming();
+      ledger = funded_ledger();
+      run = 0;
+      state.ResumeTiming();
+    }
+    const std::string user = "u" + std::to_string(run % kUsers), key = "run-" + std::to_string(run);
+    ReserveRequest req;
+    req.user = user;
+    req.key = key;
+    req.graph = *parse_graph(d.graph);
+    req.graph_text = d.graph.dump();
+    req.rate_card = sample_card()->version;
+    bool ok = ledger->reserve(t, std::move(req)).ok();
+    for (int n = 0; ok && n < kRunNodes; ++n) {
+      ChargeRequest c;
+      c.user = user;
+      c.key = key + "-" + std::to_string(n);
+      c.node = d.nodes[static_cast<size_t>(n)];
+      c.quoted = d.prices[static_cast<size_t>(n)].max;
+      if (!d.prices[static_cast<size_t>(n)].exact()) c.quoted_min = d.prices[static_cast<size_t>(n)].min;
+      c.rate_card = sample_card()->version;
+      c.reservation = key;
+      ok = ledger->charge(t, std::move(c)).ok();
+    }
+    ok = ok && ledger->release(t, key).ok();
+    if (!ok) {
+      state.SkipWithError("a step of the run was refused");
+      break;
+    }
+    ++run;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["ops"] = benchmark::Counter(static_cast<double>(state.iterations()) * (kRunNodes + 2),
+                                             benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ReservedRun);
+
+void BM_ReservedRunLines(benchmark::State& state) {
+  std::vector<std::string> lines;
+  for (size_t r = 0; r < kRuns; ++r)
+    for (int s = 0; s < kRunNodes + 2; ++s) lines.push_back(run_line("u" + std::to_string(r % kUsers), r, s));
+  auto ledger = funded_ledger();
+  size_t run = 0;
+  for (auto _ : state) {
+    if (run == kRuns) {
+      state.PauseTiming();
+      ledger = funded_ledger();
+      run = 0;
+      state.ResumeTiming();
+    }
+    bool ok = true;
+    for (int s = 0; s < kRunNodes + 2; ++s) {
+      std::string out = apply_operation_text(*ledger, lines[run * (kRunNodes + 2) + static_cast<size_t>(s)]);
+      ok = ok && out.find("\"ok\":true") != std::string::npos;
+    }
+    if (!ok) {
+      state.SkipWithError("a step of the run was refused");
+      break;
+    }
+    ++run;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["ops"] = benchmark::Counter(static_cast<double>(state.iterations()) * (kRunNodes + 2),
+                                             benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ReservedRunLines);
 
 }  // namespace
 }  // namespace credits::bench

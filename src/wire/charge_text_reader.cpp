@@ -10,7 +10,8 @@ using nlohmann::json;
 namespace {
 
 // The fields of a charge operation, each allowed once.
-enum class ChargeField { op, at, user, key, node, quoted, rate_card };
+// `reservation` (SPEC §11) is the only optional one.
+enum class ChargeField { op, at, user, key, node, quoted, rate_card, reservation };
 
 std::optional<ChargeField> charge_field(std::string_view key) {
   static constexpr std::pair<std::string_view, ChargeField> kFields[] = {
@@ -20,7 +21,8 @@ std::optional<ChargeField> charge_field(std::string_view key) {
       {"key", ChargeField::key},
       {"node", ChargeField::node},
       {"quoted", ChargeField::quoted},
-      {"rate_card", ChargeField::rate_card}};
+      {"rate_card", ChargeField::rate_card},
+      {"reservation", ChargeField::reservation}};
   for (const auto& [name, field] : kFields)
     if (name == key) return field;
   return std::nullopt;
@@ -90,6 +92,8 @@ class ChargeLine {
         return &key_;
       case ChargeField::rate_card:
         return &rate_card_;
+      case ChargeField::reservation:
+        return &reservation_;
       default:
         return nullptr;
     }
@@ -143,7 +147,7 @@ class ChargeLine {
   int depth_ = 0;
   std::optional<ChargeField> field_;
   unsigned seen_ = 0;
-  std::string op_, at_, user_, key_, rate_card_;
+  std::string op_, at_, user_, key_, rate_card_, reservation_;
   json node_, quoted_;
   std::vector<json*> stack_;
   json* element_ = nullptr;
@@ -173,10 +177,11 @@ bool read_quoted(const json& q, ChargeRequest& req) {
 }
 
 std::optional<Operation> ChargeLine::take() && {
-  const unsigned all = (1u << 7) - 1;
-  if (seen_ != all || op_ != "charge" || !node_.is_object() || rate_card_.empty())
+  const unsigned required = (1u << 7) - 1;
+  const bool reserved = seen_ & bit(ChargeField::reservation);
+  if ((seen_ & required) != required || op_ != "charge" || !node_.is_object() || rate_card_.empty())
     return std::nullopt;
-  if (!is_valid_id(user_) || !is_valid_id(key_)) return std::nullopt;
+  if (!is_valid_id(user_) || !is_valid_id(key_) || (reserved && !is_valid_id(reservation_))) return std::nullopt;
   auto at = parse_timestamp(at_);
   if (!at) return std::nullopt;
   ops::Charge c{{*at}, {}};
@@ -185,6 +190,7 @@ std::optional<Operation> ChargeLine::take() && {
   c.request.key = std::move(key_);
   c.request.node = std::move(node_);
   c.request.rate_card = std::move(rate_card_);
+  c.request.reservation = std::move(reservation_);
   return Operation(std::move(c));
 }
 
