@@ -22,5 +22,9 @@ export function packageSizes() {
   const js = rows.slice(1);
   const sum = (list, key) => list.reduce((a, r) => a + r[key], 0);
   const total = (name, list) => ({ name, raw: sum(list, 'raw'), gzip9: sum(list, 'gzip9'), gzip6: sum(list, 'gzip6'), brotli: sum(list, 'brotli') });
-  return [...rows, total('JS (3 files, each compressed)', js), total('all: .wasm + JS', rows)];
+  // The inline entry (@credits/engine/inline) downloads no .wasm: the base64 module, the same JS, src/inline.js.
+  const inline = [measure('dist/credits-inline.js', readFileSync(path.join(web, 'dist/credits-inline.js'))), ...js,
+    measure('src/inline.js', readFileSync(path.join(web, 'src/inline.js')))];
+  return [...rows, total('JS (3 files, each compressed)', js), total('all: .wasm + JS', rows), inline[0],
+    total('inline entry, all (5 files)', inline)];
 }
