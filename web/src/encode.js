@@ -53,6 +53,8 @@ export class Scratch {
     this.capacity = 0;
     this.outPtr = 0;
     this.outCapacity = 0;
+    this.written = null;
+    this.starts = null;
     this.reserveIn(1024, 0);
     this.reserveOut(1024);
   }
@@ -66,6 +68,17 @@ export class Scratch {
     if (this.inPtr) this.m.release(this.inPtr);
     this.inPtr = ptr;
     this.capacity = capacity;
+  }
+
+  // Two index arrays of at least n entries, kept between calls: fresh ones of a large batch cost
+  // page faults (BENCHMARKS.md). Shared as the records' memory is: price() is not re-entrant.
+  indices(n) {
+    if (!this.written || this.written.length < n) {
+      const size = Math.max(n, 2 * (this.written ? this.written.length : 0));
+      this.written = new Int32Array(size);
+      this.starts = new Int32Array(size);
+    }
+    return this;
   }
 
   reserveOut(nodes) {
@@ -176,8 +189,7 @@ export class NodeEncoder {
     const s = this.scratch;
     const m = s.m;
     const slow = [];
-    const written = new Int32Array(nodes.length);
-    const starts = new Int32Array(nodes.length);
+    const { written, starts } = s.indices(nodes.length);
     let count = 0;
     let used = 0;
     let heap = m.HEAPF64;
