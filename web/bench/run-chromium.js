@@ -35,7 +35,7 @@ try {
   // inline one (the wasm is in the JS it imports).
   const stats = (xs) => ({ ms: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs.length });
   const cold = [], warm = [], compile = [], fromBytes = [], fromModule = [], ready = [];
-  const inline = { cold: [], withImport: [], ready: [], warm: [] };
+  const inline = { cold: [], withImport: [], ready: [], warm: [], compile: [], instantiate: [] };
   for (let i = 0; i < Math.max(5, runs); i++) {
     const r = await inPage('?mode=instantiate&count=4', 60_000);
     cold.push(r.instantiation.first);
@@ -50,6 +50,8 @@ try {
     inline.withImport.push(n.instantiation.withImport);
     inline.ready.push(n.instantiation.ready);
     inline.warm.push(n.instantiation.warmMedian);
+    inline.compile.push(n.instantiation.compile);
+    inline.instantiate.push(n.instantiation.instantiate);
   }
   const loadBefore = loadavg();
   const results = await inPage(`?runs=${runs}`, 15 * 60_000);
@@ -63,7 +65,8 @@ try {
   if (fromModule.length) results.instantiation.fromModule = median(fromModule);
   if (ready.length) results.instantiation.ready = stats(ready);
   if (inline.cold.length) {
-    results.instantiation.inline = { cold: stats(inline.cold), withImport: stats(inline.withImport), ready: stats(inline.ready), warm: median(inline.warm) };
+    results.instantiation.inline = { cold: stats(inline.cold), withImport: stats(inline.withImport), ready: stats(inline.ready), warm: median(inline.warm),
+      compile: median(inline.compile), instantiate: median(inline.instantiate) };
   }
   results.environment.loadavg = loadavg();
   results.sizes = packageSizes();
