@@ -3,6 +3,7 @@
 #include "encoded_nodes.hpp"
 
 #include <cmath>
+#include <cstring>
 
 #include "engine.hpp"
 
@@ -136,6 +137,27 @@ TEST(EncodedNodes, FractionalNumbersAreReadAsTheirDecimalText) {
   }
 }
 
+// The typed path reads a fractional number without building a json, to the same decimal.
+TEST(EncodedNodes, AFractionalNumberIsReadAsReadJsonDecimalReadsIt) {
+  std::vector<double> values{4.27, 0.1, 0.5, 1e-7, 1e-5, 123456.789, 999999999999999.9, 1e15, 1e16, -2.5, 0.30000000000000004,
+                             5e-324, 1.7976931348623157e308};
+  for (int k = 1; k < 20000; ++k) values.insert(values.end(), {k / 10.0, k / 100.0, k / 1000.0, k * 0.07, -k / 3.0});
+  uint64_t x = 88172645463325252ULL;  // xorshift: doubles of every exponent, some past the bound
+  for (int k = 0; k < 20000; ++k) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    double d;
+    uint64_t bits = (x & 0x800FFFFFFFFFFFFFULL) | ((0x3C0ULL + (x >> 52) % 0x80ULL) << 52);
+    std::memcpy(&d, &bits, sizeof d);
+    values.push_back(d);
+  }
+  for (double v : values) {
+    const auto fast = fractional_value(v);
+    const auto json_path = read_json_decimal(json(v));
+    ASSERT_EQ(fast.has_value(), json_path.has_value()) << v;
+    if (fast) ASSERT_EQ(fast->to_string(), json_path->to_string()) << v;
+  }
+}
+
 TEST(EncodedNodes, RefusalsAndAnythingUnsettledAreHandedBack) {
   const RateCard& card = *test_card();
   const double vid = static_cast<double>(card.index.at("vid"));
@@ -193,6 +215,67 @@ TEST(EncodedNodes, TheEngineQuotesARecordOnTheCardThatPricedIt) {
   EXPECT_EQ(engine.quote_encoded(sample, rec.data(), rec.size()), quote_wire(*sample_card(), node));
   EXPECT_EQ(json::parse(engine.quote_encoded(7, rec.data(), rec.size()))["error"]["code"], "invalid_op");
   EXPECT_EQ(Engine().card_index(), -1);
+}
+
+// The pricer's tables answer exactly what price_encoded_nodes computes: every combination of
+// every model with a table (each parameter left out or given each value of its domain, plus
+// one value past it), twice over so the second pass is all table hits, mixed with records of
+// the other models, the refusals and the unsettled records of the test above.
+TEST(EncodedNodes, ThePricersTablesGiveWhatPricingGives) {
+  for (const RateCard* card : {sample_card().get(), test_card().get()}) {
+    std::vector<double> stream;
+    size_t count = 0, tables = 0;
+    for (size_t mi = 0; mi < card->models.size(); ++mi) {
+      const Model& m = card->models[mi];
+      // Each slot's candidates: left out, every choice or allowed whole number, one more.
+      std::vector<std::vector<double>> values;
+      size_t combinations = 1;
+      for (const ParamSpec& p : m.params) {
+        std::vector<double> v{NAN};  // NaN here: not given
+        if (p.type == ParamType::string) for (size_t c = 0; c <= p.choices.size(); ++c) v.push_back(static_cast<double>(c));
+        else if (p.type == ParamType::boolean) v.insert(v.end(), {0, 1, 2});
+        else {
+          for (const Decimal& a : p.allowed) v.push_back(std::stod(a.to_string()));
+          if (p.min && p.max && p.allowed.empty()) {
+            const double lo = std::stod(p.min->to_string()), hi = std::stod(p.max->to_string());
+            for (double x = std::ceil(lo) - 1; x <= hi + 1 && v.size() < 40; x += 1) v.push_back(x);
+            v.push_back(hi + 0.5);
+          }
+        }
+        combinations *= v.size();
+        values.push_back(std::move(v));
+      }
+      if (combinations > 20000) continue;
+      for (size_t c = 0; c < combinations; ++c) {
+        std::vector<double> rec{static_cast<double>(mi), 0};
+        size_t rest = c;
+        for (size_t s = 0; s < values.size(); ++s) {
+          const double v = values[s][rest % values[s].size()];
+          rest /= values[s].size();
+          if (std::isnan(v)) continue;
+          rec.insert(rec.end(), {static_cast<double>(s), v});
+          rec[1] += 1;
+        }
+        stream.insert(stream.end(), rec.begin(), rec.end());
+        ++count;
+      }
+    }
+    const std::vector<double> odd{0, 2, 0, 1, 0, 1, -1, 0, 0, 1, -1, 0, 0, 1, 0, NAN, 99, 0};
+    stream.insert(stream.end(), odd.begin(), odd.end());
+    count += 5;
+    EncodedPricer pricer(*card);
+    for (size_t mi = 0; mi < card->models.size(); ++mi) tables += pricer.has_table(mi);
+    if (card == sample_card().get()) EXPECT_GT(tables, 15u);
+    std::vector<double> expected(3 * count), first(3 * count), second(3 * count);
+    const size_t priced = price_encoded_nodes(*card, stream.data(), stream.size(), count, expected.data());
+    EXPECT_EQ(pricer.price(stream.data(), stream.size(), count, first.data()), priced);
+    EXPECT_EQ(pricer.price(stream.data(), stream.size(), count, second.data()), priced);
+    for (size_t i = 0; i < 3 * count; ++i) {
+      ASSERT_EQ(first[i], expected[i]) << "record " << i / 3;
+      ASSERT_EQ(second[i], expected[i]) << "record " << i / 3;
+    }
+    EXPECT_GT(priced, count / 4);
+  }
 }
 
 // models() is written as text; it must be what nlohmann writes for the same value (keys in

@@ -1,5 +1,6 @@
 #include "encoded_nodes.hpp"
 
+#include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -12,13 +13,25 @@ namespace {
 
 bool whole(double v, double lo, double hi) { return v >= lo && v <= hi && std::floor(v) == v; }
 
+}  // namespace
+
+std::optional<Decimal> fractional_value(double v) {
+  if (!std::isfinite(v) || std::fabs(v) > kMaxParamMagnitude) return std::nullopt;
+  // read_json_decimal(json(v)) parses v.dump(), which writes a float with nlohmann's to_chars
+  // (serializer::dump_float): the same text, without a json and a std::string per number.
+  std::array<char, 64> text;
+  const char* end = nlohmann::detail::to_chars(text.data(), text.data() + text.size(), v);
+  return Decimal::parse(std::string_view(text.data(), static_cast<size_t>(end - text.data())));
+}
+
+namespace {
+
 // A number parameter's value, read as the JSON path reads the same JS number: a whole number
-// is the integer (JSON.stringify writes it without a fraction), anything else goes through
-// read_json_decimal on the double, the very function that reads a JSON float.
+// is the integer (JSON.stringify writes it without a fraction), anything else as
+// read_json_decimal reads a JSON float (fractional_value).
 std::optional<Decimal> numeric_value(double v) {
   if (whole(v, -kMaxParamMagnitude, kMaxParamMagnitude)) return Decimal::from_int(static_cast<int64_t>(v));
-  if (!std::isfinite(v) || std::fabs(v) > kMaxParamMagnitude) return std::nullopt;
-  return read_json_decimal(nlohmann::json(v));
+  return fractional_value(v);
 }
 
 // What a record comes to: priced, refused (the JSON path refuses the same node too), or not
@@ -80,6 +93,27 @@ Decoded decode(const RateCard& card, const double* in, size_t length, size_t& po
 // Amounts cross to JavaScript as doubles: beyond 2^53 the JSON path reports them exactly.
 bool fits_a_double(const Price& price) { return price.max <= (int64_t{1} << 53); }
 
+// One record at `pos` priced into `o` (status, min, max); false when the rest of the stream
+// cannot be read (its length is not readable).
+bool price_one(const RateCard& card, const double* in, size_t length, size_t& pos, PreparedNode& node, double* o) {
+  o[0] = 1, o[1] = 0, o[2] = 0;
+  const size_t start = pos;
+  const Decoded d = decode(card, in, length, pos, node);
+  // Skip a malformed record if its length is readable; otherwise give up on the rest.
+  const bool readable = pos != start;
+  if (d != Decoded::ok) {
+    if (d == Decoded::refused) o[0] = 2;
+    return readable;
+  }
+  auto price = price_node(node);
+  if (!price) o[0] = 2;  // no table row prices it, or it overflows: the JSON path says so too
+  if (!price || !fits_a_double(*price)) return readable;
+  o[0] = 0;
+  o[1] = static_cast<double>(price->min);
+  o[2] = static_cast<double>(price->max);
+  return readable;
+}
+
 }  // namespace
 
 size_t price_encoded_nodes(const RateCard& card, const double* in, size_t length, size_t count, double* out) {
@@ -94,23 +128,114 @@ size_t price_encoded_nodes(const RateCard& card, const double* in, size_t length
   bool stream_ok = true;
   for (size_t i = 0; i < count; ++i) {
     double* o = out + 3 * i;
-    o[0] = 1, o[1] = 0, o[2] = 0;
-    if (!stream_ok) continue;
-    const size_t start = pos;
-    const Decoded d = decode(card, in, length, pos, node);
-    // Skip a malformed record if its length is readable; otherwise give up on the rest.
-    if (pos == start) stream_ok = false;
-    if (d != Decoded::ok) {
-      if (d == Decoded::refused) o[0] = 2;
+    if (!stream_ok) {
+      o[0] = 1, o[1] = 0, o[2] = 0;
       continue;
     }
-    auto price = price_node(node);
-    if (!price) o[0] = 2;  // no table row prices it, or it overflows: the JSON path says so too
-    if (!price || !fits_a_double(*price)) continue;
-    o[0] = 0;
-    o[1] = static_cast<double>(price->min);
-    o[2] = static_cast<double>(price->max);
-    ++priced;
+    stream_ok = price_one(card, in, length, pos, node, o);
+    if (o[0] == 0) ++priced;
+  }
+  return priced;
+}
+
+EncodedPricer::EncodedPricer(const RateCard& card) : card_(card), tables_(card.models.size()) {
+  for (size_t m = 0; m < card.models.size(); ++m) {
+    const Model& model = card.models[m];
+    Table t;
+    size_t combinations = 1;
+    bool usable = true;
+    for (const ParamSpec& p : model.params) {
+      Slot slot;
+      slot.type = p.type;
+      if (p.type == ParamType::string) slot.size = static_cast<uint32_t>(p.choices.size());
+      else if (p.type == ParamType::boolean) slot.size = 2;
+      else {
+        // Whole numbers from the smallest to the largest the parameter may take; which of them
+        // it takes is ParamSpec::allows' answer.
+        std::optional<Decimal> lo = p.min, hi = p.max;
+        for (const Decimal& a : p.allowed) {
+          if (!lo || a < *lo) lo = a;
+          if (!hi || a > *hi) hi = a;
+        }
+        auto l = lo ? lo->ceil_to_int64() : std::nullopt;
+        auto h = hi ? hi->ceil_to_int64() : std::nullopt;
+        if (!l || !h || *h < *l || *h - *l >= static_cast<int64_t>(kMaxTableEntries) ||
+            std::fabs(static_cast<double>(*l)) > kMaxParamMagnitude || std::fabs(static_cast<double>(*h)) > kMaxParamMagnitude) {
+          usable = false;
+          break;
+        }
+        slot.lo = *l;
+        slot.size = static_cast<uint32_t>(*h - *l + 1);
+        for (int64_t v = *l; v <= *h; ++v) slot.allowed.push_back(p.allows(Decimal::from_int(v)));
+      }
+      t.stride.push_back(static_cast<uint32_t>(combinations));
+      combinations *= slot.size + 1;
+      if (combinations > kMaxTableEntries) {
+        usable = false;
+        break;
+      }
+      t.slots.push_back(std::move(slot));
+    }
+    if (!usable || model.params.empty() || model.params.size() > 63) continue;
+    t.combinations = combinations;
+    tables_[m] = std::move(t);
+  }
+}
+
+EncodedPricer::Entry* EncodedPricer::lookup(Table& table, const double* pairs, size_t n) {
+  size_t key = 0;
+  uint64_t seen = 0;  // the slots given (a model with a table has at most 63 parameters)
+  for (size_t k = 0; k < n; ++k) {
+    const double slot = pairs[2 * k], v = pairs[2 * k + 1];
+    if (!whole(slot, 0, static_cast<double>(table.slots.size()) - 1)) return nullptr;
+    const size_t s = static_cast<size_t>(slot);
+    if (seen & (uint64_t{1} << s)) return nullptr;
+    seen |= uint64_t{1} << s;
+    const Slot& d = table.slots[s];
+    size_t digit;
+    if (d.type == ParamType::string || d.type == ParamType::boolean) {
+      if (!whole(v, 0, static_cast<double>(d.size) - 1)) return nullptr;
+      digit = static_cast<size_t>(v);
+    } else {
+      const double lo = static_cast<double>(d.lo);
+      if (!whole(v, lo, lo + static_cast<double>(d.size) - 1)) return nullptr;
+      digit = static_cast<size_t>(v - lo);
+      if (!d.allowed[digit]) return nullptr;  // refused: the general path says so
+    }
+    key += (digit + 1) * table.stride[s];
+  }
+  if (table.entries.empty()) table.entries.resize(table.combinations);
+  return &table.entries[key];
+}
+
+size_t EncodedPricer::price(const double* in, size_t length, size_t count, double* out) {
+  size_t pos = 0, priced = 0;
+  bool stream_ok = true;
+  for (size_t i = 0; i < count; ++i) {
+    double* o = out + 3 * i;
+    if (!stream_ok) {
+      o[0] = 1, o[1] = 0, o[2] = 0;
+      continue;
+    }
+    // A record of a model with a table, its values all in their domains: the table's entry.
+    Entry* entry = nullptr;
+    if (pos + 2 <= length) {
+      const double model = in[pos], n = in[pos + 1];
+      if (whole(model, 0, static_cast<double>(tables_.size()) - 1) && whole(n, 0, 64) &&
+          pos + 2 + 2 * static_cast<size_t>(n) <= length) {
+        Table& t = tables_[static_cast<size_t>(model)];
+        if (!t.slots.empty()) entry = lookup(t, in + pos + 2, static_cast<size_t>(n));
+        if (entry && entry->status >= 0) {
+          o[0] = entry->status, o[1] = entry->min, o[2] = entry->max;
+          pos += 2 + 2 * static_cast<size_t>(n);
+          if (o[0] == 0) ++priced;
+          continue;
+        }
+      }
+    }
+    stream_ok = price_one(card_, in, length, pos, scratch_, o);
+    if (entry) *entry = Entry{o[0], o[1], o[2]};
+    if (o[0] == 0) ++priced;
   }
   return priced;
 }

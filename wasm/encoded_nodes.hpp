@@ -22,11 +22,16 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "credits/node.hpp"
 #include "credits/rate_card.hpp"
 
 namespace credits {
+
+// A fractional JS number as a decimal, exactly as read_json_decimal reads the same JSON float
+// (its shortest round-trip text); nullopt where it refuses one.
+std::optional<Decimal> fractional_value(double v);
 
 // Returns the number of nodes priced with status 0. `scratch` is reused from call to call (one
 // record at a time, as quote() sends them, would otherwise allocate its vectors every call).
@@ -34,6 +39,46 @@ size_t price_encoded_nodes(const RateCard& card, const double* input, size_t inp
                            size_t node_count, double* output, PreparedNode& scratch);
 size_t price_encoded_nodes(const RateCard& card, const double* input, size_t input_length,
                            size_t node_count, double* output);
+
+// price_encoded_nodes with a memo for the card's small models: for a model whose every
+// parameter has a small finite domain (choices, booleans, whole numbers of a short range or
+// list; at most kMaxTableEntries combinations, "not given" included), each combination's
+// result is kept the first time it is computed (by the same decode, complete_params and
+// price_node), and a record whose values are all in those domains is answered from it.
+// Anything else (a fractional number, a value outside its domain, an undeclared name, a slot
+// twice, a larger model) is priced as price_encoded_nodes prices it. The same outputs, always.
+class EncodedPricer {
+ public:
+  static constexpr size_t kMaxTableEntries = 4096;
+  explicit EncodedPricer(const RateCard& card);
+  size_t price(const double* input, size_t input_length, size_t node_count, double* output);
+  // Which models have a table (for tests).
+  bool has_table(size_t model_index) const { return !tables_[model_index].slots.empty(); }
+
+ private:
+  struct Slot {
+    int64_t lo = 0;              // numbers: the smallest whole value of the domain
+    uint32_t size = 0;           // values in the domain (the digit of value k is k + 1; 0: not given)
+    std::vector<bool> allowed;   // numbers: whether lo + k is allowed (ParamSpec::allows)
+    ParamType type = ParamType::integer;
+  };
+  struct Entry {
+    double status = -1;  // -1: not computed yet
+    double min = 0, max = 0;
+  };
+  struct Table {
+    std::vector<Slot> slots;      // empty: the model has no table
+    std::vector<uint32_t> stride;  // the key's place value of each slot
+    std::vector<Entry> entries;    // allocated on first use
+    size_t combinations = 0;
+  };
+  // The record's table entry, or nullptr for the general path.
+  Entry* lookup(Table& table, const double* pairs, size_t n);
+
+  const RateCard& card_;
+  std::vector<Table> tables_;
+  PreparedNode scratch_;
+};
 
 // One record's whole quote, breakdown included, with "id": null (the caller knows the id): the
 // bytes quote_wire writes for the same node. Empty when the record is not one that

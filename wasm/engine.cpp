@@ -70,6 +70,7 @@ std::string Engine::load_rate_card(std::string_view text) {
     card_ = std::make_shared<const RateCard>(std::move(*card));
     loaded_.push_back(card_);
     session_ = std::make_unique<PlanSession>(card_);
+    pricer_ = std::make_unique<EncodedPricer>(*card_);
     return to_wire(json{{"ok", true}, {"version", card_->version}});
   });
 }
@@ -179,7 +180,7 @@ size_t Engine::price_encoded(const double* input, size_t input_length, size_t co
     for (size_t i = 0; i < count; ++i) output[3 * i] = 1;  // every node takes the JSON path
     return 0;
   }
-  return price_encoded_nodes(*card_, input, input_length, count, output, scratch_);
+  return pricer_->price(input, input_length, count, output);
 }
 
 std::string Engine::quote_encoded(int card_index, const double* record, size_t length) const {

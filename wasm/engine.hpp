@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "credits/plan_session.hpp"
+#include "encoded_nodes.hpp"
 #include "credits/rate_card.hpp"
 
 namespace credits {
@@ -53,7 +54,9 @@ class Engine {
   std::shared_ptr<const RateCard> card_;
   std::vector<std::shared_ptr<const RateCard>> loaded_;  // every card loaded, newest last
   std::unique_ptr<PlanSession> session_;
-  mutable PreparedNode scratch_;  // price_encoded's, kept between calls (one engine per thread)
+  // price_encoded's, for the current card: its scratch node and its tables kept between calls
+  // (one engine per thread).
+  mutable std::unique_ptr<EncodedPricer> pricer_;
 };
 
 }  // namespace credits

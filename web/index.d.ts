@@ -182,6 +182,11 @@ export interface CreditsEngine {
 }
 
 export interface CreateOptions {
+  /**
+   * The engine's WebAssembly, compiled already (compileCredits(), or a module posted from
+   * another realm): only instantiated, nothing fetched or compiled.
+   */
+  module?: WebAssembly.Module;
   /** The .wasm bytes; skips locating and fetching it. */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Where to fetch files from (path -> URL), in browsers. */
@@ -221,5 +226,22 @@ export interface Forecast {
  */
 export function forecast(usage: UsageForForecast, at: string): Forecast;
 
+export interface CompileOptions {
+  /** Compile these bytes instead of fetching (or, in Node, reading) credits.wasm. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Browsers: where to fetch the .wasm from (default: dist/credits.wasm beside the package). */
+  url?: string | URL;
+}
+
+/**
+ * Compiles the engine's WebAssembly (browsers: WebAssembly.compileStreaming of the .wasm), for
+ * createCredits({ module }): start it early, share it between engines or post it to a worker.
+ */
+export function compileCredits(options?: CompileOptions): Promise<WebAssembly.Module>;
+
+/**
+ * Creates an engine. Without `module`, `wasmBinary` or `locateFile`, browsers compile
+ * dist/credits.wasm once per page (every later call only instantiates) and Node reads it.
+ */
 export default function createCredits(options?: CreateOptions): Promise<CreditsEngine>;
 export { createCredits };

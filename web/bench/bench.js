@@ -382,17 +382,21 @@ export async function measureInstantiation(createCredits, count = 5, bytes = nul
   }
   const out = { first: times[0], warmMedian: median(times.slice(1)), times };
   if (bytes) {
-    const compile = [], fromBytes = [];
+    const compile = [], fromBytes = [], fromModule = [];
     for (let i = 0; i < count; i++) {
       let t0 = performance.now();
-      await WebAssembly.compile(bytes);
+      const module = await WebAssembly.compile(bytes);
       compile.push(performance.now() - t0);
       t0 = performance.now();
       await createCredits({ wasmBinary: bytes });
       fromBytes.push(performance.now() - t0);
+      t0 = performance.now();
+      await createCredits({ module });
+      fromModule.push(performance.now() - t0);
     }
     out.compile = median(compile);
     out.fromBytes = median(fromBytes);
+    out.fromModule = median(fromModule);
   }
   return out;
 }
@@ -421,6 +425,16 @@ export function formatResults(results, title) {
     if (i.warm) lines.push(`  ${'instantiate, again in the same realm'.padEnd(58)} ${fmtMs(i.warm).padStart(10)}`);
     if (i.compile) lines.push(`  ${'  WebAssembly.compile(bytes) alone'.padEnd(58)} ${fmtMs(i.compile).padStart(10)}`);
     if (i.fromBytes) lines.push(`  ${'  createCredits({wasmBinary}) (no fetch)'.padEnd(58)} ${fmtMs(i.fromBytes).padStart(10)}`);
+    if (i.fromModule) lines.push(`  ${'  createCredits({module}) (compiled already)'.padEnd(58)} ${fmtMs(i.fromModule).padStart(10)}`);
+    if (i.ready) lines.push(`  ${'  cold, engine ready since navigation start'.padEnd(58)} ${fmtMs(i.ready.ms).padStart(10)}  (${fmtMs(i.ready.min)}–${fmtMs(i.ready.max)})`);
+    if (i.inline) {
+      const n = i.inline;
+      lines.push(`  ${'inline entry, cold: createCredits() (script loaded)'.padEnd(58)} ${fmtMs(n.cold.ms).padStart(10)}  (${fmtMs(n.cold.min)}–${fmtMs(n.cold.max)}, ${n.cold.runs} runs)`);
+      lines.push(`  ${'  … import(inline.js) + createCredits()'.padEnd(58)} ${fmtMs(n.withImport.ms).padStart(10)}  (${fmtMs(n.withImport.min)}–${fmtMs(n.withImport.max)})`);
+      lines.push(`  ${'  … engine ready since navigation start'.padEnd(58)} ${fmtMs(n.ready.ms).padStart(10)}  (${fmtMs(n.ready.min)}–${fmtMs(n.ready.max)})`);
+      lines.push(`  ${'  … again in the same page'.padEnd(58)} ${fmtMs(n.warm).padStart(10)}`);
+      if (n.compile !== undefined) lines.push(`  ${'  … of which decoding and compiling the module'.padEnd(58)} ${fmtMs(n.compile).padStart(10)}`, `  ${'  … of which instantiating it, the card and its index'.padEnd(58)} ${fmtMs(n.instantiate).padStart(10)}`);
+    }
   }
   lines.push(row('quote(node), one call', f.quote), row('  plain JS, one node', f.plainQuote));
   if (f.validQuote) lines.push(row('  validating plain JS, one node', f.validQuote), row('quote(node) and read its breakdown', f.quoteWithBreakdown));

@@ -2,7 +2,7 @@
 // operation repeated, summarised as self time per function (JS by file:line, WASM by name when
 // the module has a name section, else wasm-function[N]).
 //
-//   node web/bench/profile-chromium.js quoteMany|priceMany|quoteManyIntegral|priceManyIntegral|updateNode [--root DIR] [--reps N] [--callers NAME]
+//   node web/bench/profile-chromium.js quoteMany|priceMany|quoteManyIntegral|priceManyIntegral|quoteManyBoth|priceManyBoth|updateNode [--root DIR] [--reps N] [--callers NAME] [--lines FILE]
 //
 // --root serves another copy of the repository layout, e.g. one whose web/dist holds a module
 // linked with --profiling-funcs (see BENCHMARKS.md), so WASM functions have names.
@@ -26,8 +26,10 @@ try {
     const { engine, bench } = window.benchApi;
     const nodes = bench.randomNodes(engine.modelList, bench.CORPUS_SIZE, bench.SEED);
     const numbers = engine.priceMany(nodes);
+    const plain = bench.plainPriceMany(nodes);
     window.profileInputs = {
       random: nodes,
+      both: nodes.filter((n, i) => numbers.ok[i] === 1 && plain.ok[i] === 1),
       integral: nodes.filter((n, i) => numbers.ok[i] === 1 && Object.values(n.params).every((v) => typeof v !== 'number' || Number.isInteger(v))),
     };
     const { graph, editIndex } = bench.makeGraph(engine);
@@ -39,12 +41,13 @@ try {
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
   await cdp.send('Profiler.start');
   // quoteMany and priceMany run on the 100k random nodes; quoteManyIntegral and
-  // priceManyIntegral on the integer-only nodes the engine prices (all fast path).
+  // priceManyIntegral on the integer-only nodes the engine prices (all fast path); ...Both on
+  // the nodes the engine and the plain-JS estimator both price (the benchmark's comparison).
   const ms = await page.evaluate(([op, n]) => {
     const { engine } = window.benchApi;
     const input = window.profileInputs;
-    const nodes = op.endsWith('Integral') ? input.integral : input.random;
-    const method = op.replace('Integral', '');
+    const nodes = op.endsWith('Integral') ? input.integral : op.endsWith('Both') ? input.both : input.random;
+    const method = op.replace(/Integral$|Both$/, '');
     const t0 = performance.now();
     for (let r = 0; r < n; r++) {
       if (method === 'updateNode') for (let k = 0; k < 500; k++) engine.canvas.updateNode({ ...input.edit, params: { ...input.edit.params } });
@@ -69,6 +72,18 @@ try {
   const wasm = [...self].filter(([k]) => !/\.(m?js):\d+$/.test(k) && !k.startsWith('(')).reduce((a, [, v]) => a + v, 0);
   console.log(`${what} x ${reps}: ${(ms / reps).toFixed(1)} ms per call; ${(total / 1000).toFixed(0)} ms sampled; WASM (every non-JS frame) ${((100 * wasm) / total).toFixed(1)}%`);
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k.slice(0, 150)}`);
+  // --lines FILE: the hottest lines of that JS file (the profile's position ticks).
+  const linesOf = opt('--lines', null);
+  if (linesOf) {
+    const ticks = new Map();
+    for (const n of profile.nodes) {
+      if (!n.callFrame.url.endsWith(linesOf)) continue;
+      for (const t of n.positionTicks || []) ticks.set(t.line, (ticks.get(t.line) || 0) + t.ticks);
+    }
+    const all = [...ticks.values()].reduce((a, b) => a + b, 0);
+    console.log(`hottest lines of ${linesOf} (share of its ${all} ticks):`);
+    for (const [line, t] of [...ticks].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${((100 * t) / all).toFixed(1).padStart(5)}%  ${linesOf}:${line}`);
+  }
   // --callers NAME: who calls the functions whose name starts with NAME (share of all samples).
   const callersOf = opt('--callers', null);
   if (callersOf) {

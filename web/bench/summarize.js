@@ -16,12 +16,13 @@ for (const name of names) {
   const line = `${name.padEnd(24)} ${fmt(median(ms)).padStart(9)}  (${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))})`;
   console.log(per.length ? `${line}  ${rate(median(per))} (${rate(Math.min(...per))}–${rate(Math.max(...per))})` : line);
 }
-for (const key of ['cold', 'coldWithImport']) {
-  const ms = runs.map((r) => r.instantiation?.[key]?.ms).filter((x) => x !== undefined);
+const at = (r, key) => key.split('.').reduce((o, k) => o?.[k], r.instantiation);
+for (const key of ['cold', 'coldWithImport', 'ready', 'inline.cold', 'inline.withImport', 'inline.ready']) {
+  const ms = runs.map((r) => at(r, key)?.ms).filter((x) => x !== undefined);
   if (ms.length) console.log(`${('instantiate ' + key).padEnd(24)} ${fmt(median(ms)).padStart(9)}  (${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))})`);
 }
-for (const key of ['warm', 'compile', 'fromBytes']) {
-  const ms = runs.map((r) => r.instantiation?.[key]).filter((x) => x !== undefined);
+for (const key of ['warm', 'compile', 'fromBytes', 'fromModule', 'inline.warm', 'inline.compile', 'inline.instantiate']) {
+  const ms = runs.map((r) => at(r, key)).filter((x) => x !== undefined);
   if (ms.length) console.log(`${('instantiate ' + key).padEnd(24)} ${fmt(median(ms)).padStart(9)}  (${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))})`);
 }
 console.log('load averages (1 min) before each run:', runs.map((r) => r.environment.loadavgBefore?.[0]?.toFixed(2)).join(' '));

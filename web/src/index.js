@@ -220,20 +220,82 @@ class CreditsEngine {
   }
 }
 
+const defaultWasmUrl = () => new URL('../dist/credits.wasm', import.meta.url);
+
+// Compiling once per page: the compiled module of the default location, shared by every
+// createCredits() without options (each still gets its own instance and memory).
+let defaultModule = null;
+
+async function compileFetched(url) {
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(fetch(url, { credentials: 'same-origin' }));
+    } catch {
+      // not served as application/wasm, or no streaming: the bytes, then compile
+    }
+  }
+  const response = await fetch(url, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`createCredits: cannot fetch ${url}: HTTP ${response.status}`);
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
 /**
- * Creates an engine. In Node it finds its own .wasm; in a browser it fetches the .wasm beside
- * the module, or uses `wasmBinary` / `locateFile`. `rateCard` (JSON text or object) replaces
- * the embedded sample card.
+ * Compiles the engine's WebAssembly once, for `createCredits({ module })`: from `wasmBinary`
+ * when given, else (browsers) `WebAssembly.compileStreaming` of `url` (default: credits.wasm
+ * beside the package), or in Node the package's own file. A page can start it early and share
+ * the module between engines, or post it to a worker.
+ */
+export async function compileCredits(options = {}) {
+  if (options.wasmBinary) return WebAssembly.compile(options.wasmBinary);
+  if (options.url === undefined && isNode) {
+    const { readFile } = await import('node:fs/promises');
+    return WebAssembly.compile(await readFile(defaultWasmUrl()));
+  }
+  return compileFetched(options.url === undefined ? defaultWasmUrl() : options.url);
+}
+
+function compiledDefault() {
+  if (!defaultModule) {
+    defaultModule = compileCredits();
+    defaultModule.catch(() => (defaultModule = null));  // a failed fetch is tried again next time
+  }
+  return defaultModule;
+}
+
+// Emscripten's options for an instance of an already compiled module, and a promise that
+// rejects if instantiating it fails (the hook's failure would otherwise never settle).
+function fromModule(module) {
+  let fail;
+  const failed = new Promise((_, reject) => (fail = reject));
+  const options = {
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module), fail);
+      return {};
+    },
+  };
+  return { options, failed };
+}
+
+/**
+ * Creates an engine. `module`: a compiled WebAssembly.Module (compileCredits()); `wasmBinary`:
+ * the bytes; `locateFile`: where to fetch credits.wasm from. Without them, browsers compile
+ * credits.wasm beside the package once per page (streaming) and Node reads its own file.
+ * `rateCard` (JSON text or object) replaces the embedded sample card.
  */
 export default async function createCredits(options = {}) {
-  const moduleOptions = {};
-  if (options.wasmBinary) moduleOptions.wasmBinary = options.wasmBinary;
+  let moduleOptions = {};
+  let failed = null;
+  if (options.module !== undefined) {
+    if (!(options.module instanceof WebAssembly.Module)) throw new TypeError('createCredits: module must be a WebAssembly.Module');
+    ({ options: moduleOptions, failed } = fromModule(options.module));
+  } else if (options.wasmBinary) moduleOptions.wasmBinary = options.wasmBinary;
   else if (options.locateFile) moduleOptions.locateFile = options.locateFile;
   else if (isNode) {
     const { readFile } = await import('node:fs/promises');
-    moduleOptions.wasmBinary = await readFile(new URL('../dist/credits.wasm', import.meta.url));
-  }
-  const module = await createCreditsModule(moduleOptions);
+    moduleOptions.wasmBinary = await readFile(defaultWasmUrl());
+  } else ({ options: moduleOptions, failed } = fromModule(await compiledDefault()));
+  const created = createCreditsModule(moduleOptions);
+  const module = await (failed ? Promise.race([created, failed]) : created);
   const engine = new CreditsEngine(module);
   if (options.rateCard !== undefined) {
     const loaded = engine.loadRateCard(options.rateCard);

@@ -1,5 +1,6 @@
 // Compiled by `tsc --noEmit`: the declarations must describe real use of the package.
-import createCredits, { type CreditsEngine, type Quote } from '../index.js';
+import createCredits, { compileCredits, type CreditsEngine, type Quote } from '../index.js';
+import createInline, { compileCredits as compileInline } from '../inline.js';
 
 async function canvas(): Promise<number> {
   const engine: CreditsEngine = await createCredits();
@@ -25,3 +26,12 @@ async function canvas(): Promise<number> {
   return preview.ok ? preview.after.wallet : 0;
 }
 void canvas;
+
+async function instantiate(): Promise<string> {
+  const module: WebAssembly.Module = await compileCredits({ url: '/assets/credits.wasm' });
+  const shared: CreditsEngine = await createCredits({ module, rateCard: '{}' });
+  const inline: CreditsEngine = await createInline();
+  const again = await createInline({ module: await compileInline() });
+  return shared.version + inline.version + again.version;
+}
+void instantiate;

@@ -87,6 +87,25 @@ test('in Chromium, an explicit locateFile is honoured too', async () => {
   }
 });
 
+test('in Chromium, the inline entry fetches no .wasm, and a compiled module serves two engines', async () => {
+  for (const [query, wasmFetches] of [['?entry=inline', []], ['?module=1', [['/web/dist/credits.wasm', 200, 'application/wasm']]]]) {
+    const before = server.requests.length;
+    const { context, page, problems } = await open('/web/test/browser/index.html' + query);
+    try {
+      await page.waitForFunction(() => window.creditsCheck && window.creditsCheck.done, null, { timeout: 60_000 });
+      const state = await page.evaluate(() => window.creditsCheck);
+      assert.deepEqual(state.failures, [], query);
+      assert.deepEqual(problems, [], query);
+      assert.equal(state.version, '2026-11-01');
+      const wasm = server.requests.slice(before).filter((r) => r.path.endsWith('.wasm'));
+      assert.deepEqual(wasm.map((r) => [r.path, r.status, r.type]), wasmFetches, query);
+      if (query === '?entry=inline') assert.ok(server.requests.slice(before).some((r) => r.path === '/web/dist/credits-inline.js'));
+    } finally {
+      await context.close();
+    }
+  }
+});
+
 test('the canvas demo page shows a cost badge per node, the run total and the balances after the run', async () => {
   const { context, page, problems } = await open('/web/test/browser/canvas-demo.html', { width: 960, height: 700 });
   try {
