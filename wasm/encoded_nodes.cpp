@@ -157,16 +157,22 @@ EncodedPricer::EncodedPricer(const RateCard& card) : card_(card), tables_(card.m
           if (!lo || a < *lo) lo = a;
           if (!hi || a > *hi) hi = a;
         }
-        auto l = lo ? lo->ceil_to_int64() : std::nullopt;
-        auto h = hi ? hi->ceil_to_int64() : std::nullopt;
-        if (!l || !h || *h < *l || *h - *l >= static_cast<int64_t>(kMaxTableEntries) ||
-            std::fabs(static_cast<double>(*l)) > kMaxParamMagnitude || std::fabs(static_cast<double>(*h)) > kMaxParamMagnitude) {
+        // Read into plain integers (GCC's -Wmaybe-uninitialized misreads optionals of optionals).
+        const std::optional<int64_t> lo_int = lo ? lo->ceil_to_int64() : std::optional<int64_t>();
+        const std::optional<int64_t> hi_int = hi ? hi->ceil_to_int64() : std::optional<int64_t>();
+        if (!lo_int || !hi_int) {
           usable = false;
           break;
         }
-        slot.lo = *l;
-        slot.size = static_cast<uint32_t>(*h - *l + 1);
-        for (int64_t v = *l; v <= *h; ++v) slot.allowed.push_back(p.allows(Decimal::from_int(v)));
+        const int64_t l = lo_int.value_or(0), h = hi_int.value_or(0);
+        if (h < l || h - l >= static_cast<int64_t>(kMaxTableEntries) ||
+            std::fabs(static_cast<double>(l)) > kMaxParamMagnitude || std::fabs(static_cast<double>(h)) > kMaxParamMagnitude) {
+          usable = false;
+          break;
+        }
+        slot.lo = l;
+        slot.size = static_cast<uint32_t>(h - l + 1);
+        for (int64_t v = l; v <= h; ++v) slot.allowed.push_back(p.allows(Decimal::from_int(v)));
       }
       t.stride.push_back(static_cast<uint32_t>(combinations));
       combinations *= slot.size + 1;
