@@ -14,7 +14,7 @@ constexpr std::string_view kOpNames[] = {
     "create_user", "create_workspace", "add_member", "remove_member", "set_member_cap", "switch",
     "subscribe",   "pause",            "resume",     "cancel",        "top_up",         "charge",
     "fail",        "complete",         "balance",    "usage",
-    "forecast",
+    "forecast",    "set_alert",        "set_auto_top_up", "events",
 };
 static_assert(std::size(kOpNames) == std::variant_size_v<Operation>, "one name per operation");
 
@@ -69,6 +69,11 @@ struct Applier {
     if (!usage) return usage.error();
     return outcome(forecast_of(*usage, o.at));
   }
+  Result<OperationOutcome> operator()(ops::SetAlert& o) { return nothing_more(ledger.set_alert(o.at, o.payer, o.below, o.by)); }
+  Result<OperationOutcome> operator()(ops::SetAutoTopUp& o) {
+    return nothing_more(ledger.set_auto_top_up(o.at, o.payer, o.below, o.to, o.by));
+  }
+  Result<OperationOutcome> operator()(ops::Events& o) { return outcome(ledger.events_after(o.at, o.after, o.limit)); }
 };
 
 }  // namespace
@@ -83,7 +88,9 @@ std::optional<OpKind> op_kind_named(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_read(OpKind kind) { return kind == OpKind::balance || kind == OpKind::usage || kind == OpKind::forecast; }
+bool is_read(OpKind kind) {
+  return kind == OpKind::balance || kind == OpKind::usage || kind == OpKind::forecast || kind == OpKind::events;
+}
 
 Timestamp time_of(const Operation& op) {
   return std::visit([](const auto& o) { return o.at; }, op);
