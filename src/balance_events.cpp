@@ -167,7 +167,7 @@ void Ledger::evaluate_payer(const Payer& p) {
 // first fulfils an outstanding request of its key. Refused operations append nothing, so they
 // emit nothing; time passing (grants, expiries) is covered as any other entry.
 void Ledger::after_operation(size_t entries_before) {
-  if (entries_.size() == entries_before) return;
+  if (entries_.size() == entries_before || !balance_events_.watching()) return;
   std::set<std::string_view> seen;
   std::vector<const Payer*> touched;
   for (size_t i = entries_before; i < entries_.size(); ++i) {

@@ -72,6 +72,8 @@ class BalanceEvents {
   void evaluate(Timestamp at, const std::string& payer, Credits available,
                 const std::function<bool(const std::string&)>& key_taken);
 
+  // Whether any payer has a setting: without one, no operation can emit anything.
+  bool watching() const { return !alerts_.empty() || !auto_top_ups_.empty(); }
   const std::vector<BalanceEvent>& log() const { return log_; }
   int64_t last_seq() const { return static_cast<int64_t>(log_.size()); }
   // Events with seq > after, at most `limit`, oldest first; with `visible`, only those of the
