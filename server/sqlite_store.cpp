@@ -2,11 +2,15 @@
 
 #include <sqlite3.h>
 
+#include <optional>
+
 namespace credits::server {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2 added `held` (SPEC §11 reservations) to entries and payers; a schema-1 file is migrated
+// when it is opened (its rows hold nothing: no reservation existed).
+constexpr int kSchemaVersion = 2;
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -33,7 +37,8 @@ CREATE TABLE IF NOT EXISTS entries (
   kind         TEXT NOT NULL,
   subscription INTEGER NOT NULL,
   wallet       INTEGER NOT NULL,
-  ref          TEXT NOT NULL
+  ref          TEXT NOT NULL,
+  held         INTEGER NOT NULL DEFAULT 0
 );
 -- Each payer's balances after the last commit that touched it.
 CREATE TABLE IF NOT EXISTS payers (
@@ -50,8 +55,16 @@ CREATE TABLE IF NOT EXISTS payers (
   spent        INTEGER NOT NULL,
   refunded     INTEGER NOT NULL,
   expired      INTEGER NOT NULL,
-  seq          INTEGER NOT NULL
+  seq          INTEGER NOT NULL,
+  held         INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
+)sql";
+
+// Schema 1 to 2, in the opening transaction: reservations' `held`, zero for every older row.
+const char* kMigrateFrom1 = R"sql(
+ALTER TABLE entries ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE payers ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+UPDATE meta SET value = '2' WHERE key = 'schema';
 )sql";
 
 struct Statement {
@@ -61,7 +74,7 @@ struct Statement {
 
 EntryKind entry_kind(const std::string& k) {
   for (EntryKind e : {EntryKind::grant, EntryKind::expire, EntryKind::top_up, EntryKind::charge, EntryKind::refund,
-                      EntryKind::settle})
+                      EntryKind::settle, EntryKind::hold, EntryKind::release})
     if (to_string(e) == k) return e;
   return EntryKind::grant;
 }
@@ -112,21 +125,23 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, SyncMode
   }
   if (!store->exec("BEGIN IMMEDIATE", error)) return nullptr;
   if (!store->exec(kSchema, error)) return nullptr;
+  std::optional<std::string> schema;
   {
     Statement get;
     sqlite3_prepare_v2(store->db_, "SELECT value FROM meta WHERE key = 'schema'", -1, &get.s, nullptr);
-    if (get.s && sqlite3_step(get.s) == SQLITE_ROW) {
-      if (column_text(get.s, 0) != std::to_string(kSchemaVersion)) {
-        error = "the ledger database " + path + " has schema " + column_text(get.s, 0) + "; this build reads schema " +
-                std::to_string(kSchemaVersion);
-        store->exec("ROLLBACK", error);
-        return nullptr;
-      }
-    } else {
-      std::string sql = "INSERT INTO meta(key, value) VALUES ('schema', '" + std::to_string(kSchemaVersion) +
-                        "'), ('format', 'credits ledger')";
-      if (!store->exec(sql.c_str(), error)) return nullptr;
-    }
+    if (get.s && sqlite3_step(get.s) == SQLITE_ROW) schema = column_text(get.s, 0);
+  }
+  if (schema == "1") {
+    if (!store->exec(kMigrateFrom1, error)) return nullptr;
+  } else if (schema && *schema != std::to_string(kSchemaVersion)) {
+    error = "the ledger database " + path + " has schema " + *schema + "; this build reads schema " +
+            std::to_string(kSchemaVersion);
+    store->exec("ROLLBACK", error);
+    return nullptr;
+  } else if (!schema) {
+    std::string sql = "INSERT INTO meta(key, value) VALUES ('schema', '" + std::to_string(kSchemaVersion) +
+                      "'), ('format', 'credits ledger')";
+    if (!store->exec(sql.c_str(), error)) return nullptr;
   }
   if (!store->exec("COMMIT", error)) return nullptr;
 
@@ -136,11 +151,11 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, SyncMode
     return false;
   };
   if (!prepare("INSERT INTO journal(seq, at, kind, body) VALUES (?1, ?2, ?3, ?4)", &store->insert_record_) ||
-      !prepare("INSERT INTO entries(seq, at, payer, kind, subscription, wallet, ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      !prepare("INSERT INTO entries(seq, at, payer, kind, subscription, wallet, ref, held) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                &store->insert_entry_) ||
       !prepare("INSERT OR REPLACE INTO payers(payer, status, quota, remaining, in_period, period_start, period_end, "
-               "wallet, granted, topped_up, spent, refunded, expired, seq) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+               "wallet, granted, topped_up, spent, refunded, expired, seq, held) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                &store->upsert_payer_) ||
       !prepare("INSERT INTO rate_cards(version, text) VALUES (?1, ?2)", &store->insert_card_) ||
       !prepare("BEGIN IMMEDIATE", &store->begin_) || !prepare("COMMIT", &store->commit_) ||
@@ -184,7 +199,7 @@ StoreStatus SqliteStore::scan_journal(const std::function<bool(JournalRecord&&)>
 
 StoreStatus SqliteStore::scan_entries(const std::function<bool(Entry&&)>& fn) {
   Statement q;
-  if (sqlite3_prepare_v2(db_, "SELECT seq, at, payer, kind, subscription, wallet, ref FROM entries ORDER BY seq", -1,
+  if (sqlite3_prepare_v2(db_, "SELECT seq, at, payer, kind, subscription, wallet, ref, held FROM entries ORDER BY seq", -1,
                          &q.s, nullptr) != SQLITE_OK)
     return {error_text("cannot read the entries")};
   int rc;
@@ -197,6 +212,7 @@ StoreStatus SqliteStore::scan_entries(const std::function<bool(Entry&&)>& fn) {
     e.subscription = sqlite3_column_int64(q.s, 4);
     e.wallet = sqlite3_column_int64(q.s, 5);
     e.ref = column_text(q.s, 6);
+    e.held = sqlite3_column_int64(q.s, 7);
     if (!fn(std::move(e))) return {};
   }
   if (rc != SQLITE_DONE) return {error_text("cannot read the entries")};
@@ -207,7 +223,7 @@ StoreStatus SqliteStore::load_payers(std::vector<PayerState>& out) {
   Statement q;
   if (sqlite3_prepare_v2(db_,
                          "SELECT payer, status, quota, remaining, in_period, period_start, period_end, wallet, granted, "
-                         "topped_up, spent, refunded, expired, seq FROM payers ORDER BY payer",
+                         "topped_up, spent, refunded, expired, seq, held FROM payers ORDER BY payer",
                          -1, &q.s, nullptr) != SQLITE_OK)
     return {error_text("cannot read the payers")};
   int rc;
@@ -227,6 +243,7 @@ StoreStatus SqliteStore::load_payers(std::vector<PayerState>& out) {
     p.totals.refunded = sqlite3_column_int64(q.s, 11);
     p.totals.expired = sqlite3_column_int64(q.s, 12);
     p.seq = sqlite3_column_int64(q.s, 13);
+    p.held = sqlite3_column_int64(q.s, 14);
     out.push_back(std::move(p));
   }
   if (rc != SQLITE_DONE) return {error_text("cannot read the payers")};
@@ -268,6 +285,7 @@ StoreStatus SqliteStore::commit(const CommitBatch& batch) {
     sqlite3_bind_int64(insert_entry_, 5, e.subscription);
     sqlite3_bind_int64(insert_entry_, 6, e.wallet);
     bind_text(insert_entry_, 7, e.ref);
+    sqlite3_bind_int64(insert_entry_, 8, e.held);
     if (!run(insert_entry_)) return fail("cannot append an entry");
   }
   for (const PayerState& p : batch.payers) {
@@ -286,6 +304,7 @@ StoreStatus SqliteStore::commit(const CommitBatch& batch) {
     sqlite3_bind_int64(s, 12, p.totals.refunded);
     sqlite3_bind_int64(s, 13, p.totals.expired);
     sqlite3_bind_int64(s, 14, p.seq);
+    sqlite3_bind_int64(s, 15, p.held);
     if (!run(s)) return fail("cannot store a payer's balances");
   }
   if (!run(commit_)) return fail("cannot commit");

@@ -26,6 +26,7 @@ PayerState state_of(const Payer& p, int64_t seq) {
   s.period_start = p.sub.period_start;
   s.period_end = p.sub.period_end;
   s.wallet = p.wallet;
+  s.held = p.held;
   s.totals = p.totals;
   s.seq = seq;
   return s;
@@ -39,7 +40,7 @@ bool same_subscription(const Subscription& a, const Subscription& b) {
 
 std::string describe(const PayerState& s) {
   return "status " + s.status + ", quota " + std::to_string(s.quota) + ", remaining " + std::to_string(s.remaining) +
-         ", wallet " + std::to_string(s.wallet) + ", granted " + std::to_string(s.totals.granted) + ", topped_up " +
+         ", wallet " + std::to_string(s.wallet) + ", held " + std::to_string(s.held) + ", granted " + std::to_string(s.totals.granted) + ", topped_up " +
          std::to_string(s.totals.topped_up) + ", spent " + std::to_string(s.totals.spent) + ", refunded " +
          std::to_string(s.totals.refunded) + ", expired " + std::to_string(s.totals.expired) +
          (s.in_period ? ", period " + format_timestamp(s.period_start) + " to " + format_timestamp(s.period_end)
@@ -49,12 +50,12 @@ std::string describe(const PayerState& s) {
 std::string describe(const Entry& e) {
   return "#" + std::to_string(e.seq) + " " + format_timestamp(e.at) + " " + e.payer + " " +
          std::string(to_string(e.kind)) + " subscription " + std::to_string(e.subscription) + " wallet " +
-         std::to_string(e.wallet) + (e.ref.empty() ? "" : " ref " + e.ref);
+         std::to_string(e.wallet) + (e.held ? " held " + std::to_string(e.held) : "") + (e.ref.empty() ? "" : " ref " + e.ref);
 }
 
 bool same_entry(const Entry& a, const Entry& b) {
   return a.seq == b.seq && a.at == b.at && a.payer == b.payer && a.kind == b.kind &&
-         a.subscription == b.subscription && a.wallet == b.wallet && a.ref == b.ref;
+         a.subscription == b.subscription && a.wallet == b.wallet && a.held == b.held && a.ref == b.ref;
 }
 
 json refused(const json& op, ErrorCode code, std::string message, std::string path) {

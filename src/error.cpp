@@ -28,6 +28,8 @@ constexpr ErrorCodeInfo kErrorCodes[] = {
     {ErrorCode::no_subscription, "no_subscription", 409, false, "the payer has no subscription to change"},
     {ErrorCode::already_subscribed, "already_subscribed", 409, false, "the payer has a subscription already"},
     {ErrorCode::already_exists, "already_exists", 409, false, "a user or workspace of that id exists already"},
+    {ErrorCode::unknown_reservation, "unknown_reservation", 404, false, "no reservation of that key"},
+    {ErrorCode::already_released, "already_released", 409, false, "the reservation was released already, or expired"},
     {ErrorCode::unauthorized, "unauthorized", 401, false, "no bearer token, or not the server's"},
     {ErrorCode::not_found, "not_found", 404, false, "no route, or no file, at that path"},
     {ErrorCode::method_not_allowed, "method_not_allowed", 405, false, "the route exists but not with that method"},

@@ -21,6 +21,8 @@ std::string_view to_string(EntryKind kind) {
     case EntryKind::charge: return "charge";
     case EntryKind::refund: return "refund";
     case EntryKind::settle: return "settle";
+    case EntryKind::hold: return "hold";
+    case EntryKind::release: return "release";
   }
   return "unknown";
 }
@@ -57,29 +59,22 @@ int64_t month_key(Timestamp at) { return -(month_number(at) + 1); }
 class Ledger::Events : public PeriodEvents {
  public:
   explicit Events(Advanced& out) : out_(out) {}
-  void expired(Timestamp at, Credits amount) override { out_.events.push_back({false, at, amount}); }
-  void granted(Timestamp at, Credits amount) override { out_.events.push_back({true, at, amount}); }
+  void expired(Timestamp at, Credits amount) override { out_.events.push_back({Advanced::Event::expire, at, amount}); }
+  void granted(Timestamp at, Credits amount) override { out_.events.push_back({Advanced::Event::grant, at, amount}); }
 
  private:
   Advanced& out_;
 };
 
-Ledger::Advanced Ledger::preview(const Payer& p, Timestamp at) const {
-  Advanced a;
-  a.sub = p.sub;
-  Events events(a);
-  advance_subscription(a.sub, at, events, p.totals.granted);
-  return a;
+// The payer's granted total once the previewed events are committed (they were checked to fit).
+Credits Ledger::granted_after(const PayerTotals& t, const Advanced& a) {
+  Credits g = t.granted;
+  for (const auto& e : a.events)
+    if (e.kind == Advanced::Event::grant) g += e.amount;
+  return g;
 }
 
 namespace {
-
-// The payer's granted total once the previewed events are committed (they were checked to fit).
-Credits granted_after(const PayerTotals& t, const std::vector<Credits>& grants) {
-  Credits g = t.granted;
-  for (Credits c : grants) g += c;
-  return g;
-}
 
 std::string limit_text(Credits limit) {
   return limit == kMaxBucket ? "2^62 (" + std::to_string(kMaxBucket) + ")" : "2^63-1 (" + std::to_string(kMaxTotal) + ")";
@@ -87,11 +82,24 @@ std::string limit_text(Credits limit) {
 
 }  // namespace
 
+Ledger::Advanced Ledger::preview(const Payer& p, Timestamp at) const {
+  Advanced a;
+  a.sub = p.sub;
+  a.wallet = p.wallet;
+  a.held = p.held;
+  preview_expiries(p, at, a);  // each due hold at its own instant, between the resets
+  advance_preview(p, at, a);
+  return a;
+}
+
+// Moves the previewed subscription to `at` (expiries and grants recorded in `a`).
+void Ledger::advance_preview(const Payer& p, Timestamp at, Advanced& a) const {
+  Events events(a);
+  advance_subscription(a.sub, at, events, granted_after(p.totals, a));
+}
+
 Status Ledger::check_period_start(const Payer& p, const Advanced& a, Credits quota, Timestamp at) const {
-  std::vector<Credits> grants;
-  for (const auto& e : a.events)
-    if (e.grant) grants.push_back(e.amount);
-  switch (period_limit(at, quota, granted_after(p.totals, grants))) {
+  switch (period_limit(at, quota, granted_after(p.totals, a))) {
     case PeriodLimit::none: return Ok{};
     case PeriodLimit::end_of_time:
       return err(ErrorCode::invalid_op,
@@ -108,10 +116,10 @@ Status Ledger::check_period_start(const Payer& p, const Advanced& a, Credits quo
 }
 
 Status Ledger::check_give_back(const Payer& p, const Advanced& a, const Buckets& routed, Credits refunded) const {
-  if (routed.subscription > kMaxBucket - a.sub.remaining || routed.wallet > kMaxBucket - p.wallet)
+  if (routed.subscription > kMaxBucket - a.sub.remaining || routed.wallet > kMaxBucket - a.wallet)
     return err(ErrorCode::invalid_op,
                "returning " + std::to_string(routed.total()) + " credits would fill " +
-                   p.id.text() + "'s " + (routed.wallet > kMaxBucket - p.wallet ? "wallet" : "subscription") +
+                   p.id.text() + "'s " + (routed.wallet > kMaxBucket - a.wallet ? "wallet" : "subscription") +
                    " past " + limit_text(kMaxBucket) + ", the most a bucket holds; nothing was returned and the "
                    "charge stays open: spend from it, then retry",
                "/charge");
@@ -122,13 +130,22 @@ Status Ledger::check_give_back(const Payer& p, const Advanced& a, const Buckets&
 
 void Ledger::commit(Payer& p, Advanced& a) {
   p.sub = a.sub;
+  p.wallet = a.wallet;
+  p.held = a.held;
   for (const auto& e : a.events) {
-    if (e.grant) {
-      p.totals.granted += e.amount;
-      append(e.at, p.id.text(), EntryKind::grant, e.amount, 0, "");
-    } else {
-      p.totals.expired += e.amount;
-      append(e.at, p.id.text(), EntryKind::expire, -e.amount, 0, "");
+    switch (e.kind) {
+      case Advanced::Event::grant:
+        p.totals.granted += e.amount;
+        append(e.at, p.id.text(), EntryKind::grant, e.amount, 0, "");
+        break;
+      case Advanced::Event::expire:
+        p.totals.expired += e.amount;
+        append(e.at, p.id.text(), EntryKind::expire, -e.amount, 0, "");
+        break;
+      case Advanced::Event::release:
+        // The buckets already hold what came back (a.sub, a.wallet): this records it.
+        release_hold(p, e.hold, e.routed, e.at, ReservationStatus::expired);
+        break;
     }
   }
   a.events.clear();
@@ -137,7 +154,7 @@ void Ledger::commit(Payer& p, Advanced& a) {
 Ledger::Ledger(std::shared_ptr<const RateCard> card) : card_(std::move(card)) { assert(card_); }
 
 void Ledger::append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub,
-                    Credits wallet, const std::string& ref) {
+                    Credits wallet, const std::string& ref, Credits held) {
   Entry e;
   e.seq = static_cast<int64_t>(entries_.size()) + 1;
   e.at = at;
@@ -145,6 +162,7 @@ void Ledger::append(Timestamp at, const std::string& payer, EntryKind kind, Cred
   e.kind = kind;
   e.subscription = sub;
   e.wallet = wallet;
+  e.held = held;
   e.ref = ref;
   entries_.push_back(std::move(e));
 }
@@ -429,7 +447,7 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const PayerId& payer, Credits 
   if (credits <= 0 || !is_amount(credits))
     return err(ErrorCode::invalid_op, "\"credits\" must be whole credits between 1 and 10^15", "/credits");
   Payer& pr = *step->payer;
-  auto wallet = checked_add(pr.wallet, credits);
+  auto wallet = checked_add(step->advanced.wallet, credits);
   auto topped = checked_add(pr.totals.topped_up, credits);
   if (!wallet || *wallet > kMaxBucket)
     return err(ErrorCode::invalid_op,
@@ -475,7 +493,7 @@ const json& Charge::params() const {
 Result<ChargeOutcome> Ledger::replay_charge(const ChargeRequest& r, const KeyUse& use) const {
   const Charge* c = use.kind == KeyUse::charge ? &charges_[use.index] : nullptr;
   const bool same = c && c->user == r.user && c->quoted == r.quoted && c->quoted_min == r.quoted_min &&
-                    c->rate_card_shown == r.rate_card && c->node == r.node;
+                    c->rate_card_shown == r.rate_card && c->reservation == r.reservation && c->node == r.node;
   if (!same)
     return err(ErrorCode::idempotency_conflict, "key \"" + r.key + "\" was already used for a different operation", "/key");
   return ChargeOutcome{c, true};
@@ -540,6 +558,7 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
   if (Status s = check_clock(at); !s) return s.error();
   if (!is_valid_id(r.key)) return err(ErrorCode::invalid_op, "a charge needs an idempotency \"key\": " + id_rule_message("key"), "/key");
   if (auto k = keys_.find(r.key); k != keys_.end()) return replay_charge(r, k->second);
+  if (!r.reservation.empty()) return charge_reserved(at, std::move(r));
   auto context = charge_context(r.user);
   if (!context) return context.error();
   auto priced = price_shown(r);
@@ -553,7 +572,7 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
   if (ws)
     if (Status s = check_member_cap(*ws, r.user, cap_key, held); !s) return s.error();
   const Credits sub_available = a.sub.in_period ? a.sub.remaining : 0;
-  auto split = split_charge(sub_available, pr.wallet, held);
+  auto split = split_charge(sub_available, a.wallet, held);
   if (!split) return Error(split.error().code, pr.id.text() + " has " + split.error().message, "");
   if (!checked_add(pr.totals.spent, held))
     return err(ErrorCode::invalid_op, "the charge would take " + pr.id.text() + "'s spent total past " + limit_text(kMaxTotal), "");
@@ -570,7 +589,7 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
 
 // Takes the money and keeps the record: the request's fields move into it.
 const Charge& Ledger::record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, const PricedNode& priced,
-                                    const Buckets& split, int64_t cap_key) {
+                                    const Buckets& split, int64_t cap_key, Reservation* hold) {
   const size_t index = charges_.size();
   Charge& c = charges_.emplace_back();
   c.key = std::move(r.key);
@@ -588,10 +607,21 @@ const Charge& Ledger::record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, 
   c.quoted = r.quoted;
   c.quoted_min = r.quoted_min;
   c.rate_card_shown = std::move(r.rate_card);
-  pr.sub.remaining -= c.from_subscription;
-  pr.wallet -= c.from_wallet;
   pr.totals.spent += c.held;
-  append(at, pr.id.text(), EntryKind::charge, -c.from_subscription, -c.from_wallet, c.key);
+  if (hold) {
+    // Drawn from the run's hold: the buckets gave it at reserve time.
+    c.reservation = hold->key;
+    hold->left.subscription -= split.subscription;
+    hold->left.wallet -= split.wallet;
+    hold->charged += c.held;
+    hold->charges.push_back(index);
+    pr.held -= c.held;
+    append(at, pr.id.text(), EntryKind::charge, 0, 0, c.key, -c.held);
+  } else {
+    pr.sub.remaining -= c.from_subscription;
+    pr.wallet -= c.from_wallet;
+    append(at, pr.id.text(), EntryKind::charge, -c.from_subscription, -c.from_wallet, c.key);
+  }
   keys_.emplace(c.key, KeyUse{KeyUse::charge, index});
   pr.charges.push_back(index);
   return c;
@@ -605,11 +635,15 @@ void Ledger::give_back(Payer& p, const Buckets& routed) {
 }
 
 void Ledger::uncount_member_spend(const Payer& payer, const Charge& c, Credits amount) {
+  uncount_member_spend(payer, c.user, c.cap_period, amount);
+}
+
+void Ledger::uncount_member_spend(const Payer& payer, const std::string& user, int64_t cap_period, Credits amount) {
   if (!payer.id.is_workspace() || amount == 0) return;
   auto ws = workspaces_.find(std::string(payer.id.id()));
   if (ws == workspaces_.end()) return;
-  auto sp = ws->second.member_spend.find(c.user);
-  if (sp != ws->second.member_spend.end() && sp->second.first == c.cap_period)
+  auto sp = ws->second.member_spend.find(user);
+  if (sp != ws->second.member_spend.end() && sp->second.first == cap_period)
     sp->second.second -= std::min(amount, sp->second.second);
 }
 
@@ -715,10 +749,10 @@ Result<BalanceView> Ledger::balance(Timestamp at, const PayerId& payer) {
   if (!step) return step.error();
   const Payer& p = *step->payer;
   // Two buckets of at most 2^62 each always add up; checked all the same (a bug if not).
-  auto available = checked_add(step->advanced.sub.in_period ? step->advanced.sub.remaining : 0, p.wallet);
+  auto available = checked_add(step->advanced.sub.in_period ? step->advanced.sub.remaining : 0, step->advanced.wallet);
   if (!available) return err(ErrorCode::internal, payer.text() + "'s available credits do not fit in 64 bits", "/payer");
   finish(*step, at);
-  return BalanceView{payer.text(), p.sub, p.wallet, p.totals, *available};
+  return BalanceView{payer.text(), p.sub, p.wallet, p.totals, *available, p.held};
 }
 
 Result<BalanceView> Ledger::balance(Timestamp at, const std::string& payer) {
@@ -772,14 +806,14 @@ Result<UsageView> Ledger::usage(Timestamp at, const PayerId& payer, size_t limit
 // --- invariants ----------------------------------------------------------------------------
 
 Status Ledger::check_payer(const std::string& id, const Payer& p) {
-  if (p.sub.remaining < 0 || p.wallet < 0) return err(ErrorCode::internal, id + " has a negative bucket");
-  if (p.sub.remaining > kMaxBucket || p.wallet > kMaxBucket)
+  if (p.sub.remaining < 0 || p.wallet < 0 || p.held < 0) return err(ErrorCode::internal, id + " has a negative bucket");
+  if (p.sub.remaining > kMaxBucket || p.wallet > kMaxBucket || p.held > kMaxTotal)
     return err(ErrorCode::internal, id + " has a bucket over " + limit_text(kMaxBucket));
   const PayerTotals& t = p.totals;
   // In 128 bits: each side is a sum of several 64-bit totals.
   __extension__ typedef __int128 Wide;
-  if (Wide{t.granted} + t.topped_up != Wide{t.spent} - t.refunded + t.expired + p.sub.remaining + p.wallet)
-    return err(ErrorCode::internal, id + " breaks granted + topped_up = spent - refunded + expired + remaining");
+  if (Wide{t.granted} + t.topped_up != Wide{t.spent} - t.refunded + t.expired + p.sub.remaining + p.wallet + p.held)
+    return err(ErrorCode::internal, id + " breaks granted + topped_up = spent - refunded + expired + remaining + held");
   return Ok{};
 }
 
@@ -843,7 +877,7 @@ Status Ledger::verify_replay() const {
     Wide granted = 0, topped_up = 0, spent = 0, refunded = 0, expired = 0;
   };
   struct Replayed {
-    Wide sub = 0, wallet = 0;
+    Wide sub = 0, wallet = 0, held = 0;
     Totals t;
   };
   auto text = [](Wide v) {
@@ -855,11 +889,15 @@ Status Ledger::verify_replay() const {
     Replayed& x = r[e.payer];
     x.sub += e.subscription;
     x.wallet += e.wallet;
+    x.held += e.held;
     switch (e.kind) {
       case EntryKind::grant: x.t.granted += e.subscription; break;
       case EntryKind::expire: x.t.expired -= e.subscription; break;
       case EntryKind::top_up: x.t.topped_up += e.wallet; break;
-      case EntryKind::charge: x.t.spent -= Wide{e.subscription} + e.wallet; break;
+      // A charge drawn from a reservation moves credits out of the hold (e.held < 0).
+      case EntryKind::charge: x.t.spent -= Wide{e.subscription} + e.wallet + e.held; break;
+      case EntryKind::hold:
+      case EntryKind::release: break;  // between the buckets and the hold: no total moves
       case EntryKind::refund:
       case EntryKind::settle: x.t.refunded += Wide{e.subscription} + e.wallet; break;
     }
@@ -874,6 +912,7 @@ Status Ledger::verify_replay() const {
     };
     check("subscription", p.sub.remaining, x.sub);
     check("wallet", p.wallet, x.wallet);
+    check("held", p.held, x.held);
     check("granted", p.totals.granted, x.t.granted);
     check("topped_up", p.totals.topped_up, x.t.topped_up);
     check("spent", p.totals.spent, x.t.spent);

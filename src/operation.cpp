@@ -14,7 +14,8 @@ constexpr std::string_view kOpNames[] = {
     "create_user", "create_workspace", "add_member", "remove_member", "set_member_cap", "switch",
     "subscribe",   "pause",            "resume",     "cancel",        "top_up",         "charge",
     "fail",        "complete",         "balance",    "usage",
-    "forecast",    "set_alert",        "set_auto_top_up", "events",
+    "forecast",    "reserve",          "release",
+    "set_alert",   "set_auto_top_up",  "events",
 };
 static_assert(std::size(kOpNames) == std::variant_size_v<Operation>, "one name per operation");
 
@@ -69,6 +70,8 @@ struct Applier {
     if (!usage) return usage.error();
     return outcome(forecast_of(*usage, o.at));
   }
+  Result<OperationOutcome> operator()(ops::Reserve& o) { return outcome(ledger.reserve(o.at, std::move(o.request))); }
+  Result<OperationOutcome> operator()(ops::Release& o) { return outcome(ledger.release(o.at, o.reservation)); }
   Result<OperationOutcome> operator()(ops::SetAlert& o) { return nothing_more(ledger.set_alert(o.at, o.payer, o.below, o.by)); }
   Result<OperationOutcome> operator()(ops::SetAutoTopUp& o) {
     return nothing_more(ledger.set_auto_top_up(o.at, o.payer, o.below, o.to, o.by));

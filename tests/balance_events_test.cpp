@@ -455,3 +455,38 @@ TEST_F(DurableEvents, AViewerSeesOnlyTheEventsOfPayersItMayView) {
 
 }  // namespace
 }  // namespace credits::testing
+
+// With run reservations (SPEC §11): a hold takes credits out of what is available, a release
+// or an expiry by time gives them back, and the events follow from the entries alone.
+namespace credits::testing {
+namespace {
+
+TEST(EventsWithReservations, AHoldAReleaseAndAnExpiryCrossTheThreshold) {
+  Book book;
+  book.ok(R"({"op":"create_user","user":"ana"})");
+  book.ok(R"({"op":"top_up","payer":"user:ana","credits":150,"key":"t1"})");
+  book.ok(R"({"op":"set_alert","payer":"user:ana","below":100})");
+  const std::string graph = R"({"nodes":[{"id":"n1","model":"vid","params":{"duration_s":4}},)"
+                            R"({"id":"n2","model":"vid","params":{"duration_s":6}}]})";
+  auto reserve = [&](const std::string& key) {
+    return book.ok(R"({"op":"reserve","user":"ana","key":")" + key + R"(","graph":)" + graph +
+                   R"(,"rate_card":"test-1"})");
+  };
+  auto types = [&] {
+    std::vector<std::string> out;
+    const json page = book.ok(R"({"op":"events"})");
+    for (const auto& e : page["events"]) out.push_back(e["type"].get<std::string>());
+    return out;
+  };
+  reserve("run1");  // 100 held: 50 available
+  EXPECT_EQ(types(), std::vector<std::string>{"balance_low"});
+  book.ok(R"({"op":"release","reservation":"run1"})");  // 150
+  EXPECT_EQ(types(), (std::vector<std::string>{"balance_low", "balance_recovered"}));
+  reserve("run2");
+  book.at = "2026-02-02T10:00:00Z";  // past expires_at (24 h): released by time, read by a balance
+  EXPECT_EQ(book.balance("user:ana")["available"], 150);
+  EXPECT_EQ(types(), (std::vector<std::string>{"balance_low", "balance_recovered", "balance_low", "balance_recovered"}));
+}
+
+}  // namespace
+}  // namespace credits::testing

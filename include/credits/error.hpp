@@ -39,6 +39,8 @@ enum class ErrorCode {
   no_subscription,
   already_subscribed,
   already_exists,
+  unknown_reservation,
+  already_released,
   // The HTTP server's answers before or around an operation.
   unauthorized,
   not_found,

@@ -18,11 +18,14 @@
 #include "credits/estimator.hpp"
 #include "credits/money_split.hpp"
 #include "credits/payer_id.hpp"
+#include "credits/reservation.hpp"
 #include "credits/subscription.hpp"
 
 namespace credits {
 
-enum class EntryKind { grant, expire, top_up, charge, refund, settle };
+// hold and release move credits between the buckets and a run's reservation (SPEC §11); a
+// charge drawn from a reservation moves them from the hold to spent.
+enum class EntryKind { grant, expire, top_up, charge, refund, settle, hold, release };
 std::string_view to_string(EntryKind kind);
 
 // One append-only money movement. Deltas are signed: a charge is negative, a refund positive.
@@ -33,11 +36,12 @@ struct Entry {
   EntryKind kind = EntryKind::grant;
   Credits subscription = 0;
   Credits wallet = 0;
-  std::string ref;  // the charge or top-up key
+  Credits held = 0;  // into (+) or out of (-) the payer's reservations
+  std::string ref;   // the charge, top-up or reservation key
 };
 
 // Running totals per payer, for the invariant
-// granted + topped_up = spent - refunded + expired + remaining (subscription + wallet).
+// granted + topped_up = spent - refunded + expired + remaining (subscription + wallet) + held.
 struct PayerTotals {
   Credits granted = 0;
   Credits topped_up = 0;
@@ -50,8 +54,10 @@ struct Payer {
   PayerId id;  // parsed once, when the user or workspace is created
   Subscription sub;
   Credits wallet = 0;
+  Credits held = 0;  // in open reservations: taken from the buckets, not yet spent or released
   PayerTotals totals;
-  std::vector<size_t> charges;  // indices into the ledger's charges, oldest first
+  std::vector<size_t> charges;     // indices into the ledger's charges, oldest first
+  std::vector<size_t> open_holds;  // indices into the ledger's reservations, still open
 };
 
 enum class Role { member, admin };
@@ -95,6 +101,7 @@ struct Charge {
   // What the client showed, kept to tell a retry (same content) from a conflict.
   std::optional<Credits> quoted, quoted_min;
   std::string rate_card_shown;
+  std::string reservation;  // the reservation it drew from, "" for none
 
   Credits net() const { return held - back_to_subscription - back_to_wallet; }
   std::string node_id() const;
@@ -110,6 +117,7 @@ struct ChargeRequest {
   std::optional<Credits> quoted;  // the price the client showed (max for a ranged quote)
   std::optional<Credits> quoted_min;  // optional, for a ranged quote shown as min..max
   std::string rate_card;
+  std::string reservation;  // draw from this run's reservation instead of the buckets ("" for none)
 };
 
 struct ChargeOutcome {
@@ -137,6 +145,7 @@ struct BalanceView {
   Credits wallet = 0;
   PayerTotals totals;
   Credits available = 0;  // what a charge may take now: the current period's remaining + wallet
+  Credits held = 0;       // in open reservations
 };
 
 struct SpendLine {
@@ -196,6 +205,12 @@ class Ledger {
   Result<ReturnOutcome> complete(Timestamp at, const std::string& charge_key,
                                  const nlohmann::json& usage);
 
+  // SPEC §11. Plans the graph on the card in force and holds its total maximum from the user's
+  // active context, subscription first (all or nothing; a member's cap counts it).
+  Result<ReserveOutcome> reserve(Timestamp at, ReserveRequest request);
+  // Returns what is left in the hold, each portion to its bucket as a refund would.
+  Result<ReleaseOutcome> release(Timestamp at, const std::string& reservation_key);
+
   Result<BalanceView> balance(Timestamp at, const PayerId& payer);
   Result<UsageView> usage(Timestamp at, const PayerId& payer, size_t limit);
   Result<BalanceView> balance(Timestamp at, const std::string& payer);
@@ -220,6 +235,7 @@ class Ledger {
   const std::vector<Entry>& entries() const { return entries_; }
   const std::map<std::string, Payer>& payers() const { return payers_; }
   const std::deque<Charge>& charges() const { return charges_; }
+  const std::deque<Reservation>& reservations() const { return reservations_; }
   Timestamp now() const { return now_; }
 
  private:
@@ -243,16 +259,24 @@ class Ledger {
   static Status check_payer(const std::string& id, const Payer& p);
   // What the passage of time does to a payer's subscription, computed without touching it,
   // so an operation can check against the advanced state and still change nothing if refused.
+  // Holds that reach their `expires_at` are released in the same pass, in time order with the
+  // resets, so each portion lands where a refund at that instant would.
   struct Advanced {
     Subscription sub;
+    Credits wallet = 0;
+    Credits held = 0;
     struct Event {
-      bool grant;
+      enum Kind { grant, expire, release } kind;
       Timestamp at;
-      Credits amount;
+      Credits amount;    // grant, expire
+      size_t hold = 0;   // release: the reservation's index
+      Buckets routed{};  // release: what goes back to each bucket
     };
     std::vector<Event> events;
   };
   Advanced preview(const Payer& p, Timestamp at) const;
+  void advance_preview(const Payer& p, Timestamp at, Advanced& a) const;
+  static Credits granted_after(const PayerTotals& t, const Advanced& a);
   void commit(Payer& p, Advanced& advanced);
   // One money-moving operation on one payer, between its prologue and its commit: what time
   // passing does to the payer's subscription is applied to a copy until finish().
@@ -274,12 +298,13 @@ class Ledger {
   Status require_admin(const PayerId& payer, const std::string& by);
   Status require_workspace_admin(const Workspace& ws, const std::string& by);
   void append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub, Credits wallet,
-              const std::string& ref);
+              const std::string& ref, Credits held = 0);
   int64_t cap_period(const Subscription& workspace_sub, Timestamp at) const;
   void give_back(Payer& p, const Buckets& routed);
   Status check_give_back(const Payer& p, const Advanced& a, const Buckets& routed, Credits refunded) const;
   Status check_period_start(const Payer& p, const Advanced& a, Credits quota, Timestamp at) const;
   void uncount_member_spend(const Payer& payer, const Charge& c, Credits amount);
+  void uncount_member_spend(const Payer& payer, const std::string& user, int64_t cap_period, Credits amount);
   // The charge a fail or complete names, while it is neither refunded nor settled (the
   // messages say what each refusal means for the operation asked).
   Result<Charge*> open_charge(const std::string& key, const std::string& refunded, const std::string& settled);
@@ -291,9 +316,10 @@ class Ledger {
   std::unordered_map<std::string, User> users_;
   std::unordered_map<std::string, Workspace> workspaces_;
   std::deque<Charge> charges_;  // a deque: records never move, so outcomes may point at them
+  std::deque<Reservation> reservations_;
   struct KeyUse {
-    enum Kind { charge, top_up } kind;
-    size_t index;  // charge index, or top-up index
+    enum Kind { charge, top_up, reservation } kind;
+    size_t index;  // charge, top-up or reservation index
   };
   struct TopUpRecord {
     TopUpOutcome outcome;
@@ -315,7 +341,19 @@ class Ledger {
   Result<PricedNode> price_shown(const ChargeRequest& r) const;
   Status check_member_cap(const Workspace& ws, const std::string& user, int64_t cap_key, Credits held) const;
   const Charge& record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, const PricedNode& priced,
-                              const Buckets& split, int64_t cap_key);
+                              const Buckets& split, int64_t cap_key, Reservation* hold = nullptr);
+  Result<ChargeOutcome> charge_reserved(Timestamp at, ChargeRequest&& r);
+  // The reservation steps (src/reservation.cpp).
+  void preview_expiries(const Payer& p, Timestamp at, Advanced& a) const;
+  void release_hold(Payer& p, size_t index, const Buckets& routed, Timestamp at, ReservationStatus status);
+  Result<ReserveOutcome> replay_reserve(const ReserveRequest& r, const KeyUse& use) const;
+  Result<Plan> plan_reserved(ReserveRequest& r) const;
+  const Reservation& record_reservation(Timestamp at, ReserveRequest&& r, const Plan& plan, Payer& pr,
+                                        const Buckets& split, int64_t cap_key);
+  Result<Reservation*> open_reservation(const std::string& key, Timestamp at, const std::string& path);
+  // A charge that names a reservation: the hold it draws from, checked against the request.
+  Result<Reservation*> reserved_for(const ChargeRequest& r, Timestamp at);
+  Result<Buckets> draw_from_hold(const Reservation& hold, Credits price) const;
   std::vector<TopUpRecord> top_ups_;
   std::vector<Entry> entries_;
   Timestamp now_ = 0;

@@ -42,13 +42,14 @@ struct PayerState {
   Timestamp period_start = 0;
   Timestamp period_end = 0;
   Credits wallet = 0;
+  Credits held = 0;  // in open reservations
   PayerTotals totals;
   int64_t seq = 0;  // the journal record that last changed it
 
   bool same_balances(const PayerState& o) const {
     return payer == o.payer && status == o.status && quota == o.quota && remaining == o.remaining &&
            in_period == o.in_period && period_start == o.period_start && period_end == o.period_end &&
-           wallet == o.wallet && totals.granted == o.totals.granted && totals.topped_up == o.totals.topped_up &&
+           wallet == o.wallet && held == o.held && totals.granted == o.totals.granted && totals.topped_up == o.totals.topped_up &&
            totals.spent == o.totals.spent && totals.refunded == o.totals.refunded && totals.expired == o.totals.expired;
   }
 };

@@ -84,6 +84,12 @@ struct Usage : Head {
 struct Forecast : Head {  // SPEC §12: the pace of the current period (credits/forecast.hpp)
   PayerId payer;
 };
+struct Reserve : Head {  // SPEC §11: hold a run's planned maximum (credits/reservation.hpp)
+  ReserveRequest request;
+};
+struct Release : Head {
+  std::string reservation;  // the reservation's key
+};
 // SPEC §11 balance events (credits/balance_events.hpp).
 struct SetAlert : Head {
   PayerId payer;
@@ -105,12 +111,14 @@ struct Events : Head {
 using Operation = std::variant<ops::CreateUser, ops::CreateWorkspace, ops::AddMember, ops::RemoveMember,
                                ops::SetMemberCap, ops::Switch, ops::Subscribe, ops::Pause, ops::Resume,
                                ops::Cancel, ops::TopUp, ops::Charge, ops::Fail, ops::Complete, ops::Balance,
-                               ops::Usage, ops::Forecast, ops::SetAlert, ops::SetAutoTopUp, ops::Events>;
+                               ops::Usage, ops::Forecast, ops::Reserve, ops::Release,
+                               ops::SetAlert, ops::SetAutoTopUp, ops::Events>;
 
 // Which operation, without its fields: the alternative's index in Operation.
 enum class OpKind {
   create_user, create_workspace, add_member, remove_member, set_member_cap, switch_context,
   subscribe, pause, resume, cancel, top_up, charge, fail, complete, balance, usage, forecast,
+  reserve, release,
   set_alert, set_auto_top_up, events,
 };
 
@@ -126,7 +134,8 @@ Timestamp time_of(const Operation& op);
 // What an accepted operation did, for its result: nothing beyond its own fields (memberships,
 // switch), the subscription after it, or the ledger's outcome.
 using OperationOutcome = std::variant<std::monostate, Subscription, TopUpOutcome, ChargeOutcome, ReturnOutcome,
-                                      BalanceView, UsageView, Forecast, EventsPage>;
+                                      BalanceView, UsageView, Forecast, ReserveOutcome, ReleaseOutcome,
+                                      EventsPage>;
 
 // Applies a parsed operation. A charge's node moves into the ledger's record (so `op` keeps
 // every field but that node). A refused operation changes nothing.

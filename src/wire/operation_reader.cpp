@@ -5,6 +5,7 @@
 
 #include "credits/wire/json_text.hpp"
 #include "credits/wire/operation_wire.hpp"
+#include "credits/wire/plan_wire.hpp"
 
 namespace credits {
 
@@ -203,7 +204,7 @@ Status parse_quoted(const json& op, ChargeRequest& req) {
 }
 
 Result<Operation> parse_charge(const Fields& f, Timestamp at) {
-  CREDITS_TRY(only, f.only({"user", "key", "node", "quoted", "rate_card"}));
+  CREDITS_TRY(only, f.only({"user", "key", "node", "quoted", "rate_card", "reservation"}));
   ops::Charge c{{at}, {}};
   ChargeRequest& req = c.request;
   CREDITS_TRY(user, f.id("user"));
@@ -217,6 +218,10 @@ Result<Operation> parse_charge(const Fields& f, Timestamp at) {
   CREDITS_TRY(quoted, parse_quoted(op, req));
   CREDITS_TRY(card, f.str("rate_card"));
   req.rate_card = std::move(*card);
+  if (op.contains("reservation") && !op["reservation"].is_null()) {
+    CREDITS_TRY(reservation, f.id("reservation"));
+    req.reservation = std::move(*reservation);
+  }
   return Operation(std::move(c));
 }
 
@@ -257,6 +262,39 @@ Result<Operation> parse_forecast(const Fields& f, Timestamp at) {
   CREDITS_TRY(only, f.only({"payer"}));
   CREDITS_TRY(payer, f.payer());
   return Operation(ops::Forecast{{at}, std::move(*payer)});
+}
+
+// reserve {user, key, graph, rate_card, expires_in_s?}: the graph as `credits plan` reads it.
+Result<Operation> parse_reserve(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"user", "key", "graph", "rate_card", "expires_in_s"}));
+  ops::Reserve r{{at}, {}};
+  ReserveRequest& req = r.request;
+  CREDITS_TRY(user, f.id("user"));
+  CREDITS_TRY(key, f.id("key"));
+  req.user = std::move(*user);
+  req.key = std::move(*key);
+  const json& op = f.raw();
+  if (!op.contains("graph") || !op["graph"].is_object())
+    return bad_op("/graph", "reserve needs \"graph\", the run's graph as `credits plan` reads it");
+  auto graph = parse_graph(op["graph"]);
+  if (!graph) return Error(graph.error().code, graph.error().message, "/graph" + graph.error().path);
+  req.graph = std::move(*graph);
+  req.graph_text = op["graph"].dump();  // keys sorted: the same graph gives the same text
+  CREDITS_TRY(card, f.str("rate_card"));
+  req.rate_card = std::move(*card);
+  if (op.contains("expires_in_s")) {
+    const json& e = op["expires_in_s"];
+    if (!e.is_number_integer() || e.get<int64_t>() < 1 || e.get<int64_t>() > kMaxHoldSeconds)
+      return bad_op("/expires_in_s", "\"expires_in_s\" is whole seconds from 1 to " + std::to_string(kMaxHoldSeconds));
+    req.expires_in_s = e.get<int64_t>();
+  }
+  return Operation(std::move(r));
+}
+
+Result<Operation> parse_release(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"reservation"}));
+  CREDITS_TRY(key, f.id("reservation"));
+  return Operation(ops::Release{{at}, std::move(*key)});
 }
 
 // A threshold that must be given: credits, or null (which removes the setting).
@@ -332,6 +370,8 @@ constexpr Parser kParsers[] = {
     parse_balance,
     parse_usage,
     parse_forecast,
+    parse_reserve,
+    parse_release,
     parse_set_alert,
     parse_set_auto_top_up,
     parse_events,
@@ -373,7 +413,7 @@ Result<Operation> parse_operation(const json& op) {
     return bad_op("/op", "unknown operation \"" + name +
                              "\" (create_user, create_workspace, add_member, remove_member, set_member_cap, "
                              "switch, subscribe, pause, resume, cancel, top_up, charge, fail, complete, "
-                             "balance, usage, forecast, set_alert, set_auto_top_up, events)");
+                             "balance, usage, forecast, reserve, release, set_alert, set_auto_top_up, events)");
   try {
     return kParsers[static_cast<size_t>(*kind)](Fields(op), *at);
   } catch (const std::exception& e) {

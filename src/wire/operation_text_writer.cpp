@@ -48,6 +48,7 @@ void write_charge(std::string& out, const ChargeOutcome& o) {
   r.str("key", c.key).str("model", c.model).str("node", c.node_id());
   r.boolean("ok", true).str("op", "charge").str("payer", c.payer).str("rate_card", c.card->version);
   if (o.replayed) r.boolean("replayed", true);
+  if (!c.reservation.empty()) r.str("reservation", c.reservation);
   r.str("user", c.user).end();
 }
 

@@ -97,6 +97,20 @@ struct Writer {
     r["ok"] = true;
     return r;
   }
+  json operator()(const ops::Reserve&) const {
+    const auto& o = std::get<ReserveOutcome>(out);
+    json r = reservation_to_json(*o.reservation);
+    r["op"] = "reserve";
+    r["ok"] = true;
+    if (o.replayed) r["replayed"] = true;
+    return r;
+  }
+  json operator()(const ops::Release&) const {
+    json r = reservation_to_json(*std::get<ReleaseOutcome>(out).reservation);
+    r["op"] = "release";
+    r["ok"] = true;
+    return r;
+  }
   json operator()(const ops::SetAlert& o) const {
     json r = accepted("set_alert");
     r["payer"] = o.payer.text();
@@ -153,7 +167,7 @@ struct Writer {
 }  // namespace
 
 json charge_to_json(const Charge& c) {
-  return json{{"key", c.key},
+  json j{{"key", c.key},
               {"payer", c.payer},
               {"user", c.user},
               {"node", c.node_id()},
@@ -164,6 +178,34 @@ json charge_to_json(const Charge& c) {
               {"from_wallet", c.from_wallet},
               {"rate_card", c.card->version},
               {"at", format_timestamp(c.at)}};
+  if (!c.reservation.empty()) j["reservation"] = c.reservation;
+  return j;
+}
+
+// A reservation as it stands: what it held, what is left, and how it ended.
+json reservation_to_json(const Reservation& r) {
+  json nodes = json::object();
+  for (const auto& [id, n] : r.nodes) nodes[id] = n.max;
+  json j{{"reservation", r.key},
+         {"payer", r.payer},
+         {"user", r.user},
+         {"at", format_timestamp(r.at)},
+         {"expires_at", format_timestamp(r.expires_at)},
+         {"rate_card", r.rate_card},
+         {"credits", r.credits},
+         {"from_subscription", r.taken.subscription},
+         {"from_wallet", r.taken.wallet},
+         {"charged", r.charged},
+         {"left", r.left.total()},
+         {"nodes", std::move(nodes)},
+         {"status", std::string(to_string(r.status))}};
+  if (r.status != ReservationStatus::open) {
+    j["released"] = r.back.total();
+    j["to_subscription"] = r.back.subscription;
+    j["to_wallet"] = r.back.wallet;
+    j["closed_at"] = format_timestamp(r.closed_at);
+  }
+  return j;
 }
 
 json balance_event_to_json(const BalanceEvent& e) {
@@ -185,6 +227,7 @@ json balance_to_json(const BalanceView& v) {
   return json{{"payer", v.payer},
               {"subscription", subscription_json(v.sub)},
               {"wallet", v.wallet},
+              {"held", v.held},
               {"available", v.available},
               {"totals",
                {{"granted", v.totals.granted},

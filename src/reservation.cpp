@@ -1,0 +1,257 @@
+// Run reservations (SPEC §11): the ledger's reserve, release, the charges that draw from a hold,
+// and expiry by time. A hold is money taken from the buckets and not yet spent: conservation
+// counts it as `held`, and every rule of SPEC §4 applies to what comes back out of it.
+#include <algorithm>
+#include <string>
+
+#include "credits/ledger.hpp"
+#include "credits/money_split.hpp"
+
+namespace credits {
+
+std::string_view to_string(ReservationStatus s) {
+  switch (s) {
+    case ReservationStatus::open: return "open";
+    case ReservationStatus::released: return "released";
+    case ReservationStatus::expired: return "expired";
+  }
+  return "open";
+}
+
+namespace {
+
+Error err(ErrorCode code, std::string message, std::string path = {}) {
+  return Error(code, std::move(message), std::move(path));
+}
+
+std::string credits_text(Credits c) { return std::to_string(c); }
+
+}  // namespace
+
+// --- expiry: part of what time passing does to a payer ----------------------------------------
+
+void Ledger::preview_expiries(const Payer& p, Timestamp at, Advanced& a) const {
+  std::vector<size_t> due;
+  for (size_t i : p.open_holds)
+    if (reservations_[i].expires_at <= at) due.push_back(i);
+  std::sort(due.begin(), due.end(), [&](size_t x, size_t y) {
+    const Timestamp ex = reservations_[x].expires_at, ey = reservations_[y].expires_at;
+    return ex != ey ? ex < ey : x < y;
+  });
+  for (size_t i : due) {
+    const Reservation& r = reservations_[i];
+    advance_preview(p, r.expires_at, a);  // the resets before it happen first
+    Buckets routed = route_return(r.left, a.sub.in_period);
+    // A subscription too full to take its portion back passes the rest to the wallet; if the
+    // wallet cannot take it either, the hold waits for room (nothing is ever dropped).
+    const Credits room = kMaxBucket - a.sub.remaining;
+    if (routed.subscription > room) {
+      routed.wallet += routed.subscription - room;
+      routed.subscription = room;
+    }
+    if (routed.wallet > kMaxBucket - a.wallet) continue;
+    a.sub.remaining += routed.subscription;
+    a.wallet += routed.wallet;
+    a.held -= r.left.total();
+    a.events.push_back({Advanced::Event::release, r.expires_at, 0, i, routed});
+  }
+}
+
+// Records a hold's end; the caller has put `routed` into the buckets and taken it off `held`.
+void Ledger::release_hold(Payer& p, size_t index, const Buckets& routed, Timestamp at, ReservationStatus status) {
+  Reservation& r = reservations_[index];
+  const Credits amount = r.left.total();
+  append(at, p.id.text(), EntryKind::release, routed.subscription, routed.wallet, r.key, -amount);
+  r.status = status;
+  r.closed_at = at;
+  r.back = routed;
+  r.left = Buckets{};
+  p.open_holds.erase(std::remove(p.open_holds.begin(), p.open_holds.end(), index), p.open_holds.end());
+  uncount_member_spend(p, r.user, r.cap_period, amount);  // what the run did not spend leaves the cap
+}
+
+// --- reserve ------------------------------------------------------------------------------------
+
+Result<ReserveOutcome> Ledger::replay_reserve(const ReserveRequest& r, const KeyUse& use) const {
+  const Reservation* res = use.kind == KeyUse::reservation ? &reservations_[use.index] : nullptr;
+  const bool same = res && res->user == r.user && res->rate_card == r.rate_card &&
+                    res->expires_in_s == r.expires_in_s && res->graph_text == r.graph_text;
+  if (!same)
+    return err(ErrorCode::idempotency_conflict, "key \"" + r.key + "\" was already used for a different operation", "/key");
+  return ReserveOutcome{res, true};
+}
+
+// The server plans the graph itself, on the card in force: every node that runs must be priced.
+Result<Plan> Ledger::plan_reserved(ReserveRequest& r) const {
+  if (r.rate_card != card_->version)
+    return err(ErrorCode::stale_rate_card,
+               "the run was planned with rate card " + (r.rate_card.empty() ? std::string("(none)") : r.rate_card) +
+                   "; the current rate card is " + card_->version,
+               "/rate_card");
+  auto plan = price_graph(*card_, r.graph, false);
+  if (!plan) return Error(plan.error().code, plan.error().message, "/graph" + plan.error().path);
+  for (size_t i = 0; i < plan->nodes.size(); ++i)
+    if (const auto& e = plan->nodes[i].error; e && !r.graph.nodes[i].skip)
+      return Error(e->code, "node \"" + r.graph.nodes[i].id + "\": " + e->message, "/graph" + e->path);
+  if (plan->sum_max > kMaxAmount)
+    return err(ErrorCode::invalid_op, "the run's maximum is over 10^15 credits, more than one hold may take", "/graph");
+  return plan;
+}
+
+const Reservation& Ledger::record_reservation(Timestamp at, ReserveRequest&& r, const Plan& plan, Payer& pr,
+                                              const Buckets& split, int64_t cap_key) {
+  const size_t index = reservations_.size();
+  Reservation& res = reservations_.emplace_back();
+  res.key = std::move(r.key);
+  res.payer = pr.id.text();
+  res.user = std::move(r.user);
+  res.graph_text = std::move(r.graph_text);
+  res.rate_card = std::move(r.rate_card);
+  for (size_t i = 0; i < plan.nodes.size(); ++i)
+    if (!plan.nodes[i].skipped)
+      res.nodes[r.graph.nodes[i].id] = ReservedNode{r.graph.nodes[i].prepared.model->id, plan.nodes[i].price.max};
+  res.at = at;
+  res.expires_in_s = r.expires_in_s;
+  res.expires_at = at + r.expires_in_s * 1000;
+  res.credits = split.total();
+  res.taken = split;
+  res.left = split;
+  res.cap_period = cap_key;
+  pr.sub.remaining -= split.subscription;
+  pr.wallet -= split.wallet;
+  pr.held += split.total();
+  append(at, pr.id.text(), EntryKind::hold, -split.subscription, -split.wallet, res.key, split.total());
+  keys_.emplace(res.key, KeyUse{KeyUse::reservation, index});
+  pr.open_holds.push_back(index);
+  return res;
+}
+
+Result<ReserveOutcome> Ledger::reserve(Timestamp at, ReserveRequest r) {
+  const Audit audit(*this);
+  if (Status s = check_clock(at); !s) return s.error();
+  if (!is_valid_id(r.key)) return err(ErrorCode::invalid_op, "a reservation needs an idempotency \"key\": " + id_rule_message("key"), "/key");
+  if (auto k = keys_.find(r.key); k != keys_.end()) return replay_reserve(r, k->second);
+  auto context = charge_context(r.user);
+  if (!context) return context.error();
+  if (r.expires_in_s < 1 || r.expires_in_s > kMaxHoldSeconds || at > kMaxTimestamp - r.expires_in_s * 1000)
+    return err(ErrorCode::invalid_op, "\"expires_in_s\" is 1 to " + std::to_string(kMaxHoldSeconds) +
+                                          " seconds, ending before the last instant the engine keeps", "/expires_in_s");
+  auto plan = plan_reserved(r);
+  if (!plan) return plan.error();
+  const Credits credits = plan->total_max();
+  Step step = begin_on(*context->payer, at);
+  Payer& pr = *step.payer;
+  const Advanced& a = step.advanced;
+  const int64_t cap_key = context->workspace ? cap_period(a.sub, at) : 0;
+  if (context->workspace)
+    if (Status s = check_member_cap(*context->workspace, r.user, cap_key, credits); !s) return s.error();
+  auto split = split_charge(a.sub.in_period ? a.sub.remaining : 0, a.wallet, credits);
+  if (!split) return Error(split.error().code, pr.id.text() + " has " + split.error().message, "");
+  if (!checked_add(a.held, credits)) return err(ErrorCode::invalid_op, pr.id.text() + "'s held credits would pass 2^63-1", "");
+  // Everything is checked: from here nothing can fail.
+  finish(step, at);
+  const Reservation& res = record_reservation(at, std::move(r), *plan, pr, *split, cap_key);
+  if (context->workspace) {
+    auto& sp = context->workspace->member_spend[res.user];
+    if (sp.first != cap_key) sp = {cap_key, 0};
+    sp.second += credits;
+  }
+  return ReserveOutcome{&res, false};
+}
+
+// --- release ------------------------------------------------------------------------------------
+
+Result<Reservation*> Ledger::open_reservation(const std::string& key, Timestamp at, const std::string& path) {
+  auto k = keys_.find(key);
+  if (k == keys_.end() || k->second.kind != KeyUse::reservation)
+    return err(ErrorCode::unknown_reservation, "no reservation with key \"" + key + "\"", path);
+  Reservation& r = reservations_[k->second.index];
+  if (r.status == ReservationStatus::released)
+    return err(ErrorCode::already_released, "reservation \"" + key + "\" was released at " + format_timestamp(r.closed_at), path);
+  if (r.status == ReservationStatus::expired || at >= r.expires_at)
+    return err(ErrorCode::already_released,
+               "reservation \"" + key + "\" expired at " + format_timestamp(r.expires_at) + "; what was left went back",
+               path);
+  return &r;
+}
+
+Result<ReleaseOutcome> Ledger::release(Timestamp at, const std::string& key) {
+  const Audit audit(*this);
+  if (Status s = check_clock(at); !s) return s.error();
+  if (!is_valid_id(key)) return err(ErrorCode::invalid_op, "release needs \"reservation\", its key: " + id_rule_message("key"), "/reservation");
+  auto res = open_reservation(key, at, "/reservation");
+  if (!res) return res.error();
+  Step step = begin_on(payers_.at((*res)->payer), at);
+  Payer& p = *step.payer;
+  const Buckets routed = route_return((*res)->left, step.advanced.sub.in_period);
+  if (routed.subscription > kMaxBucket - step.advanced.sub.remaining || routed.wallet > kMaxBucket - step.advanced.wallet)
+    return err(ErrorCode::invalid_op,
+               "releasing " + credits_text(routed.total()) + " credits would fill " + p.id.text() +
+                   "'s buckets past 2^62; the hold stays open: spend from the buckets, then retry",
+               "/reservation");
+  finish(step, at);
+  p.sub.remaining += routed.subscription;
+  p.wallet += routed.wallet;
+  p.held -= (*res)->left.total();
+  const size_t index = static_cast<size_t>(keys_.at(key).index);
+  release_hold(p, index, routed, at, ReservationStatus::released);
+  return ReleaseOutcome{*res};
+}
+
+// --- charges drawn from a hold ------------------------------------------------------------------
+
+Result<Reservation*> Ledger::reserved_for(const ChargeRequest& r, Timestamp at) {
+  if (!is_valid_id(r.reservation)) return err(ErrorCode::invalid_op, id_rule_message("reservation"), "/reservation");
+  auto res = open_reservation(r.reservation, at, "/reservation");
+  if (!res) return res.error();
+  const Reservation& hold = **res;
+  if (hold.user != r.user)
+    return err(ErrorCode::invalid_op, "reservation \"" + hold.key + "\" is " + hold.user + "'s run, not " + r.user + "'s", "/user");
+  if (auto payer = PayerId::parse(hold.payer); payer && payer->is_workspace()) {
+    auto ws = workspaces_.find(std::string(payer->id()));
+    if (ws == workspaces_.end() || !ws->second.members.count(r.user))
+      return err(ErrorCode::not_member,
+                 r.user + " is no longer a member of workspace " + std::string(payer->id()) +
+                     "; the rest of the hold goes back when it is released or expires",
+                 "/user");
+  }
+  auto id = r.node.find("id");
+  const std::string node_id = id != r.node.end() && id->is_string() ? id->get<std::string>() : std::string();
+  auto node = hold.nodes.find(node_id);
+  if (node == hold.nodes.end())
+    return err(ErrorCode::invalid_op, "node \"" + node_id + "\" is not one of the reserved graph's nodes that run", "/node/id");
+  auto model = r.node.find("model");
+  if (model == r.node.end() || !model->is_string() || model->get<std::string>() != node->second.model)
+    return err(ErrorCode::invalid_op, "node \"" + node_id + "\" was reserved as model " + node->second.model, "/node/model");
+  return res;
+}
+
+Result<Buckets> Ledger::draw_from_hold(const Reservation& hold, Credits price) const {
+  if (price > hold.left.total())
+    return err(ErrorCode::insufficient_credits,
+               "reservation \"" + hold.key + "\" has " + credits_text(hold.left.total()) + " credits left; this node is priced at " +
+                   credits_text(price),
+               "/reservation");
+  Buckets drawn;
+  drawn.subscription = std::min(price, hold.left.subscription);  // the subscription's portion first
+  drawn.wallet = price - drawn.subscription;
+  return drawn;
+}
+
+Result<ChargeOutcome> Ledger::charge_reserved(Timestamp at, ChargeRequest&& r) {
+  auto res = reserved_for(r, at);
+  if (!res) return res.error();
+  auto priced = price_shown(r);
+  if (!priced) return priced.error();
+  Step step = begin_on(payers_.at((*res)->payer), at);
+  Payer& pr = *step.payer;
+  auto drawn = draw_from_hold(**res, priced->price.max);
+  if (!drawn) return drawn.error();
+  if (!checked_add(pr.totals.spent, priced->price.max))
+    return err(ErrorCode::invalid_op, "the charge would take " + pr.id.text() + "'s spent total past 2^63-1", "");
+  finish(step, at);
+  const Charge& c = record_charge(at, std::move(r), pr, *priced, *drawn, (*res)->cap_period, *res);
+  return ChargeOutcome{&c, false};
+}
+
+}  // namespace credits
