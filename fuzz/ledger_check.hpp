@@ -20,6 +20,7 @@ inline nlohmann::json digest(const Ledger& l) {
              std::string(to_string(p.sub.status))};
   d["entries"] = l.entries().size();
   d["charges"] = l.charges().size();
+  d["events"] = l.balance_events().last_seq();  // a refused operation emits no balance event
   return d;
 }
 

@@ -1,6 +1,7 @@
 #include "credits/durable_ledger.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "credits/operation.hpp"
 #include "credits/payer_id.hpp"
@@ -60,6 +61,22 @@ bool same_entry(const Entry& a, const Entry& b) {
 json refused(const json& op, ErrorCode code, std::string message, std::string path) {
   json name = op.is_object() && op.contains("op") && op["op"].is_string() ? op["op"] : json(nullptr);
   return failed_operation_json(name, Error(code, std::move(message), std::move(path)));
+}
+
+// `events` names no payer: with a viewer it answers only the events of the payers that viewer
+// may view (AccessIndex::can_view), the page filled from those; last_seq stays the newest
+// seq overall, so a poller knows where the log stands. An unknown viewer is `unknown_user`.
+json viewer_events(const Ledger& ledger, const AccessIndex& access, const json& op, const std::string& viewer) {
+  if (!access.has_user(viewer)) return refused(op, ErrorCode::unknown_user, "no user \"" + viewer + "\"", "/user");
+  auto parsed = parse_operation(op);
+  if (!parsed) return failed_operation_json(given_op_name(op), parsed.error());
+  const auto& e = std::get<ops::Events>(*parsed);
+  const std::function<bool(const std::string&)> visible = [&](const std::string& payer) {
+    return access.can_view(viewer, payer).ok();
+  };
+  auto page = ledger.events_after(e.at, e.after, e.limit, &visible);
+  if (!page) return failed_operation_json("events", page.error());
+  return operation_result_json(*parsed, OperationOutcome(std::move(*page)));
 }
 
 }  // namespace
@@ -129,6 +146,7 @@ json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const st
     Status s = access_.can_view(*viewer, read_payer);
     if (!s) return refused(op, s.error().code, s.error().message, s.error().path);
   }
+  if (viewer && kind == OpKind::events) return viewer_events(*ledger_, access_, op, *viewer);  // a pure read
 
   // The journal's text of the operation, made before it is applied: an operation that could
   // not be written down (a string that is not UTF-8, from a URL) is refused, not half kept.
@@ -141,6 +159,7 @@ json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const st
   auto parsed = parse_operation(op);
   if (!parsed) return failed_operation_json(given_op_name(op), parsed.error());
   const size_t entries_before = ledger_->entries().size();
+  const int64_t events_before = ledger_->balance_events().last_seq();
   const Timestamp now_before = ledger_->now();
   std::optional<Subscription> sub_before;
   if (read)
@@ -155,7 +174,9 @@ json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const st
   if (r.value("replayed", false)) return r;  // an idempotent retry changes nothing either
 
   const size_t entries_after = ledger_->entries().size();
-  if (read && !read_changed_state(read_payer, sub_before, entries_before, !server_now && ledger_->now() != now_before))
+  // A read that emitted a balance event is journaled too, so a replay gives the same events.
+  if (read && ledger_->balance_events().last_seq() == events_before &&
+      !read_changed_state(read_payer, sub_before, entries_before, !server_now && ledger_->now() != now_before))
     return r;
 
   journal(JournalKind::operation, ledger_->now(), std::move(text));

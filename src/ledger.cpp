@@ -837,8 +837,9 @@ namespace {
 
 }  // namespace
 
-Ledger::Audit::Audit(const Ledger& ledger)
+Ledger::Audit::Audit(Ledger& ledger)
     : ledger_(ledger), now_before_(ledger.now_), entries_before_(ledger.entries_.size()) {
+  ++ledger.audits_open_;
   // Entries are numbered 1, 2, 3... with no gap: the last one's number is their count.
   if (!ledger.entries_.empty() && ledger.entries_.back().seq != static_cast<int64_t>(entries_before_))
     invariant_broken("the entries are not numbered 1..n");
@@ -864,6 +865,8 @@ Ledger::Audit::~Audit() {
 #ifndef NDEBUG
   if (Status s = l.verify_invariants(); !s) invariant_broken("at exit: " + s.error().message);
 #endif
+  // The operation is over: balance events from what it appended (src/balance_events.cpp).
+  if (--ledger_.audits_open_ == 0) ledger_.after_operation(entries_before_);
 }
 
 Status Ledger::verify_replay() const {

@@ -15,6 +15,7 @@ constexpr std::string_view kOpNames[] = {
     "subscribe",   "pause",            "resume",     "cancel",        "top_up",         "charge",
     "fail",        "complete",         "balance",    "usage",
     "forecast",    "reserve",          "release",
+    "set_alert",   "set_auto_top_up",  "events",
 };
 static_assert(std::size(kOpNames) == std::variant_size_v<Operation>, "one name per operation");
 
@@ -71,6 +72,11 @@ struct Applier {
   }
   Result<OperationOutcome> operator()(ops::Reserve& o) { return outcome(ledger.reserve(o.at, std::move(o.request))); }
   Result<OperationOutcome> operator()(ops::Release& o) { return outcome(ledger.release(o.at, o.reservation)); }
+  Result<OperationOutcome> operator()(ops::SetAlert& o) { return nothing_more(ledger.set_alert(o.at, o.payer, o.below, o.by)); }
+  Result<OperationOutcome> operator()(ops::SetAutoTopUp& o) {
+    return nothing_more(ledger.set_auto_top_up(o.at, o.payer, o.below, o.to, o.by));
+  }
+  Result<OperationOutcome> operator()(ops::Events& o) { return outcome(ledger.events_after(o.at, o.after, o.limit)); }
 };
 
 }  // namespace
@@ -85,7 +91,9 @@ std::optional<OpKind> op_kind_named(std::string_view name) {
   return std::nullopt;
 }
 
-bool is_read(OpKind kind) { return kind == OpKind::balance || kind == OpKind::usage || kind == OpKind::forecast; }
+bool is_read(OpKind kind) {
+  return kind == OpKind::balance || kind == OpKind::usage || kind == OpKind::forecast || kind == OpKind::events;
+}
 
 Timestamp time_of(const Operation& op) {
   return std::visit([](const auto& o) { return o.at; }, op);

@@ -57,6 +57,12 @@ json state_of(const Ledger& l) {
   d["entries"] = l.entries().size();
   d["charges"] = l.charges().size();
   d["now"] = l.now();
+  // Balance events: the log and every payer's settings.
+  d["events"] = l.balance_events().last_seq();
+  for (const auto& [id, p] : l.payers()) {
+    if (const AlertSetting* a = l.balance_events().alert(id)) d["alert:" + id] = {a->below, a->low};
+    if (const AutoTopUpSetting* t = l.balance_events().auto_top_up(id)) d["auto:" + id] = {t->below, t->to};
+  }
   return d;
 }
 

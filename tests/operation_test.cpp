@@ -52,7 +52,9 @@ TEST(Operation, EachOperationParsesToItsOwnStruct) {
 TEST(Operation, OnlyBalanceAndUsageAreReads) {
   for (size_t i = 0; i < std::variant_size_v<Operation>; ++i) {
     const auto kind = static_cast<OpKind>(i);
-    EXPECT_EQ(is_read(kind), kind == OpKind::balance || kind == OpKind::usage || kind == OpKind::forecast) << op_name(kind);
+    EXPECT_EQ(is_read(kind), kind == OpKind::balance || kind == OpKind::usage || kind == OpKind::forecast ||
+                                 kind == OpKind::events)
+        << op_name(kind);
     EXPECT_EQ(operation_kind(json{{"op", op_name(kind)}}), kind);
   }
   EXPECT_FALSE(operation_kind(json{{"op", "transfer"}}).has_value());

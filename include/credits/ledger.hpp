@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "credits/balance_events.hpp"
 #include "credits/estimator.hpp"
 #include "credits/money_split.hpp"
 #include "credits/payer_id.hpp"
@@ -214,6 +216,16 @@ class Ledger {
   Result<BalanceView> balance(Timestamp at, const std::string& payer);
   Result<UsageView> usage(Timestamp at, const std::string& payer, size_t limit);
 
+  // SPEC §11 balance events (balance_events.hpp; defined in src/balance_events.cpp). `below`
+  // nullopt removes the setting; `by` is the admin for a workspace payer, as for top_up.
+  Status set_alert(Timestamp at, const PayerId& payer, std::optional<Credits> below, const std::string& by);
+  Status set_auto_top_up(Timestamp at, const PayerId& payer, std::optional<Credits> below, Credits to,
+                         const std::string& by);
+  // The `events` read: events with seq > after, at most `limit` (1..1000); changes nothing.
+  Result<EventsPage> events_after(Timestamp at, int64_t after, size_t limit,
+                                  const std::function<bool(const std::string&)>* visible = nullptr) const;
+  const BalanceEvents& balance_events() const { return balance_events_; }
+
   // Recomputes every payer's balances and totals from the entries alone and compares them
   // with the live state; the error (`internal`: a difference is a bug) lists each one.
   [[nodiscard]] Status verify_replay() const;
@@ -234,13 +246,13 @@ class Ledger {
   // debug builds also check every payer. A broken one aborts: it is a bug, not an input error.
   class Audit {
    public:
-    explicit Audit(const Ledger& ledger);
+    explicit Audit(Ledger& ledger);  // the outermost one's exit runs after_operation()
     ~Audit();
     Audit(const Audit&) = delete;
     Audit& operator=(const Audit&) = delete;
 
    private:
-    const Ledger& ledger_;
+    Ledger& ledger_;
     Timestamp now_before_;
     size_t entries_before_;
   };
@@ -345,6 +357,13 @@ class Ledger {
   std::vector<TopUpRecord> top_ups_;
   std::vector<Entry> entries_;
   Timestamp now_ = 0;
+
+  // The balance-events hook (src/balance_events.cpp): after an operation, the crossing rule for
+  // every payer its new entries touched; evaluate_payer() for one payer.
+  void after_operation(size_t entries_before);
+  void evaluate_payer(const Payer& p);
+  BalanceEvents balance_events_;
+  int audits_open_ = 0;  // nested Audits (an operation calling another): the hook runs once
 };
 
 }  // namespace credits

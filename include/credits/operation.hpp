@@ -90,25 +90,43 @@ struct Reserve : Head {  // SPEC §11: hold a run's planned maximum (credits/res
 struct Release : Head {
   std::string reservation;  // the reservation's key
 };
+// SPEC §11 balance events (credits/balance_events.hpp).
+struct SetAlert : Head {
+  PayerId payer;
+  std::string by;
+  std::optional<Credits> below;  // none: remove the alert
+};
+struct SetAutoTopUp : Head {
+  PayerId payer;
+  std::string by;
+  std::optional<Credits> below;  // none: remove the auto top-up
+  Credits to = 0;
+};
+struct Events : Head {
+  int64_t after = 0;  // events with seq > after
+  size_t limit = 100;  // 1..1000
+};
 }  // namespace ops
 
 using Operation = std::variant<ops::CreateUser, ops::CreateWorkspace, ops::AddMember, ops::RemoveMember,
                                ops::SetMemberCap, ops::Switch, ops::Subscribe, ops::Pause, ops::Resume,
                                ops::Cancel, ops::TopUp, ops::Charge, ops::Fail, ops::Complete, ops::Balance,
-                               ops::Usage, ops::Forecast, ops::Reserve, ops::Release>;
+                               ops::Usage, ops::Forecast, ops::Reserve, ops::Release,
+                               ops::SetAlert, ops::SetAutoTopUp, ops::Events>;
 
 // Which operation, without its fields: the alternative's index in Operation.
 enum class OpKind {
   create_user, create_workspace, add_member, remove_member, set_member_cap, switch_context,
   subscribe, pause, resume, cancel, top_up, charge, fail, complete, balance, usage, forecast,
   reserve, release,
+  set_alert, set_auto_top_up, events,
 };
 
 OpKind kind_of(const Operation& op);
 std::string_view op_name(OpKind kind);  // "create_user", ..., "switch", ...
 // The kind an operation's name names ("create_user", ..., "switch", ...); nullopt for none.
 std::optional<OpKind> op_kind_named(std::string_view name);
-// balance, usage and forecast read; every other operation may change state.
+// balance, usage, forecast and events read; every other operation may change state.
 bool is_read(OpKind kind);
 inline bool is_read(const Operation& op) { return is_read(kind_of(op)); }
 Timestamp time_of(const Operation& op);
@@ -116,7 +134,8 @@ Timestamp time_of(const Operation& op);
 // What an accepted operation did, for its result: nothing beyond its own fields (memberships,
 // switch), the subscription after it, or the ledger's outcome.
 using OperationOutcome = std::variant<std::monostate, Subscription, TopUpOutcome, ChargeOutcome, ReturnOutcome,
-                                      BalanceView, UsageView, Forecast, ReserveOutcome, ReleaseOutcome>;
+                                      BalanceView, UsageView, Forecast, ReserveOutcome, ReleaseOutcome,
+                                      EventsPage>;
 
 // Applies a parsed operation. A charge's node moves into the ledger's record (so `op` keeps
 // every field but that node). A refused operation changes nothing.

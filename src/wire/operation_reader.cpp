@@ -297,6 +297,59 @@ Result<Operation> parse_release(const Fields& f, Timestamp at) {
   return Operation(ops::Release{{at}, std::move(*key)});
 }
 
+// A threshold that must be given: credits, or null (which removes the setting).
+Result<std::optional<Credits>> nullable_credits(const Fields& f, const char* key, const std::string& what) {
+  const json& op = f.raw();
+  if (!op.contains(key)) return bad_op(pointer_join("", key), f.name() + " needs \"" + key + "\": " + what);
+  if (op[key].is_null()) return std::optional<Credits>();
+  CREDITS_TRY(c, Fields::as_credits(op[key], pointer_join("", key)));
+  return std::optional<Credits>(*c);
+}
+
+Result<Operation> parse_set_alert(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"payer", "below", "by"}));
+  CREDITS_TRY(payer, f.payer());
+  CREDITS_TRY(below, nullable_credits(f, "below", "credits, or null to remove the alert"));
+  CREDITS_TRY(by, f.opt_id("by"));
+  return Operation(ops::SetAlert{{at}, std::move(*payer), std::move(*by), *below});
+}
+
+// "to" is needed with a "below"; with "below": null (removing it) it may be left out.
+Result<Operation> parse_set_auto_top_up(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"payer", "below", "to", "by"}));
+  CREDITS_TRY(payer, f.payer());
+  CREDITS_TRY(below, nullable_credits(f, "below", "credits, or null to remove the auto top-up"));
+  Credits to = 0;
+  const json& op = f.raw();
+  if (*below || (op.contains("to") && !op["to"].is_null())) {
+    if (!op.contains("to") || op["to"].is_null())
+      return bad_op("/to", "set_auto_top_up needs \"to\": the credits a requested top-up brings the balance to");
+    CREDITS_TRY(t, Fields::as_credits(op["to"], "/to"));
+    to = *t;
+  }
+  CREDITS_TRY(by, f.opt_id("by"));
+  return Operation(ops::SetAutoTopUp{{at}, std::move(*payer), std::move(*by), *below, to});
+}
+
+Result<Operation> parse_events(const Fields& f, Timestamp at) {
+  CREDITS_TRY(only, f.only({"after", "limit"}));
+  ops::Events e{{at}};
+  const json& op = f.raw();
+  if (op.contains("after")) {
+    const json& a = op["after"];
+    if (!a.is_number_integer() || (a.is_number_unsigned() && a.get<uint64_t>() > INT64_MAX) || a.get<int64_t>() < 0)
+      return bad_op("/after", "\"after\" is an event's seq: a whole number, 0 or more");
+    e.after = a.get<int64_t>();
+  }
+  if (op.contains("limit")) {
+    const json& l = op["limit"];
+    if (!l.is_number_integer() || l.get<int64_t>() < 1 || l.get<int64_t>() > 1000)
+      return bad_op("/limit", "\"limit\" is a whole number from 1 to 1000");
+    e.limit = static_cast<size_t>(l.get<int64_t>());
+  }
+  return Operation(e);
+}
+
 // The parser of each operation, in OpKind order.
 using Parser = Result<Operation> (*)(const Fields&, Timestamp);
 constexpr Parser kParsers[] = {
@@ -319,6 +372,9 @@ constexpr Parser kParsers[] = {
     parse_forecast,
     parse_reserve,
     parse_release,
+    parse_set_alert,
+    parse_set_auto_top_up,
+    parse_events,
 };
 static_assert(std::size(kParsers) == std::variant_size_v<Operation>, "one parser per operation");
 
@@ -357,7 +413,7 @@ Result<Operation> parse_operation(const json& op) {
     return bad_op("/op", "unknown operation \"" + name +
                              "\" (create_user, create_workspace, add_member, remove_member, set_member_cap, "
                              "switch, subscribe, pause, resume, cancel, top_up, charge, fail, complete, "
-                             "balance, usage, forecast, reserve, release)");
+                             "balance, usage, forecast, reserve, release, set_alert, set_auto_top_up, events)");
   try {
     return kParsers[static_cast<size_t>(*kind)](Fields(op), *at);
   } catch (const std::exception& e) {

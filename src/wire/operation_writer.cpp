@@ -111,6 +111,28 @@ struct Writer {
     r["ok"] = true;
     return r;
   }
+  json operator()(const ops::SetAlert& o) const {
+    json r = accepted("set_alert");
+    r["payer"] = o.payer.text();
+    r["below"] = o.below ? json(*o.below) : json(nullptr);
+    return r;
+  }
+  json operator()(const ops::SetAutoTopUp& o) const {
+    json r = accepted("set_auto_top_up");
+    r["payer"] = o.payer.text();
+    r["below"] = o.below ? json(*o.below) : json(nullptr);
+    r["to"] = o.below ? json(o.to) : json(nullptr);
+    return r;
+  }
+  json operator()(const ops::Events&) const {
+    const auto& page = std::get<EventsPage>(out);
+    json r = accepted("events");
+    json events = json::array();
+    for (const BalanceEvent& e : page.events) events.push_back(balance_event_to_json(e));
+    r["events"] = std::move(events);
+    r["last_seq"] = page.last_seq;
+    return r;
+  }
 
  private:
   static json member(std::string_view name, const std::string& workspace, const std::string& user) {
@@ -182,6 +204,21 @@ json reservation_to_json(const Reservation& r) {
     j["to_subscription"] = r.back.subscription;
     j["to_wallet"] = r.back.wallet;
     j["closed_at"] = format_timestamp(r.closed_at);
+  }
+  return j;
+}
+
+json balance_event_to_json(const BalanceEvent& e) {
+  json j{{"seq", e.seq},
+         {"at", format_timestamp(e.at)},
+         {"type", std::string(to_string(e.type))},
+         {"payer", e.payer},
+         {"below", e.below},
+         {"available", e.available}};
+  if (e.type == BalanceEventType::top_up_requested) {
+    j["credits"] = e.credits;
+    j["key"] = e.key;
+    j["to"] = e.to;
   }
   return j;
 }

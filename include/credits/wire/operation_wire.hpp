@@ -50,5 +50,8 @@ nlohmann::json forecast_to_json(const Forecast& forecast);
 nlohmann::json charge_to_json(const Charge& charge);
 // A reservation (SPEC §11), as reserve and release answer it.
 nlohmann::json reservation_to_json(const Reservation& reservation);
+// One balance event (SPEC §11) as the `events` read lists it: seq, at, type, payer, below,
+// available, and for top_up_requested also credits, key and to.
+nlohmann::json balance_event_to_json(const BalanceEvent& event);
 
 }  // namespace credits
