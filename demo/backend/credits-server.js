@@ -86,6 +86,18 @@ export function startCreditServer({ bin, db, rateCard, onExit }) {
   });
 }
 
+const EVENTS_POLL_MS = 250;
+const sleep = (ms, signal) => new Promise((resolve) => {
+  if (signal?.aborted) return resolve();
+  const t = setTimeout(done, Math.max(0, ms));
+  function done() {
+    clearTimeout(t);
+    signal?.removeEventListener('abort', done);
+    resolve();
+  }
+  signal?.addEventListener('abort', done, { once: true });
+});
+
 /**
  * A client of the credit server. Every call resolves to {status, json, text}; a refusal is a
  * result like any other (the caller passes it on), only an unreachable server rejects.
@@ -96,8 +108,8 @@ export class CreditClient {
     this.token = token;
   }
 
-  async call(method, route, body) {
-    const headers = { Authorization: `Bearer ${this.token}` };
+  async call(method, route, body, { headers: extra = {}, signal } = {}) {
+    const headers = { Authorization: `Bearer ${this.token}`, ...extra };
     let payload;
     if (body !== undefined) {
       payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -105,8 +117,9 @@ export class CreditClient {
     }
     let res;
     try {
-      res = await fetch(this.url + route, { method, headers, body: payload });
+      res = await fetch(this.url + route, { method, headers, body: payload, signal });
     } catch (e) {
+      if (signal?.aborted) throw Object.assign(new Error(`${method} ${route}: aborted`), { code: 'aborted' });
       const err = new Error(`the credit server cannot be reached (${method} ${route}): ${e.cause?.message || e.message}`);
       err.code = 'credit_server_unreachable';
       throw err;
@@ -173,6 +186,39 @@ export class CreditClient {
   }
   release(key) {
     return this.post(`/v1/reservations/${encodeURIComponent(key)}/release`, {});
+  }
+  // The balance events (SPEC §11) with seq > `after`, oldest first: {status, json: {events,
+  // last_seq}}. `viewer` lists only the events of payers that user may view; `waitS` waits up to
+  // that long for a first event (a long poll); `signal` aborts the wait.
+  //
+  // Until the server's long-poll route (GET /v1/events?after=N&limit=L&wait_s=S&user=ID) is
+  // there, this polls the `events` read through POST /v1/ops every EVENTS_POLL_MS; the answer is
+  // the same either way, so switching is the one line marked below.
+  events({ after = 0, limit, waitS = 0, viewer, signal } = {}) {
+    return this.eventsByPolling({ after, limit, waitS, viewer, signal });
+  }
+  // GET /v1/events: the long poll, answered by the server as soon as an event with seq > after is durable.
+  eventsLongPoll({ after = 0, limit, waitS = 0, viewer, signal } = {}) {
+    const q = new URLSearchParams({ after: String(after) });
+    if (limit !== undefined) q.set('limit', String(limit));
+    if (waitS) q.set('wait_s', String(waitS));
+    if (viewer) q.set('user', viewer);
+    return this.call('GET', `/v1/events?${q}`, undefined, { signal });
+  }
+  async eventsByPolling({ after = 0, limit, waitS = 0, viewer, signal } = {}) {
+    const deadline = Date.now() + waitS * 1000;
+    const headers = viewer ? { 'X-Credits-User': viewer } : {};
+    let from = after;
+    for (;;) {
+      const op = { op: 'events', after: from, ...(limit !== undefined ? { limit } : {}) };
+      const r = await this.call('POST', '/v1/ops', op, { headers, signal });
+      if (r.status !== 200 || r.json.events?.length || Date.now() >= deadline) return r;
+      // Nothing new the viewer may see: go on from the log's end (docs/balances.md: a poller
+      // goes on from last_seq when the page held fewer than the limit).
+      if (Number.isInteger(r.json.last_seq) && r.json.last_seq > from) from = r.json.last_seq;
+      await sleep(Math.min(EVENTS_POLL_MS, deadline - Date.now()), signal);
+      if (signal?.aborted) return r;
+    }
   }
   putRateCard(card) {
     return this.post('/v1/admin/rate-card', card);
