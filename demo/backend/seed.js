@@ -14,7 +14,7 @@
 //   studio subscribed 40 days ago with a quota of 5000, a wallet of 2000.
 //
 // Balance events (SPEC §11), so the Billing page has some from the start: maya has an alert
-// below 200 (never crossed); the studio an alert below 4500 (crossed late in its first period,
+// below 200 (never crossed); the studio an alert below 5000 (crossed in its first period,
 // recovered at the reset); ines an alert below 100 (crossed in her personal period); leo an auto
 // top-up below 150 to 300, whose request is left for the backend to fulfil when it starts (the
 // ledger never moves money by itself). None of them moves money in the seed.
@@ -131,7 +131,7 @@ export async function makeSeed({ now, estimate, version, seed = 7 }) {
   push(at(14), { op: 'switch', user: 'ines', workspace: 'studio' });
   push(at(45, 3), { op: 'set_alert', payer: 'user:maya', below: 200 });
   push(at(44, 1), { op: 'set_auto_top_up', payer: 'user:leo', below: 150, to: 300 });
-  push(at(40, 3), { op: 'set_alert', payer: 'workspace:studio', below: 4500, by: 'maya' });
+  push(at(40, 3), { op: 'set_alert', payer: 'workspace:studio', below: 5000, by: 'maya' });
   push(at(25, 2), { op: 'set_alert', payer: 'user:ines', below: 100 });
   // Meant to be refused: a member topping up the workspace, a clip leo cannot afford, a clip
   // over ines's cap.
