@@ -318,8 +318,19 @@ test('Billing: an alert set above the balance shows "Low balance" in the Events 
   const toast = page.locator('[data-event-toast]');
   await toast.waitFor({ timeout: 5000 });
   assert.match(await toast.textContent(), /Low balance/);
-  // Auto top-up fields carry their accessible names too.
-  await page.getByLabel('Top up below', { exact: true }).waitFor();
-  await page.getByLabel('Top up to', { exact: true }).waitFor();
+
+  // An auto top-up set while below it: the backend fulfils the request (the top bar's wallet goes
+  // up by its credits), and the alert recovers.
+  const wallet = (await topBarBalance()).wallet;
+  await page.getByLabel('Top up below', { exact: true }).fill(String(below));
+  await page.getByLabel('Top up to', { exact: true }).fill(String(below + 500));
+  await page.getByRole('button', { name: 'Save auto top-up', exact: true }).click();
+  const request = page.locator('[data-event-type="top_up_requested"][data-event-payer="user:maya"]').first();
+  await request.waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => /fulfilled/.test(document.querySelector('[data-event-type="top_up_requested"]')?.textContent || ''), null, { timeout: 10_000 });
+  const credits = below + 500 - billing.balance.available;
+  assert.match(await request.textContent(), new RegExp(`Top-up requested / fulfilled.*\\+${credits.toLocaleString('en-US')}`));
+  await page.waitForFunction((w) => document.querySelector('[data-balance="wallet"]')?.getAttribute('data-credits') === String(w), wallet + credits, { timeout: 10_000 });
+  await page.locator('[data-event-type="balance_recovered"][data-event-payer="user:maya"]').first().waitFor({ timeout: 10_000 });
   await shot('billing-events.png');
 });
