@@ -185,8 +185,9 @@ test("GET events with a viewer: only the payers that user may view; waits for on
   assert.equal(r.json.last_seq, 4);
 });
 
+// (--read-timeout 1: a wait outlives the connection's read deadline, which bounds reading.)
 test("waiting is bounded: over half the connection cap, 503 unavailable", async (t) => {
-  const s = await started(t, path.join(tempDir(t), "l.db"), ["--max-connections", "6"]);
+  const s = await started(t, path.join(tempDir(t), "l.db"), ["--max-connections", "6", "--read-timeout", "1"]);
   const waiting = [0, 1, 2].map(() => pending(s, "/v1/events?after=0&wait_s=2"));
   await until(s, "credits_events_waiting", 3);
   const over = await get(s, "/v1/events?after=0&wait_s=2");
