@@ -86,18 +86,6 @@ export function startCreditServer({ bin, db, rateCard, onExit }) {
   });
 }
 
-const EVENTS_POLL_MS = 250;
-const sleep = (ms, signal) => new Promise((resolve) => {
-  if (signal?.aborted) return resolve();
-  const t = setTimeout(done, Math.max(0, ms));
-  function done() {
-    clearTimeout(t);
-    signal?.removeEventListener('abort', done);
-    resolve();
-  }
-  signal?.addEventListener('abort', done, { once: true });
-});
-
 /**
  * A client of the credit server. Every call resolves to {status, json, text}; a refusal is a
  * result like any other (the caller passes it on), only an unreachable server rejects.
@@ -188,37 +176,15 @@ export class CreditClient {
     return this.post(`/v1/reservations/${encodeURIComponent(key)}/release`, {});
   }
   // The balance events (SPEC §11) with seq > `after`, oldest first: {status, json: {events,
-  // last_seq}}. `viewer` lists only the events of payers that user may view; `waitS` waits up to
-  // that long for a first event (a long poll); `signal` aborts the wait.
-  //
-  // Until the server's long-poll route (GET /v1/events?after=N&limit=L&wait_s=S&user=ID) is
-  // there, this polls the `events` read through POST /v1/ops every EVENTS_POLL_MS; the answer is
-  // the same either way, so switching is the one line marked below.
+  // last_seq}}. `viewer` lists only the events of payers that user may view; `waitS` (whole
+  // seconds, up to 60) makes it a long poll, answered as soon as such an event is durable or at
+  // `waitS` with an empty page; `signal` aborts the wait (docs/server.md, "Balance events").
   events({ after = 0, limit, waitS = 0, viewer, signal } = {}) {
-    return this.eventsByPolling({ after, limit, waitS, viewer, signal });
-  }
-  // GET /v1/events: the long poll, answered by the server as soon as an event with seq > after is durable.
-  eventsLongPoll({ after = 0, limit, waitS = 0, viewer, signal } = {}) {
     const q = new URLSearchParams({ after: String(after) });
     if (limit !== undefined) q.set('limit', String(limit));
     if (waitS) q.set('wait_s', String(waitS));
     if (viewer) q.set('user', viewer);
     return this.call('GET', `/v1/events?${q}`, undefined, { signal });
-  }
-  async eventsByPolling({ after = 0, limit, waitS = 0, viewer, signal } = {}) {
-    const deadline = Date.now() + waitS * 1000;
-    const headers = viewer ? { 'X-Credits-User': viewer } : {};
-    let from = after;
-    for (;;) {
-      const op = { op: 'events', after: from, ...(limit !== undefined ? { limit } : {}) };
-      const r = await this.call('POST', '/v1/ops', op, { headers, signal });
-      if (r.status !== 200 || r.json.events?.length || Date.now() >= deadline) return r;
-      // Nothing new the viewer may see: go on from the log's end (docs/balances.md: a poller
-      // goes on from last_seq when the page held fewer than the limit).
-      if (Number.isInteger(r.json.last_seq) && r.json.last_seq > from) from = r.json.last_seq;
-      await sleep(Math.min(EVENTS_POLL_MS, deadline - Date.now()), signal);
-      if (signal?.aborted) return r;
-    }
   }
   putRateCard(card) {
     return this.post('/v1/admin/rate-card', card);

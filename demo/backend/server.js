@@ -255,7 +255,7 @@ const routes = {
     const waitS = q.has('wait_s') ? Number(q.get('wait_s')) : 0;
     const limit = q.has('limit') ? Number(q.get('limit')) : 100;
     if (!Number.isInteger(after) || after < 0) return sendJson(res, 400, error('invalid_op', 'after is a seq (a whole number, 0 or more)', '/after'));
-    if (!Number.isFinite(waitS) || waitS < 0 || waitS > 60) return sendJson(res, 400, error('invalid_op', 'wait_s is 0 to 60 seconds', '/wait_s'));
+    if (!Number.isInteger(waitS) || waitS < 0 || waitS > 60) return sendJson(res, 400, error('invalid_op', 'wait_s is whole seconds, 0 to 60', '/wait_s'));
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return sendJson(res, 400, error('invalid_op', 'limit is 1 to 1000', '/limit'));
     // The long poll ends early if the page goes away.
     const gone = new AbortController();
