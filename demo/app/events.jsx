@@ -20,7 +20,6 @@ export function eventTitle(e) {
   const f = e.fulfilled;
   if (!f) return `${words} / pending`;
   if (f.error) return `${words} / refused`;
-  if (f.skipped) return `${words} / not charged`;
   return `${words} / fulfilled`;
 }
 
@@ -32,7 +31,6 @@ export function eventAmounts(e) {
     const f = e.fulfilled;
     const head = `+${fmt(e.credits)} to reach ${fmt(e.to)} (${fmt(e.available)} available, below ${fmt(e.below)})`;
     if (f?.error) return `${head}: ${f.error.code}`;
-    if (f?.skipped) return `${head}: ${f.skipped}`;
     return f ? `${head}, card charged by ${f.by}` : head;
   }
   return '';

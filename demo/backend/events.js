@@ -38,13 +38,11 @@ export class Settings {
 export class EventFollower {
   /**
    * `client` a CreditClient (no viewer: the follower reads every payer's events); `adminOf(ws)`
-   * the workspace's admin (who "owns the card on file"); `settings` the Settings copy;
-   * `onEvent(event)` called once per event as it is processed; `log` for problems.
+   * the workspace's admin (who "owns the card on file"); `onEvent(event)` called once per event as it is processed; `log` for problems.
    */
-  constructor({ client, adminOf, settings, log = (m) => console.error(m), onEvent }) {
+  constructor({ client, adminOf, log = (m) => console.error(m), onEvent }) {
     this.client = client;
     this.adminOf = adminOf;
-    this.settings = settings;
     this.log = log;
     this.onEvent = onEvent;
     this.lastSeq = 0;
@@ -128,13 +126,10 @@ export class EventFollower {
 
   /** "Charges the card on file" (simulated) and tops up the wallet with the request's key. */
   async fulfil(ev) {
-    const settings = this.settings.of(ev.payer);
+    // Every request is fulfilled as it is seen (the follower is moments behind the ledger). It does
+    // not look at the backend's copy of the settings: the request can arrive before the relayed
+    // set_auto_top_up has returned.
     const seen = this.fulfilled.get(ev.key);
-    if (!settings.auto_top_up && !seen) {
-      // Removed since the request (the ledger forgot it): nobody asked for this charge anymore.
-      this.fulfilled.set(ev.key, { skipped: 'the auto top-up was removed before the request was fulfilled' });
-      return;
-    }
     const workspace = ev.payer.startsWith('workspace:') ? ev.payer.slice('workspace:'.length) : null;
     const by = workspace ? this.adminOf(workspace) : ev.payer.slice('user:'.length);
     const r = await this.client.topUp({ payer: ev.payer, credits: ev.credits, key: ev.key, by });

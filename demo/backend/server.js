@@ -466,7 +466,7 @@ async function main() {
   client = new CreditClient(credit.url, credit.token);
   // Balance events: read the log to its end (fulfilling the seed's outstanding auto top-up
   // request), then follow it for as long as the backend runs.
-  follower = new EventFollower({ client, settings, adminOf: (ws) => directory.adminOf(ws) });
+  follower = new EventFollower({ client, adminOf: (ws) => directory.adminOf(ws) });
   await follower.catchUp();
   follower.start();
   const server = createServer((req, res) => {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, cli, startBackend } from './backend-support.js';
 import { CreditClient } from '../backend/credits-server.js';
-import { EventFollower, Settings } from '../backend/events.js';
+import { EventFollower } from '../backend/events.js';
 
 const canvas = JSON.parse(readFileSync(path.join(ROOT, 'demo/canvas.json'), 'utf8'));
 let b;
@@ -142,8 +142,7 @@ test('an auto top-up request is fulfilled once by the backend; a second delivery
   // The same event delivered again (a retry, a second follower, a restart reading the log from 0):
   // the top-up with the event's key is a replay and moves nothing.
   const client = await creditClient();
-  const again = new EventFollower({ client, settings: new Settings(), adminOf: () => 'maya', log: () => {} });
-  again.settings.apply({ op: 'set_auto_top_up', payer: 'user:maya', below, to });
+  const again = new EventFollower({ client, adminOf: () => 'maya', log: () => {} });
   await again.deliver(req);
   await again.deliver(req);
   assert.equal(again.fulfilled.get(req.key).replayed, true);
@@ -197,7 +196,7 @@ test('the follower backs off on errors, then goes on from the last seq it saw; s
     },
   };
   const logs = [];
-  const f = new EventFollower({ client: fake, settings: new Settings(), adminOf: () => null, log: (m) => logs.push(m) });
+  const f = new EventFollower({ client: fake, adminOf: () => null, log: (m) => logs.push(m) });
   f.start();
   assert.equal(await f.waitFor(1, 5000), true, 'delivered after two failures');
   await new Promise((r) => setTimeout(r, 50)); // the next long poll starts
