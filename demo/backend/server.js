@@ -490,6 +490,7 @@ async function main() {
   if (!built) console.log(`  the page is not built (${shown(config.dist)}/index.html missing): cd demo && npm ci && node build.mjs`);
   console.log('  try: the canvas at /, Run (provider: reliable, flaky or down); Billing at /billing; Pricing at /pricing;');
   console.log('       switch Workspace to studio and run again; log in as ines (over her studio cap) or leo;');
+  console.log(`       Billing's Balance alerts: an alert above the balance shows Low balance; leo's auto top-up was fulfilled at start (${follower.lastSeq} balance events so far);`)
   console.log(`       curl -s ${base}/api/me     curl -s -b demo_user=leo ${base}/api/billing     curl -s ${base}/api/usage.csv`);
   console.log(`  ready in ${Date.now() - t0} ms; Ctrl-C stops the backend and the credit server`);
 
