@@ -197,9 +197,9 @@ std::string run_line(const std::string& user, size_t run, int step) {
   return op.dump();
 }
 
-void BM_ReservedRun(benchmark::State& state) {
-  const RunData& d = run_data();
-  const Timestamp t = at();
+// Runs `one(ledger, run)` per iteration (a whole run each), with a fresh ledger per kRuns runs.
+template <typename F>
+void run_runs(benchmark::State& state, F one) {
   auto ledger = funded_ledger();
   size_t run = 0;
   for (auto _ : state) {
@@ -209,6 +209,20 @@ void BM_ReservedRun(benchmark::State& state) {
       run = 0;
       state.ResumeTiming();
     }
+    if (!one(*ledger, run++)) {
+      state.SkipWithError("a step of the run was refused");
+      break;
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.counters["ops"] = benchmark::Counter(static_cast<double>(state.iterations()) * (kRunNodes + 2),
+                                             benchmark::Counter::kIsRate);
+}
+
+void BM_ReservedRun(benchmark::State& state) {
+  const RunData& d = run_data();
+  const Timestamp t = at();
+  run_runs(state, [&](Ledger& ledger, size_t run) {
     const std::string user = "u" + std::to_string(run % kUsers), key = "run-" + std::to_string(run);
     ReserveRequest req;
     req.user = user;
@@ -216,28 +230,20 @@ void BM_ReservedRun(benchmark::State& state) {
     req.graph = *parse_graph(d.graph);
     req.graph_text = d.graph.dump();
     req.rate_card = sample_card()->version;
-    bool ok = ledger->reserve(t, std::move(req)).ok();
-    for (int n = 0; ok && n < kRunNodes; ++n) {
+    bool ok = ledger.reserve(t, std::move(req)).ok();
+    for (size_t n = 0; ok && n < static_cast<size_t>(kRunNodes); ++n) {
       ChargeRequest c;
       c.user = user;
       c.key = key + "-" + std::to_string(n);
-      c.node = d.nodes[static_cast<size_t>(n)];
-      c.quoted = d.prices[static_cast<size_t>(n)].max;
-      if (!d.prices[static_cast<size_t>(n)].exact()) c.quoted_min = d.prices[static_cast<size_t>(n)].min;
+      c.node = d.nodes[n];
+      c.quoted = d.prices[n].max;
+      if (!d.prices[n].exact()) c.quoted_min = d.prices[n].min;
       c.rate_card = sample_card()->version;
       c.reservation = key;
-      ok = ledger->charge(t, std::move(c)).ok();
+      ok = ledger.charge(t, std::move(c)).ok();
     }
-    ok = ok && ledger->release(t, key).ok();
-    if (!ok) {
-      state.SkipWithError("a step of the run was refused");
-      break;
-    }
-    ++run;
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  state.counters["ops"] = benchmark::Counter(static_cast<double>(state.iterations()) * (kRunNodes + 2),
-                                             benchmark::Counter::kIsRate);
+    return ok && ledger.release(t, key).ok();
+  });
 }
 BENCHMARK(BM_ReservedRun);
 
@@ -245,29 +251,14 @@ void BM_ReservedRunLines(benchmark::State& state) {
   std::vector<std::string> lines;
   for (size_t r = 0; r < kRuns; ++r)
     for (int s = 0; s < kRunNodes + 2; ++s) lines.push_back(run_line("u" + std::to_string(r % kUsers), r, s));
-  auto ledger = funded_ledger();
-  size_t run = 0;
-  for (auto _ : state) {
-    if (run == kRuns) {
-      state.PauseTiming();
-      ledger = funded_ledger();
-      run = 0;
-      state.ResumeTiming();
-    }
+  run_runs(state, [&](Ledger& ledger, size_t run) {
     bool ok = true;
-    for (int s = 0; s < kRunNodes + 2; ++s) {
-      std::string out = apply_operation_text(*ledger, lines[run * (kRunNodes + 2) + static_cast<size_t>(s)]);
+    for (size_t s = 0; s < static_cast<size_t>(kRunNodes + 2); ++s) {
+      std::string out = apply_operation_text(ledger, lines[run * (kRunNodes + 2) + s]);
       ok = ok && out.find("\"ok\":true") != std::string::npos;
     }
-    if (!ok) {
-      state.SkipWithError("a step of the run was refused");
-      break;
-    }
-    ++run;
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
-  state.counters["ops"] = benchmark::Counter(static_cast<double>(state.iterations()) * (kRunNodes + 2),
-                                             benchmark::Counter::kIsRate);
+    return ok;
+  });
 }
 BENCHMARK(BM_ReservedRunLines);
 

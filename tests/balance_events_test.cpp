@@ -4,6 +4,7 @@
 
 #include "credits/durable_ledger.hpp"
 #include "test_support.hpp"
+#include "memory_store.hpp"
 
 namespace credits::testing {
 namespace {
@@ -340,40 +341,6 @@ TEST(EventsReplay, TheSameOperationsGiveTheSameEventsByteForByte) {
       << a;
 }
 
-// A LedgerStore in memory (as in durable_ledger_test.cpp).
-class MemoryStore : public LedgerStore {
- public:
-  StoreStatus load_cards(std::vector<StoredCard>& out) override {
-    out = cards;
-    return {};
-  }
-  StoreStatus scan_journal(const std::function<bool(JournalRecord&&)>& fn) override {
-    for (JournalRecord r : journal)
-      if (!fn(std::move(r))) break;
-    return {};
-  }
-  StoreStatus scan_entries(const std::function<bool(Entry&&)>& fn) override {
-    for (Entry e : entries)
-      if (!fn(std::move(e))) break;
-    return {};
-  }
-  StoreStatus load_payers(std::vector<PayerState>& out) override {
-    for (const auto& [id, p] : payers) out.push_back(p);
-    return {};
-  }
-  StoreStatus commit(const CommitBatch& b) override {
-    cards.insert(cards.end(), b.cards.begin(), b.cards.end());
-    journal.insert(journal.end(), b.records.begin(), b.records.end());
-    entries.insert(entries.end(), b.entries.begin(), b.entries.end());
-    for (const PayerState& p : b.payers) payers[p.payer] = p;
-    return {};
-  }
-
-  std::vector<StoredCard> cards;
-  std::vector<JournalRecord> journal;
-  std::vector<Entry> entries;
-  std::map<std::string, PayerState> payers;
-};
 
 class DurableEvents : public ::testing::Test {
  protected:

@@ -4,6 +4,7 @@
 // ended, pause, caps, a member removed mid-run). Book checks conservation (with `held`) and the
 // replay after every operation.
 #include "credits/durable_ledger.hpp"
+#include "memory_store.hpp"
 #include "test_support.hpp"
 
 namespace credits::testing {
@@ -331,32 +332,7 @@ TEST_F(ReservationTest, UsageShowsReservedChargesAsGenerations) {
 // The durable layer journals reserve, reserved charges and release like every money-moving
 // operation, stores `held`, and recovery rebuilds the same holds.
 TEST(DurableReservation, RecoveryRebuildsTheHolds) {
-  struct Store : LedgerStore {
-    StoreStatus load_cards(std::vector<StoredCard>& out) override { out = cards; return {}; }
-    StoreStatus scan_journal(const std::function<bool(JournalRecord&&)>& fn) override {
-      for (JournalRecord r : journal) if (!fn(std::move(r))) break;
-      return {};
-    }
-    StoreStatus scan_entries(const std::function<bool(Entry&&)>& fn) override {
-      for (Entry e : entries) if (!fn(std::move(e))) break;
-      return {};
-    }
-    StoreStatus load_payers(std::vector<PayerState>& out) override {
-      for (const auto& [id, p] : payers) out.push_back(p);
-      return {};
-    }
-    StoreStatus commit(const CommitBatch& b) override {
-      cards.insert(cards.end(), b.cards.begin(), b.cards.end());
-      journal.insert(journal.end(), b.records.begin(), b.records.end());
-      entries.insert(entries.end(), b.entries.begin(), b.entries.end());
-      for (const PayerState& p : b.payers) payers[p.payer] = p;
-      return {};
-    }
-    std::vector<StoredCard> cards;
-    std::vector<JournalRecord> journal;
-    std::vector<Entry> entries;
-    std::map<std::string, PayerState> payers;
-  } store;
+  MemoryStore store;
   DurableLedger ledger;
   ASSERT_TRUE(ledger.recover(store).ok);
   auto card = load_card_text(read_file("tests/data/test-card.json"));
