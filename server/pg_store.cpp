@@ -278,10 +278,8 @@ std::unique_ptr<PgStore> PgStore::open(const std::string& url, const Options& op
   const std::string settings = std::string("SET client_min_messages = warning; SET synchronous_commit = ") +
                                (options.synchronous ? "on" : "off") + "; SET client_encoding = 'UTF8'";
   if (!store->exec(settings.c_str(), error)) return nullptr;
-  {
-    Result v(PQexec(store->conn_, "SELECT current_setting('server_version')"));
-    if (v.status() == PGRES_TUPLES_OK && PQntuples(v.r) == 1) store->server_version_ = text(v.r, 0, 0);
-  }
+  const int version = PQserverVersion(store->conn_);  // 150018 for 15.18
+  store->server_version_ = std::to_string(version / 10000) + "." + std::to_string(version % 10000);
   if (options.writer && !store->take_writer_lock(options, error)) {
     if (in_use) *in_use = PQstatus(store->conn_) == CONNECTION_OK;
     return nullptr;

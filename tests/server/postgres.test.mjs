@@ -3,22 +3,30 @@
 // refused at start (exit 2, ledger_in_use, naming the holder); `credits journal` reads beside it;
 // once the first is gone (stopped, or killed with SIGKILL) the next one starts with everything.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
-import { BIN, PG_URL, cli, dbArg, get, post, startFails, startServer, tempDir } from "./lib.mjs";
+import { promisify } from "node:util";
+import { BIN, PG_URL, SAMPLE_CARD, cli, dbArg, get, post, startServer, tempDir } from "./lib.mjs";
 
 const lastJson = (text) => JSON.parse(text.trim().split("\n").pop());
+
+// The CLI, without blocking the event loop (the server's keep-alive connections stay served
+// while a refused writer waits for the lock); resolves with {code, stdout, stderr}.
+const run = (args) =>
+  promisify(execFile)(BIN, args, { timeout: 20000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
 
 test("a second writer on one PostgreSQL ledger is refused; the next starts once the first is gone", { skip: !PG_URL && "needs CREDITS_TEST_PG (tests/postgres.sh)", timeout: 60000 }, async (t) => {
   const dir = tempDir(t);
   const db = path.join(dir, "one.db");
   const s = await startServer({ t, db });
-  assert.match(s.stderr(), /PostgreSQL 15\.\d+, synchronous_commit=on/);
   assert.equal((await post(s, "/v1/ops", { op: "create_user", user: "ana" })).status, 200);
   assert.equal((await post(s, "/v1/topups", { payer: "user:ana", credits: 70, key: "t1" })).status, 200);
 
-  const second = startFails({ db });
+  const second = await run(["serve", "--db", dbArg(db), "--port", "0", "--rate-card", SAMPLE_CARD, "--token-file", db + ".token"]);
   assert.equal(second.code, 2, second.stderr);
   const err = lastJson(second.stderr);
   assert.equal(err.error.code, "ledger_in_use");
@@ -26,14 +34,15 @@ test("a second writer on one PostgreSQL ledger is refused; the next starts once 
   assert.match(err.error.message, /one credits server .* per PostgreSQL database/);
   assert.doesNotMatch(second.stdout, /listening/);
 
-  const cliWriter = spawnSync(BIN, ["ledger", "--db", dbArg(db)], { input: "", encoding: "utf8", timeout: 20000 });
-  assert.equal(cliWriter.status, 2, cliWriter.stderr);
+  const cliWriter = await run(["ledger", "--db", dbArg(db)]);
+  assert.equal(cliWriter.code, 2, cliWriter.stderr);
   assert.equal(lastJson(cliWriter.stderr).error.code, "ledger_in_use");
   assert.match(lastJson(cliWriter.stderr).error.message, /"credits serve \(pid/);
 
   // A reader is not a writer: the journal is read beside the server, and the server still serves.
   assert.ok(cli(["journal", "--db", db]).some((l) => l.includes('"key":"t1"')));
   assert.equal((await get(s, "/v1/payers/user:ana/balance?user=ana")).json.wallet, 70);
+  assert.match(s.stderr(), /ledger +postgresql:\/\/\/t_\w+\?host=.* \(PostgreSQL 15\.\d+, synchronous_commit=on\)/);
 
   // Stopped: the next starts, with everything.
   await s.stop();
