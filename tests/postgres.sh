@@ -16,39 +16,25 @@
 set -uo pipefail
 credits=$1
 src=$2
-pgbin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-if [ ! -x "$pgbin/initdb" ] || [ ! -x "$pgbin/pg_ctl" ]; then
-  echo "FAIL: no PostgreSQL server binaries in $pgbin (scripts/setup.sh installs Debian's postgresql)"
-  exit 1
-fi
-
-# initdb refuses to run as root: then the cluster belongs to the postgres user.
-# (From /, which that user may enter, unlike the build folder.)
-as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+# shellcheck source=../scripts/pg-temp.sh
+. "$src/scripts/pg-temp.sh"
 tmp=$(mktemp -d)
-pgdir=$(mktemp -d /tmp/credits-pg.XXXXXX)
-[ "$(id -u)" = 0 ] && chown postgres: "$pgdir"
-port=$((20000 + RANDOM % 20000))
 cleanup() {
-  as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1
-  rm -rf "$tmp" "$pgdir"
+  pg_temp_stop
+  rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
+pg_temp_start -c max_connections=50 -c shared_buffers=32MB || { echo "FAIL: cannot start PostgreSQL"; exit 1; }
 
-as_pg "$pgbin/initdb" -D "$pgdir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$tmp/initdb.log" 2>&1 ||
-  { cat "$tmp/initdb.log"; echo "FAIL: initdb"; exit 1; }
-as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 30 \
-  -o "-k $pgdir -p $port -c listen_addresses='' -c max_connections=50 -c shared_buffers=32MB" start >/dev/null ||
-  { cat "$pgdir/server.log"; echo "FAIL: pg_ctl start"; exit 1; }
-
-base="postgresql:///postgres?host=$pgdir&port=$port&user=postgres"
-url() { echo "postgresql:///$1?host=$pgdir&port=$port&user=postgres"; }
-psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -d "$base" "$@"; }
-psql_in() { local db=$1; shift; "$pgbin/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$(url "$db")" "$@"; }
-createdb() { psql -c "CREATE DATABASE $1" || fail "CREATE DATABASE $1"; }
+url() { pg_temp_url "$1"; }
+psql_in() { local db=$1; shift; pg_temp_psql -d "$(url "$db")" "$@"; }
+createdb() { pg_temp_psql -c "CREATE DATABASE $1" || fail "CREATE DATABASE $1"; }
+pgdir=$PG_TEMP_DIR
+port=$PG_TEMP_PORT
 card=$src/demo/rate-card.json
 
 expect_exit() {  # expected-status description command... (stdin from $input, default /dev/null)
@@ -111,7 +97,7 @@ grep -q 'token-file' "$tmp/err" || fail "serve without --token-file: $(head -c 3
 echo "postgres: errors"
 
 # The server tests, each test's ledger a database of its own on this server.
-export CREDITS_TEST_PG=$base CREDITS_TEST_PSQL=$pgbin/psql CREDITS_BIN=$credits
+export CREDITS_TEST_PG=$PG_TEMP_URL CREDITS_TEST_PSQL=$PG_BIN/psql CREDITS_BIN=$credits
 export CRASH_ROUNDS=${CRASH_ROUNDS:-8}
 for t in postgres crash race reservations; do
   node --test "$src/tests/server/$t.test.mjs" >"$tmp/node.log" 2>&1 || { cat "$tmp/node.log"; fail "tests/server/$t.test.mjs on PostgreSQL"; }
@@ -120,7 +106,7 @@ done
 
 if [ "$failures" -ne 0 ]; then
   echo "--- PostgreSQL server log (tail)"
-  tail -n 30 "$pgdir/server.log"
+  tail -n 30 "$PG_TEMP_DIR/server.log"
   echo "$failures failure(s)"
   exit 1
 fi
