@@ -8,8 +8,9 @@
 #   recovers (replay checked) and goes on; `credits journal --db` prints the SQLite journal;
 # - a tampered row (payers, entries, journal) makes the next open refuse: exit 2, ledger_mismatch;
 # - errors: no such database, no ledger in it, a password never printed;
-# - the server tests on PostgreSQL (CREDITS_TEST_PG, tests/server/lib.mjs): kill -9 under load
-#   loses nothing acknowledged, the 32-client race, reservations kept over a restart, and a
+# - the whole server suite on PostgreSQL (CREDITS_TEST_PG, tests/server/lib.mjs), each test's
+#   ledger a database of its own: kill -9 under load loses nothing acknowledged, the 32-client
+#   race, reservations kept over a restart, a tampered row refused, HTTP parity, limits...; and a
 #   second writer on the same database refused (tests/server/postgres.test.mjs).
 # PG_BIN (default /usr/lib/postgresql/15/bin) names the server's binaries; CRASH_ROUNDS the
 # kill -9 rounds (8 here).
@@ -99,7 +100,7 @@ echo "postgres: errors"
 # The server tests, each test's ledger a database of its own on this server.
 export CREDITS_TEST_PG=$PG_TEMP_URL CREDITS_TEST_PSQL=$PG_BIN/psql CREDITS_BIN=$credits
 export CRASH_ROUNDS=${CRASH_ROUNDS:-8}
-for t in postgres crash race reservations; do
+for t in postgres crash race reservations http limits diff usage_csv forecast; do
   node --test "$src/tests/server/$t.test.mjs" >"$tmp/node.log" 2>&1 || { cat "$tmp/node.log"; fail "tests/server/$t.test.mjs on PostgreSQL"; }
   grep -E '^# (pass|fail|duration)|kill -9 rounds' "$tmp/node.log" | sed "s/^/postgres: $t: /"
 done
