@@ -499,7 +499,8 @@ std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable) {
     if (r.status() == PGRES_FATAL_ERROR && error.empty()) {
       const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
       retryable = state && (std::string_view(state) == "40001" || std::string_view(state) == "40P01");
-      error = trimmed(PQresultErrorMessage(r.r));
+      const char* primary = PQresultErrorField(r.r, PG_DIAG_MESSAGE_PRIMARY);
+      error = trimmed(primary ? primary : PQresultErrorMessage(r.r)) + " (SQLSTATE " + (state ? state : "?") + ")";
     }
   }
   if (PQstatus(conn_) != CONNECTION_OK)
