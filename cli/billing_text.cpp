@@ -46,6 +46,7 @@ std::string billing_text(const UsageView& v, const Forecast& forecast, size_t re
                                                       : "  usable until " + day(b.sub.period_end);
   }
   out += "\n  Wallet        " + num(b.wallet, 0) + " credits (never expire)\n";
+  if (b.held) out += "  Held          " + num(b.held, 0) + " credits for runs in progress (reservations)\n";
   out += forecast_line(forecast) + "\n";
   out += "  Recent generations\n";
   if (v.recent.empty()) out += "    (none)\n";
@@ -65,7 +66,8 @@ std::string billing_text(const UsageView& v, const Forecast& forecast, size_t re
   const PayerTotals& t = b.totals;
   out += "\n  Ledger check  granted " + std::to_string(t.granted) + " + topped up " + std::to_string(t.topped_up) +
          " = spent " + std::to_string(t.spent) + " - refunded " + std::to_string(t.refunded) + " + expired " +
-         std::to_string(t.expired) + " + remaining " + std::to_string((has_period ? b.sub.remaining : 0) + b.wallet) + "\n";
+         std::to_string(t.expired) + " + remaining " + std::to_string((has_period ? b.sub.remaining : 0) + b.wallet) +
+         (b.held ? " + held " + std::to_string(b.held) : "") + "\n";
   if (rejected) out += "  (" + std::to_string(rejected) + " operation(s) were rejected)\n";
   return out;
 }

@@ -74,6 +74,24 @@ void write_transport(std::string& out, const HttpCounters& t) {
           t.malformed.load());
 }
 
+// GET /v1/events (route "events" in the request counts; its latency includes the wait).
+void write_events(std::string& out, const EventWaitStats& e, int64_t events_seq) {
+  counter(out, "credits_events_polls_total", "GET /v1/events requests.", e.polls.load());
+  counter(out, "credits_events_waits_total",
+          "GET /v1/events requests that waited (their first page was empty).", e.waits.load());
+  counter(out, "credits_events_woken_total", "Waiting requests woken by a durable event.",
+          e.woken.load());
+  counter(out, "credits_events_timeouts_total",
+          "Waiting requests answered at wait_s with an empty page.", e.timed_out.load());
+  counter(out, "credits_events_wait_refused_total",
+          "GET /v1/events requests refused over the cap on waiting requests (503).",
+          e.refused.load());
+  counter(out, "credits_events_waiting", "GET /v1/events requests waiting now.", e.waiting.load(),
+          "gauge");
+  counter(out, "credits_events_seq", "The last durable balance event.",
+          static_cast<uint64_t>(events_seq), "gauge");
+}
+
 }  // namespace
 
 std::string Metrics::text(const LedgerService& service) {
@@ -81,6 +99,7 @@ std::string Metrics::text(const LedgerService& service) {
   write_requests(out);
   write_service(out, service);
   if (transport_) write_transport(out, *transport_);
+  if (events_) write_events(out, *events_, service.stats().events_seq.load());
   line(out, "# HELP credits_rate_card_info The rate card in force.");
   line(out, "# TYPE credits_rate_card_info gauge");
   line(out, "credits_rate_card_info{version=\"" + service.card()->version + "\"} 1");

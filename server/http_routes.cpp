@@ -82,6 +82,7 @@ std::string route_of(const std::string& p, bool post) {
     if (p == "/v1/rate-card/diff") return "rate_card_diff";
   } else {
     if (p == "/v1/rate-card") return "rate_card";
+    if (p == "/v1/events") return "events";
     if (between(p, "/v1/payers/", "/balance")) return "balance";
     if (between(p, "/v1/payers/", "/usage.csv")) return "usage_csv";
     if (between(p, "/v1/payers/", "/usage")) return "usage";
@@ -192,6 +193,24 @@ std::optional<DiffRequest> diff_request(const std::string& body, size_t max_body
   return request;
 }
 
+// A query number as the core should see it: digits as a number, anything else as the text
+// given, so that the core refuses it with its own message and path.
+json query_number(const std::string& v) {
+  const bool digits =
+      !v.empty() && v.size() <= 18 && v.find_first_not_of("0123456789") == std::string::npos;
+  return digits ? json(std::stoll(v)) : json(v);
+}
+
+// wait_s: whole seconds, 0 (the default: answer at once) to EventWaiters::kMaxWaitSeconds.
+std::optional<int> wait_seconds(const std::string* v) {
+  if (!v) return 0;
+  if (v->empty() || v->size() > 2 || v->find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const int s = std::stoi(*v);
+  if (s > EventWaiters::kMaxWaitSeconds) return std::nullopt;
+  return s;
+}
+
 }  // namespace
 
 void log_swap(const std::string& source, const json& result) {
@@ -199,6 +218,22 @@ void log_swap(const std::string& source, const json& result) {
   const std::string line =
       to_wire(json{{"event", "rate_card_swap"}, {"source", source}, {"result", result}}) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+ApiRoutes::ApiRoutes(LedgerService& service, size_t max_body, std::string token,
+                     std::optional<StaticFiles> static_files, size_t max_event_waiters)
+    : service_(service),
+      max_body_(max_body),
+      token_(std::move(token)),
+      static_files_(std::move(static_files)),
+      waiters_(service, max_event_waiters) {
+  metrics_.set_events(&waiters_.stats());
+  service_.set_events_listener([this](int64_t events_seq) { waiters_.on_durable(events_seq); });
+}
+
+ApiRoutes::~ApiRoutes() {
+  service_.set_events_listener(nullptr);
+  waiters_.stop();
 }
 
 void ApiRoutes::handle(HttpRequest req, HttpExchange x) {
@@ -286,6 +321,7 @@ void ApiRoutes::answer_v1(const HttpRequest& req, const Reply& reply) {
   if (r == "rate_card_diff") return rate_card_diff(req, reply);
   if (r == "balance" || r == "usage" || r == "forecast") return payer_read(req, reply);
   if (r == "usage_csv") return usage_csv(req, reply);
+  if (r == "events") return events(req, reply);
   reply(error_answer(Error(ErrorCode::not_found,
                            "no route " + req.method + " " + req.path + "; see docs/server.md")));
 }
@@ -420,6 +456,29 @@ void ApiRoutes::usage_csv(const HttpRequest& req, const Reply& reply) {
           reply(csv_download(payer, std::move(csv)));
         });
       });
+}
+
+// GET /v1/events?after=N[&limit=L][&wait_s=S][&user=ID]: the `events` read, answered at once
+// when it lists an event, else when one newer than `after` is durable or after S seconds
+// (EventWaiters). With a viewer, only the events of payers that user may view (the core's rule).
+void ApiRoutes::events(const HttpRequest& req, const Reply& reply) {
+  const std::optional<int> wait_s = wait_seconds(req.param("wait_s"));
+  if (!wait_s)
+    return reply(operation_error_answer(
+        "events", Error(ErrorCode::invalid_op,
+                        "wait_s is whole seconds from 0 to " +
+                            std::to_string(EventWaiters::kMaxWaitSeconds),
+                        "/wait_s")));
+  json op = {{"op", "events"}};
+  if (const std::string* after = req.param("after")) op["after"] = query_number(*after);
+  if (const std::string* limit = req.param("limit")) op["limit"] = query_number(*limit);
+  waiters_.poll(std::move(op), user_of(req), *wait_s, [reply](json result) {
+    reply.later([reply, result = std::move(result)] {
+      HttpResponse r = result_answer(result);
+      if (r.status == status_of(ErrorCode::unavailable)) r.headers.emplace_back("Retry-After", "1");
+      reply(std::move(r));
+    });
+  });
 }
 
 // --- pricing -------------------------------------------------------------------------------------

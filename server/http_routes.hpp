@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "event_waiters.hpp"
 #include "http_metrics.hpp"
 #include "http_transport.hpp"
 #include "ledger_service.hpp"
@@ -21,12 +22,12 @@ class Reply;
 
 class ApiRoutes {
  public:
+  // At most `max_event_waiters` GET /v1/events requests wait at once (503 beyond).
   ApiRoutes(LedgerService& service, size_t max_body, std::string token,
-            std::optional<StaticFiles> static_files)
-      : service_(service),
-        max_body_(max_body),
-        token_(std::move(token)),
-        static_files_(std::move(static_files)) {}
+            std::optional<StaticFiles> static_files, size_t max_event_waiters);
+  ~ApiRoutes();
+  ApiRoutes(const ApiRoutes&) = delete;
+  ApiRoutes& operator=(const ApiRoutes&) = delete;
 
   void set_transport(const HttpCounters* counters) { metrics_.set_transport(counters); }
 
@@ -38,6 +39,10 @@ class ApiRoutes {
   // status once the swap is durable.
   void swap_card(const std::string& text, const std::string& source,
                  std::function<void(nlohmann::json, int)> done);
+
+  // On shutdown, before the transport stops: answers the waiting GET /v1/events requests
+  // (their empty page) and every later one at once.
+  void stop_waiting() { waiters_.stop(); }
 
  private:
   // The front door: static files, /healthz, /metrics, then the token and the method of /v1.
@@ -64,6 +69,7 @@ class ApiRoutes {
                 const char* key_field);
   void payer_read(const HttpRequest& req, const Reply& reply);
   void usage_csv(const HttpRequest& req, const Reply& reply);
+  void events(const HttpRequest& req, const Reply& reply);
 
   // Pricing, on the card in force, answered at once.
   void quotes(const HttpRequest& req, const Reply& reply) const;
@@ -79,6 +85,7 @@ class ApiRoutes {
   const std::string token_;
   const std::optional<StaticFiles> static_files_;
   Metrics metrics_;
+  EventWaiters waiters_;  // after metrics_: its answers record into it
 };
 
 // One JSON line on stderr for every swap, whatever asked for it.

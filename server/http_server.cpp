@@ -162,6 +162,7 @@ void serve_until_stopped(const ServeOptions& o, const sigset_t& signals, HttpTra
         reload_card(o, api);
         continue;
       }
+      api.stop_waiting();  // long polls answered now, not at their wait_s
       transport.stop();
       return;
     }
@@ -193,7 +194,8 @@ int serve(const ServeOptions& o) {
   if (token_missing) token = make_token(token_where);
 
   LedgerService service(ledger, *opened.store, o.trust_client_time);
-  ApiRoutes api(service, o.max_body, token, std::move(static_files));
+  // Long polls may hold half the connections at most: the other half stays for the rest.
+  ApiRoutes api(service, o.max_body, token, std::move(static_files), limits.max_connections / 2);
   std::unique_ptr<HttpTransport> transport = listen_or_die(o, limits, api);
   api.set_transport(&transport->counters());
   print_started(o, opened, service, transport->port(), token_where, token_missing,

@@ -72,6 +72,7 @@ LedgerService::LedgerService(DurableLedger& ledger, LedgerStore& store, bool tru
     : ledger_(ledger), store_(store), trust_client_time_(trust_client_time) {
   publish_card();
   stats_.journal_seq = ledger_.last_seq();
+  stats_.events_seq = ledger_.ledger().balance_events().last_seq();
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "credits-writer");
     writer_loop();
@@ -114,6 +115,26 @@ std::shared_ptr<const std::string> LedgerService::card_text() const {
 LedgerService::CardInForce LedgerService::card_in_force() const {
   std::lock_guard<std::mutex> l(card_mutex_);
   return {card_, card_text_};
+}
+
+void LedgerService::set_events_listener(EventsListener listener) {
+  {
+    std::lock_guard<std::mutex> l(out_mutex_);
+    events_listener_ = listener;
+  }
+  if (listener) listener(stats_.events_seq);
+}
+
+// On the committer thread, once the events up to `events_seq` are durable.
+void LedgerService::publish_events(int64_t events_seq) {
+  if (events_seq == stats_.events_seq) return;
+  stats_.events_seq = events_seq;
+  EventsListener listener;
+  {
+    std::lock_guard<std::mutex> l(out_mutex_);
+    listener = events_listener_;
+  }
+  if (listener) listener(events_seq);
 }
 
 size_t LedgerService::waiting() const {
@@ -231,7 +252,7 @@ void LedgerService::writer_loop() {
       }
       apply_ops(*job, now);
     }
-    Unit unit{ledger_.take_batch(), std::move(jobs)};
+    Unit unit{ledger_.take_batch(), std::move(jobs), ledger_.ledger().balance_events().last_seq()};
     jobs.clear();
     {
       std::lock_guard<std::mutex> l(out_mutex_);
@@ -284,6 +305,7 @@ void LedgerService::committer_loop() {
         auto durable = std::move(job->durable);
         durable(*job);
       }
+    publish_events(units.back().events_seq);
     units.clear();
   }
 }

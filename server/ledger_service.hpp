@@ -37,6 +37,7 @@ struct ServiceStats {
   std::atomic<uint64_t> max_batch_ops{0};
   std::atomic<int64_t> journal_seq{0};
   std::atomic<uint64_t> card_swaps{0};
+  std::atomic<int64_t> events_seq{0};  // the last durable balance event (SPEC §11)
 };
 
 class LedgerService {
@@ -79,6 +80,11 @@ class LedgerService {
   };
   CardInForce card_in_force() const;
 
+  // `listener` is told, on the committer thread, each time a commit made balance events
+  // durable: the seq of the newest (and at once, with the current one). It must not block.
+  using EventsListener = std::function<void(int64_t events_seq)>;
+  void set_events_listener(EventsListener listener);
+
   const ServiceStats& stats() const { return stats_; }
   size_t waiting() const;  // operations queued for the writer
 
@@ -87,12 +93,14 @@ class LedgerService {
   struct Unit {
     CommitBatch batch;
     std::vector<Job*> jobs;
+    int64_t events_seq = 0;  // the ledger's newest balance event once the jobs are applied
   };
   bool enqueue(Job* job);
   void apply_ops(Job& job, std::optional<Timestamp> now);
   void writer_loop();
   void committer_loop();
   void publish_card();
+  void publish_events(int64_t events_seq);
 
   DurableLedger& ledger_;
   LedgerStore& store_;
@@ -108,6 +116,7 @@ class LedgerService {
   std::condition_variable out_cv_;
   std::deque<Unit> outbox_;
   bool writer_done_ = false;
+  EventsListener events_listener_;  // under out_mutex_
 
   mutable std::mutex card_mutex_;
   std::shared_ptr<const RateCard> card_;

@@ -194,6 +194,34 @@ printf '{"nodes": [\n  {"model": "veo-3"},\n' > "$tmp/cut.json"
 expect_exit 2 "diff --nodes cut short" "$credits" diff --from "$card" --to "$card" --nodes "$tmp/cut.json"
 grep -q '"invalid_json"' "$tmp/err" && grep -q '"line":3' "$tmp/err" || fail "diff: a graph cut short is invalid_json at its last line"
 
+# Run reservations and balance events (SPEC §11) through `credits ledger`, in memory and with
+# --db (a reopened file goes on with the hold and the events), and on the billing page.
+cat > "$tmp/run.jsonl" <<'EOF2'
+{"op":"create_user","at":"2026-11-01T00:00:00Z","user":"ana"}
+{"op":"top_up","at":"2026-11-01T00:00:00Z","payer":"user:ana","credits":500,"key":"t1"}
+{"op":"set_alert","at":"2026-11-01T00:00:00Z","payer":"user:ana","below":200}
+{"op":"reserve","at":"2026-11-01T00:01:00Z","user":"ana","key":"run1","rate_card":"2026-11-01","graph":{"nodes":[{"id":"v","model":"veo-3","params":{"resolution":"720p","duration_s":4}},{"id":"w","model":"veo-3","params":{"resolution":"720p","duration_s":4}}]}}
+{"op":"charge","at":"2026-11-01T00:02:00Z","user":"ana","key":"c1","node":{"id":"v","model":"veo-3","params":{"resolution":"720p","duration_s":4}},"quoted":160,"rate_card":"2026-11-01","reservation":"run1"}
+EOF2
+"$credits" ledger --db "$tmp/run.db" < "$tmp/run.jsonl" > "$tmp/run.out" 2>"$tmp/err" || fail "ledger --db with a reservation: $(head -c 300 "$tmp/err")"
+grep -q '"op":"reserve"' "$tmp/run.out" && grep -qF '"credits":320,' "$tmp/run.out" && grep -qF '"reservation":"run1","user":"ana"}' "$tmp/run.out" ||
+  fail "reserve and a charge drawn from it: $(cat "$tmp/run.out")"
+"$credits" ledger < "$tmp/run.jsonl" | cmp -s - "$tmp/run.out" || fail "reservations: the same lines with and without --db"
+printf '%s\n' '{"op":"release","at":"2026-11-01T00:03:00Z","reservation":"run1"}' '{"op":"release","at":"2026-11-01T00:03:00Z","reservation":"run1"}' \
+  '{"op":"events","at":"2026-11-01T00:03:00Z","after":0}' | "$credits" ledger --db "$tmp/run.db" > "$tmp/run2.out" 2>"$tmp/err" ||
+  fail "reopening a ledger with an open hold: $(head -c 300 "$tmp/err")"
+sed -n 1p "$tmp/run2.out" | grep -qF '"released":160,' || fail "release after reopening: $(sed -n 1p "$tmp/run2.out")"
+sed -n 2p "$tmp/run2.out" | grep -q '"already_released"' || fail "a second release is already_released: $(sed -n 2p "$tmp/run2.out")"
+sed -n 3p "$tmp/run2.out" | node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const t = r.events.map((e) => e.type).join();
+  if (t !== "balance_low,balance_recovered") throw new Error(t);' || fail "one low and one recovered around the hold: $(sed -n 3p "$tmp/run2.out")"
+head -4 "$tmp/run.jsonl" | "$credits" billing --payer user:ana --at 2026-11-01T00:01:00Z > "$tmp/page" 2>"$tmp/err" || fail "billing with a hold: $(cat "$tmp/err")"
+grep -qF "  Held          320 credits for runs in progress (reservations)" "$tmp/page" && grep -qF "+ remaining 180 + held 320" "$tmp/page" ||
+  fail "billing shows what is held and the check adds it: $(cat "$tmp/page")"
+expect_error ledger '{"op":"release","at":"2026-11-01T00:00:00Z","reservation":"nope"}' unknown_reservation /reservation "an unknown reservation"
+expect_error ledger "$(printf '%s\n' '{"op":"create_user","at":"2026-11-01T00:00:00Z","user":"a"}' \
+  '{"op":"set_auto_top_up","at":"2026-11-01T00:00:00Z","payer":"user:a","below":100,"to":50}')" invalid_op /to "to <= below"
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures CLI contract check(s) failed"
   exit 1

@@ -2,7 +2,9 @@
 // (with `held`) holds, the entries replay to the live state, and idempotent retries change
 // nothing. Run reservations are checked against a reference model (HoldModel): which reserved
 // charges and releases are accepted, what each reserve holds, what every hold and payer has
-// left. At the end, the accepted operations applied to a fresh ledger give the same state.
+// left. Balance events are checked against another (EventModel): the ledger's log must be the
+// model's, field by field, after every step. At the end, the accepted operations applied to a
+// fresh ledger give the same state and the same events, byte for byte.
 #include <array>
 #include <functional>
 #include <map>
@@ -130,6 +132,98 @@ class HoldModel {
   std::set<std::string> members_{"u0"};
 };
 
+// The reference model of balance events (SPEC §11), from the rules alone: after every accepted
+// operation it looks at every payer with a setting (not only those the operation touched: a
+// payer nothing touched has the same available credits, so it cannot cross) and emits on a
+// change of side: one balance_low per crossing down, one balance_recovered per crossing back,
+// one top_up_requested while below with none outstanding; a top-up with a request's key
+// fulfils it. The ledger's log must be exactly this, field by field.
+class EventModel {
+ public:
+  struct Expected {
+    Timestamp at;
+    std::string type, payer, key;
+    int64_t below, available, credits = 0, to = 0;
+  };
+
+  void accepted(const json& op, const Ledger& ledger, Timestamp at) {
+    const std::string name = op["op"];
+    if (name == "set_alert") {
+      const std::string payer = op["payer"];
+      if (op["below"].is_null()) alerts_.erase(payer);
+      else alerts_[payer].below = op["below"].get<int64_t>();  // a new alert starts not low
+    }
+    if (name == "set_auto_top_up") {
+      const std::string payer = op["payer"];
+      if (op["below"].is_null()) autos_.erase(payer);
+      else autos_[payer].below = op["below"].get<int64_t>(), autos_[payer].to = op["to"].get<int64_t>();
+    }
+    if (name == "top_up" && !op.value("replayed", false)) {
+      auto a = autos_.find(op["payer"].get<std::string>());
+      if (a != autos_.end() && a->second.outstanding == op["key"].get<std::string>()) a->second.outstanding.clear();
+    }
+    std::set<std::string> payers;
+    for (const auto& [p, a] : alerts_) payers.insert(p);
+    for (const auto& [p, a] : autos_) payers.insert(p);
+    for (const std::string& p : payers) evaluate(p, available(ledger, p), at);
+  }
+
+  // The outstanding request of some payer, if any: {payer, key, credits}.
+  std::optional<std::array<std::string, 3>> outstanding() const {
+    for (const auto& [p, a] : autos_)
+      if (!a.outstanding.empty()) return std::array<std::string, 3>{p, a.outstanding, std::to_string(a.credits)};
+    return std::nullopt;
+  }
+
+  void check(const Ledger& ledger) const {
+    const auto& log = ledger.balance_events().log();
+    ASSERT_EQ(log.size(), expected_.size());
+    for (size_t i = 0; i < log.size(); ++i) {
+      const BalanceEvent& e = log[i];
+      const Expected& x = expected_[i];
+      ASSERT_EQ(e.seq, static_cast<int64_t>(i) + 1);
+      ASSERT_EQ(std::string(to_string(e.type)), x.type) << "event " << i + 1;
+      ASSERT_EQ(e.payer, x.payer) << "event " << i + 1;
+      ASSERT_EQ(e.at, x.at) << "event " << i + 1;
+      ASSERT_EQ(e.below, x.below) << "event " << i + 1;
+      ASSERT_EQ(e.available, x.available) << "event " << i + 1;
+      ASSERT_EQ(e.credits, x.credits) << "event " << i + 1;
+      ASSERT_EQ(e.key, x.key) << "event " << i + 1;
+      ASSERT_EQ(e.to, x.to) << "event " << i + 1;
+    }
+  }
+  size_t size() const { return expected_.size(); }
+
+ private:
+  struct Alert {
+    int64_t below = 0;
+    bool low = false;
+  };
+  struct Auto {
+    int64_t below = 0, to = 0, credits = 0;
+    std::string outstanding;
+  };
+  static int64_t available(const Ledger& ledger, const std::string& payer) {
+    const Payer& p = ledger.payers().at(payer);
+    return (p.sub.in_period ? p.sub.remaining : 0) + p.wallet;
+  }
+  void evaluate(const std::string& payer, int64_t available, Timestamp at) {
+    if (auto a = alerts_.find(payer); a != alerts_.end() && (available < a->second.below) != a->second.low) {
+      a->second.low = !a->second.low;
+      expected_.push_back({at, a->second.low ? "balance_low" : "balance_recovered", payer, "", a->second.below, available});
+    }
+    if (auto t = autos_.find(payer); t != autos_.end() && t->second.outstanding.empty() && available < t->second.below) {
+      const std::string key = "auto-top-up:" + payer + ":" + std::to_string(expected_.size() + 1);
+      t->second.outstanding = key;
+      t->second.credits = t->second.to - available;
+      expected_.push_back({at, "top_up_requested", payer, key, t->second.below, available, t->second.credits, t->second.to});
+    }
+  }
+  std::map<std::string, Alert> alerts_;
+  std::map<std::string, Auto> autos_;
+  std::vector<Expected> expected_;
+};
+
 class Generator {
  public:
   explicit Generator(uint64_t seed) : rng_(seed) {}
@@ -173,6 +267,13 @@ class Generator {
       case 12:
       case 13: next_reserved_charge(op, user); break;
       case 14: op.update({{"op", "release"}, {"reservation", recent_reservation()}}); break;
+      case 15:
+        if (pick(0, 1)) op.update({{"op", "set_alert"}, {"payer", payer}, {"by", "u0"}, {"below", pick(0, 5) ? json(pick(0, 400)) : json(nullptr)}});
+        else {
+          const int64_t below = pick(0, 300);
+          op.update({{"op", "set_auto_top_up"}, {"payer", payer}, {"by", "u0"}, {"below", pick(0, 5) ? json(below) : json(nullptr)}, {"to", below + pick(1, 300)}});
+        }
+        break;
       case 20: next_reserved_charge(op, user, accepted_.back()); break;  // the run in progress
       default: {
         // Charges: exact video, or a ranged LLM call. Sometimes a forged price.
@@ -261,15 +362,24 @@ class Generator {
 TEST(Property, RandomSequencesKeepEveryInvariant) {
   constexpr int kSequences = 1500;
   constexpr int kSteps = 60;
-  int64_t accepted_total = 0, replays = 0, modelled = 0;
+  int64_t accepted_total = 0, replays = 0, modelled = 0, events_total = 0;
   for (int seq = 0; seq < kSequences; ++seq) {
     Ledger ledger(test_card());
     Generator gen(0xC0FFEEu + static_cast<uint64_t>(seq));
     int64_t clock = *parse_timestamp("2026-01-31T10:00:00Z");
     std::vector<json> accepted;
+    HoldModel holds;
+    EventModel events;
+    // Every accepted operation, the retries' and the reads' included, goes to both models.
     auto apply = [&](const json& op) {
       json r = apply_operation(ledger, op);
-      if (r["ok"].get<bool>()) accepted.push_back(op);
+      if (!r["ok"].get<bool>()) return r;
+      accepted.push_back(op);
+      const Timestamp at = *parse_timestamp(op["at"].get<std::string>());
+      holds.accepted(op, r, at);
+      json seen = op;
+      if (r.value("replayed", false)) seen["replayed"] = true;
+      events.accepted(seen, ledger, at);
       return r;
     };
     for (const char* setup : {R"({"op":"create_user","user":"u0"})", R"({"op":"create_user","user":"u1"})",
@@ -279,10 +389,13 @@ TEST(Property, RandomSequencesKeepEveryInvariant) {
       ASSERT_TRUE(apply(op)["ok"].get<bool>());
     }
     std::vector<json> money_ops;
-    HoldModel holds;
     std::set<std::string> used_keys;
     for (int step = 0; step < kSteps; ++step) {
       json op = gen.next(clock);
+      // Now and then someone fulfils the outstanding top-up request, with its key and credits.
+      if (auto request = events.outstanding(); request && gen.pick(0, 3) == 0)
+        op = {{"op", "top_up"}, {"at", op["at"]}, {"payer", (*request)[0]}, {"key", (*request)[1]},
+              {"credits", std::stoll((*request)[2])}, {"by", "u0"}};
       const std::optional<std::string> expected = holds.expect(op, clock, used_keys);
       json before = digest(ledger);
       json r = apply(op);
@@ -294,13 +407,20 @@ TEST(Property, RandomSequencesKeepEveryInvariant) {
       if (!ok) {
         ASSERT_EQ(digest(ledger), before) << "rejected op changed state: " << op.dump() << " -> " << r.dump();
       } else {
-        holds.accepted(op, r, clock);
         if (op.contains("key")) used_keys.insert(op["key"].get<std::string>());
         if (op["op"] == "reserve") gen.reserved(op["key"], op["user"]);
         if (op["op"] == "charge" || op["op"] == "top_up" || op["op"] == "reserve") money_ops.push_back(op);
       }
       ASSERT_TRUE(ledger.verify_invariants().ok()) << ledger.verify_invariants().error().message << " after " << op.dump();
       ASSERT_TRUE(ledger.verify_replay().ok()) << ledger.verify_replay().error().message << " after " << op.dump();
+      events.check(ledger);
+      if (::testing::Test::HasFatalFailure()) {
+        std::string log;
+        for (const auto& e : ledger.balance_events().log()) log += balance_event_to_json(e).dump() + "\n";
+        std::string hist;
+        for (const auto& a : accepted) hist += a.dump() + "\n";
+        FAIL() << "events differ after " << op.dump() << " -> " << r.dump() << "\nledger's log:\n" << log << "accepted:\n" << hist;
+      }
       // An idempotent retry of an earlier money operation, later, changes nothing.
       if (!money_ops.empty() && gen.pick(0, 5) == 0) {
         json retry = money_ops[static_cast<size_t>(gen.pick(0, static_cast<int64_t>(money_ops.size()) - 1))];
@@ -327,10 +447,17 @@ TEST(Property, RandomSequencesKeepEveryInvariant) {
     for (const json& op : accepted) ASSERT_TRUE(apply_operation(again, op)["ok"].get<bool>()) << op.dump();
     ASSERT_EQ(digest(again), digest(ledger));
     accepted_total += static_cast<int64_t>(accepted.size());
+    events_total += static_cast<int64_t>(events.size());
+    // The replayed ledger's events are the same, byte for byte.
+    ASSERT_EQ(again.balance_events().log().size(), ledger.balance_events().log().size());
+    for (size_t i = 0; i < ledger.balance_events().log().size(); ++i)
+      ASSERT_EQ(balance_event_to_json(again.balance_events().log()[i]).dump(),
+                balance_event_to_json(ledger.balance_events().log()[i]).dump());
   }
   EXPECT_GT(accepted_total, kSequences * 20);  // the generator must exercise real work
   EXPECT_GT(replays, kSequences);
   EXPECT_GT(modelled, kSequences * 5);  // reserved charges and releases the model decided
+  EXPECT_GT(events_total, kSequences);   // balance events the model expected, and the ledger emitted
 }
 
 }  // namespace

@@ -5,6 +5,7 @@ import { useCreditsEngine } from '@credits/engine/react';
 import { api } from './api.js';
 import { fmt } from './format.js';
 import { CanvasPage } from './CanvasPage.jsx';
+import { eventAmounts, eventTitle, useBalanceEvents } from './events.jsx';
 // The billing and pricing pages draw charts (recharts, the larger half of the bundle): loaded
 // when first opened, so the canvas prices its nodes without waiting for them.
 const BillingPage = lazy(() => import('./BillingPage.jsx').then((m) => ({ default: m.BillingPage })));
@@ -76,8 +77,29 @@ function Balance({ kind, balance }) {
   );
 }
 
+// The live indicator of balance events, and a toast for a minute's worth of new ones.
+function EventsIndicator({ live, toast, onOpen, onDismiss }) {
+  return (
+    <div className="events-indicator">
+      <button type="button" className={live ? 'live-dot live' : 'live-dot'} data-events-live={live ? 'true' : 'false'}
+        title={live ? 'Balance events: live' : 'Balance events: reconnecting…'} aria-label={live ? 'Balance events: live' : 'Balance events: reconnecting'} onClick={onOpen}>
+        <span aria-hidden="true">●</span> {live ? 'Live' : 'Offline'}
+      </button>
+      {toast && (
+        <div className={`event-toast event-toast-${toast.type}`} role="status" data-event-toast={String(toast.seq)}>
+          <button type="button" className="toast-body" onClick={onOpen}>
+            <b>{eventTitle(toast)}</b> <span className="toast-payer">{toast.payer}</span>
+            <span className="toast-amounts">{eventAmounts(toast)}</span>
+          </button>
+          <button type="button" className="icon-button" aria-label="Dismiss" onClick={onDismiss}>✕</button>
+        </div>
+      )}
+    </div>
+  );
+}
+
 function TopBar({ path, navigate }) {
-  const { me, login, switchContext, busy } = useApp();
+  const { me, login, switchContext, busy, events, toast, setToast } = useApp();
   return (
     <header className="topbar">
       <div className="brand"><span className="brand-mark">◆</span> Martini <span className="brand-sub">credits</span></div>
@@ -101,6 +123,7 @@ function TopBar({ path, navigate }) {
                 {me.workspaces.map((w) => <option key={w.id} value={w.id}>{w.name}{w.role === 'admin' ? ' (admin)' : ''}</option>)}
               </select>
             </label>
+            <EventsIndicator live={events.live} toast={toast} onOpen={() => { setToast(null); navigate('/billing'); }} onDismiss={() => setToast(null)} />
             <div className="balances" aria-label={`Balances of ${me.payer}`}>
               <Balance kind="subscription" balance={me.balance} />
               <Balance kind="wallet" balance={me.balance} />
@@ -140,6 +163,18 @@ export function App() {
   }, []);
   useEffect(() => { refreshMe(); }, [refreshMe]);
 
+  // Balance events: new ones raise a toast and re-read the balances (an auto top-up moved them).
+  const [toast, setToast] = useState(null);
+  const events = useBalanceEvents(me?.user.id, useCallback((fresh) => {
+    setToast(fresh.reduce((a, e) => (e.seq > a.seq ? e : a)));
+    refreshMe();
+  }, [refreshMe]));
+  useEffect(() => {
+    if (!toast) return undefined;
+    const t = setTimeout(() => setToast(null), 8000);
+    return () => clearTimeout(t);
+  }, [toast]);
+
   const act = useCallback(async (fn) => {
     setBusy(true);
     try {
@@ -174,8 +209,8 @@ export function App() {
   }, [engine]);
   useEffect(() => { if (engine) loadCard(false); }, [engine, loadCard]);
 
-  const value = useMemo(() => ({ engine, cardVersion, me, refreshMe, setMe, login, switchContext, busy, navigate, loadCard }),
-    [engine, cardVersion, me, refreshMe, login, switchContext, busy, navigate, loadCard]);
+  const value = useMemo(() => ({ engine, cardVersion, me, refreshMe, setMe, login, switchContext, busy, navigate, loadCard, events, toast, setToast }),
+    [engine, cardVersion, me, refreshMe, login, switchContext, busy, navigate, loadCard, events, toast]);
 
   let body;
   if (engineError) body = <div className="page"><ErrorNote error={{ code: 'engine', message: `The pricing engine could not start: ${engineError.message}` }} /></div>;

@@ -6,6 +6,7 @@ import {
 import { api } from './api.js';
 import { useApp, ErrorNote } from './App.jsx';
 import { fmt, fmtWhen, fmtFromNow, dayKey, fmtDay, plural } from './format.js';
+import { eventAmounts, eventTitle } from './events.jsx';
 
 const TOPUPS = [500, 1000, 5000];
 const BAR = '#4f5bd5';
@@ -141,6 +142,114 @@ function ForecastCard({ forecast, balance, canTopUp, onUseTopUp, busy }) {
   );
 }
 
+// A number field's value as whole credits: '' is null (remove), anything else must be whole.
+function creditsOf(text, name) {
+  const t = String(text).trim();
+  if (t === '') return { value: null };
+  if (!/^\d+$/.test(t)) return { error: { code: 'invalid_input', message: `${name} is whole credits, or empty to remove it` } };
+  return { value: Number(t) };
+}
+
+// The payer's alert and auto top-up, as the backend last saw the ledger accept them (no read
+// of the ledger returns them), with the controls that set them. A refusal (not_admin for a
+// workspace member) is shown as the server said it.
+function AlertsCard({ payer, settings, available, onSaved }) {
+  const [below, setBelow] = useState(settings.alert_below == null ? '' : String(settings.alert_below));
+  const [topBelow, setTopBelow] = useState(settings.auto_top_up ? String(settings.auto_top_up.below) : '');
+  const [topTo, setTopTo] = useState(settings.auto_top_up ? String(settings.auto_top_up.to) : '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [done, setDone] = useState(null);
+
+  const save = async (route, body, what) => {
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    try {
+      const r = await api(route, { method: 'POST', body: { payer, ...body } });
+      setDone(what(r.settings));
+      onSaved();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const saveAlert = () => {
+    const b = creditsOf(below, 'Alert below');
+    if (b.error) return setError(b.error);
+    save('/api/alerts', { below: b.value }, (st) => (st.alert_below == null ? 'Alert removed.' : `Alert set: below ${fmt(st.alert_below)} credits.`));
+  };
+  const saveTopUp = () => {
+    const b = creditsOf(topBelow, 'Top up below');
+    if (b.error) return setError(b.error);
+    const t = creditsOf(topTo, 'Top up to');
+    if (t.error) return setError(t.error);
+    if (b.value !== null && t.value === null) return setError({ code: 'invalid_input', message: 'Top up to: the credits a top-up brings the balance to' });
+    save('/api/auto-top-up', b.value === null ? { below: null } : { below: b.value, to: t.value },
+      (st) => (st.auto_top_up ? `Auto top-up set: below ${fmt(st.auto_top_up.below)}, to ${fmt(st.auto_top_up.to)}.` : 'Auto top-up removed.'));
+  };
+  const auto = settings.auto_top_up;
+  return (
+    <div className="card alerts-card" data-alerts={payer} data-alert-below={settings.alert_below ?? ''}
+      data-auto-top-up-below={auto ? String(auto.below) : ''} data-auto-top-up-to={auto ? String(auto.to) : ''}>
+      <h3>Balance alerts</h3>
+      <div className="alerts-now">
+        <div><span className="muted">Alert</span> <b>{settings.alert_below == null ? 'off' : `below ${fmt(settings.alert_below)}`}</b></div>
+        <div><span className="muted">Auto top-up</span> <b>{auto ? `below ${fmt(auto.below)}, to ${fmt(auto.to)}` : 'off'}</b></div>
+        <div><span className="muted">Available now</span> <b>{fmt(available)}</b></div>
+      </div>
+      <form className="alerts-row" onSubmit={(e) => { e.preventDefault(); saveAlert(); }}>
+        <label>Alert me below
+          <input type="number" min="0" step="1" aria-label="Alert below" value={below} placeholder="off" disabled={busy}
+            onChange={(e) => setBelow(e.target.value)} />
+          credits</label>
+        <button type="submit" className="secondary" disabled={busy}>Save alert</button>
+      </form>
+      <form className="alerts-row" onSubmit={(e) => { e.preventDefault(); saveTopUp(); }}>
+        <label>Auto top-up below
+          <input type="number" min="0" step="1" aria-label="Top up below" value={topBelow} placeholder="off" disabled={busy}
+            onChange={(e) => setTopBelow(e.target.value)} />
+        </label>
+        <label>to
+          <input type="number" min="1" step="1" aria-label="Top up to" value={topTo} disabled={busy}
+            onChange={(e) => setTopTo(e.target.value)} />
+          credits</label>
+        <button type="submit" className="secondary" disabled={busy}>Save auto top-up</button>
+      </form>
+      <div className="muted small">An alert notes when the available credits (subscription + wallet) fall below it, and when they are back.
+        An auto top-up charges the card on file (simulated) for what brings them back to “to”. Leave a field empty to turn it off.</div>
+      {error && <ErrorNote error={error} onClose={() => setError(null)} />}
+      {done && <div className="note note-ok" role="status">{done}</div>}
+    </div>
+  );
+}
+
+// The visitor's balance events (every payer they can read), newest first, kept live by the
+// page's long poll (App.jsx).
+function EventsCard({ events, live, nameOf }) {
+  return (
+    <div className="card events-card">
+      <h3>Events <span className="muted small">{live ? '· live' : '· reconnecting…'}</span></h3>
+      {!events.length ? <p className="muted">No balance events yet.</p> : (
+        <table className="table events">
+          <thead><tr><th>Time (UTC)</th><th>Event</th><th>Payer</th><th>Amounts</th></tr></thead>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.seq} data-event-seq={String(e.seq)} data-event-type={e.type} data-event-payer={e.payer}>
+                <td className="nowrap">{fmtWhen(e.at)}</td>
+                <td><span className={`status status-${e.type}`}>{eventTitle(e)}</span></td>
+                <td>{nameOf(e.payer)} <code>{e.payer}</code></td>
+                <td>{eventAmounts(e)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
 function ChartCard({ title, children, empty }) {
   return (
     <div className="card chart-card">
@@ -246,7 +355,7 @@ function Generations({ rows, labelOf }) {
 }
 
 export function BillingPage() {
-  const { me, engine, refreshMe } = useApp();
+  const { me, engine, refreshMe, events } = useApp();
   const payers = payersOf(me);
   const [chosen, setChosen] = useState(null);
   const payer = chosen && payers.some((p) => p.payer === chosen) ? chosen : me ? me.payer : null;
@@ -346,6 +455,12 @@ export function BillingPage() {
                 <a href={`/api/usage.json?payer=${encodeURIComponent(payer)}`} download>Download usage (JSON)</a>
               </div>
             </div>
+          </div>
+          <div className="grid-alerts">
+            <AlertsCard key={payer} payer={payer} settings={shown.settings} available={balance.available}
+              onSaved={() => load(payer)} />
+            <EventsCard events={events.events} live={events.live}
+              nameOf={(p) => payers.find((x) => x.payer === p)?.name || p} />
           </div>
           <ForecastCard forecast={shown.forecast} balance={balance} busy={busy} canTopUp={canTopUp} onUseTopUp={setTopUpAmount} />
           <div className={isWorkspace ? 'grid-charts grid-charts-3' : 'grid-charts'}>

@@ -10,19 +10,26 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, { method = 'GET', body } = {}) {
+export async function api(path, { method = 'GET', body, signal } = {}) {
   let res;
   try {
     res = await fetch(path, {
       method,
+      signal,
       credentials: 'same-origin',
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
+    if (signal?.aborted) throw new ApiError({ code: 'aborted', message: `${method} ${path}: aborted` });
     throw new ApiError({ code: 'network', message: `${method} ${path}: the demo backend cannot be reached (${e.message})` });
   }
-  const text = await res.text();
+  let text;
+  try {
+    text = await res.text();
+  } catch (e) {
+    throw new ApiError({ code: signal?.aborted ? 'aborted' : 'network', message: `${method} ${path}: ${e.message}` });
+  }
   let data;
   try {
     data = JSON.parse(text);

@@ -96,8 +96,8 @@ export class CreditClient {
     this.token = token;
   }
 
-  async call(method, route, body) {
-    const headers = { Authorization: `Bearer ${this.token}` };
+  async call(method, route, body, { headers: extra = {}, signal } = {}) {
+    const headers = { Authorization: `Bearer ${this.token}`, ...extra };
     let payload;
     if (body !== undefined) {
       payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -105,8 +105,9 @@ export class CreditClient {
     }
     let res;
     try {
-      res = await fetch(this.url + route, { method, headers, body: payload });
+      res = await fetch(this.url + route, { method, headers, body: payload, signal });
     } catch (e) {
+      if (signal?.aborted) throw Object.assign(new Error(`${method} ${route}: aborted`), { code: 'aborted' });
       const err = new Error(`the credit server cannot be reached (${method} ${route}): ${e.cause?.message || e.message}`);
       err.code = 'credit_server_unreachable';
       throw err;
@@ -173,6 +174,17 @@ export class CreditClient {
   }
   release(key) {
     return this.post(`/v1/reservations/${encodeURIComponent(key)}/release`, {});
+  }
+  // The balance events (SPEC §11) with seq > `after`, oldest first: {status, json: {events,
+  // last_seq}}. `viewer` lists only the events of payers that user may view; `waitS` (whole
+  // seconds, up to 60) makes it a long poll, answered as soon as such an event is durable or at
+  // `waitS` with an empty page; `signal` aborts the wait (docs/server.md, "Balance events").
+  events({ after = 0, limit, waitS = 0, viewer, signal } = {}) {
+    const q = new URLSearchParams({ after: String(after) });
+    if (limit !== undefined) q.set('limit', String(limit));
+    if (waitS) q.set('wait_s', String(waitS));
+    if (viewer) q.set('user', viewer);
+    return this.call('GET', `/v1/events?${q}`, undefined, { signal });
   }
   putRateCard(card) {
     return this.post('/v1/admin/rate-card', card);

@@ -30,6 +30,17 @@ export class Directory {
     return WORKSPACES.filter((w) => w.members[userId]).map((w) => ({ id: w.id, name: w.name, role: w.members[userId] }));
   }
 
+  /** The workspace's (first) admin: who owns its card on file, for an auto top-up. */
+  adminOf(workspaceId) {
+    const w = WORKSPACES.find((x) => x.id === workspaceId);
+    return w ? Object.keys(w.members).find((u) => w.members[u] === 'admin') ?? null : null;
+  }
+
+  /** The payers a user may read: their own account and each workspace they belong to. */
+  payersOf(userId) {
+    return [`user:${userId}`, ...this.workspacesOf(userId).map((w) => `workspace:${w.id}`)];
+  }
+
   contextOf(userId) {
     return this.context.get(userId) ?? null;
   }

@@ -13,6 +13,12 @@
 //          refused). Ends in the studio, where the sample canvas (about 390) is over her cap.
 //   studio subscribed 40 days ago with a quota of 5000, a wallet of 2000.
 //
+// Balance events (SPEC §11), so the Billing page has some from the start: maya has an alert
+// below 200 (never crossed); the studio an alert below 5000 (crossed in its first period,
+// recovered at the reset); ines an alert below 100 (crossed in her personal period); leo an auto
+// top-up below 150 to 300, whose request is left for the backend to fulfil when it starts (the
+// ledger never moves money by itself). None of them moves money in the seed.
+//
 // Windows are placed by days ago, well clear of the period boundaries (maya's reset falls 14 to
 // 17 days ago, the studio's 9 to 12 days ago, depending on the months' lengths), so nothing here
 // needs calendar arithmetic. Some generations fail (refunded with `fail`); ranged ones (text
@@ -123,6 +129,10 @@ export async function makeSeed({ now, estimate, version, seed = 7 }) {
   push(at(25), { op: 'switch', user: 'ines', workspace: null });
   push(at(25, 1), { op: 'subscribe', payer: 'user:ines', quota: 200 });
   push(at(14), { op: 'switch', user: 'ines', workspace: 'studio' });
+  push(at(45, 3), { op: 'set_alert', payer: 'user:maya', below: 200 });
+  push(at(44, 1), { op: 'set_auto_top_up', payer: 'user:leo', below: 150, to: 300 });
+  push(at(40, 3), { op: 'set_alert', payer: 'workspace:studio', below: 5000, by: 'maya' });
+  push(at(25, 2), { op: 'set_alert', payer: 'user:ines', below: 100 });
   // Meant to be refused: a member topping up the workspace, a clip leo cannot afford, a clip
   // over ines's cap.
   push(at(20), { op: 'top_up', payer: 'workspace:studio', credits: 100, key: 'seed-topup-leo-studio', by: 'leo' }, 'not_admin');

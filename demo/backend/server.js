@@ -17,6 +17,7 @@ import { Provider } from './provider.js';
 import { checkRunRequest, runGraph } from './run.js';
 import { checkSeedResults, makeSeed } from './seed.js';
 import { priceChange } from './price-change.js';
+import { EventFollower, Settings } from './events.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HELP = `node demo/backend/server.js: the demo product's backend (demo/API.md, demo/README.md)
@@ -67,8 +68,10 @@ function usage(message) {
 
 const directory = new Directory();
 const provider = new Provider({ latencyMs: config.latencyMs });
+const settings = new Settings(); // the alerts and auto top-ups the ledger accepted (no read returns them)
 let credit; // the running credit server
 let client;
+let follower; // the balance-event follower (demo/backend/events.js)
 
 async function seedLedger() {
   mkdirSync(path.dirname(config.db), { recursive: true });
@@ -86,6 +89,7 @@ async function seedLedger() {
   // The product's copy of each user's active context, as the seed left it.
   ops.forEach((o, i) => {
     if (o.op === 'switch' && JSON.parse(results[i]).ok) directory.setContext(o.user, o.workspace);
+    if ((o.op === 'set_alert' || o.op === 'set_auto_top_up') && JSON.parse(results[i]).ok) settings.apply(o);
   });
   const refused = expect.filter((e) => e !== undefined).length;
   return { ops: ops.length, refused, seedFile };
@@ -163,6 +167,17 @@ async function me(user) {
   };
 }
 
+// A whole number of credits 0..10^15, or null (remove); undefined when absent.
+const isBound = (v) => v === null || (Number.isInteger(v) && v >= 0 && v <= 1e15);
+
+// set_alert / set_auto_top_up as the visitor; the ledger's refusal is passed on as it said it.
+async function relaySetting(res, user, op) {
+  const r = await client.op(op);
+  if (r.status !== 200) return relay(res, r);
+  settings.apply(op);
+  sendJson(res, 200, { ok: true, result: r.json, settings: settings.of(op.payer) });
+}
+
 const fileName = (payer, ext) => `usage-${payer.replace(/[^A-Za-z0-9_-]+/g, '-')}.${ext}`;
 
 // --- the API -------------------------------------------------------------------------------------
@@ -202,7 +217,7 @@ const routes = {
       client.forecast(payer, user),
     ]);
     for (const read of [balance, usage, forecast]) if (read.status !== 200) return relay(res, read);
-    sendJson(res, 200, { ok: true, payer, balance: balance.json, usage: usage.json, forecast: forecast.json });
+    sendJson(res, 200, { ok: true, payer, balance: balance.json, usage: usage.json, forecast: forecast.json, settings: settings.of(payer) });
   },
   'GET /api/usage.csv': async (req, res, user, body, url) => {
     const payer = url.searchParams.get('payer') || directory.payerOf(user);
@@ -228,6 +243,50 @@ const routes = {
     const balance = await client.balance(payer, user);
     if (balance.status !== 200) return relay(res, balance);
     sendJson(res, 200, { ok: true, result: r.json, balance: balance.json });
+  },
+  'GET /api/events': async (req, res, user, body, url) => {
+    const q = url.searchParams;
+    if (!q.has('after')) {
+      // The page's first look: the follower's recent events of the visitor's payers, newest
+      // first, and the seq to long-poll from.
+      return sendJson(res, 200, { ok: true, events: follower.recentOf(directory.payersOf(user)), last_seq: follower.lastSeq });
+    }
+    const after = Number(q.get('after'));
+    const waitS = q.has('wait_s') ? Number(q.get('wait_s')) : 0;
+    const limit = q.has('limit') ? Number(q.get('limit')) : 100;
+    if (!Number.isInteger(after) || after < 0) return sendJson(res, 400, error('invalid_op', 'after is a seq (a whole number, 0 or more)', '/after'));
+    if (!Number.isInteger(waitS) || waitS < 0 || waitS > 60) return sendJson(res, 400, error('invalid_op', 'wait_s is whole seconds, 0 to 60', '/wait_s'));
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return sendJson(res, 400, error('invalid_op', 'limit is 1 to 1000', '/limit'));
+    // The long poll ends early if the page goes away.
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    let r;
+    try {
+      r = await client.events({ after, limit, waitS, viewer: user, signal: gone.signal });
+    } catch (e) {
+      if (e.code === 'aborted') return res.end();
+      throw e;
+    }
+    if (r.status !== 200) return relay(res, r);
+    // A top-up request reaches the page once the follower has fulfilled it (or failed to).
+    const top = Math.max(0, ...r.json.events.map((e) => e.seq));
+    if (top > follower.lastSeq) await follower.waitFor(top, 5000);
+    sendJson(res, 200, { ...r.json, events: r.json.events.map((e) => follower.annotate(e)) });
+  },
+  'POST /api/alerts': async (req, res, user, body) => {
+    const payer = body.payer || directory.payerOf(user);
+    if (!isBound(body.below)) return sendJson(res, 400, error('invalid_op', 'below is whole credits (0 to 10^15), or null to remove the alert', '/below'));
+    await relaySetting(res, user, { op: 'set_alert', payer, below: body.below, by: user });
+  },
+  'POST /api/auto-top-up': async (req, res, user, body) => {
+    const payer = body.payer || directory.payerOf(user);
+    if (!isBound(body.below)) return sendJson(res, 400, error('invalid_op', 'below is whole credits (0 to 10^15), or null to remove the auto top-up', '/below'));
+    const op = { op: 'set_auto_top_up', payer, below: body.below, by: user };
+    if (body.below !== null) {
+      if (!Number.isInteger(body.to) || body.to < 0 || body.to > 1e15) return sendJson(res, 400, error('invalid_op', 'to is whole credits (0 to 10^15): what a top-up brings the balance to', '/to'));
+      op.to = body.to;
+    }
+    await relaySetting(res, user, op);
   },
   'POST /api/admin/price-change': async (req, res, user, body) => {
     const percent = body.percent;
@@ -405,6 +464,11 @@ async function main() {
     },
   });
   client = new CreditClient(credit.url, credit.token);
+  // Balance events: read the log to its end (fulfilling the seed's outstanding auto top-up
+  // request), then follow it for as long as the backend runs.
+  follower = new EventFollower({ client, adminOf: (ws) => directory.adminOf(ws) });
+  await follower.catchUp();
+  follower.start();
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
       console.error(`${req.method} ${req.url}: ${e.stack || e.message}`);
@@ -426,6 +490,7 @@ async function main() {
   if (!built) console.log(`  the page is not built (${shown(config.dist)}/index.html missing): cd demo && npm ci && node build.mjs`);
   console.log('  try: the canvas at /, Run (provider: reliable, flaky or down); Billing at /billing; Pricing at /pricing;');
   console.log('       switch Workspace to studio and run again; log in as ines (over her studio cap) or leo;');
+  console.log(`       Billing's Balance alerts: an alert above the balance shows Low balance; leo's auto top-up was fulfilled at start (${follower.lastSeq} balance events so far);`)
   console.log(`       curl -s ${base}/api/me     curl -s -b demo_user=leo ${base}/api/billing     curl -s ${base}/api/usage.csv`);
   console.log(`  ready in ${Date.now() - t0} ms; Ctrl-C stops the backend and the credit server`);
 
@@ -435,6 +500,7 @@ async function main() {
     console.error(`${signal}: stopping the backend and the credit server`);
     server.close();
     server.closeAllConnections?.();
+    await follower.stop();
     await credit.stop();
     process.exit(0);
   };

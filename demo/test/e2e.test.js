@@ -294,3 +294,43 @@ test('a price change published while the canvas is open: the next run gets stale
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await assert.doesNotReject(page.getByText(/stale_rate_card/).first().waitFor({ timeout: 10_000 }));
 });
+
+test('Billing: an alert set above the balance shows "Low balance" in the Events list, live, with a toast in the top bar', async () => {
+  await openBilling();
+  await page.getByRole('tab', { name: /Personal/ }).click();
+  const alerts = page.locator('[data-alerts="user:maya"]');
+  await alerts.waitFor();
+  await page.locator('[data-events-live="true"]').waitFor({ timeout: 10_000 });
+  const seen = await page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('[data-event-seq]')].map((e) => Number(e.getAttribute('data-event-seq')))));
+  const billing = await (await page.request.get(demo.url + '/api/billing?payer=user:maya')).json();
+  const below = billing.balance.available + 1000;
+  await page.getByLabel('Alert below', { exact: true }).fill(String(below));
+  await page.getByRole('button', { name: 'Save alert', exact: true }).click();
+  await page.waitForFunction((b) => document.querySelector('[data-alerts="user:maya"]')?.getAttribute('data-alert-below') === String(b), below);
+  // The page's long poll brings the event: a new row, newest first.
+  const row = page.locator('[data-event-type="balance_low"][data-event-payer="user:maya"]').first();
+  await row.waitFor({ timeout: 10_000 });
+  assert.ok(Number(await row.getAttribute('data-event-seq')) > seen, 'a new event');
+  assert.match(await row.textContent(), /Low balance/);
+  assert.match(await row.textContent(), new RegExp(`below ${below.toLocaleString('en-US')}`));
+  const first = page.locator('[data-event-seq]').first();
+  assert.equal(await first.getAttribute('data-event-seq'), await row.getAttribute('data-event-seq'), 'newest first');
+  const toast = page.locator('[data-event-toast]');
+  await toast.waitFor({ timeout: 5000 });
+  assert.match(await toast.textContent(), /Low balance/);
+
+  // An auto top-up set while below it: the backend fulfils the request (the top bar's wallet goes
+  // up by its credits), and the alert recovers.
+  const wallet = (await topBarBalance()).wallet;
+  await page.getByLabel('Top up below', { exact: true }).fill(String(below));
+  await page.getByLabel('Top up to', { exact: true }).fill(String(below + 500));
+  await page.getByRole('button', { name: 'Save auto top-up', exact: true }).click();
+  const request = page.locator('[data-event-type="top_up_requested"][data-event-payer="user:maya"]').first();
+  await request.waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => /fulfilled/.test(document.querySelector('[data-event-type="top_up_requested"]')?.textContent || ''), null, { timeout: 10_000 });
+  const credits = below + 500 - billing.balance.available;
+  assert.match(await request.textContent(), new RegExp(`Top-up requested / fulfilled.*\\+${credits.toLocaleString('en-US')}`));
+  await page.waitForFunction((w) => document.querySelector('[data-balance="wallet"]')?.getAttribute('data-credits') === String(w), wallet + credits, { timeout: 10_000 });
+  await page.locator('[data-event-type="balance_recovered"][data-event-payer="user:maya"]').first().waitFor({ timeout: 10_000 });
+  await shot('billing-events.png');
+});

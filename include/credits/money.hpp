@@ -19,9 +19,11 @@ inline constexpr Credits kMaxAmount = 1'000'000'000'000'000;
 inline constexpr bool is_amount(Credits c) { return c >= 0 && c <= kMaxAmount; }
 
 // The most one bucket (a subscription's remaining credits, a wallet) may hold: 2^62. An
-// operation that would fill a bucket past it is refused (docs/balances.md, "Limits"). A balance
-// still adds up (available = remaining + wallet) in 64 bits because a subscription's remaining
-// credits never pass its quota (at most 10^15): two buckets of 2^62 each would not (2^63).
+// operation that would fill a bucket past it is refused (docs/balances.md, "Limits"). A
+// subscription's remaining credits may pass its quota (a refund or a reservation's release
+// lands in a later period), so the one sum of two buckets that does not fit in 64 bits, both at
+// 2^62 (2^63), is reachable in principle, never in practice: `balance` adds them checked
+// (`internal` if not), the events' crossing rule saturates, the forecast adds in 128 bits.
 inline constexpr Credits kMaxBucket = Credits{1} << 62;
 // Totals (granted, topped up, spent, refunded, expired) may use the whole signed range.
 inline constexpr Credits kMaxTotal = INT64_MAX;
