@@ -280,6 +280,10 @@ std::unique_ptr<PgStore> PgStore::open(const std::string& url, const Options& op
   if (!store->exec(settings.c_str(), error)) return nullptr;
   const int version = PQserverVersion(store->conn_);  // 150018 for 15.18
   store->server_version_ = std::to_string(version / 10000) + "." + std::to_string(version % 10000);
+  {
+    Result f(PQexec(store->conn_, "SELECT current_setting('fsync')"));
+    store->server_fsync_ = !(f.status() == PGRES_TUPLES_OK && PQntuples(f.r) == 1 && text(f.r, 0, 0) == "off");
+  }
   if (options.writer && !store->take_writer_lock(options, error)) {
     if (in_use) *in_use = PQstatus(store->conn_) == CONNECTION_OK;
     return nullptr;
@@ -364,7 +368,8 @@ PgStore::~PgStore() {
 }
 
 std::string PgStore::description() const {
-  return "PostgreSQL " + server_version_ + ", synchronous_commit=" + (synchronous_ ? "on" : "off");
+  return "PostgreSQL " + server_version_ + ", synchronous_commit=" + (synchronous_ ? "on" : "off") +
+         (server_fsync_ ? "" : "; the server runs with fsync=off: NOT durable");
 }
 
 // Reads a whole table through a cursor, kFetchRows at a time, in one read-only snapshot.

@@ -67,6 +67,7 @@ class PgStore final : public LedgerStore {
   std::string where_;  // the redacted URL
   std::string server_version_;
   bool synchronous_ = true;
+  bool server_fsync_ = true;
   long retries_ = 0;
 };
 
