@@ -114,10 +114,10 @@ int run_billing(std::shared_ptr<const credits::RateCard> card, const std::string
 
 // `credits serve`'s options (docs/server.md), beside --rate-card which every subcommand has.
 void add_serve_options(CLI::App& serve, credits::server::ServeOptions& serve_options, std::string& sync) {
-  serve.add_option("--db", serve_options.db, "The SQLite ledger file, created if missing")->required();
+  serve.add_option("--db", serve_options.db, "The ledger: a SQLite file, created if missing, or a postgresql:// URL (libpq)")->required();
   serve.add_option("--host", serve_options.host, "Address to listen on")->capture_default_str();
   serve.add_option("--port", serve_options.port, "Port (0: any free port, printed at start)")->capture_default_str();
-  serve.add_option("--token-file", serve_options.token_file, "File holding the bearer token (default: <db>.token)");
+  serve.add_option("--token-file", serve_options.token_file, "File holding the bearer token (default: <db>.token; required with a postgresql:// --db)");
   serve.add_option("--static", serve_options.static_dir, "Serve this folder's files at /");
   serve.add_flag("--trust-client-time", serve_options.trust_client_time,
                  "Honour each operation's \"at\" instead of the server's clock (replays and tests only)");
@@ -192,10 +192,10 @@ int main(int argc, char** argv) {
   plan->add_option("--balance", balance, "Payer balances to project against: {\"subscription\": N, \"wallet\": N}");
   plan->add_flag("--text", text, "Print a table for people instead of JSON");
   ledger->add_option("--db", db,
-                     "Durable SQLite ledger file, created if missing: replayed and checked at start, each result "
-                     "printed once durable");
+                     "Durable ledger, a SQLite file (created if missing) or a postgresql:// URL: replayed and "
+                     "checked at start, each result printed once durable");
   add_serve_options(*serve, serve_options, sync);
-  journal->add_option("--db", db, "The SQLite ledger file")->required();
+  journal->add_option("--db", db, "The ledger: a SQLite file or a postgresql:// URL")->required();
   add_billing_options(*billing, payer, at, csv);
 
   try {

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the build needs, only what is missing; safe to run any number of times.
 # Debian packages: compilers, CMake, libraries (SQLite and cpp-httplib for the server), Emscripten,
-# sqlite3 (the server tests tamper with a ledger file), wrk (the server benchmark), clang with its
+# sqlite3 (the server tests tamper with a ledger file), libpq-dev and postgresql (the PostgreSQL
+# store, and the server its tests start in a temp folder: tests/postgres.sh), wrk (the server benchmark), clang with its
 # runtime libraries (libFuzzer and the sanitizers: scripts/fuzz-short.sh, scripts/test-sanitizers.sh);
 # npm packages come with the web build.
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config nlohmann-json3-dev libcli11-dev googletest libgtest-dev libbenchmark-dev
           emscripten chromium libsqlite3-dev sqlite3 libcpp-httplib-dev libboost1.81-dev wrk
-          clang libclang-rt-14-dev)
+          clang libclang-rt-14-dev libpq-dev postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -62,7 +62,7 @@ void print_started(const ServeOptions& o, const OpenLedger& opened, const Ledger
   std::cout << to_wire(json{{"ok", true},
                             {"listening", url},
                             {"port", port},
-                            {"db", o.db},
+                            {"db", printable_db(o.db)},
                             {"token_file", token_where},
                             {"rate_card", service.card()->version},
                             {"trust_client_time", o.trust_client_time},
@@ -70,8 +70,7 @@ void print_started(const ServeOptions& o, const OpenLedger& opened, const Ledger
                             {"replay_seconds", opened.replay_seconds}})
             << std::endl;
   std::cerr << "credits serve: listening on " << url << " (" << threads << " io threads)\n"
-            << "  ledger     " << o.db
-            << " (SQLite, WAL, synchronous=" << (o.sync_full ? "FULL" : "NORMAL") << "); "
+            << "  ledger     " << printable_db(o.db) << " (" << opened.store_description << "); "
             << opened.report.records << " journal records replayed and checked in "
             << opened.replay_seconds << " s\n"
             << "  rate card  " << service.card()->version
@@ -175,7 +174,9 @@ void serve_until_stopped(const ServeOptions& o, const sigset_t& signals, HttpTra
 }  // namespace
 
 int serve(const ServeOptions& o) {
-  if (o.db.empty()) fail_usage(ErrorCode::usage, "serve needs --db PATH, the SQLite ledger file");
+  if (o.db.empty()) fail_usage(ErrorCode::usage, "serve needs --db PATH (a SQLite file) or --db postgresql://…");
+  if (is_postgres_url(o.db) && o.token_file.empty())
+    fail_usage(ErrorCode::usage, "serve --db postgresql://… needs --token-file FILE: there is no ledger file to keep <db>.token beside");
   // Everything that can be refused is checked before the ledger is touched, so a usage error
   // leaves no database (or journaled card) behind.
   std::string token_where;
@@ -189,7 +190,7 @@ int serve(const ServeOptions& o) {
   DurableLedger ledger;
   OpenLedger opened =
       open_ledger(o.db, o.sync_full, ledger, o.rate_card, o.embedded_card_text,
-                  o.trust_client_time ? std::nullopt : std::optional<Timestamp>(wall_clock_ms()));
+                  o.trust_client_time ? std::nullopt : std::optional<Timestamp>(wall_clock_ms()), "credits serve");
   if (token_missing) token = make_token(token_where);
 
   LedgerService service(ledger, *opened.store, o.trust_client_time);

@@ -50,7 +50,7 @@ void write_all(const std::string& out) {
 int ledger_file(const std::string& rate_card_path, const std::string& embedded_card_text, const std::string& db,
                 bool sync_full) {
   DurableLedger ledger;
-  OpenLedger opened = open_ledger(db, sync_full, ledger, rate_card_path, embedded_card_text, std::nullopt);
+  OpenLedger opened = open_ledger(db, sync_full, ledger, rate_card_path, embedded_card_text, std::nullopt, "credits ledger");
   std::string buf, out;
   size_t start = 0;
   bool eof = false;
@@ -90,10 +90,10 @@ int ledger_file(const std::string& rate_card_path, const std::string& embedded_c
 
 int journal_dump(const std::string& db) {
   struct stat st;
-  if (::stat(db.c_str(), &st) != 0) fail_usage(ErrorCode::unreadable_file, "no ledger database \"" + db + "\"");
-  std::string error;
-  auto store = SqliteStore::open(db, SyncMode::normal, error);
-  if (!store) fail_usage(ErrorCode::unreadable_file, error);
+  if (!is_postgres_url(db) && ::stat(db.c_str(), &st) != 0)
+    fail_usage(ErrorCode::unreadable_file, "no ledger database \"" + db + "\"");
+  // A reader: on PostgreSQL it reads one snapshot, beside a running server.
+  auto store = open_store_or_die(db, false, StoreUse::reader, "credits journal", nullptr);
   std::string out;
   StoreStatus s = store->scan_journal([&](JournalRecord&& r) {
     if (r.kind == JournalKind::rate_card)

@@ -5,23 +5,47 @@
 #include "command_io.hpp"
 #include "credits/wire/error_wire.hpp"
 #include "credits/wire/json_text.hpp"
+#include "pg_store.hpp"
+#include "sqlite_store.hpp"
 
 namespace credits::server {
 
 using nlohmann::json;
 
-OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger, const std::string& card_path,
-                       const std::string& embedded_text, std::optional<Timestamp> now) {
-  OpenLedger out;
+bool is_postgres_url(const std::string& db) { return PgStore::is_url(db); }
+
+std::string printable_db(const std::string& db) { return is_postgres_url(db) ? PgStore::redacted(db) : db; }
+
+std::unique_ptr<LedgerStore> open_store_or_die(const std::string& db, bool sync_full, StoreUse use,
+                                               const std::string& role, std::string* description) {
   std::string error;
-  out.store = SqliteStore::open(db, sync_full ? SyncMode::full : SyncMode::normal, error);
-  if (!out.store) fail_usage(ErrorCode::unreadable_file, error);
+  if (is_postgres_url(db)) {
+    PgStore::Options options;
+    options.synchronous = sync_full;
+    options.writer = use == StoreUse::writer;
+    options.role = role;
+    bool in_use = false;
+    std::unique_ptr<PgStore> pg = PgStore::open(db, options, error, &in_use);
+    if (!pg) fail_usage(in_use ? ErrorCode::ledger_in_use : ErrorCode::unreadable_file, error);
+    if (description) *description = pg->description();
+    return pg;
+  }
+  std::unique_ptr<SqliteStore> lite = SqliteStore::open(db, sync_full ? SyncMode::full : SyncMode::normal, error);
+  if (!lite) fail_usage(ErrorCode::unreadable_file, error);
+  if (description) *description = std::string("SQLite, WAL, synchronous=") + (sync_full ? "FULL" : "NORMAL");
+  return lite;
+}
+
+OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger, const std::string& card_path,
+                       const std::string& embedded_text, std::optional<Timestamp> now, const std::string& role) {
+  OpenLedger out;
+  out.store = open_store_or_die(db, sync_full, StoreUse::writer, role, &out.store_description);
   const auto t0 = std::chrono::steady_clock::now();
   out.report = ledger.recover(*out.store);
   out.replay_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!out.report.ok)
     fail_usage(ErrorCode::ledger_mismatch,
-               "the ledger " + db + " does not match its own journal; refusing to start. " +
+               "the ledger " + printable_db(db) + " does not match its own journal; refusing to start. " +
                    std::to_string(out.report.problems.size()) + " problem(s), the first: " +
                    (out.report.problems.empty() ? std::string("?") : out.report.problems.front()),
                json{{"report", out.report.to_json()}});

@@ -1,5 +1,6 @@
-// Opening a durable ledger file, shared by `credits serve`, `credits ledger --db` and
-// `credits journal`: open the SQLite store, replay and check it, put the rate card in force.
+// Opening a durable ledger, shared by `credits serve`, `credits ledger --db` and
+// `credits journal`: open the store (a SQLite file, or PostgreSQL for a postgresql:// or
+// postgres:// URL), replay and check it, put the rate card in force.
 #pragma once
 
 #include <memory>
@@ -8,20 +9,36 @@
 #include <string>
 
 #include "credits/durable_ledger.hpp"
-#include "sqlite_store.hpp"
+#include "credits/ledger_store.hpp"
 
 namespace credits::server {
 
 struct OpenLedger {
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<LedgerStore> store;
+  std::string store_description;  // for people: "SQLite, WAL, synchronous=FULL"
   RecoveryReport report;
   double replay_seconds = 0;
 };
+
+// Who opens the store: a writer (serve, ledger --db) creates what is missing and, on PostgreSQL,
+// holds the one-writer lock for as long as it runs; a reader (journal) needs an existing ledger.
+enum class StoreUse { writer, reader };
+
+// True for a PostgreSQL URL (postgresql://… or postgres://…); anything else is a SQLite file.
+bool is_postgres_url(const std::string& db);
+// `db` as it may be printed: a URL without its password.
+std::string printable_db(const std::string& db);
+
+// Opens the store `db` names; exits 2 (unreadable_file, ledger_in_use) when it cannot.
+// `role` ("credits serve") names the process to a second writer refused on PostgreSQL.
+std::unique_ptr<LedgerStore> open_store_or_die(const std::string& db, bool sync_full, StoreUse use,
+                                               const std::string& role, std::string* description);
 
 // Opens `db`, recovers `ledger` from it (exits 2 with the report on any mismatch), then puts
 // the card in force: the file given, else the card already in force, else the embedded one.
 // A swap is journaled and committed before this returns.
 OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger, const std::string& card_path,
-                       const std::string& embedded_text, std::optional<Timestamp> now);
+                       const std::string& embedded_text, std::optional<Timestamp> now,
+                       const std::string& role = "credits");
 
 }  // namespace credits::server

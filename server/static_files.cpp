@@ -7,6 +7,7 @@
 #include <map>
 
 #include "command_io.hpp"
+#include "pg_store.hpp"
 
 namespace credits::server {
 
@@ -77,7 +78,7 @@ std::optional<StaticFiles> StaticFiles::open(const std::string& static_dir,
   const std::string dir = real_path(static_dir);
   const std::string db = real_path(db_path);
   const std::string tok = real_path(token_where);
-  if (inside(db, dir))
+  if (!PgStore::is_url(db_path) && inside(db, dir))
     fail_usage(ErrorCode::unsafe_static,
                "--static \"" + static_dir + "\" holds the ledger database \"" + db_path +
                    "\": it would be served to anyone; keep the db outside the static folder");

@@ -45,6 +45,7 @@ constexpr ErrorCodeInfo kErrorCodes[] = {
     {ErrorCode::storage_failed, "storage_failed", 0, false, "a commit to the durable store failed"},
     {ErrorCode::unsafe_static, "unsafe_static", 0, false, "--static would serve the ledger database or the token"},
     {ErrorCode::cannot_listen, "cannot_listen", 0, false, "the server cannot listen on the address"},
+    {ErrorCode::ledger_in_use, "ledger_in_use", 0, false, "another credits process writes to this PostgreSQL ledger (one writer per database)"},
 };
 
 constexpr size_t kErrorCodeCount = sizeof(kErrorCodes) / sizeof(kErrorCodes[0]);
@@ -56,7 +57,7 @@ constexpr bool table_in_enum_order() {
   return true;
 }
 static_assert(table_in_enum_order(), "kErrorCodes must list the codes in ErrorCode's order");
-static_assert(static_cast<size_t>(ErrorCode::cannot_listen) + 1 == kErrorCodeCount,
+static_assert(static_cast<size_t>(ErrorCode::ledger_in_use) + 1 == kErrorCodeCount,
               "every ErrorCode has a row in kErrorCodes");
 
 }  // namespace

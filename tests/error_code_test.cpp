@@ -27,7 +27,7 @@ TEST(ErrorCodeTable, EveryCodeHasOneUniqueNameThatParsesBack) {
     EXPECT_EQ(*parsed, row.code);
     EXPECT_FALSE(row.description.empty()) << row.name;
   }
-  EXPECT_EQ(names.size(), static_cast<size_t>(ErrorCode::cannot_listen) + 1);
+  EXPECT_EQ(names.size(), static_cast<size_t>(ErrorCode::ledger_in_use) + 1);
   EXPECT_FALSE(parse_error_code("no_such_code").has_value());
   EXPECT_FALSE(parse_error_code("").has_value());
 }

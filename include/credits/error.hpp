@@ -58,6 +58,7 @@ enum class ErrorCode {
   storage_failed,
   unsafe_static,
   cannot_listen,
+  ledger_in_use,
 };
 
 // One row of the code table.

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
-import { BIN, CARD_VERSION, NODES, SAMPLE_CARD, get, mulberry32, post, sleep, startServer, tempDir } from "./lib.mjs";
+import { BIN, CARD_VERSION, NODES, SAMPLE_CARD, dbArg, get, mulberry32, post, sleep, startServer, tempDir } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS || 20);
 const CLIENTS = 12;
@@ -152,7 +152,7 @@ test(`SIGKILL during concurrent charges, ${ROUNDS} times: nothing acknowledged i
   const balances = {};
   for (const p of payers) balances[p] = (await get(s, `/v1/payers/${p}/balance?user=${p === "workspace:pool" ? "u8" : p.slice(5)}`)).json;
   await s.stop();
-  const journal = spawnSync(BIN, ["journal", "--db", db], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const journal = spawnSync(BIN, ["journal", "--db", dbArg(db)], { encoding: "utf8", maxBuffer: 1 << 28 });
   assert.equal(journal.status, 0, journal.stderr);
   const reads = payers.map((p) => JSON.stringify({ op: "balance", at: "2099-01-01T00:00:00Z", payer: p })).join("\n");
   const replay = spawnSync(BIN, ["ledger", "--rate-card", SAMPLE_CARD], { input: journal.stdout + reads + "\n", encoding: "utf8", maxBuffer: 1 << 28 });

@@ -1,7 +1,11 @@
 // Helpers for the server tests: start `credits serve` on a free loopback port, call it, stop it.
 // The binary comes from CREDITS_BIN (set by CTest), else build/native/credits.
+// With CREDITS_TEST_PG (a libpq URL of a PostgreSQL server; tests/postgres.sh starts one) each
+// test's ledger is a database of its own on that server instead of a SQLite file: `db` stays a
+// path in the test (naming the ledger), and dbArg(db) is what --db gets.
+import { createHash, randomBytes } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,10 +20,47 @@ export function tempDir(t, name = "credits-server-") {
   return dir;
 }
 
+export const PG_URL = process.env.CREDITS_TEST_PG || "";
+const PSQL = process.env.CREDITS_TEST_PSQL || "psql";
+const pgDatabases = new Set();
+
+// The URL of database `name` on the CREDITS_TEST_PG server.
+export const pgUrl = (name) => PG_URL.replace(/^(postgres(?:ql)?:\/\/[^/?]*\/)[^?]*/, `$1${name}`);
+
+// Runs SQL with psql on the CREDITS_TEST_PG server (in database `name`); returns stdout.
+export function psql(sql, name = "postgres") {
+  const r = spawnSync(PSQL, ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", pgUrl(name), "-c", sql], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr}`);
+  return r.stdout;
+}
+
+// What --db gets for the ledger the test names `db`: the path itself, or under CREDITS_TEST_PG
+// a database of its own (created at first use).
+export function dbArg(db) {
+  if (!PG_URL || /^postgres(ql)?:\/\//.test(db)) return db;
+  const name = "t_" + createHash("sha1").update(db).digest("hex").slice(0, 24);
+  if (!pgDatabases.has(name)) {
+    if (psql(`SELECT 1 FROM pg_database WHERE datname = '${name}'`).trim() !== "1") psql(`CREATE DATABASE ${name}`);
+    pgDatabases.add(name);
+  }
+  return pgUrl(name);
+}
+
+// On PostgreSQL there is no <db>.token beside a file: the token file sits where it would.
+function serveArgv(db, args, card) {
+  const argv = ["serve", "--db", dbArg(db), "--port", "0", ...(card ? ["--rate-card", card] : []), ...args];
+  if (PG_URL && !args.includes("--token-file")) {
+    const tokenFile = db + ".token";
+    if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(32).toString("hex") + "\n", { mode: 0o600 });
+    argv.push("--token-file", tokenFile);
+  }
+  return argv;
+}
+
 // Starts the server and resolves once it prints where it listens. `args` are extra flags.
 // With `t`, the server is killed when the test ends, whatever happened.
 export function startServer({ db, args = [], card = SAMPLE_CARD, t } = {}) {
-  const argv = ["serve", "--db", db, "--port", "0", ...(card ? ["--rate-card", card] : []), ...args];
+  const argv = serveArgv(db, args, card);
   const proc = spawn(BIN, argv, { stdio: ["ignore", "pipe", "pipe"] });
   if (t) t.after(() => { if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL"); });
   let stderr = "";
@@ -62,7 +103,7 @@ export function startServer({ db, args = [], card = SAMPLE_CARD, t } = {}) {
 
 // Runs the server expecting it to refuse to start; resolves with {code, stderr}.
 export function startFails({ db, args = [], card = SAMPLE_CARD }) {
-  const r = spawnSync(BIN, ["serve", "--db", db, "--port", "0", ...(card ? ["--rate-card", card] : []), ...args], {
+  const r = spawnSync(BIN, serveArgv(db, args, card), {
     encoding: "utf8",
     timeout: 20000,
   });
@@ -104,8 +145,9 @@ export const VIEWER_REFUSALS = [
 export const post = (server, route, body, opts) => call(server, "POST", route, body ?? "{}", opts);
 export const get = (server, route, opts) => call(server, "GET", route, undefined, opts);
 
-// Runs the CLI with stdin; returns stdout lines.
+// Runs the CLI with stdin; returns stdout lines. A --db names the ledger as startServer's does.
 export function cli(args, input) {
+  args = args.map((a, i) => (args[i - 1] === "--db" ? dbArg(a) : a));
   const r = spawnSync(BIN, args, { input, encoding: "utf8", maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`credits ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return r.stdout.split("\n").filter((l) => l.length);

@@ -5,12 +5,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
-import { BIN, NODES, CARD_VERSION, SAMPLE_CARD, VIEWER_REFUSALS, get, post, startServer, tempDir } from "./lib.mjs";
+import { BIN, NODES, CARD_VERSION, SAMPLE_CARD, VIEWER_REFUSALS, dbArg, get, post, startServer, tempDir } from "./lib.mjs";
 
 const charge = (user, key, { node, credits }) => ({ user, key, node, quoted: credits, rate_card: CARD_VERSION });
 
 function billingCsv(db, payer) {
-  const journal = spawnSync(BIN, ["journal", "--db", db], { encoding: "utf8" });
+  const journal = spawnSync(BIN, ["journal", "--db", dbArg(db)], { encoding: "utf8" });
   assert.equal(journal.status, 0, journal.stderr);
   const r = spawnSync(BIN, ["billing", "--rate-card", SAMPLE_CARD, "--payer", payer, "--csv"], { input: journal.stdout, encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);

@@ -1,0 +1,522 @@
+#include "pg_store.hpp"
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <thread>
+#include <unordered_map>
+
+namespace credits::server {
+
+namespace {
+
+// The schema of sqlite_store.cpp, version 2, in PostgreSQL's types. Written so that a payer's
+// rows share one distribution key (docs/server.md, "PostgreSQL"): entries are keyed by
+// (payer, seq) and payers by payer, so a Citus-style engine can shard both by payer and keep
+// each payer's rows on one node; journal, rate_cards and meta are the ledger-wide order.
+// Ids compare byte-wise (COLLATE "C"), as in SQLite.
+constexpr const char* kSchemaVersion = "2";
+
+const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT COLLATE "C" PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rate_cards (
+  version TEXT COLLATE "C" PRIMARY KEY,
+  text    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal (
+  seq  BIGINT PRIMARY KEY,
+  at   BIGINT NOT NULL,
+  kind SMALLINT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+  payer        TEXT COLLATE "C" NOT NULL,
+  seq          BIGINT NOT NULL,
+  at           BIGINT NOT NULL,
+  kind         TEXT NOT NULL,
+  subscription BIGINT NOT NULL,
+  wallet       BIGINT NOT NULL,
+  ref          TEXT NOT NULL,
+  held         BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (payer, seq)
+);
+CREATE INDEX IF NOT EXISTS entries_by_seq ON entries (seq);
+CREATE TABLE IF NOT EXISTS payers (
+  payer        TEXT COLLATE "C" PRIMARY KEY,
+  status       TEXT NOT NULL,
+  quota        BIGINT NOT NULL,
+  remaining    BIGINT NOT NULL,
+  in_period    BOOLEAN NOT NULL,
+  period_start BIGINT NOT NULL,
+  period_end   BIGINT NOT NULL,
+  wallet       BIGINT NOT NULL,
+  granted      BIGINT NOT NULL,
+  topped_up    BIGINT NOT NULL,
+  spent        BIGINT NOT NULL,
+  refunded     BIGINT NOT NULL,
+  expired      BIGINT NOT NULL,
+  seq          BIGINT NOT NULL,
+  held         BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+
+// One prepared statement per table; each inserts every row of the batch at once, from one
+// array per column (so one statement, whatever the number of rows).
+const char* kInsertCards =
+    "INSERT INTO rate_cards(version, text) SELECT * FROM unnest($1::text[], $2::text[])";
+const char* kInsertJournal =
+    "INSERT INTO journal(seq, at, kind, body) "
+    "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::text[])";
+const char* kInsertEntries =
+    "INSERT INTO entries(seq, at, payer, kind, subscription, wallet, ref, held) SELECT * FROM "
+    "unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[])";
+const char* kUpsertPayers =
+    "INSERT INTO payers(payer, status, quota, remaining, in_period, period_start, period_end, wallet, granted, "
+    "topped_up, spent, refunded, expired, seq, held) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], "
+    "$4::bigint[], $5::boolean[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], "
+    "$11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[]) "
+    "ON CONFLICT (payer) DO UPDATE SET status = EXCLUDED.status, quota = EXCLUDED.quota, "
+    "remaining = EXCLUDED.remaining, in_period = EXCLUDED.in_period, period_start = EXCLUDED.period_start, "
+    "period_end = EXCLUDED.period_end, wallet = EXCLUDED.wallet, granted = EXCLUDED.granted, "
+    "topped_up = EXCLUDED.topped_up, spent = EXCLUDED.spent, refunded = EXCLUDED.refunded, "
+    "expired = EXCLUDED.expired, seq = EXCLUDED.seq, held = EXCLUDED.held";
+
+// The one-writer lock: pg_try_advisory_lock(key1, key2), per database, held by the session.
+constexpr const char* kLockKey1 = "1129465156";  // 'CRED'
+constexpr const char* kLockKey2 = "1";
+
+constexpr int kMaxAttempts = 8;   // a commit is tried at most this often on 40001/40P01
+constexpr int kFetchRows = 10000;  // rows per FETCH when reading back at start-up
+
+struct Result {
+  PGresult* r = nullptr;
+  explicit Result(PGresult* p) : r(p) {}
+  ~Result() { PQclear(r); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  ExecStatusType status() const { return PQresultStatus(r); }
+};
+
+int64_t i64(const PGresult* r, int row, int col) {
+  const char* v = PQgetvalue(r, row, col);
+  int64_t out = 0;
+  std::from_chars(v, v + PQgetlength(r, row, col), out);
+  return out;
+}
+
+std::string text(const PGresult* r, int row, int col) {
+  return std::string(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col)));
+}
+
+EntryKind entry_kind(const std::string& k) {
+  for (EntryKind e : {EntryKind::grant, EntryKind::expire, EntryKind::top_up, EntryKind::charge, EntryKind::refund,
+                      EntryKind::settle, EntryKind::hold, EntryKind::release})
+    if (to_string(e) == k) return e;
+  return EntryKind::grant;
+}
+
+std::string trimmed(const char* msg) {
+  std::string s = msg ? msg : "unknown error";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// A PostgreSQL array literal, built one element at a time: {"a","b\"c"} or {1,2}.
+class ArrayText {
+ public:
+  void add(int64_t v) {
+    sep();
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;
+    s_.append(buf, end);
+  }
+  void add(bool v) {
+    sep();
+    s_ += v ? 't' : 'f';
+  }
+  void add(std::string_view v) {
+    sep();
+    s_ += '"';
+    for (char c : v) {
+      if (c == '"' || c == '\\') s_ += '\\';
+      s_ += c;
+    }
+    s_ += '"';
+  }
+  std::string done() { return s_ + '}'; }
+
+ private:
+  void sep() { s_ += s_.size() > 1 ? "," : ""; }
+  std::string s_ = "{";
+};
+
+// The parameters of one multi-row statement: an array per column.
+template <size_t N>
+struct Columns {
+  ArrayText col[N];
+  std::vector<std::string> params() {
+    std::vector<std::string> out;
+    for (ArrayText& c : col) out.push_back(c.done());
+    return out;
+  }
+};
+
+std::vector<std::string> card_params(const CommitBatch& b) {
+  Columns<2> c;
+  for (const StoredCard& card : b.cards) {
+    c.col[0].add(card.version);
+    c.col[1].add(card.text);
+  }
+  return c.params();
+}
+
+std::vector<std::string> journal_params(const CommitBatch& b) {
+  Columns<4> c;
+  for (const JournalRecord& r : b.records) {
+    c.col[0].add(r.seq);
+    c.col[1].add(r.at);
+    c.col[2].add(static_cast<int64_t>(r.kind));
+    c.col[3].add(r.body);
+  }
+  return c.params();
+}
+
+std::vector<std::string> entry_params(const CommitBatch& b) {
+  Columns<8> c;
+  for (const Entry& e : b.entries) {
+    c.col[0].add(e.seq);
+    c.col[1].add(e.at);
+    c.col[2].add(e.payer);
+    c.col[3].add(to_string(e.kind));
+    c.col[4].add(e.subscription);
+    c.col[5].add(e.wallet);
+    c.col[6].add(e.ref);
+    c.col[7].add(e.held);
+  }
+  return c.params();
+}
+
+// A payer written twice in one batch (batches are merged) keeps its last state, as SQLite's
+// INSERT OR REPLACE does; ON CONFLICT may not touch one row twice in a statement.
+std::vector<std::string> payer_params(const CommitBatch& b) {
+  std::unordered_map<std::string_view, size_t> last;
+  for (size_t i = 0; i < b.payers.size(); ++i) last[b.payers[i].payer] = i;
+  Columns<15> c;
+  for (size_t i = 0; i < b.payers.size(); ++i) {
+    const PayerState& p = b.payers[i];
+    if (last[p.payer] != i) continue;
+    c.col[0].add(p.payer);
+    c.col[1].add(p.status);
+    c.col[2].add(p.quota);
+    c.col[3].add(p.remaining);
+    c.col[4].add(p.in_period);
+    c.col[5].add(p.period_start);
+    c.col[6].add(p.period_end);
+    c.col[7].add(p.wallet);
+    c.col[8].add(p.totals.granted);
+    c.col[9].add(p.totals.topped_up);
+    c.col[10].add(p.totals.spent);
+    c.col[11].add(p.totals.refunded);
+    c.col[12].add(p.totals.expired);
+    c.col[13].add(p.seq);
+    c.col[14].add(p.held);
+  }
+  return c.params();
+}
+
+}  // namespace
+
+bool PgStore::is_url(const std::string& db) {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
+std::string PgStore::redacted(const std::string& url) {
+  std::string out = url;
+  const size_t scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t at = out.find('@', start);
+    const size_t colon = out.find(':', start);
+    const size_t slash = out.find('/', start);
+    if (at != std::string::npos && colon < at && (slash == std::string::npos || at < slash))
+      out.replace(colon + 1, at - colon - 1, "***");
+  }
+  for (size_t p = out.find("password="); p != std::string::npos; p = out.find("password=", p + 1)) {
+    const size_t end = out.find('&', p);
+    out.replace(p + 9, (end == std::string::npos ? out.size() : end) - p - 9, "***");
+  }
+  return out;
+}
+
+bool PgStore::exec(const char* sql, std::string& error) {
+  Result r(PQexec(conn_, sql));
+  if (r.status() == PGRES_COMMAND_OK || r.status() == PGRES_TUPLES_OK) return true;
+  error = trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
+  return false;
+}
+
+std::unique_ptr<PgStore> PgStore::open(const std::string& url, const Options& options, std::string& error,
+                                       bool* in_use) {
+  std::unique_ptr<PgStore> store(new PgStore());
+  store->where_ = redacted(url);
+  store->synchronous_ = options.synchronous;
+  const std::string app = options.role + " (pid " + std::to_string(::getpid()) + ")";
+  const char* keys[] = {"dbname", "fallback_application_name", "connect_timeout", nullptr};
+  const char* values[] = {url.c_str(), app.c_str(), "10", nullptr};
+  store->conn_ = PQconnectdbParams(keys, values, 1);
+  if (!store->conn_ || PQstatus(store->conn_) != CONNECTION_OK) {
+    error = "cannot connect to the PostgreSQL ledger " + store->where_ + ": " +
+            trimmed(store->conn_ ? PQerrorMessage(store->conn_) : "out of memory");
+    return nullptr;
+  }
+  const std::string settings = std::string("SET client_min_messages = warning; SET synchronous_commit = ") +
+                               (options.synchronous ? "on" : "off") + "; SET client_encoding = 'UTF8'";
+  if (!store->exec(settings.c_str(), error)) return nullptr;
+  const int version = PQserverVersion(store->conn_);  // 150018 for 15.18
+  store->server_version_ = std::to_string(version / 10000) + "." + std::to_string(version % 10000);
+  {
+    Result f(PQexec(store->conn_, "SELECT current_setting('fsync')"));
+    store->server_fsync_ = !(f.status() == PGRES_TUPLES_OK && PQntuples(f.r) == 1 && text(f.r, 0, 0) == "off");
+  }
+  if (options.writer && !store->take_writer_lock(options, error)) {
+    if (in_use) *in_use = PQstatus(store->conn_) == CONNECTION_OK;
+    return nullptr;
+  }
+  if (options.writer && !store->create_schema(error)) return nullptr;
+  if (!store->check_schema(error) || !store->prepare_statements(error)) return nullptr;
+  return store;
+}
+
+// A writer killed a moment ago leaves its lock until PostgreSQL notices the closed connection
+// (at once on a local socket, a little later over TCP): try for a while before refusing.
+bool PgStore::take_writer_lock(const Options& options, std::string& error) {
+  const std::string try_lock = std::string("SELECT pg_try_advisory_lock(") + kLockKey1 + ", " + kLockKey2 + ")";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.lock_wait_ms);
+  for (;;) {
+    Result r(PQexec(conn_, try_lock.c_str()));
+    if (r.status() != PGRES_TUPLES_OK) {
+      error = "cannot take the ledger's lock: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
+      return false;
+    }
+    if (text(r.r, 0, 0) == "t") return true;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string holder_sql =
+      std::string("SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'a local socket'), "
+                  "a.backend_start::text FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                  "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ") +
+      kLockKey1 + " AND l.objid = " + kLockKey2 +
+      " AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+  Result h(PQexec(conn_, holder_sql.c_str()));
+  std::string who = "another credits process";
+  if (h.status() == PGRES_TUPLES_OK && PQntuples(h.r) > 0)
+    who = "\"" + text(h.r, 0, 1) + "\" (PostgreSQL backend " + text(h.r, 0, 0) + ", connected from " +
+          text(h.r, 0, 2) + " since " + text(h.r, 0, 3) + ")";
+  error = "the ledger " + where_ + " is in use by " + who +
+          ": one credits server (or credits ledger --db) per PostgreSQL database in this version; "
+          "several servers on one database are the next step (docs/server.md, \"PostgreSQL\")";
+  return false;
+}
+
+bool PgStore::create_schema(std::string& error) {
+  if (!exec("BEGIN", error)) return false;
+  if (!exec(kSchema, error)) return exec("ROLLBACK", error), false;
+  const std::string meta = std::string("INSERT INTO meta(key, value) VALUES ('schema', '") + kSchemaVersion +
+                           "'), ('format', 'credits ledger') ON CONFLICT (key) DO NOTHING";
+  if (!exec(meta.c_str(), error)) return exec("ROLLBACK", error), false;
+  return exec("COMMIT", error);
+}
+
+bool PgStore::check_schema(std::string& error) {
+  Result r(PQexec(conn_, "SELECT value FROM meta WHERE key = 'schema'"));
+  if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1) {
+    error = "no credits ledger in the PostgreSQL database " + where_ + " (no schema version in its meta table)";
+    return false;
+  }
+  if (text(r.r, 0, 0) != kSchemaVersion) {
+    error = "the ledger database " + where_ + " has schema " + text(r.r, 0, 0) + "; this build reads schema " +
+            kSchemaVersion;
+    return false;
+  }
+  return true;
+}
+
+bool PgStore::prepare_statements(std::string& error) {
+  const std::pair<const char*, const char*> statements[] = {{"credits_cards", kInsertCards},
+                                                            {"credits_journal", kInsertJournal},
+                                                            {"credits_entries", kInsertEntries},
+                                                            {"credits_payers", kUpsertPayers}};
+  for (const auto& [name, sql] : statements) {
+    Result r(PQprepare(conn_, name, sql, 0, nullptr));
+    if (r.status() != PGRES_COMMAND_OK) {
+      error = "cannot prepare a statement: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
+      return false;
+    }
+  }
+  return true;
+}
+
+PgStore::~PgStore() {
+  if (conn_) PQfinish(conn_);  // ends the session, and with it the writer's lock
+}
+
+std::string PgStore::description() const {
+  return "PostgreSQL " + server_version_ + ", synchronous_commit=" + (synchronous_ ? "on" : "off") +
+         (server_fsync_ ? "" : "; the server runs with fsync=off: NOT durable");
+}
+
+// Reads a whole table through a cursor, kFetchRows at a time, in one read-only snapshot.
+StoreStatus PgStore::scan(const char* what, const std::string& select,
+                          const std::function<bool(void* result, int row)>& fn) {
+  std::string error;
+  const std::string declare = "DECLARE credits_scan NO SCROLL CURSOR FOR " + select;
+  if (!exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error)) return {std::string(what) + ": " + error};
+  if (!exec(declare.c_str(), error)) {
+    exec("ROLLBACK", error);
+    return {std::string(what) + ": " + error};
+  }
+  const std::string fetch = "FETCH FORWARD " + std::to_string(kFetchRows) + " FROM credits_scan";
+  for (bool more = true; more;) {
+    Result r(PQexec(conn_, fetch.c_str()));
+    if (r.status() != PGRES_TUPLES_OK) {
+      StoreStatus st{std::string(what) + ": " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")"};
+      exec("ROLLBACK", error);
+      return st;
+    }
+    const int n = PQntuples(r.r);
+    for (int i = 0; i < n && more; ++i) more = fn(r.r, i);
+    more = more && n == kFetchRows;
+  }
+  if (!exec("COMMIT", error)) return {std::string(what) + ": " + error};
+  return {};
+}
+
+StoreStatus PgStore::load_cards(std::vector<StoredCard>& out) {
+  return scan("cannot read the rate cards", "SELECT version, text FROM rate_cards ORDER BY version", [&](void* p, int i) {
+    auto* r = static_cast<PGresult*>(p);
+    out.push_back({text(r, i, 0), text(r, i, 1)});
+    return true;
+  });
+}
+
+StoreStatus PgStore::scan_journal(const std::function<bool(JournalRecord&&)>& fn) {
+  return scan("cannot read the journal", "SELECT seq, at, kind, body FROM journal ORDER BY seq", [&](void* p, int i) {
+    auto* r = static_cast<PGresult*>(p);
+    JournalRecord rec;
+    rec.seq = i64(r, i, 0);
+    rec.at = i64(r, i, 1);
+    rec.kind = i64(r, i, 2) == 1 ? JournalKind::rate_card : JournalKind::operation;
+    rec.body = text(r, i, 3);
+    return fn(std::move(rec));
+  });
+}
+
+StoreStatus PgStore::scan_entries(const std::function<bool(Entry&&)>& fn) {
+  const char* sql = "SELECT seq, at, payer, kind, subscription, wallet, ref, held FROM entries ORDER BY seq";
+  return scan("cannot read the entries", sql, [&](void* p, int i) {
+    auto* r = static_cast<PGresult*>(p);
+    Entry e;
+    e.seq = i64(r, i, 0);
+    e.at = i64(r, i, 1);
+    e.payer = text(r, i, 2);
+    e.kind = entry_kind(text(r, i, 3));
+    e.subscription = i64(r, i, 4);
+    e.wallet = i64(r, i, 5);
+    e.ref = text(r, i, 6);
+    e.held = i64(r, i, 7);
+    return fn(std::move(e));
+  });
+}
+
+StoreStatus PgStore::load_payers(std::vector<PayerState>& out) {
+  const char* sql =
+      "SELECT payer, status, quota, remaining, in_period, period_start, period_end, wallet, granted, topped_up, "
+      "spent, refunded, expired, seq, held FROM payers ORDER BY payer";
+  return scan("cannot read the payers", sql, [&](void* v, int i) {
+    auto* r = static_cast<PGresult*>(v);
+    PayerState p;
+    p.payer = text(r, i, 0);
+    p.status = text(r, i, 1);
+    p.quota = i64(r, i, 2);
+    p.remaining = i64(r, i, 3);
+    p.in_period = text(r, i, 4) == "t";
+    p.period_start = i64(r, i, 5);
+    p.period_end = i64(r, i, 6);
+    p.wallet = i64(r, i, 7);
+    p.totals.granted = i64(r, i, 8);
+    p.totals.topped_up = i64(r, i, 9);
+    p.totals.spent = i64(r, i, 10);
+    p.totals.refunded = i64(r, i, 11);
+    p.totals.expired = i64(r, i, 12);
+    p.seq = i64(r, i, 13);
+    p.held = i64(r, i, 14);
+    out.push_back(std::move(p));
+    return true;
+  });
+}
+
+StoreStatus PgStore::commit(const CommitBatch& batch) {
+  if (batch.empty()) return {};
+  for (int attempt = 1;; ++attempt) {
+    bool retryable = false;
+    std::string error = commit_once(batch, retryable);
+    if (error.empty()) return {};
+    if (!retryable || attempt == kMaxAttempts)
+      return {error + (attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "")};
+    ++retries_;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(attempt, 6)));
+  }
+}
+
+// BEGIN, one statement per table that has rows, COMMIT, sent together as one pipeline and read
+// back together: one round trip. Any error skips the rest; the transaction is rolled back.
+std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable) {
+  std::vector<std::pair<const char*, std::vector<std::string>>> steps;
+  if (!batch.cards.empty()) steps.emplace_back("credits_cards", card_params(batch));
+  if (!batch.records.empty()) steps.emplace_back("credits_journal", journal_params(batch));
+  if (!batch.entries.empty()) steps.emplace_back("credits_entries", entry_params(batch));
+  if (!batch.payers.empty()) steps.emplace_back("credits_payers", payer_params(batch));
+  if (PQenterPipelineMode(conn_) != 1) return "cannot start a commit: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
+  bool sent = PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  for (auto& [name, params] : steps) {
+    std::vector<const char*> values;
+    for (const std::string& p : params) values.push_back(p.c_str());
+    sent = sent && PQsendQueryPrepared(conn_, name, static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) == 1;
+  }
+  sent = sent && PQsendQueryParams(conn_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  sent = sent && PQpipelineSync(conn_) == 1;
+  std::string error = sent ? "" : trimmed(PQerrorMessage(conn_));
+  // Read every result up to the pipeline's sync; the first error is the answer.
+  for (int nulls = 0; sent && PQstatus(conn_) == CONNECTION_OK && nulls <= static_cast<int>(steps.size()) + 2;) {
+    Result r(PQgetResult(conn_));
+    if (!r.r) {
+      ++nulls;
+      continue;
+    }
+    if (r.status() == PGRES_PIPELINE_SYNC) break;
+    if (r.status() == PGRES_FATAL_ERROR && error.empty()) {
+      const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
+      retryable = state && (std::string_view(state) == "40001" || std::string_view(state) == "40P01");
+      const char* primary = PQresultErrorField(r.r, PG_DIAG_MESSAGE_PRIMARY);
+      error = trimmed(primary ? primary : PQresultErrorMessage(r.r)) + " (SQLSTATE " + (state ? state : "?") + ")";
+    }
+  }
+  if (PQstatus(conn_) != CONNECTION_OK)
+    return "lost the connection to PostgreSQL during a commit (" + where_ + "): " + trimmed(PQerrorMessage(conn_));
+  PQexitPipelineMode(conn_);
+  if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    std::string ignored;
+    exec("ROLLBACK", ignored);
+    if (error.empty()) error = "the commit did not end its transaction";
+  }
+  return error.empty() ? "" : "cannot commit to the PostgreSQL ledger " + where_ + ": " + error;
+}
+
+}  // namespace credits::server

@@ -1,0 +1,74 @@
+// The networked store of the durable ledger: PostgreSQL through libpq (`--db postgresql://…`).
+// The same tables as the SQLite file (schema 2: meta, rate_cards, journal, entries, payers),
+// amounts and times BIGINT. A commit is one transaction, sent as one pipeline (BEGIN, one
+// multi-row INSERT per table from arrays, COMMIT: one round trip); with synchronous_commit=on
+// (the default, --sync full) COMMIT returns once the WAL is flushed on the server, so a
+// committed batch survives kill -9 of this process and of PostgreSQL. Serialization failures
+// and deadlocks (SQLSTATE 40001, 40P01) are retried a bounded number of times.
+//
+// One writer per database, in this version: a writer (`credits serve`, `credits ledger --db`)
+// holds a session-level advisory lock for as long as it runs, and a second one is refused at
+// open. Its in-memory ledger would otherwise diverge from the first's (docs/server.md,
+// "PostgreSQL"). Only this file and pg_store.cpp know libpq.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "credits/ledger_store.hpp"
+
+struct pg_conn;
+
+namespace credits::server {
+
+class PgStore final : public LedgerStore {
+ public:
+  struct Options {
+    bool synchronous = true;  // synchronous_commit=on; off: survives a crash of this process only
+    bool writer = true;       // take the one-writer lock; create the tables if missing
+    std::string role = "credits";  // application_name, shown to a second writer that is refused
+    int lock_wait_ms = 3000;  // a writer killed a moment ago may still hold the lock: wait this long
+  };
+
+  // Connects to `url` (a libpq URI, postgresql:// or postgres://). The error is empty on success;
+  // `in_use` is set when another writer holds the ledger.
+  static std::unique_ptr<PgStore> open(const std::string& url, const Options& options, std::string& error,
+                                       bool* in_use = nullptr);
+  ~PgStore() override;
+
+  StoreStatus load_cards(std::vector<StoredCard>& out) override;
+  StoreStatus scan_journal(const std::function<bool(JournalRecord&&)>& fn) override;
+  StoreStatus scan_entries(const std::function<bool(Entry&&)>& fn) override;
+  StoreStatus load_payers(std::vector<PayerState>& out) override;
+  StoreStatus commit(const CommitBatch& batch) override;
+
+  // For people: "PostgreSQL 15.4, synchronous_commit=on".
+  std::string description() const;
+  // Commits retried after a serialization failure or a deadlock, since open.
+  long retries() const { return retries_; }
+
+  static bool is_url(const std::string& db);
+  // The URL without its password (userinfo or `password=` parameter), for logs and answers.
+  static std::string redacted(const std::string& url);
+
+ private:
+  PgStore() = default;
+  bool exec(const char* sql, std::string& error);
+  bool take_writer_lock(const Options& options, std::string& error);
+  bool create_schema(std::string& error);
+  bool check_schema(std::string& error);
+  bool prepare_statements(std::string& error);
+  StoreStatus scan(const char* what, const std::string& select,
+                   const std::function<bool(void* result, int row)>& fn);
+  // One attempt: the whole batch in one pipeline. `retryable` is set on 40001/40P01.
+  std::string commit_once(const CommitBatch& batch, bool& retryable);
+
+  pg_conn* conn_ = nullptr;
+  std::string where_;  // the redacted URL
+  std::string server_version_;
+  bool synchronous_ = true;
+  bool server_fsync_ = true;
+  long retries_ = 0;
+};
+
+}  // namespace credits::server

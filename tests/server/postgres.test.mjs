@@ -1,0 +1,58 @@
+// PostgreSQL only (CREDITS_TEST_PG, set by tests/postgres.sh): one writer per database in this
+// version. A second `credits serve` (or `credits ledger --db`) on a database a server is using is
+// refused at start (exit 2, ledger_in_use, naming the holder); `credits journal` reads beside it;
+// once the first is gone (stopped, or killed with SIGKILL) the next one starts with everything.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { BIN, PG_URL, SAMPLE_CARD, cli, dbArg, get, post, startServer, tempDir } from "./lib.mjs";
+
+const lastJson = (text) => JSON.parse(text.trim().split("\n").pop());
+
+// The CLI, without blocking the event loop (the server's keep-alive connections stay served
+// while a refused writer waits for the lock); resolves with {code, stdout, stderr}.
+const run = (args) =>
+  promisify(execFile)(BIN, args, { timeout: 20000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+test("a second writer on one PostgreSQL ledger is refused; the next starts once the first is gone", { skip: !PG_URL && "needs CREDITS_TEST_PG (tests/postgres.sh)", timeout: 60000 }, async (t) => {
+  const dir = tempDir(t);
+  const db = path.join(dir, "one.db");
+  const s = await startServer({ t, db });
+  assert.equal((await post(s, "/v1/ops", { op: "create_user", user: "ana" })).status, 200);
+  assert.equal((await post(s, "/v1/topups", { payer: "user:ana", credits: 70, key: "t1" })).status, 200);
+
+  const second = await run(["serve", "--db", dbArg(db), "--port", "0", "--rate-card", SAMPLE_CARD, "--token-file", db + ".token"]);
+  assert.equal(second.code, 2, second.stderr);
+  const err = lastJson(second.stderr);
+  assert.equal(err.error.code, "ledger_in_use");
+  assert.match(err.error.message, new RegExp(`"credits serve \\(pid ${s.proc.pid}\\)"`));
+  assert.match(err.error.message, /one credits server .* per PostgreSQL database/);
+  assert.doesNotMatch(second.stdout, /listening/);
+
+  const cliWriter = await run(["ledger", "--db", dbArg(db)]);
+  assert.equal(cliWriter.code, 2, cliWriter.stderr);
+  assert.equal(lastJson(cliWriter.stderr).error.code, "ledger_in_use");
+  assert.match(lastJson(cliWriter.stderr).error.message, /"credits serve \(pid/);
+
+  // A reader is not a writer: the journal is read beside the server, and the server still serves.
+  assert.ok(cli(["journal", "--db", db]).some((l) => l.includes('"key":"t1"')));
+  assert.equal((await get(s, "/v1/payers/user:ana/balance?user=ana")).json.wallet, 70);
+  assert.match(s.stderr(), /ledger +postgresql:\/\/\/t_\w+\?host=.* \(PostgreSQL 15\.\d+, synchronous_commit=on\)/);
+
+  // Stopped: the next starts, with everything.
+  await s.stop();
+  const s2 = await startServer({ t, db });
+  assert.equal((await get(s2, "/v1/payers/user:ana/balance?user=ana")).json.wallet, 70);
+  assert.equal((await post(s2, "/v1/topups", { payer: "user:ana", credits: 5, key: "t2" })).status, 200);
+  // Killed: its session ends with its connection, and with it the lock.
+  await s2.kill();
+  const s3 = await startServer({ t, db });
+  assert.equal((await get(s3, "/v1/payers/user:ana/balance?user=ana")).json.wallet, 75);
+  assert.equal(s3.info.recovered.ok, true);
+  await s3.stop();
+});
