@@ -752,7 +752,7 @@ Result<BalanceView> Ledger::balance(Timestamp at, const PayerId& payer) {
   auto available = checked_add(step->advanced.sub.in_period ? step->advanced.sub.remaining : 0, step->advanced.wallet);
   if (!available) return err(ErrorCode::internal, payer.text() + "'s available credits do not fit in 64 bits", "/payer");
   finish(*step, at);
-  return BalanceView{payer.text(), p.sub, p.wallet, p.totals, *available, p.held};
+  return BalanceView{payer.text(), p.sub, p.wallet, p.totals, *available, p.held, std::nullopt, std::nullopt};
 }
 
 Result<BalanceView> Ledger::balance(Timestamp at, const std::string& payer) {

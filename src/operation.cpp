@@ -38,6 +38,12 @@ Result<OperationOutcome> subscription_after(Ledger& ledger, const PayerId& payer
 
 struct Applier {
   Ledger& ledger;
+  // Read after the operation's events were evaluated, so a request it raised shows as outstanding.
+  void with_settings(BalanceView& view) const {
+    const BalanceEvents& events = ledger.balance_events();
+    if (const AlertSetting* a = events.alert(view.payer)) view.alert = *a;
+    if (const AutoTopUpSetting* t = events.auto_top_up(view.payer)) view.auto_top_up = *t;
+  }
   Result<OperationOutcome> operator()(ops::CreateUser& o) { return nothing_more(ledger.create_user(o.at, o.user)); }
   Result<OperationOutcome> operator()(ops::CreateWorkspace& o) {
     return nothing_more(ledger.create_workspace(o.at, o.workspace, o.admin));
@@ -62,8 +68,16 @@ struct Applier {
   Result<OperationOutcome> operator()(ops::Charge& o) { return outcome(ledger.charge(o.at, std::move(o.request))); }
   Result<OperationOutcome> operator()(ops::Fail& o) { return outcome(ledger.fail(o.at, o.charge)); }
   Result<OperationOutcome> operator()(ops::Complete& o) { return outcome(ledger.complete(o.at, o.charge, o.usage)); }
-  Result<OperationOutcome> operator()(ops::Balance& o) { return outcome(ledger.balance(o.at, o.payer)); }
-  Result<OperationOutcome> operator()(ops::Usage& o) { return outcome(ledger.usage(o.at, o.payer, o.limit)); }
+  Result<OperationOutcome> operator()(ops::Balance& o) {
+    auto view = ledger.balance(o.at, o.payer);
+    if (view) with_settings(*view);
+    return outcome(std::move(view));
+  }
+  Result<OperationOutcome> operator()(ops::Usage& o) {
+    auto view = ledger.usage(o.at, o.payer, o.limit);
+    if (view) with_settings(view->balance);
+    return outcome(std::move(view));
+  }
   // The usage read checks the payer and the time as `usage` does; the forecast is pure on it.
   Result<OperationOutcome> operator()(ops::Forecast& o) {
     auto usage = ledger.usage(o.at, o.payer, 0);

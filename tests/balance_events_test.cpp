@@ -64,6 +64,26 @@ TEST_F(Events, AnAlertFiresOnceWhenAvailableFallsBelow) {
   EXPECT_EQ(types(), Types{"balance_low"});
 }
 
+// The settings are read back with the balance (and the billing view), after the read's own
+// evaluation: a request the read raised shows as outstanding; a top-up with its key clears it.
+TEST_F(Events, BalanceShowsTheSettingsAndTheirState) {
+  EXPECT_TRUE(book.balance("user:ana")["alert"].is_null());
+  EXPECT_TRUE(book.balance("user:ana")["auto_top_up"].is_null());
+  top_up(100, "t1");
+  alert("50");
+  auto_top_up("30", "200");
+  charge("c1", 8);  // 20 left: low, and a request for 180
+  json b = book.balance("user:ana");
+  EXPECT_EQ(to_wire(b["alert"]), R"({"below":50,"low":true})");
+  EXPECT_EQ(to_wire(b["auto_top_up"]), R"({"below":30,"outstanding":"auto-top-up:user:ana:2","to":200})");
+  top_up(180, "auto-top-up:user:ana:2");
+  b = book.ok(R"({"op":"usage","payer":"user:ana"})");
+  EXPECT_EQ(to_wire(b["alert"]), R"({"below":50,"low":false})");
+  EXPECT_TRUE(b["auto_top_up"]["outstanding"].is_null());
+  book.ok(R"({"op":"set_alert","payer":"user:ana","below":null})");
+  EXPECT_TRUE(book.balance("user:ana")["alert"].is_null());
+}
+
 TEST_F(Events, RecoveredOnceWhenBackAtOrAboveTheThreshold) {
   top_up(60, "t1");
   alert("50");

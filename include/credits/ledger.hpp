@@ -146,6 +146,10 @@ struct BalanceView {
   PayerTotals totals;
   Credits available = 0;  // what a charge may take now: the current period's remaining + wallet
   Credits held = 0;       // in open reservations
+  // The payer's balance-event settings (SPEC §11), filled by the `balance` and `usage`
+  // operations once the read's own events are evaluated; none when not set.
+  std::optional<AlertSetting> alert;
+  std::optional<AutoTopUpSetting> auto_top_up;
 };
 
 struct SpendLine {

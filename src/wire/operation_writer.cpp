@@ -229,6 +229,12 @@ json balance_to_json(const BalanceView& v) {
               {"wallet", v.wallet},
               {"held", v.held},
               {"available", v.available},
+              {"alert", v.alert ? json{{"below", v.alert->below}, {"low", v.alert->low}} : json(nullptr)},
+              {"auto_top_up", v.auto_top_up ? json{{"below", v.auto_top_up->below},
+                                                   {"to", v.auto_top_up->to},
+                                                   {"outstanding", v.auto_top_up->outstanding ? json(*v.auto_top_up->outstanding)
+                                                                                              : json(nullptr)}}
+                                            : json(nullptr)},
               {"totals",
                {{"granted", v.totals.granted},
                 {"topped_up", v.totals.topped_up},
