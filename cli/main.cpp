@@ -152,6 +152,25 @@ void add_diff_options(CLI::App& diff, DiffFiles& files) {
                   "or a graph {\"nodes\": [...]}");
 }
 
+// The read-only commands on a durable ledger.
+struct StoreCommands {
+  CLI::App* journal;
+  CLI::App* verify;
+};
+
+StoreCommands add_store_commands(CLI::App& app, std::string& db) {
+  StoreCommands c;
+  c.journal = app.add_subcommand("journal", "Print a durable ledger's journal: the operations it accepted, as JSON Lines");
+  c.verify = app.add_subcommand(
+      "verify",
+      "Check a durable ledger: replay its whole journal and compare it with every stored entry and\n"
+      "balance (what a start does), read only, beside a running server. The report as JSON on\n"
+      "stdout, progress on stderr when it is a terminal; exit 2 (ledger_mismatch) on any difference.");
+  for (CLI::App* sub : {c.journal, c.verify})
+    sub->add_option("--db", db, "The ledger: a SQLite file or a postgresql:// URL")->required();
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,7 +193,7 @@ int main(int argc, char** argv) {
       "generation of the payer as CSV (RFC 4180, a header row), oldest first");
   auto* serve = app.add_subcommand(
       "serve",
-      "Run the authoritative HTTP server on a durable SQLite ledger (routes: docs/server.md).\n"
+      "Run the authoritative HTTP server on a durable ledger, SQLite or PostgreSQL (routes: docs/server.md).\n"
       "Without --token-file the bearer token is read from <db>.token, which is created (mode 0600)\n"
       "with a random token when missing; the path is printed at start. SIGHUP reloads --rate-card.");
   auto* diff = app.add_subcommand(
@@ -184,7 +203,7 @@ int main(int argc, char** argv) {
       "each model's parameter domain is compared.");
   DiffFiles diff_files;
   add_diff_options(*diff, diff_files);
-  auto* journal = app.add_subcommand("journal", "Print a durable ledger's journal: the operations it accepted, as JSON Lines");
+  const StoreCommands store_commands = add_store_commands(app, db);
   for (auto* sub : {estimate, plan, ledger, billing})
     sub->add_option("--rate-card", rate_card, "Rate card JSON file (default: the embedded sample card)");
   serve->add_option("--rate-card", rate_card,
@@ -195,7 +214,6 @@ int main(int argc, char** argv) {
                      "Durable ledger, a SQLite file (created if missing) or a postgresql:// URL: replayed and "
                      "checked at start, each result printed once durable");
   add_serve_options(*serve, serve_options, sync);
-  journal->add_option("--db", db, "The ledger: a SQLite file or a postgresql:// URL")->required();
   add_billing_options(*billing, payer, at, csv);
 
   try {
@@ -213,7 +231,8 @@ int main(int argc, char** argv) {
     serve_options.sync_full = sync == "full";
     return credits::server::serve(serve_options);
   }
-  if (journal->parsed()) return credits::server::journal_dump(db);
+  if (store_commands.journal->parsed()) return credits::server::journal_dump(db);
+  if (store_commands.verify->parsed()) return credits::server::verify_ledger(db);
   if (diff->parsed()) return credits::cli::run_diff(diff_files.from, diff_files.to, diff_files.nodes);
   if (ledger->parsed() && !db.empty())
     return credits::server::ledger_file(rate_card, credits::cli::kEmbeddedRateCard, db, true);

@@ -42,4 +42,10 @@ int ledger_file(const std::string& rate_card_path, const std::string& embedded_c
 // swaps as {"op":"rate_card","at","version"} lines), for audits and independent replays.
 int journal_dump(const std::string& db);
 
+// `credits verify --db PATH`: the whole check a start does (the journal replayed into a fresh
+// ledger, compared with every stored entry and balance), read only, beside a running server.
+// The report on stdout; exit 0 when it matches, 2 (ledger_mismatch on stderr) when not.
+// Progress on stderr when it is a terminal.
+int verify_ledger(const std::string& db);
+
 }  // namespace credits::server

@@ -88,6 +88,25 @@ int ledger_file(const std::string& rate_card_path, const std::string& embedded_c
   return 0;
 }
 
+int verify_ledger(const std::string& db) {
+  struct stat st;
+  if (!is_postgres_url(db) && ::stat(db.c_str(), &st) != 0)
+    fail_usage(ErrorCode::unreadable_file, "no ledger database \"" + db + "\"");
+  auto store = open_store_or_die(db, false, StoreUse::reader, "credits verify", nullptr);
+  DurableLedger ledger;
+  const bool terminal = ::isatty(STDERR_FILENO);
+  if (terminal)
+    ledger.on_progress([](int64_t n) { std::cerr << "\rverify: " << n << " journal records replayed" << std::flush; }, 50000);
+  const RecoveryReport report = ledger.recover(*store);
+  if (terminal) std::cerr << "\r\033[K" << std::flush;
+  write_all(to_wire(report.to_json()) + "\n");
+  if (!report.ok)
+    fail_usage(ErrorCode::ledger_mismatch, std::to_string(report.problems.size()) +
+                                               " difference(s) between the journal's replay and the stored ledger " +
+                                               printable_db(db) + "; the report is on stdout");
+  return 0;
+}
+
 int journal_dump(const std::string& db) {
   struct stat st;
   if (!is_postgres_url(db) && ::stat(db.c_str(), &st) != 0)

@@ -274,6 +274,7 @@ bool DurableLedger::recover_cards(LedgerStore& store, Problems& problems) {
 bool DurableLedger::replay_journal(LedgerStore& store, RecoveryReport& report, Problems& problems) {
   StoreStatus scanned = store.scan_journal([&](JournalRecord&& rec) {
     ++report.records;
+    if (progress_ && report.records % progress_every_ == 0) progress_(report.records);
     if (rec.seq != seq_ + 1)
       problems.add("journal record " + std::to_string(rec.seq) + " follows " + std::to_string(seq_) + ": records are missing");
     seq_ = rec.seq;

@@ -29,7 +29,7 @@ expect_exit() {  # expected-status description command...
   fi
 }
 
-for sub in estimate plan ledger billing serve journal diff; do
+for sub in estimate plan ledger billing serve journal verify diff; do
   "$credits" "$sub" --help >/dev/null 2>&1 || fail "$sub --help"
 done
 "$credits" --help | grep -q estimate || fail "--help lists subcommands"
@@ -218,6 +218,14 @@ sed -n 3p "$tmp/run2.out" | node -e 'const r = JSON.parse(require("fs").readFile
 head -4 "$tmp/run.jsonl" | "$credits" billing --payer user:ana --at 2026-11-01T00:01:00Z > "$tmp/page" 2>"$tmp/err" || fail "billing with a hold: $(cat "$tmp/err")"
 grep -qF "  Held          320 credits for runs in progress (reservations)" "$tmp/page" && grep -qF "+ remaining 180 + held 320" "$tmp/page" ||
   fail "billing shows what is held and the check adds it: $(cat "$tmp/page")"
+# credits verify --db: the start's whole check, read only; the report on stdout, exit 2 on a difference.
+"$credits" verify --db "$tmp/run.db" > "$tmp/verify" 2>"$tmp/err" || fail "verify of a sound ledger: $(cat "$tmp/err")"
+grep -qF '"ok":true' "$tmp/verify" && grep -qF '"problems":[]' "$tmp/verify" || fail "verify's report of a sound ledger: $(cat "$tmp/verify")"
+python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("UPDATE payers SET held = held + 1"); c.commit()' "$tmp/run.db"
+expect_exit 2 "verify of a tampered ledger" "$credits" verify --db "$tmp/run.db"
+grep -q '"ledger_mismatch"' "$tmp/err" && grep -qF '"ok":false' "$tmp/out" && grep -qF 'held 1' "$tmp/out" ||
+  fail "verify names the tampered held balance: $(cat "$tmp/out") $(cat "$tmp/err")"
+expect_exit 2 "verify of a missing file" "$credits" verify --db "$tmp/missing.db"
 expect_error ledger '{"op":"release","at":"2026-11-01T00:00:00Z","reservation":"nope"}' unknown_reservation /reservation "an unknown reservation"
 expect_error ledger "$(printf '%s\n' '{"op":"create_user","at":"2026-11-01T00:00:00Z","user":"a"}' \
   '{"op":"set_auto_top_up","at":"2026-11-01T00:00:00Z","payer":"user:a","below":100,"to":50}')" invalid_op /to "to <= below"

@@ -8,6 +8,7 @@
 // is ahead of the store: the edge must stop and recover from the store.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -58,6 +59,12 @@ class DurableLedger {
   // replay against the stored entries and payer balances. On any difference the report is
   // not ok and lists each one; the ledger must not be used then.
   RecoveryReport recover(LedgerStore& store);
+  // Called during recover() every `every` journal records replayed, with the count so far (a
+  // long replay can show its progress; `credits verify` does on a terminal).
+  void on_progress(std::function<void(int64_t records)> progress, int64_t every) {
+    progress_ = std::move(progress);
+    progress_every_ = every < 1 ? 1 : every;
+  }
 
   // Puts a rate card in force from now on (journaled). The same version with the same text is
   // a no-op; a version that was ever in force with other content is refused (invalid_rate_card):
@@ -85,6 +92,8 @@ class DurableLedger {
   const AccessIndex& access() const { return access_; }
 
  private:
+  std::function<void(int64_t)> progress_;
+  int64_t progress_every_ = 100000;
   class Problems;
   // The steps of recover(), in order.
   bool recover_cards(LedgerStore& store, Problems& problems);
