@@ -5,34 +5,24 @@
 // for a workspace. The key makes that top-up happen once, however often the event is delivered
 // (a retry after an error, a restart that reads the log again).
 //
-// The settings themselves (alert, auto top-up) live in the ledger; no read returns them, so the
-// backend keeps its own copy here, from the seed and from each set it relayed that the ledger
-// accepted (Settings below).
+// The settings themselves (alert, auto top-up) live in the ledger and come back with every
+// `balance` read (settingsOf below); the backend keeps no copy.
 
 const RECENT = 50; // events kept per payer
 const WAIT_S = 25; // the follower's long poll
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
 
-/** The alert and auto top-up of each payer, as the ledger last accepted them. */
-export class Settings {
-  constructor() {
-    this.byPayer = new Map();
-  }
-
-  of(payer) {
-    const s = this.byPayer.get(payer);
-    return { payer, alert_below: s?.alert_below ?? null, auto_top_up: s?.auto_top_up ?? null };
-  }
-
-  /** Called with an accepted set_alert / set_auto_top_up operation (from the seed or relayed). */
-  apply(op) {
-    const s = { ...this.of(op.payer) };
-    if (op.op === 'set_alert') s.alert_below = op.below ?? null;
-    else if (op.op === 'set_auto_top_up') s.auto_top_up = op.below == null ? null : { below: op.below, to: op.to };
-    else return;
-    this.byPayer.set(op.payer, s);
-  }
+/**
+ * The payer's alert and auto top-up as the page shows them, from the ledger's own `balance`
+ * result (its `alert` and `auto_top_up`, null when not set).
+ */
+export function settingsOf(balance) {
+  return {
+    payer: balance.payer,
+    alert_below: balance.alert ? balance.alert.below : null,
+    auto_top_up: balance.auto_top_up ? { below: balance.auto_top_up.below, to: balance.auto_top_up.to } : null,
+  };
 }
 
 export class EventFollower {

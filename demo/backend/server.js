@@ -17,7 +17,7 @@ import { Provider } from './provider.js';
 import { checkRunRequest, runGraph } from './run.js';
 import { checkSeedResults, makeSeed } from './seed.js';
 import { priceChange } from './price-change.js';
-import { EventFollower, Settings } from './events.js';
+import { EventFollower, settingsOf } from './events.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HELP = `node demo/backend/server.js: the demo product's backend (demo/API.md, demo/README.md)
@@ -68,7 +68,6 @@ function usage(message) {
 
 const directory = new Directory();
 const provider = new Provider({ latencyMs: config.latencyMs });
-const settings = new Settings(); // the alerts and auto top-ups the ledger accepted (no read returns them)
 let credit; // the running credit server
 let client;
 let follower; // the balance-event follower (demo/backend/events.js)
@@ -89,7 +88,6 @@ async function seedLedger() {
   // The product's copy of each user's active context, as the seed left it.
   ops.forEach((o, i) => {
     if (o.op === 'switch' && JSON.parse(results[i]).ok) directory.setContext(o.user, o.workspace);
-    if ((o.op === 'set_alert' || o.op === 'set_auto_top_up') && JSON.parse(results[i]).ok) settings.apply(o);
   });
   const refused = expect.filter((e) => e !== undefined).length;
   return { ops: ops.length, refused, seedFile };
@@ -174,8 +172,10 @@ const isBound = (v) => v === null || (Number.isInteger(v) && v >= 0 && v <= 1e15
 async function relaySetting(res, user, op) {
   const r = await client.op(op);
   if (r.status !== 200) return relay(res, r);
-  settings.apply(op);
-  sendJson(res, 200, { ok: true, result: r.json, settings: settings.of(op.payer) });
+  // What is set now, as the ledger says it (its balance read carries the settings).
+  const balance = await client.balance(op.payer, user);
+  if (balance.status !== 200) return relay(res, balance);
+  sendJson(res, 200, { ok: true, result: r.json, settings: settingsOf(balance.json) });
 }
 
 const fileName = (payer, ext) => `usage-${payer.replace(/[^A-Za-z0-9_-]+/g, '-')}.${ext}`;
@@ -217,7 +217,7 @@ const routes = {
       client.forecast(payer, user),
     ]);
     for (const read of [balance, usage, forecast]) if (read.status !== 200) return relay(res, read);
-    sendJson(res, 200, { ok: true, payer, balance: balance.json, usage: usage.json, forecast: forecast.json, settings: settings.of(payer) });
+    sendJson(res, 200, { ok: true, payer, balance: balance.json, usage: usage.json, forecast: forecast.json, settings: settingsOf(balance.json) });
   },
   'GET /api/usage.csv': async (req, res, user, body, url) => {
     const payer = url.searchParams.get('payer') || directory.payerOf(user);
