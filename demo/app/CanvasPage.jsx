@@ -517,7 +517,7 @@ function Flow() {
             </section>
             <section className="panel panel-log">
               <h2>Run log</h2>
-              {log.length === 0 ? <p className="muted">Run the canvas to charge its nodes: each is charged when sent to the provider, refunded if the provider fails.</p> : (
+              {log.length === 0 ? <p className="muted">Run first holds the run's whole budget, so it never stops halfway for credits; each node is then charged from it when sent to the provider, refunded if the provider fails, and what is left goes back at the end.</p> : (
                 <ol className="run-log" aria-label="Run log">
                   {log.map((l, i) => (
                     <li key={i} className={`log-${l.kind}`}><span className="log-t">{l.t}</span>{l.id && <b>{l.id}</b>} {l.text}</li>
