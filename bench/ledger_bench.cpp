@@ -87,26 +87,32 @@ void charge_counters(benchmark::State& state) {
   state.counters["ranged_pct"] = 100.0 * static_cast<double>(data().ranged) / static_cast<double>(kPool);
 }
 
-// Runs `one(ledger, index)` per iteration over the pool, with a fresh ledger per kPool charges.
+// Runs `one(ledger, i)` per iteration, i counting 0..pool-1 over and over, with a fresh ledger
+// each time it starts again (outside the timing); false from `one` ends the run with `error`.
 template <typename F>
-void run_charges(benchmark::State& state, F one) {
-  data();
+void run_pooled(benchmark::State& state, size_t pool, const char* error, F one) {
   auto ledger = funded_ledger();
   size_t i = 0;
   for (auto _ : state) {
-    if (i == kPool) {
+    if (i == pool) {
       state.PauseTiming();
       ledger = funded_ledger();
       i = 0;
       state.ResumeTiming();
     }
     if (!one(*ledger, i++)) {
-      state.SkipWithError("a charge was refused");
+      state.SkipWithError(error);
       break;
     }
   }
-  charge_counters(state);
   // The ledger is destroyed here, after the timed loop has ended.
+}
+
+template <typename F>
+void run_charges(benchmark::State& state, F one) {
+  data();
+  run_pooled(state, kPool, "a charge was refused", one);
+  charge_counters(state);
 }
 
 void BM_LedgerCharge(benchmark::State& state) {
@@ -197,23 +203,10 @@ std::string run_line(const std::string& user, size_t run, int step) {
   return op.dump();
 }
 
-// Runs `one(ledger, run)` per iteration (a whole run each), with a fresh ledger per kRuns runs.
+// One whole run per iteration, with a fresh ledger per kRuns runs.
 template <typename F>
 void run_runs(benchmark::State& state, F one) {
-  auto ledger = funded_ledger();
-  size_t run = 0;
-  for (auto _ : state) {
-    if (run == kRuns) {
-      state.PauseTiming();
-      ledger = funded_ledger();
-      run = 0;
-      state.ResumeTiming();
-    }
-    if (!one(*ledger, run++)) {
-      state.SkipWithError("a step of the run was refused");
-      break;
-    }
-  }
+  run_pooled(state, kRuns, "a step of the run was refused", one);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   state.counters["ops"] = benchmark::Counter(static_cast<double>(state.iterations()) * (kRunNodes + 2),
                                              benchmark::Counter::kIsRate);

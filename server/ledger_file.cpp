@@ -88,10 +88,19 @@ int ledger_file(const std::string& rate_card_path, const std::string& embedded_c
   return 0;
 }
 
-int verify_ledger(const std::string& db) {
+namespace {
+
+// The read-only commands need a ledger that exists: a missing SQLite file is not created.
+void require_existing_ledger(const std::string& db) {
   struct stat st;
   if (!is_postgres_url(db) && ::stat(db.c_str(), &st) != 0)
     fail_usage(ErrorCode::unreadable_file, "no ledger database \"" + db + "\"");
+}
+
+}  // namespace
+
+int verify_ledger(const std::string& db) {
+  require_existing_ledger(db);
   auto store = open_store_or_die(db, false, StoreUse::reader, "credits verify", nullptr);
   DurableLedger ledger;
   const bool terminal = ::isatty(STDERR_FILENO);
@@ -108,9 +117,7 @@ int verify_ledger(const std::string& db) {
 }
 
 int journal_dump(const std::string& db) {
-  struct stat st;
-  if (!is_postgres_url(db) && ::stat(db.c_str(), &st) != 0)
-    fail_usage(ErrorCode::unreadable_file, "no ledger database \"" + db + "\"");
+  require_existing_ledger(db);
   // A reader: on PostgreSQL it reads one snapshot, beside a running server.
   auto store = open_store_or_die(db, false, StoreUse::reader, "credits journal", nullptr);
   std::string out;

@@ -613,7 +613,6 @@ const Charge& Ledger::record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, 
     c.reservation = hold->key;
     hold->left.subscription -= split.subscription;
     hold->left.wallet -= split.wallet;
-    hold->charged += c.held;
     hold->charges.push_back(index);
     pr.held -= c.held;
     append(at, pr.id.text(), EntryKind::charge, 0, 0, c.key, -c.held);

@@ -24,7 +24,6 @@ Error err(ErrorCode code, std::string message, std::string path = {}) {
   return Error(code, std::move(message), std::move(path));
 }
 
-std::string credits_text(Credits c) { return std::to_string(c); }
 
 }  // namespace
 
@@ -113,7 +112,6 @@ const Reservation& Ledger::record_reservation(Timestamp at, ReserveRequest&& r, 
   res.at = at;
   res.expires_in_s = r.expires_in_s;
   res.expires_at = at + r.expires_in_s * 1000;
-  res.credits = split.total();
   res.taken = split;
   res.left = split;
   res.cap_period = cap_key;
@@ -186,7 +184,7 @@ Result<ReleaseOutcome> Ledger::release(Timestamp at, const std::string& key) {
   const Buckets routed = route_return((*res)->left, step.advanced.sub.in_period);
   if (routed.subscription > kMaxBucket - step.advanced.sub.remaining || routed.wallet > kMaxBucket - step.advanced.wallet)
     return err(ErrorCode::invalid_op,
-               "releasing " + credits_text(routed.total()) + " credits would fill " + p.id.text() +
+               "releasing " + std::to_string(routed.total()) + " credits would fill " + p.id.text() +
                    "'s buckets past 2^62; the hold stays open: spend from the buckets, then retry",
                "/reservation");
   finish(step, at);
@@ -229,8 +227,8 @@ Result<Reservation*> Ledger::reserved_for(const ChargeRequest& r, Timestamp at) 
 Result<Buckets> Ledger::draw_from_hold(const Reservation& hold, Credits price) const {
   if (price > hold.left.total())
     return err(ErrorCode::insufficient_credits,
-               "reservation \"" + hold.key + "\" has " + credits_text(hold.left.total()) + " credits left; this node is priced at " +
-                   credits_text(price),
+               "reservation \"" + hold.key + "\" has " + std::to_string(hold.left.total()) + " credits left; this node is priced at " +
+                   std::to_string(price),
                "/reservation");
   Buckets drawn;
   drawn.subscription = std::min(price, hold.left.subscription);  // the subscription's portion first

@@ -46,15 +46,18 @@ struct Reservation {
   Timestamp at = 0;
   Timestamp expires_at = 0;
   int64_t expires_in_s = kDefaultHoldSeconds;
-  Credits credits = 0;  // held at reserve time: the plan's total maximum
-  Buckets taken;        // what the hold took from each bucket
+  Buckets taken;        // what the hold took from each bucket: the plan's total maximum
   Buckets left;         // what is still held, by the bucket it came from
-  Credits charged = 0;  // drawn by charges (a refund of one goes to the buckets, not back here)
   int64_t cap_period = 0;  // the member-cap period it counted in (workspaces)
   ReservationStatus status = ReservationStatus::open;
   Timestamp closed_at = 0;
   Buckets back;                 // what went back to each bucket when it closed
   std::vector<size_t> charges;  // the charges drawn from it, oldest first
+
+  Credits credits() const { return taken.total(); }  // held at reserve time
+  // Drawn by charges: what was taken less what is left or went back (a refund of a drawn charge
+  // goes to the buckets, never back into the hold).
+  Credits charged() const { return taken.total() - left.total() - back.total(); }
 };
 
 struct ReserveOutcome {

@@ -192,10 +192,10 @@ json reservation_to_json(const Reservation& r) {
          {"at", format_timestamp(r.at)},
          {"expires_at", format_timestamp(r.expires_at)},
          {"rate_card", r.rate_card},
-         {"credits", r.credits},
+         {"credits", r.credits()},
          {"from_subscription", r.taken.subscription},
          {"from_wallet", r.taken.wallet},
-         {"charged", r.charged},
+         {"charged", r.charged()},
          {"left", r.left.total()},
          {"nodes", std::move(nodes)},
          {"status", std::string(to_string(r.status))}};

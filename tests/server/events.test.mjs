@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { NODES, CARD_VERSION, SAMPLE_CARD, cli, get, post, sleep, startServer, tempDir } from "./lib.mjs";
+import { NODES, CARD_VERSION, get, post, sleep, startServer, tempDir, ledgerAnswer } from "./lib.mjs";
 
 const VIDEO = NODES[3]; // 160 credits
 const charge = (user, key) => ({ user, key, node: VIDEO.node, quoted: VIDEO.credits, rate_card: CARD_VERSION });
@@ -32,14 +32,6 @@ async function seed(s) {
   await ok(s, "/v1/charges", charge("ana", "a1"));
 }
 
-// What `credits ledger` answers for `op` after the server's journal, at the time of its last
-// record (the command line needs an `at`; the page does not depend on it).
-function ledgerAnswer(db, op) {
-  const journal = cli(["journal", "--db", db]);
-  const at = JSON.parse(journal.at(-1)).at;
-  const lines = cli(["ledger", "--rate-card", SAMPLE_CARD], journal.join("\n") + "\n" + JSON.stringify({ ...op, at }) + "\n");
-  return lines.at(-1);
-}
 
 async function metric(s, name) {
   const r = await get(s, "/metrics", { token: null });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { NODES, CARD_VERSION, SAMPLE_CARD, VIEWER_REFUSALS, cli, get, post, startServer, tempDir } from "./lib.mjs";
+import { NODES, CARD_VERSION, VIEWER_REFUSALS, get, post, startServer, tempDir, ledgerAnswer } from "./lib.mjs";
 
 const VIDEO = NODES[3]; // 160 credits
 const charge = (user, key) => ({ user, key, node: VIDEO.node, quoted: VIDEO.credits, rate_card: CARD_VERSION });
@@ -23,12 +23,6 @@ async function seed(s) {
   assert.equal((await post(s, "/v1/charges/a2/fail")).status, 200);
 }
 
-// What `credits ledger` answers for `op` after the server's journal.
-function ledgerAnswer(db, op) {
-  const journal = cli(["journal", "--db", db]).join("\n");
-  const lines = cli(["ledger", "--rate-card", SAMPLE_CARD], journal + "\n" + JSON.stringify(op) + "\n");
-  return lines.at(-1);
-}
 
 test("GET forecast is the forecast op at the server's clock, as credits ledger answers it", async (t) => {
   const dir = tempDir(t);

@@ -146,6 +146,14 @@ export const post = (server, route, body, opts) => call(server, "POST", route, b
 export const get = (server, route, opts) => call(server, "GET", route, undefined, opts);
 
 // Runs the CLI with stdin; returns stdout lines. A --db names the ledger as startServer's does.
+// What `credits ledger` answers after replaying the server's journal: to `op` (given the last
+// journal record's time when it has no "at"), or without `op` to the journal's last operation.
+export function ledgerAnswer(db, op) {
+  const journal = cli(["journal", "--db", db]);
+  const extra = op === undefined ? [] : [JSON.stringify(op.at ? op : { ...op, at: JSON.parse(journal.at(-1)).at })];
+  return cli(["ledger", "--rate-card", SAMPLE_CARD], [...journal, ...extra].join("\n") + "\n").at(-1);
+}
+
 export function cli(args, input) {
   args = args.map((a, i) => (args[i - 1] === "--db" ? dbArg(a) : a));
   const r = spawnSync(BIN, args, { input, encoding: "utf8", maxBuffer: 1 << 28 });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { NODES, CARD_VERSION, SAMPLE_CARD, cli, get, post, startServer, tempDir } from "./lib.mjs";
+import { NODES, CARD_VERSION, get, post, startServer, tempDir, ledgerAnswer } from "./lib.mjs";
 
 const graph = { nodes: NODES.map((n) => n.node) };  // 1 + 6 + 8 + 160 = 175 credits
 const total = NODES.reduce((s, n) => s + n.credits, 0);
@@ -13,11 +13,6 @@ const drawn = (user, key, i, reservation) => ({
   user, key, node: NODES[i].node, quoted: NODES[i].credits, rate_card: CARD_VERSION, reservation,
 });
 
-// What `credits ledger` answers to the last operation of the server's journal, replayed.
-function lastAnswer(db) {
-  const journal = cli(["journal", "--db", db]).join("\n");
-  return cli(["ledger", "--rate-card", SAMPLE_CARD], journal + "\n").at(-1);
-}
 
 test("reserve, draw, release over HTTP: the CLI's bytes, the statuses, and a restart keeps the hold", async (t) => {
   const dir = tempDir(t);
@@ -33,7 +28,7 @@ test("reserve, draw, release over HTTP: the CLI's bytes, the statuses, and a res
   assert.equal(held.json.credits, total);
   assert.equal(held.json.from_wallet, total);
   assert.equal(held.json.status, "open");
-  assert.equal(held.text, lastAnswer(db) + "\n");
+  assert.equal(held.text, ledgerAnswer(db) + "\n");
   // Replayed: the same answer, marked.
   const again = await post(s, "/v1/reservations", { user: "ana", key: "run1", graph, rate_card: CARD_VERSION });
   assert.equal(again.json.replayed, true, again.text);
@@ -43,7 +38,7 @@ test("reserve, draw, release over HTTP: the CLI's bytes, the statuses, and a res
   const c = await post(s, "/v1/charges", drawn("ana", "c1", 3, "run1"));
   assert.equal(c.status, 200, c.text);
   assert.equal(c.json.reservation, "run1");
-  assert.equal(c.text, lastAnswer(db) + "\n");
+  assert.equal(c.text, ledgerAnswer(db) + "\n");
   const bal = await get(s, "/v1/payers/user:ana/balance?user=ana");
   assert.equal(bal.json.held, total - 160, bal.text);
   assert.equal(bal.json.wallet, 200 - total);
@@ -74,7 +69,7 @@ test("reserve, draw, release over HTTP: the CLI's bytes, the statuses, and a res
   assert.equal(rel.status, 200, rel.text);
   assert.equal(rel.json.released, total - 160);
   assert.equal(rel.json.to_wallet, total - 160);
-  assert.equal(rel.text, lastAnswer(db) + "\n");
+  assert.equal(rel.text, ledgerAnswer(db) + "\n");
   const twice = await post(s, "/v1/reservations/run1/release");
   assert.equal(twice.status, 409, twice.text);
   assert.equal(twice.json.error.code, "already_released");
