@@ -8,14 +8,26 @@
 #include <string>
 
 #include "engine.hpp"
+#include "credits/rate_card_binary.hpp"
 #include "credits/wire/error_wire.hpp"
-#include "embedded_rate_card.hpp"
+#include "embedded_rate_card_binary.hpp"
 
 namespace {
 
+// The embedded sample card, validated at build time (wasm/card_pack.cpp): read from its binary
+// form, not parsed and checked again as JSON at every start.
+credits::Engine started() {
+  credits::Engine e;
+  using credits::browser::kEmbeddedRateCardBinary;
+  auto card = credits::read_rate_card_binary(std::string_view(reinterpret_cast<const char*>(kEmbeddedRateCardBinary),
+                                                              credits::browser::kEmbeddedRateCardBinarySize));
+  if (card) e.use_rate_card(std::move(*card));
+  return e;
+}
+
 credits::Engine& engine() {
   // One engine per module instance; each createCredits() call instantiates its own module.
-  static credits::Engine instance(credits::cli::kEmbeddedRateCard);
+  static credits::Engine instance = started();
   return instance;
 }
 
@@ -35,6 +47,8 @@ std::string guarded(Fn fn) {
 
 std::string load_rate_card(std::string text) { return guarded([&] { return engine().load_rate_card(text); }); }
 std::string models() { return guarded([&] { return engine().models(); }); }
+std::string encoded_tables() { return guarded([&] { return engine().encoded_tables(); }); }
+std::string version() { return guarded([&] { return engine().rate_card_version(); }); }
 }  // namespace
 
 // The typed path's pricing call, pointers into the module's memory written and read by the
@@ -90,6 +104,8 @@ std::string preview(std::string kind, std::string request) { return guarded([&] 
 EMSCRIPTEN_BINDINGS(credits) {
   emscripten::function("loadRateCard", &load_rate_card);
   emscripten::function("models", &models);
+  emscripten::function("version", &version);
+  emscripten::function("encodedTables", &encoded_tables);
   emscripten::function("quote", &quote);
   emscripten::function("cardIndex", &card_index);
   emscripten::function("quoteEncoded", &quote_encoded);

@@ -1,6 +1,7 @@
 #include "encoded_nodes.hpp"
 
 #include <array>
+#include <cstdint>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -244,6 +245,33 @@ size_t EncodedPricer::price(const double* in, size_t length, size_t count, doubl
     if (o[0] == 0) ++priced;
   }
   return priced;
+}
+
+std::string EncodedPricer::expose_tables() {
+  std::string out = "[";
+  for (size_t m = 0; m < tables_.size(); ++m) {
+    Table& t = tables_[m];
+    if (t.slots.empty()) continue;
+    if (t.entries.empty()) t.entries.resize(t.combinations);
+    if (out.size() > 1) out += ',';
+    out += "{\"model\":" + std::to_string(m);
+    out += ",\"entries\":" + std::to_string(reinterpret_cast<uintptr_t>(t.entries.data()));
+    out += ",\"stride\":[";
+    for (size_t s = 0; s < t.stride.size(); ++s) out += (s ? "," : "") + std::to_string(t.stride[s]);
+    out += "],\"slots\":[";
+    for (size_t s = 0; s < t.slots.size(); ++s) {
+      const Slot& d = t.slots[s];
+      out += (s ? ",{\"lo\":" : "{\"lo\":") + std::to_string(d.lo) + ",\"size\":" + std::to_string(d.size);
+      if (d.type != ParamType::string && d.type != ParamType::boolean) {
+        out += ",\"allowed\":\"";
+        for (bool a : d.allowed) out += a ? '1' : '0';
+        out += '"';
+      }
+      out += '}';
+    }
+    out += "]}";
+  }
+  return out + "]";
 }
 
 std::string quote_encoded_node(const RateCard& card, const double* record, size_t length) {

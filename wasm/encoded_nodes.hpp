@@ -54,6 +54,15 @@ class EncodedPricer {
   size_t price(const double* input, size_t input_length, size_t node_count, double* output);
   // Which models have a table (for tests).
   bool has_table(size_t model_index) const { return !tables_[model_index].slots.empty(); }
+  // The tables for the JS package to answer records from without a call (web/src/encode.js):
+  // every table's entries allocated now (never moved after), and their layout as JSON text,
+  //   [{"model", "entries", "stride": [..], "slots": [{"lo", "size", "allowed"?}]}, ...]
+  // `entries`: the address of the first entry, three doubles each (status, min, max; status -1
+  // while not computed, filled by price() as before). A record's key is the sum over its
+  // values of (digit + 1) * stride[slot], the digit being a choice's index, a boolean's 0/1,
+  // or a number's value - lo when it is a whole number below lo + size whose `allowed`
+  // character is '1'; any other value is not in the table (the record goes to price()).
+  std::string expose_tables();
 
  private:
   struct Slot {

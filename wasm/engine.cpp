@@ -67,12 +67,16 @@ std::string Engine::load_rate_card(std::string_view text) {
       if (errors.empty()) errors.push_back(error_to_json(card.error()));
       return to_wire(json{{"ok", false}, {"errors", std::move(errors)}});
     }
-    card_ = std::make_shared<const RateCard>(std::move(*card));
-    loaded_.push_back(card_);
-    session_ = std::make_unique<PlanSession>(card_);
-    pricer_ = std::make_unique<EncodedPricer>(*card_);
+    use_rate_card(std::move(*card));
     return to_wire(json{{"ok", true}, {"version", card_->version}});
   });
+}
+
+void Engine::use_rate_card(RateCard card) {
+  card_ = std::make_shared<const RateCard>(std::move(card));
+  loaded_.push_back(card_);
+  session_ = std::make_unique<PlanSession>(card_);
+  pricer_ = std::make_unique<EncodedPricer>(*card_);
 }
 
 std::string Engine::rate_card_version() const { return card_ ? card_->version : std::string(); }

@@ -21,6 +21,9 @@ class Engine {
 
   // {"ok": true, "version"} or {"ok": false, "errors": [{code, message, path}, ...]}.
   std::string load_rate_card(std::string_view json_text);
+  // Makes an already loaded and validated card the current one (the module's embedded card,
+  // read from its binary form): what a successful load_rate_card does after reading the JSON.
+  void use_rate_card(RateCard card);
   std::string rate_card_version() const;
   // Every model and its parameters, for pickers and for the JS fast path.
   std::string models() const;
@@ -28,6 +31,8 @@ class Engine {
   // The typed path of quote, quoteMany and priceMany (see encoded_nodes.hpp): nodes written as
   // numbers, priced on the current card; returns how many were priced.
   size_t price_encoded(const double* input, size_t input_length, size_t count, double* output) const;
+  // The current card's tables for the JS package (EncodedPricer::expose_tables); "[]" when none.
+  std::string encoded_tables() const { return pricer_ ? pricer_->expose_tables() : "[]"; }
   // Which loaded card is current (an index that stays valid: cards are kept), so that a quote's
   // breakdown, asked for later, is explained on the card that priced it; -1 when none.
   int card_index() const { return static_cast<int>(loaded_.size()) - 1; }
