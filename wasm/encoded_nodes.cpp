@@ -139,54 +139,65 @@ size_t price_encoded_nodes(const RateCard& card, const double* in, size_t length
   return priced;
 }
 
-EncodedPricer::EncodedPricer(const RateCard& card) : card_(card), tables_(card.models.size()) {
-  for (size_t m = 0; m < card.models.size(); ++m) {
-    const Model& model = card.models[m];
-    Table t;
-    size_t combinations = 1;
-    bool usable = true;
-    for (const ParamSpec& p : model.params) {
-      Slot slot;
-      slot.type = p.type;
-      if (p.type == ParamType::string) slot.size = static_cast<uint32_t>(p.choices.size());
-      else if (p.type == ParamType::boolean) slot.size = 2;
-      else {
-        // Whole numbers from the smallest to the largest the parameter may take; which of them
-        // it takes is ParamSpec::allows' answer.
-        std::optional<Decimal> lo = p.min, hi = p.max;
-        for (const Decimal& a : p.allowed) {
-          if (!lo || a < *lo) lo = a;
-          if (!hi || a > *hi) hi = a;
-        }
-        // Read into plain integers (GCC's -Wmaybe-uninitialized misreads optionals of optionals).
-        const std::optional<int64_t> lo_int = lo ? lo->ceil_to_int64() : std::optional<int64_t>();
-        const std::optional<int64_t> hi_int = hi ? hi->ceil_to_int64() : std::optional<int64_t>();
-        if (!lo_int || !hi_int) {
-          usable = false;
-          break;
-        }
-        const int64_t l = lo_int.value_or(0), h = hi_int.value_or(0);
-        if (h < l || h - l >= static_cast<int64_t>(kMaxTableEntries) ||
-            std::fabs(static_cast<double>(l)) > kMaxParamMagnitude || std::fabs(static_cast<double>(h)) > kMaxParamMagnitude) {
-          usable = false;
-          break;
-        }
-        slot.lo = l;
-        slot.size = static_cast<uint32_t>(h - l + 1);
-        for (int64_t v = l; v <= h; ++v) slot.allowed.push_back(p.allows(Decimal::from_int(v)));
-      }
-      t.stride.push_back(static_cast<uint32_t>(combinations));
-      combinations *= slot.size + 1;
-      if (combinations > kMaxTableEntries) {
-        usable = false;
-        break;
-      }
-      t.slots.push_back(std::move(slot));
-    }
-    if (!usable || model.params.empty() || model.params.size() > 63) continue;
-    t.combinations = combinations;
-    tables_[m] = std::move(t);
+namespace {
+
+// A number parameter's whole values from the smallest to the largest it may take (their first
+// and their count; which of them it takes is ParamSpec::allows' answer); false when they are not a
+// short range of whole numbers.
+bool number_domain(const ParamSpec& p, int64_t& lo_out, uint32_t& size_out) {
+  std::optional<Decimal> lo = p.min, hi = p.max;
+  for (const Decimal& a : p.allowed) {
+    if (!lo || a < *lo) lo = a;
+    if (!hi || a > *hi) hi = a;
   }
+  // Read into plain integers (GCC's -Wmaybe-uninitialized misreads optionals of optionals).
+  const std::optional<int64_t> lo_int = lo ? lo->ceil_to_int64() : std::optional<int64_t>();
+  const std::optional<int64_t> hi_int = hi ? hi->ceil_to_int64() : std::optional<int64_t>();
+  if (!lo_int || !hi_int) return false;
+  const int64_t l = lo_int.value_or(0), h = hi_int.value_or(0);
+  if (h < l || h - l >= static_cast<int64_t>(EncodedPricer::kMaxTableEntries) ||
+      std::fabs(static_cast<double>(l)) > kMaxParamMagnitude || std::fabs(static_cast<double>(h)) > kMaxParamMagnitude)
+    return false;
+  lo_out = l;
+  size_out = static_cast<uint32_t>(h - l + 1);
+  return true;
+}
+
+}  // namespace
+
+EncodedPricer::EncodedPricer(const RateCard& card)
+    : card_(card), tables_(card.models.size()), built_(card.models.size(), false) {}
+
+// A model's table, made on its first record (making every table at once cost milliseconds of
+// a cold start): the domains first, and only when they fit, which numbers are allowed.
+EncodedPricer::Table& EncodedPricer::table(size_t m) {
+  Table& t = tables_[m];
+  if (built_[m]) return t;
+  built_[m] = true;
+  const Model& model = card_.models[m];
+  if (model.params.empty() || model.params.size() > 63) return t;
+  Table made;
+  size_t combinations = 1;
+  for (const ParamSpec& p : model.params) {
+    Slot slot;
+    slot.type = p.type;
+    if (p.type == ParamType::string) slot.size = static_cast<uint32_t>(p.choices.size());
+    else if (p.type == ParamType::boolean) slot.size = 2;
+    else if (!number_domain(p, slot.lo, slot.size)) return t;
+    made.stride.push_back(static_cast<uint32_t>(combinations));
+    combinations *= slot.size + 1;
+    if (combinations > kMaxTableEntries) return t;
+    made.slots.push_back(std::move(slot));
+  }
+  for (size_t s = 0; s < made.slots.size(); ++s) {
+    Slot& slot = made.slots[s];
+    if (!model.params[s].is_numeric()) continue;
+    for (int64_t v = slot.lo; v < slot.lo + static_cast<int64_t>(slot.size); ++v)
+      slot.allowed.push_back(model.params[s].allows(Decimal::from_int(v)));
+  }
+  made.combinations = combinations;
+  t = std::move(made);
+  return t;
 }
 
 EncodedPricer::Entry* EncodedPricer::lookup(Table& table, const double* pairs, size_t n) {
@@ -230,7 +241,7 @@ size_t EncodedPricer::price(const double* in, size_t length, size_t count, doubl
       const double model = in[pos], n = in[pos + 1];
       if (whole(model, 0, static_cast<double>(tables_.size()) - 1) && whole(n, 0, 64) &&
           pos + 2 + 2 * static_cast<size_t>(n) <= length) {
-        Table& t = tables_[static_cast<size_t>(model)];
+        Table& t = table(static_cast<size_t>(model));
         if (!t.slots.empty()) entry = lookup(t, in + pos + 2, static_cast<size_t>(n));
         if (entry && entry->status >= 0) {
           o[0] = entry->status, o[1] = entry->min, o[2] = entry->max;
@@ -250,7 +261,7 @@ size_t EncodedPricer::price(const double* in, size_t length, size_t count, doubl
 std::string EncodedPricer::expose_tables() {
   std::string out = "[";
   for (size_t m = 0; m < tables_.size(); ++m) {
-    Table& t = tables_[m];
+    Table& t = table(m);
     if (t.slots.empty()) continue;
     if (t.entries.empty()) t.entries.resize(t.combinations);
     if (out.size() > 1) out += ',';

@@ -53,7 +53,7 @@ class EncodedPricer {
   explicit EncodedPricer(const RateCard& card);
   size_t price(const double* input, size_t input_length, size_t node_count, double* output);
   // Which models have a table (for tests).
-  bool has_table(size_t model_index) const { return !tables_[model_index].slots.empty(); }
+  bool has_table(size_t model_index) { return !table(model_index).slots.empty(); }
   // The tables for the JS package to answer records from without a call (web/src/encode.js):
   // every table's entries allocated now (never moved after), and their layout as JSON text,
   //   [{"model", "entries", "stride": [..], "slots": [{"lo", "size", "allowed"?}]}, ...]
@@ -81,11 +81,13 @@ class EncodedPricer {
     std::vector<Entry> entries;    // allocated on first use
     size_t combinations = 0;
   };
+  Table& table(size_t model_index);
   // The record's table entry, or nullptr for the general path.
   Entry* lookup(Table& table, const double* pairs, size_t n);
 
   const RateCard& card_;
   std::vector<Table> tables_;
+  std::vector<bool> built_;  // whether tables_[m] has been made (table())
   PreparedNode scratch_;
 };
 

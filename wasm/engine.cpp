@@ -76,7 +76,7 @@ void Engine::use_rate_card(RateCard card) {
   card_ = std::make_shared<const RateCard>(std::move(card));
   loaded_.push_back(card_);
   session_ = std::make_unique<PlanSession>(card_);
-  pricer_ = std::make_unique<EncodedPricer>(*card_);
+  pricer_.reset();  // built on first use: its tables' domains cost milliseconds at a cold start
 }
 
 std::string Engine::rate_card_version() const { return card_ ? card_->version : std::string(); }
@@ -184,8 +184,15 @@ size_t Engine::price_encoded(const double* input, size_t input_length, size_t co
     for (size_t i = 0; i < count; ++i) output[3 * i] = 1;  // every node takes the JSON path
     return 0;
   }
-  return pricer_->price(input, input_length, count, output);
+  return pricer().price(input, input_length, count, output);
 }
+
+EncodedPricer& Engine::pricer() const {
+  if (!pricer_) pricer_ = std::make_unique<EncodedPricer>(*card_);
+  return *pricer_;
+}
+
+std::string Engine::encoded_tables() const { return card_ ? pricer().expose_tables() : "[]"; }
 
 std::string Engine::quote_encoded(int card_index, const double* record, size_t length) const {
   return guarded([&]() -> std::string {

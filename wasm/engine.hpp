@@ -32,7 +32,7 @@ class Engine {
   // numbers, priced on the current card; returns how many were priced.
   size_t price_encoded(const double* input, size_t input_length, size_t count, double* output) const;
   // The current card's tables for the JS package (EncodedPricer::expose_tables); "[]" when none.
-  std::string encoded_tables() const { return pricer_ ? pricer_->expose_tables() : "[]"; }
+  std::string encoded_tables() const;
   // Which loaded card is current (an index that stays valid: cards are kept), so that a quote's
   // breakdown, asked for later, is explained on the card that priced it; -1 when none.
   int card_index() const { return static_cast<int>(loaded_.size()) - 1; }
@@ -60,8 +60,9 @@ class Engine {
   std::vector<std::shared_ptr<const RateCard>> loaded_;  // every card loaded, newest last
   std::unique_ptr<PlanSession> session_;
   // price_encoded's, for the current card: its scratch node and its tables kept between calls
-  // (one engine per thread).
+  // (one engine per thread), built on first use.
   mutable std::unique_ptr<EncodedPricer> pricer_;
+  EncodedPricer& pricer() const;
 };
 
 }  // namespace credits
