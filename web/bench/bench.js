@@ -434,6 +434,7 @@ export function formatResults(results, title) {
       lines.push(`  ${'  … engine ready since navigation start'.padEnd(58)} ${fmtMs(n.ready.ms).padStart(10)}  (${fmtMs(n.ready.min)}–${fmtMs(n.ready.max)})`);
       lines.push(`  ${'  … again in the same page'.padEnd(58)} ${fmtMs(n.warm).padStart(10)}`);
       if (n.compile !== undefined) lines.push(`  ${'  … of which decoding and compiling the module'.padEnd(58)} ${fmtMs(n.compile).padStart(10)}`, `  ${'  … of which instantiating it, the card and its index'.padEnd(58)} ${fmtMs(n.instantiate).padStart(10)}`);
+      if (n.firstQuote) lines.push(`  ${'  … then the first quote(node) (and any lazy index)'.padEnd(58)} ${fmtMs(n.firstQuote.ms).padStart(10)}  (${fmtMs(n.firstQuote.min)}–${fmtMs(n.firstQuote.max)})`);
     }
   }
   lines.push(row('quote(node), one call', f.quote), row('  plain JS, one node', f.plainQuote));

@@ -35,7 +35,7 @@ try {
   // inline one (the wasm is in the JS it imports).
   const stats = (xs) => ({ ms: median(xs), min: Math.min(...xs), max: Math.max(...xs), runs: xs.length });
   const cold = [], warm = [], compile = [], fromBytes = [], fromModule = [], ready = [];
-  const inline = { cold: [], withImport: [], ready: [], warm: [], compile: [], instantiate: [] };
+  const inline = { cold: [], withImport: [], ready: [], warm: [], compile: [], instantiate: [], firstQuote: [] };
   for (let i = 0; i < Math.max(5, runs); i++) {
     const r = await inPage('?mode=instantiate&count=4', 60_000);
     cold.push(r.instantiation.first);
@@ -52,6 +52,7 @@ try {
     inline.warm.push(n.instantiation.warmMedian);
     inline.compile.push(n.instantiation.compile);
     inline.instantiate.push(n.instantiation.instantiate);
+    inline.firstQuote.push(n.instantiation.firstQuote);
   }
   const loadBefore = loadavg();
   const results = await inPage(`?runs=${runs}`, 15 * 60_000);
@@ -66,7 +67,7 @@ try {
   if (ready.length) results.instantiation.ready = stats(ready);
   if (inline.cold.length) {
     results.instantiation.inline = { cold: stats(inline.cold), withImport: stats(inline.withImport), ready: stats(inline.ready), warm: median(inline.warm),
-      compile: median(inline.compile), instantiate: median(inline.instantiate) };
+      compile: median(inline.compile), instantiate: median(inline.instantiate), firstQuote: stats(inline.firstQuote) };
   }
   results.environment.loadavg = loadavg();
   results.sizes = packageSizes();

@@ -17,7 +17,7 @@ for (const name of names) {
   console.log(per.length ? `${line}  ${rate(median(per))} (${rate(Math.min(...per))}–${rate(Math.max(...per))})` : line);
 }
 const at = (r, key) => key.split('.').reduce((o, k) => o?.[k], r.instantiation);
-for (const key of ['cold', 'coldWithImport', 'ready', 'inline.cold', 'inline.withImport', 'inline.ready']) {
+for (const key of ['cold', 'coldWithImport', 'ready', 'inline.cold', 'inline.withImport', 'inline.ready', 'inline.firstQuote']) {
   const ms = runs.map((r) => at(r, key)?.ms).filter((x) => x !== undefined);
   if (ms.length) console.log(`${('instantiate ' + key).padEnd(24)} ${fmt(median(ms)).padStart(9)}  (${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))})`);
 }

@@ -41,8 +41,20 @@ function plainStrings(inputs) {
   return true;
 }
 
+// The key of a record so far with one more value `x` (as written: a choice's index, 0/1, or the
+// number), or -1 when `x` is outside the slot's domain: the digits and strides are the
+// engine's (EncodedPricer::expose_tables), so the table decides nothing the engine did not.
+function tableKey(slot, x, key) {
+  if (slot.allowed === null) return x >= 0 && x < slot.size ? key + (x + 1) * slot.stride : -1;
+  const digit = x - slot.lo;
+  // A whole index in range first: a fractional or outside one makes V8's typed-array read slow.
+  if (!(digit >= 0 && digit < slot.size && (digit | 0) === digit)) return -1;
+  return slot.allowed[digit] === 1 ? key + (digit + 1) * slot.stride : -1;
+}
+let tableEntry = -1;  // set by NodeEncoder.write
+
 // A model the card does not have: the engine refuses it.
-const UNKNOWN_MODEL = { index: -1, id: '', kind: '', params: new Map(), doubles: 2 };
+const UNKNOWN_MODEL = { index: -1, id: '', kind: '', names: [], specs: [], doubles: 2, table: -1 };
 
 // Scratch memory for records and results, one per engine (every card's encoder shares it).
 // WASM memory growth detaches views, so HEAPF64 is re-read after anything that allocates.
@@ -89,31 +101,58 @@ export class Scratch {
   }
 }
 
+// The engine's table of one small model (EncodedPricer::expose_tables): where its entries are
+// (an index into HEAPF64, three doubles each) and, per parameter slot, its domain.
+function tableOf(layout) {
+  const slots = layout.slots.map((d, slot) => ({
+    stride: layout.stride[slot],
+    lo: d.lo,
+    size: d.size,
+    allowed: d.allowed === undefined ? null : Uint8Array.from(d.allowed, (c) => (c === '1' ? 1 : 0)),
+  }));
+  return { base: layout.entries / 8, slots };
+}
+
 export class NodeEncoder {
-  // `models`: models() of the engine's card number `card` (cardIndex()).
-  constructor(models, card, scratch) {
+  // `models`: models() of the engine's card number `card` (cardIndex()); `tables()`: that
+  // card's tables (encodedTables()), asked for on the first priceMany (making them costs a
+  // few ms), then entries the engine has computed answer without a call.
+  constructor(models, card, scratch, tables = () => []) {
     this.version = models.version;
     this.card = card;
     this.scratch = scratch;
     this.models = new Map();
     this.byIndex = [];
+    this.tables = tables;
     let longest = 0;
     models.models.forEach((m, index) => {
-      const params = new Map();
-      for (const [name, spec] of Object.entries(m.params)) {
-        params.set(name, {
-          slot: spec.slot,
-          type: spec.type,
-          choices: spec.type === 'string' ? new Map(spec.values.map((v, i) => [v, i])) : null,
-        });
-      }
+      // Names and choices in small arrays, found by indexOf: a model has a few parameters and
+      // a parameter a few choices, and that is cheaper than a Map lookup in this loop.
+      const names = Object.keys(m.params);
+      const specs = names.map((name) => {
+        const spec = m.params[name];
+        return { slot: spec.slot, type: spec.type, choices: spec.type === 'string' ? spec.values : null, table: null };
+      });
       // Its longest record: each parameter once, plus up to 4 undeclared (more go the JSON way).
-      const meta = { index, id: m.id, kind: m.kind, params, doubles: 2 + 2 * (params.size + 4) };
+      const meta = { index, id: m.id, kind: m.kind, names, specs, doubles: 2 + 2 * (names.length + 4), table: -1 };
       longest = Math.max(longest, meta.doubles);
       this.models.set(m.id, meta);
       this.byIndex.push(meta);
     });
     scratch.reserveIn(longest, 0);
+  }
+
+  // The engine's tables, once.
+  #attachTables() {
+    const layouts = this.tables();
+    this.tables = null;
+    if (!Array.isArray(layouts)) return;
+    for (const layout of layouts) {
+      const meta = this.byIndex[layout.model];
+      const table = tableOf(layout);
+      for (const spec of meta.specs) spec.table = table.slots[spec.slot];
+      meta.table = table.base;
+    }
   }
 
   // The node's model, or undefined to go the JSON way.
@@ -130,12 +169,14 @@ export class NodeEncoder {
   // Writes the record at `pos`; returns its end, or -1 to go the JSON way. Only translates:
   // unknown names and mistyped values are marked (-1, NaN) for the engine to judge; numbers
   // cross as they are (the engine reads them as it reads JSON); what JSON.stringify leaves
-  // out is left out.
+  // out is left out. Sets `tableEntry` to the record's entry in its model's table (an index
+  // into HEAPF64), or -1 when a value is outside the table's domains or the model has none.
   static write(meta, node, f64, pos) {
     const params = node.params;
     f64[pos] = meta.index;
     let count = 0;
     let p = pos + 2;
+    let key = meta.table < 0 ? -1 : 0;
     if (meta.index >= 0 && params !== undefined && params !== null) {
       if (!plainObject(params) || typeof params.toJSON === 'function') return -1;
       for (const name in params) {
@@ -145,16 +186,18 @@ export class NodeEncoder {
         if (t === 'undefined' || t === 'function' || t === 'symbol') continue;
         // Boxed values, toJSON, BigInt: as JSON.stringify writes them, so the JSON path's.
         if ((t === 'object' && v !== null) || t === 'bigint') return -1;
-        const spec = meta.params.get(name);
+        const at = meta.names.indexOf(name);
         let slot = -1;
         let x = 0;
-        if (spec !== undefined) {
+        if (at >= 0) {
+          const spec = meta.specs[at];
           slot = spec.slot;
-          if (spec.type === 'string') x = t === 'string' ? spec.choices.get(v) ?? -1 : -1;
+          if (spec.type === 'string') x = t === 'string' ? spec.choices.indexOf(v) : -1;
           else if (spec.type === 'bool') x = v === true ? 1 : v === false ? 0 : -1;
           else if (t === 'string') return -1;  // "4.2": the engine may take a decimal string
           else x = t === 'number' ? v : NaN;
-        }
+          if (key >= 0) key = tableKey(spec.table, x, key);
+        } else key = -1;
         if (p + 2 - pos > meta.doubles) return -1;
         f64[p++] = slot;
         f64[p++] = x;
@@ -162,6 +205,7 @@ export class NodeEncoder {
       }
     }
     f64[pos + 1] = count;
+    tableEntry = key < 0 ? -1 : meta.table + 3 * key;
     return p;
   }
 
@@ -174,9 +218,13 @@ export class NodeEncoder {
     const base = s.inPtr >> 3;
     const end = NodeEncoder.write(meta, node, m.HEAPF64, base);
     if (end < 0) return null;
-    m._credits_price_encoded(s.inPtr, end - base, 1, s.outPtr);
+    // An entry the engine has computed already answers without a call.
+    let o = tableEntry;
+    if (o < 0 || m.HEAPF64[o] < 0) {
+      m._credits_price_encoded(s.inPtr, end - base, 1, s.outPtr);
+      o = s.outPtr >> 3;
+    }
     const heap = m.HEAPF64;
-    const o = s.outPtr >> 3;
     if (heap[o] !== 0) return null;
     // A plain array of the few numbers: cheaper to make than a typed-array slice.
     const record = new Array(end - base);
@@ -186,6 +234,7 @@ export class NodeEncoder {
 
   // Quotes into `out`, or numbers into `numbers`; returns the indices left for the JSON path.
   price(nodes, out, numbers = null) {
+    if (numbers && this.tables !== null) this.#attachTables();
     const s = this.scratch;
     const m = s.m;
     const slow = [];
@@ -208,6 +257,17 @@ export class NodeEncoder {
       const end = NodeEncoder.write(meta, node, heap, base + used);
       if (end < 0) {
         slow.push(i);
+        continue;
+      }
+      // Numbers only: an entry the engine has computed already answers here (the record is
+      // dropped); a refusal (2) leaves ok[i] 0, as below; anything else goes to the engine.
+      const e = tableEntry;
+      if (numbers && e >= 0 && heap[e] >= 0 && heap[e] !== 1) {
+        if (heap[e] === 0) {
+          numbers.ok[i] = 1;
+          numbers.min[i] = heap[e + 1];
+          numbers.max[i] = heap[e + 2];
+        }
         continue;
       }
       written[count] = i;

@@ -24,7 +24,7 @@ function toJson(value, what) {
 class CreditsEngine {
   #m;
   #scratch;
-  #encoder = null;
+  #index = null;  // the current card's model list and typed-path index, built on first need
   #version = '';
 
   constructor(module) {
@@ -33,12 +33,29 @@ class CreditsEngine {
     this.#refresh();
   }
 
-  // The typed path's index of the card, once per card.
+  // A new card: its version now (one short string); its index when first needed, so that
+  // starting an engine does not write, parse and index the model list (BENCHMARKS.md).
   #refresh() {
-    const models = JSON.parse(this.#m.models());
-    this.#version = models.ok ? models.version : '';
-    this.#encoder = models.ok ? new NodeEncoder(models, this.#m.cardIndex(), this.#scratch) : null;
-    this.modelList = models.ok ? models.models : [];
+    this.#version = this.#m.version();
+    this.#index = null;
+  }
+
+  // The typed path's index of the card, once per card.
+  #indexed() {
+    if (this.#index === null) {
+      const models = JSON.parse(this.#m.models());
+      const m = this.#m;
+      this.#index = {
+        list: models.ok ? models.models : [],
+        encoder: models.ok ? new NodeEncoder(models, m.cardIndex(), this.#scratch, () => JSON.parse(m.encodedTables())) : null,
+      };
+    }
+    return this.#index;
+  }
+
+  /** Every model of the loaded card with its parameters (as models() gives them). */
+  get modelList() {
+    return this.#indexed().list;
   }
 
   /** Loads a rate card (JSON text or object): {ok: true, version} or {ok: false, errors}. */
@@ -62,7 +79,7 @@ class CreditsEngine {
 
   /** One node's quote, deep-equal to the CLI's line: the typed path, else the JSON path. */
   quote(node) {
-    const e = this.#encoder;
+    const e = (this.#index ?? this.#indexed()).encoder;
     if (e) {
       try {
         const q = e.quote(node);  // inline, not through #typed: this is the hottest call
@@ -84,9 +101,10 @@ class CreditsEngine {
   // The typed path, or `otherwise` when there is no card or reading the caller's values threw
   // (a getter, a Proxy): then the JSON path reports it as the engine would, and nothing throws.
   #typed(run, otherwise) {
-    if (this.#encoder) {
+    const e = this.#indexed().encoder;
+    if (e) {
       try {
-        return run(this.#encoder);
+        return run(e);
       } catch {
         // fall through
       }
