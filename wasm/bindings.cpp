@@ -8,26 +8,19 @@
 #include <string>
 
 #include "engine.hpp"
-#include "credits/rate_card_binary.hpp"
 #include "credits/wire/error_wire.hpp"
 #include "embedded_rate_card_binary.hpp"
 
 namespace {
 
-// The embedded sample card, validated at build time (wasm/card_pack.cpp): read from its binary
-// form, not parsed and checked again as JSON at every start.
-credits::Engine started() {
-  credits::Engine e;
-  using credits::browser::kEmbeddedRateCardBinary;
-  auto card = credits::read_rate_card_binary(std::string_view(reinterpret_cast<const char*>(kEmbeddedRateCardBinary),
-                                                              credits::browser::kEmbeddedRateCardBinarySize));
-  if (card) e.use_rate_card(std::move(*card));
-  return e;
-}
-
 credits::Engine& engine() {
   // One engine per module instance; each createCredits() call instantiates its own module.
-  static credits::Engine instance = started();
+  // Its card is the embedded sample card, validated at build time (wasm/card_pack.cpp): read
+  // from its binary form, not parsed and checked again as JSON at every start.
+  static credits::Engine instance;
+  static const bool started = instance.use_binary_rate_card(std::string_view(
+      reinterpret_cast<const char*>(credits::browser::kEmbeddedRateCardBinary), credits::browser::kEmbeddedRateCardBinarySize));
+  (void)started;
   return instance;
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "credits/estimator.hpp"
+#include "credits/wire/json_text.hpp"
 #include "credits/wire/quote_wire.hpp"
 
 namespace credits {
@@ -258,21 +259,27 @@ size_t EncodedPricer::price(const double* in, size_t length, size_t count, doubl
   return priced;
 }
 
+// Numbers written with append_json_int (std::to_string would link snprintf into the module).
 std::string EncodedPricer::expose_tables() {
   std::string out = "[";
+  const auto field = [&](const char* key, int64_t v) {
+    out += key;
+    append_json_int(out, v);
+  };
   for (size_t m = 0; m < tables_.size(); ++m) {
     Table& t = table(m);
     if (t.slots.empty()) continue;
     if (t.entries.empty()) t.entries.resize(t.combinations);
-    if (out.size() > 1) out += ',';
-    out += "{\"model\":" + std::to_string(m);
-    out += ",\"entries\":" + std::to_string(reinterpret_cast<uintptr_t>(t.entries.data()));
+    out += out.size() > 1 ? "," : "";
+    field("{\"model\":", static_cast<int64_t>(m));
+    field(",\"entries\":", static_cast<int64_t>(reinterpret_cast<uintptr_t>(t.entries.data())));
     out += ",\"stride\":[";
-    for (size_t s = 0; s < t.stride.size(); ++s) out += (s ? "," : "") + std::to_string(t.stride[s]);
+    for (size_t s = 0; s < t.stride.size(); ++s) field(s ? "," : "", t.stride[s]);
     out += "],\"slots\":[";
     for (size_t s = 0; s < t.slots.size(); ++s) {
       const Slot& d = t.slots[s];
-      out += (s ? ",{\"lo\":" : "{\"lo\":") + std::to_string(d.lo) + ",\"size\":" + std::to_string(d.size);
+      field(s ? ",{\"lo\":" : "{\"lo\":", d.lo);
+      field(",\"size\":", d.size);
       if (d.type != ParamType::string && d.type != ParamType::boolean) {
         out += ",\"allowed\":\"";
         for (bool a : d.allowed) out += a ? '1' : '0';

@@ -7,6 +7,7 @@
 #include "credits/wire/plan_wire.hpp"
 #include "credits/money_split.hpp"
 #include "credits/operation.hpp"
+#include "credits/rate_card_binary.hpp"
 #include "credits/wire/quote_wire.hpp"
 
 namespace credits {
@@ -77,6 +78,13 @@ void Engine::use_rate_card(RateCard card) {
   loaded_.push_back(card_);
   session_ = std::make_unique<PlanSession>(card_);
   pricer_.reset();  // built on first use: its tables' domains cost milliseconds at a cold start
+}
+
+bool Engine::use_binary_rate_card(std::string_view bytes) {
+  auto card = read_rate_card_binary(bytes);
+  if (!card) return false;
+  use_rate_card(std::move(*card));
+  return true;
 }
 
 std::string Engine::rate_card_version() const { return card_ ? card_->version : std::string(); }

@@ -24,6 +24,8 @@ class Engine {
   // Makes an already loaded and validated card the current one (the module's embedded card,
   // read from its binary form): what a successful load_rate_card does after reading the JSON.
   void use_rate_card(RateCard card);
+  // use_rate_card of a card in the binary form of rate_card_binary.hpp; false if unreadable.
+  bool use_binary_rate_card(std::string_view bytes);
   std::string rate_card_version() const;
   // Every model and its parameters, for pickers and for the JS fast path.
   std::string models() const;
