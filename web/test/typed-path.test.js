@@ -47,6 +47,26 @@ test("the typed path gives the JSON path's results and errors on 20,000 random n
   });
 });
 
+test("entries of the engine's tables answer priceMany and quote as the JSON path does", async () => {
+  // A fresh engine: its first priceMany asks for the tables and fills entries; the later calls
+  // read the filled ones from the module's memory without a call, refusals included.
+  const fresh = await createCredits();
+  const nodes = randomNodes(fresh.modelList, 20_000, 777);
+  const texts = nodes.map((n) => fresh.quoteText(n));
+  const want = texts.map((t) => JSON.parse(t));
+  const check = (numbers, order) => order.forEach((n, k) => {
+    const q = want[n];
+    assert.equal(numbers.ok[k], q.ok ? 1 : 0, JSON.stringify(nodes[n]));
+    if (q.ok) assert.deepEqual([numbers.min[k], numbers.max[k]], [q.min, q.max], JSON.stringify(nodes[n]));
+  });
+  const order = nodes.map((_, i) => i);
+  check(fresh.priceMany(nodes), order);
+  check(fresh.priceMany(nodes), order);
+  const reversed = [...order].reverse();
+  check(fresh.priceMany(reversed.map((i) => nodes[i])), reversed);
+  nodes.forEach((n, i) => assert.equal(JSON.stringify(fresh.quote(n)), texts[i], JSON.stringify(n)));
+});
+
 test("a fractional number crosses as a number and is read as its decimal text", () => {
   for (const d of [4.27, 0.5, 7.3, 12.05, 299.99, 0.1 + 0.7]) {
     const node = { id: 'l', model: 'sync-lipsync-2', params: { duration_s: d } };
