@@ -148,7 +148,9 @@ class Reader {
   }
   int32_t slot() { return static_cast<int32_t>(bounded(-1, INT32_MAX)); }
   // A count of items still to come: each takes at least one byte.
-  size_t count() { return static_cast<size_t>(bounded(0, static_cast<int64_t>(in_.size() - pos_))); }
+  size_t count() {
+    return static_cast<size_t>(bounded(0, static_cast<int64_t>(in_.size() - pos_)));
+  }
   std::string text() {
     const size_t n = count();
     if (bad) return {};

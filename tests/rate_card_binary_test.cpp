@@ -14,7 +14,8 @@ void same(const Decimal& a, const Decimal& b, const std::string& where) {
   EXPECT_TRUE(a == b) << where;
   EXPECT_EQ(a.to_string(), b.to_string()) << where;
 }
-void same(const std::optional<Decimal>& a, const std::optional<Decimal>& b, const std::string& where) {
+void same(const std::optional<Decimal>& a, const std::optional<Decimal>& b,
+          const std::string& where) {
   ASSERT_EQ(a.has_value(), b.has_value()) << where;
   if (a) same(*a, *b, where);
 }
@@ -70,7 +71,8 @@ void same(const PriceBlock& a, const PriceBlock& b, const std::string& where) {
   for (size_t r = 0; r < a.rows.size(); ++r) {
     const std::string row = where + "/rows/" + std::to_string(r);
     ASSERT_EQ(a.rows[r].when.size(), b.rows[r].when.size()) << row;
-    for (size_t k = 0; k < a.rows[r].when.size(); ++k) same(a.rows[r].when[k], b.rows[r].when[k], row);
+    for (size_t k = 0; k < a.rows[r].when.size(); ++k)
+      same(a.rows[r].when[k], b.rows[r].when[k], row);
     same(a.rows[r].credits, b.rows[r].credits, row);
   }
   ASSERT_EQ(a.factors.size(), b.factors.size()) << where;
@@ -91,9 +93,11 @@ void same(const Model& a, const Model& b, const std::string& where) {
   EXPECT_EQ(a.provider, b.provider) << where;
   EXPECT_EQ(a.list_price, b.list_price) << where;
   ASSERT_EQ(a.params.size(), b.params.size()) << where;
-  for (size_t i = 0; i < a.params.size(); ++i) same(a.params[i], b.params[i], where + "/params/" + a.params[i].name);
+  for (size_t i = 0; i < a.params.size(); ++i)
+    same(a.params[i], b.params[i], where + "/params/" + a.params[i].name);
   ASSERT_EQ(a.price.size(), b.price.size()) << where;
-  for (size_t i = 0; i < a.price.size(); ++i) same(a.price[i], b.price[i], where + "/price/" + std::to_string(i));
+  for (size_t i = 0; i < a.price.size(); ++i)
+    same(a.price[i], b.price[i], where + "/price/" + std::to_string(i));
   ASSERT_EQ(a.outputs.size(), b.outputs.size()) << where;
   for (size_t i = 0; i < a.outputs.size(); ++i) {
     const std::string out = where + "/outputs/" + a.outputs[i].name;
@@ -109,7 +113,8 @@ void same(const RateCard& a, const RateCard& b) {
   EXPECT_EQ(a.version, b.version);
   EXPECT_EQ(a.credit_value, b.credit_value);
   ASSERT_EQ(a.models.size(), b.models.size());
-  for (size_t i = 0; i < a.models.size(); ++i) same(a.models[i], b.models[i], "/models/" + a.models[i].id);
+  for (size_t i = 0; i < a.models.size(); ++i)
+    same(a.models[i], b.models[i], "/models/" + a.models[i].id);
   EXPECT_EQ(a.index, b.index);
 }
 
@@ -125,11 +130,14 @@ TEST(RateCardBinary, TheSampleCardReadsBackFieldForField) {
   EXPECT_EQ(write_rate_card_binary(back), write_rate_card_binary(*sample_card()));
 }
 
-TEST(RateCardBinary, TheTestCardReadsBackFieldForField) { same(*test_card(), round_trip(*test_card())); }
+TEST(RateCardBinary, TheTestCardReadsBackFieldForField) {
+  same(*test_card(), round_trip(*test_card()));
+}
 
 TEST(RateCardBinary, TheGoldenCorpusQuotesTheSameOnTheCardReadBack) {
   const RateCard back = round_trip(*sample_card());
-  std::stringstream nodes(read_file("tests/golden/nodes.jsonl")), quotes(read_file("tests/golden/quotes.jsonl"));
+  std::stringstream nodes(read_file("tests/golden/nodes.jsonl")),
+      quotes(read_file("tests/golden/quotes.jsonl"));
   std::string node, quote;
   size_t n = 0;
   while (std::getline(nodes, node) && std::getline(quotes, quote)) {
@@ -140,7 +148,8 @@ TEST(RateCardBinary, TheGoldenCorpusQuotesTheSameOnTheCardReadBack) {
 }
 
 TEST(RateCardBinary, IsSmallerThanTheCardsJson) {
-  EXPECT_LT(write_rate_card_binary(*sample_card()).size(), read_file("demo/rate-card.json").size() / 2);
+  EXPECT_LT(write_rate_card_binary(*sample_card()).size(),
+            read_file("demo/rate-card.json").size() / 2);
 }
 
 TEST(RateCardBinary, RefusesBytesItDidNotWrite) {
@@ -149,7 +158,8 @@ TEST(RateCardBinary, RefusesBytesItDidNotWrite) {
   EXPECT_FALSE(read_rate_card_binary("{\"version\":\"x\"}").ok());
   EXPECT_FALSE(read_rate_card_binary(bytes + "x").ok());
   // Every truncation is refused, none reads past the end.
-  for (size_t n = 0; n < bytes.size(); n += 97) EXPECT_FALSE(read_rate_card_binary(bytes.substr(0, n)).ok()) << n;
+  for (size_t n = 0; n < bytes.size(); n += 97)
+    EXPECT_FALSE(read_rate_card_binary(bytes.substr(0, n)).ok()) << n;
   EXPECT_TRUE(read_rate_card_binary(bytes).ok());
 }
 
