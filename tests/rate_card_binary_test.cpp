@@ -134,6 +134,19 @@ TEST(RateCardBinary, TheTestCardReadsBackFieldForField) {
   same(*test_card(), round_trip(*test_card()));
 }
 
+TEST(RateCardBinary, DecimalsOfEveryLengthAndSignReadBackExactly) {
+  RateCard card = *sample_card();
+  ParamSpec& p = card.models[0].params[0];
+  p.allowed.clear();
+  for (const char* text : {"0", "-1", "0.5", "-0.0021", "123456789012.123456", "999999999999999999",
+                           "0.123456789012345678", "-12345678901234567.8", "1000000000000000000000000"})
+    p.allowed.push_back(*Decimal::parse(text));
+  const RateCard back = round_trip(card);
+  same(card, back);
+  ASSERT_EQ(back.models[0].params[0].allowed.size(), 9u);
+  EXPECT_EQ(back.models[0].params[0].allowed[8].to_string(), "1000000000000000000000000");
+}
+
 TEST(RateCardBinary, TheGoldenCorpusQuotesTheSameOnTheCardReadBack) {
   const RateCard back = round_trip(*sample_card());
   std::stringstream nodes(read_file("tests/golden/nodes.jsonl")),
