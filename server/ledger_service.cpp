@@ -375,7 +375,7 @@ void LedgerService::commit_shared(std::vector<Job*>& jobs) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(2 << attempt));
     }
-    StoreStatus s = try_shared(jobs);
+    StoreStatus s = try_shared(jobs, submitted);
     if (s) return acknowledge(jobs);
     if (!s.rolled_back)
       stop_unanswered(Error(ErrorCode::storage_failed,
@@ -386,18 +386,33 @@ void LedgerService::commit_shared(std::vector<Job*>& jobs) {
   refuse_all(jobs, "not applied: its transaction failed " + std::to_string(kSharedAttempts) + " times, the last: " + why);
 }
 
-StoreStatus LedgerService::try_shared(std::vector<Job*>& jobs) {
+// Jobs submitted while this server waited for the head join the batch: one commit for them all.
+void LedgerService::take_queued(std::vector<Job*>& jobs, std::vector<std::vector<json>>& submitted) {
+  std::lock_guard<std::mutex> l(in_mutex_);
+  for (Job* job : inbox_) {
+    jobs.push_back(job);
+    submitted.push_back(job->ops);
+  }
+  inbox_.clear();
+  inbox_ops_ = 0;
+}
+
+StoreStatus LedgerService::try_shared(std::vector<Job*>& jobs, std::vector<std::vector<json>>& submitted) {
   StoreHead head;
   if (StoreStatus s = store_.lock_head(head); !s) return s;
-  if (StoreStatus s = catch_up(&head); !s) return s;
+  int64_t replayed = 0;
+  if (StoreStatus s = catch_up(&head, replayed); !s) return s;
+  take_queued(jobs, submitted);
   apply_jobs(jobs);
   CommitBatch batch = ledger_.take_batch();
-  const size_t ops = jobs.size();
   const bool writes = !batch.empty();
   const int64_t last = batch.records.empty() ? 0 : batch.records.back().seq;
   const size_t records = batch.records.size();
   const auto t0 = std::chrono::steady_clock::now();
-  if (StoreStatus s = store_.commit(batch); !s) return s;  // an empty batch ends the transaction
+  // An empty batch ends the transaction; what was only read must be durable before it is answered.
+  if (StoreStatus s = store_.commit(batch); !s) return s;
+  if (!writes && replayed > 0)
+    if (StoreStatus s = store_.make_durable(); !s) return s;
   if (writes) {
     const uint64_t us = micros_since(t0);
     ++stats_.commits;
@@ -406,18 +421,17 @@ StoreStatus LedgerService::try_shared(std::vector<Job*>& jobs) {
     if (us > stats_.max_commit_micros) stats_.max_commit_micros = us;
     if (last) stats_.journal_seq = last;
   }
-  if (ops > stats_.max_batch_ops) stats_.max_batch_ops = ops;
+  if (jobs.size() > stats_.max_batch_ops) stats_.max_batch_ops = jobs.size();
   publish_events(ledger_.ledger().balance_events().last_seq());
   return {};
 }
 
-// What the other servers committed, replayed; what it changed is durable, so it is published at
-// once (a swapped card, balance events for the long polls). A failure is a refused transaction:
-// the state is rebuilt before the next try.
-StoreStatus LedgerService::catch_up(const StoreHead* head, int64_t* replayed) {
+// What the other servers committed, replayed (a swapped card is published at once: quotes need
+// no durability). A failure is a refused transaction: the state is rebuilt before the next try.
+StoreStatus LedgerService::catch_up(const StoreHead* head, int64_t& replayed) {
   const auto card_before = ledger_.card();
   RecoveryReport r = ledger_.catch_up(store_, head);
-  if (replayed) *replayed = r.records;
+  replayed = r.records;
   stats_.caught_up_records += static_cast<uint64_t>(r.records);
   if (!r.ok) {
     store_.abort();
@@ -427,16 +441,20 @@ StoreStatus LedgerService::catch_up(const StoreHead* head, int64_t* replayed) {
   }
   if (ledger_.card() != card_before) publish_card();
   stats_.journal_seq = ledger_.last_seq();
-  publish_events(ledger_.ledger().balance_events().last_seq());
   return {};
 }
 
+// The balance events other servers committed wake this server's long polls, once durable.
 void LedgerService::idle_catch_up() {
   int64_t replayed = 0;
-  StoreStatus s = catch_up(nullptr, &replayed);
+  StoreStatus s = catch_up(nullptr, replayed);
   // A read that failed replayed nothing: the next round tries again. A record that would not
   // replay means this server's state is wrong: rebuilt from the store.
   if (!s && replayed > 0) rebuild_or_stop(s.error);
+  if (!s || replayed == 0) return;
+  if (StoreStatus d = store_.make_durable(); !d)
+    stop_unanswered(Error(ErrorCode::storage_failed, "stopping: " + d.error));
+  publish_events(ledger_.ledger().balance_events().last_seq());
 }
 
 void LedgerService::rebuild_or_stop(const std::string& why) {

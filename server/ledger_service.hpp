@@ -111,8 +111,9 @@ class LedgerService {
   // The shared store's one thread.
   void shared_loop();
   void commit_shared(std::vector<Job*>& jobs);
-  StoreStatus try_shared(std::vector<Job*>& jobs);
-  StoreStatus catch_up(const StoreHead* head, int64_t* replayed = nullptr);
+  StoreStatus try_shared(std::vector<Job*>& jobs, std::vector<std::vector<nlohmann::json>>& submitted);
+  void take_queued(std::vector<Job*>& jobs, std::vector<std::vector<nlohmann::json>>& submitted);
+  StoreStatus catch_up(const StoreHead* head, int64_t& replayed);
   void idle_catch_up();
   void rebuild_or_stop(const std::string& why);
   void refuse_all(std::vector<Job*>& jobs, const std::string& why);

@@ -103,6 +103,10 @@ const char* kUpsertPayers =
     "expired = EXCLUDED.expired, seq = EXCLUDED.seq, held = EXCLUDED.held";
 const char* kAdvanceHead = "UPDATE ledger_head SET seq = $1, entries = GREATEST(entries, $2) WHERE id = 1";
 const char* kLockHead = "SELECT seq, entries FROM ledger_head WHERE id = 1 FOR UPDATE";
+const char* kCommitAsync = "SELECT set_config('synchronous_commit', 'off', true)";
+// A transaction given an id writes a commit record, and with synchronous_commit on its COMMIT
+// waits until the WAL is flushed up to that record: past every commit made before it.
+const char* kFlushBarrier = "SELECT pg_current_xact_id()";
 const char* kJournalAfter = "SELECT seq, at, kind, body FROM journal WHERE seq > $1 ORDER BY seq";
 
 // The writers' lock: pg_try_advisory_lock(key1, key2), per database, held by the session; taken
@@ -375,7 +379,7 @@ bool PgStore::prepare_statements(bool writer, std::string& error) {
   const std::pair<const char*, const char*> statements[] = {
       {"credits_journal_after", kJournalAfter}, {"credits_cards", kInsertCards},     {"credits_journal", kInsertJournal},
       {"credits_entries", kInsertEntries},      {"credits_payers", kUpsertPayers},   {"credits_head", kAdvanceHead},
-      {"credits_lock_head", kLockHead}};
+      {"credits_lock_head", kLockHead},         {"credits_async", kCommitAsync}};
   for (const auto& [name, sql] : statements) {
     if (!writer && std::string_view(name) != "credits_journal_after") continue;  // schema 2 has no head
     Result r(PQprepare(conn_, name, sql, 0, nullptr));
@@ -447,6 +451,16 @@ StoreStatus PgStore::failed(std::string error) {
   StoreStatus s{std::move(error)};
   s.rolled_back = up;
   return s;
+}
+
+// A failure here leaves the commit before it committed but perhaps not durable: unknown.
+StoreStatus PgStore::make_durable() {
+  if (!shared_ || !synchronous_) return {};
+  assert(PQtransactionStatus(conn_) == PQTRANS_IDLE);
+  Result r(PQexec(conn_, kFlushBarrier));
+  if (r.status() != PGRES_TUPLES_OK)
+    return {"cannot wait for PostgreSQL's WAL flush: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")"};
+  return {};
 }
 
 StoreStatus PgStore::lock_head(StoreHead& head) {
@@ -554,7 +568,7 @@ StoreStatus PgStore::commit(const CommitBatch& batch) {
   for (int attempt = 1;; ++attempt) {
     bool retryable = false;
     std::string error = commit_once(batch, retryable);
-    if (error.empty()) return {};
+    if (error.empty()) return make_durable();
     if (!retryable || attempt == kMaxAttempts) {
       StoreStatus s{error + (attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "")};
       s.rolled_back = PQstatus(conn_) == CONNECTION_OK;
@@ -593,6 +607,7 @@ std::vector<Step> commit_steps(const CommitBatch& batch) {
 std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable) {
   std::vector<Step> steps = commit_steps(batch);
   const bool open = PQtransactionStatus(conn_) == PQTRANS_INTRANS;
+  if (shared_ && synchronous_) steps.insert(steps.begin(), Step{"credits_async", {}});  // then make_durable()
   if (!open) steps.insert(steps.begin(), Step{"credits_lock_head", {}});
   if (PQenterPipelineMode(conn_) != 1) return "cannot start a commit: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
   bool sent = open || PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;

@@ -10,7 +10,10 @@
 // holds the row of ledger_head FOR UPDATE from before its writer catches up with the journal
 // until COMMIT (docs/storage.md). `credits ledger --db` writes alone: the writers hold a
 // session-level advisory lock, shared by servers and exclusive by the command line, so either
-// is refused at open while the other runs. Only this file and pg_store.cpp know libpq.
+// is refused at open while the other runs. A shared writer's transaction commits with
+// synchronous_commit off, releasing the head at once, and is made durable after it by a
+// transaction of its own that waits for the WAL flush (make_durable): the writers' flushes
+// overlap instead of queueing behind the head. Only this file and pg_store.cpp know libpq.
 #pragma once
 
 #include <memory>
@@ -49,6 +52,7 @@ class PgStore final : public LedgerStore {
   StoreStatus lock_head(StoreHead& head) override;
   StoreStatus scan_journal_after(int64_t after, const std::function<bool(JournalRecord&&)>& fn) override;
   void abort() override;
+  StoreStatus make_durable() override;
 
   // For people: "PostgreSQL 15.4, synchronous_commit=on".
   std::string description() const;

@@ -125,6 +125,11 @@ class LedgerStore {
   }
   // Ends lock_head()'s transaction without writing anything.
   virtual void abort() {}
+  // A shared store may show a commit to the other writers before it is durable (PostgreSQL
+  // releases the head at COMMIT and flushes the WAL after, so the next writer need not wait for
+  // this one's flush): returns once everything this writer committed or read is durable. commit()
+  // calls it itself; a writer calls it before answering from records it only caught up with.
+  virtual StoreStatus make_durable() { return {}; }
 };
 
 }  // namespace credits

@@ -5,11 +5,13 @@
 // - the same charge sent at once through the three servers, many times, is charged once;
 // - one server killed with SIGKILL under load: every charge it (or another) acknowledged is in
 //   the ledger, the other two keep serving, and the killed one starts again with everything;
+// - a transaction the database refuses (40001, 23505) is retried, the state rebuilt first when
+//   the store gives up; one refused every time is answered storage_failed, not applied;
 // and `credits verify --db` finds the shared ledger equal to its journal's replay.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { CARD_VERSION, NODES, PG_URL, cli, get, mulberry32, post, sleep, startServer, tempDir } from "./lib.mjs";
+import { CARD_VERSION, NODES, PG_URL, cli, dbArg, get, mulberry32, post, psql, sleep, startServer, tempDir } from "./lib.mjs";
 
 const skip = !PG_URL && "needs CREDITS_TEST_PG (tests/postgres-multi.sh)";
 const SERVERS = 3;
@@ -180,5 +182,46 @@ test("kill -9 of one of three servers under load loses nothing acknowledged; the
   t.after(() => again.stop());
   assert.equal(again.info.recovered.ok, true);
   assert.equal((await balance(again)).totals.spent, spent);
+  verified(db);
+});
+
+// A trigger on the journal refuses the next commits: with SQLSTATE 40001 (retried by the store,
+// same batch) and 23505 (the store gives up: the server rebuilds its state from the store and
+// applies the batch again), each counted by a sequence no rollback undoes.
+function refuseCommits(db, budget, errcode) {
+  const name = /^postgres(?:ql)?:\/\/[^/]*\/([^?]+)/.exec(dbArg(db))[1];
+  psql(`DROP TRIGGER IF EXISTS refuse ON journal; DROP SEQUENCE IF EXISTS refuse_seq; CREATE SEQUENCE refuse_seq;
+    CREATE OR REPLACE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF nextval('refuse_seq') <= ${budget} THEN RAISE EXCEPTION 'injected refusal' USING ERRCODE = '${errcode}'; END IF;
+      RETURN NULL; END $$;
+    CREATE TRIGGER refuse AFTER INSERT ON journal FOR EACH STATEMENT EXECUTE FUNCTION refuse();`, name);
+  return () => Number(psql("SELECT last_value FROM refuse_seq", name).trim());
+}
+
+test("a refused transaction is rebuilt and retried; one refused every time is answered storage_failed", { skip, timeout: 120000 }, async (t) => {
+  const db = path.join(tempDir(t), "refused3.db");
+  const servers = await threeServers(t, db, { wallet: 100000 });
+  let spent = 0;
+  for (const [errcode, budget] of [["40001", 3], ["23505", 2]]) {
+    const tries = refuseCommits(db, budget, errcode);
+    const answers = await Promise.all(servers.map((s, i) => charge(s, i, `refused-${errcode}-${i}`, NODES[1])));
+    for (const r of answers) assert.equal(r.status, 200, r.text);
+    spent += answers.length * NODES[1].credits;
+    assert.ok(tries() > budget, `the trigger refused nothing (${errcode})`);
+  }
+  const rebuilds = (await Promise.all(servers.map(async (s) => Number(/credits_rebuilds_total (\d+)/.exec((await get(s, "/metrics")).text)[1])))).reduce((a, b) => a + b);
+  assert.ok(rebuilds >= 1, "no server rebuilt its state after a 23505");
+  for (const s of servers) assert.equal((await balance(s)).totals.spent, spent);
+
+  // Refused every time: answered, not applied, and the server goes on once the cause is gone.
+  refuseCommits(db, 1000000, "23505");
+  const r = await charge(servers[0], 0, "never", NODES[0]);
+  assert.equal(r.json.error.code, "storage_failed", r.text);
+  assert.match(r.json.error.message, /not applied: its transaction failed 4 times, the last: .*injected refusal \(SQLSTATE 23505\)/);
+  refuseCommits(db, 0, "23505");
+  const again = await ok(charge(servers[0], 0, "never", NODES[0]));
+  assert.ok(!again.json.replayed);
+  spent += NODES[0].credits;
+  for (const s of servers) assert.equal((await balance(s)).totals.spent, spent);
   verified(db);
 });
