@@ -225,3 +225,22 @@ test("a refused transaction is rebuilt and retried; one refused every time is an
   for (const s of servers) assert.equal((await balance(s)).totals.spent, spent);
   verified(db);
 });
+
+test("a long poll on one server wakes on a balance event another server committed", { skip, timeout: 60000 }, async (t) => {
+  const db = path.join(tempDir(t), "events3.db");
+  const servers = await threeServers(t, db, { wallet: 1000 });
+  const [a, b, c] = servers;
+  await ok(post(a, "/v1/ops", { op: "create_user", user: "ana" }));
+  await ok(post(a, "/v1/topups", { payer: "user:ana", credits: 200, key: "t-ana" }));
+  await ok(post(a, "/v1/ops", { op: "set_alert", payer: "user:ana", below: 100 }));
+  const before = (await get(b, "/v1/events?after=0")).json.last_seq;
+  const t0 = Date.now();
+  const waiting = get(b, `/v1/events?after=${before}&wait_s=10`);
+  await sleep(300);
+  const vid = NODES[3];
+  await ok(post(c, "/v1/charges", { user: "ana", key: "ana-vid", node: vid.node, quoted: vid.credits, rate_card: CARD_VERSION }));
+  const woke = await waiting;
+  assert.equal(woke.status, 200, woke.text);
+  assert.deepEqual(woke.json.events.map((e) => [e.type, e.payer]), [["balance_low", "user:ana"]]);
+  assert.ok(Date.now() - t0 < 5000, `the long poll took ${Date.now() - t0} ms`);
+});
