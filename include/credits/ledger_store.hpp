@@ -1,6 +1,6 @@
 // The storage interface of the durable ledger: what is kept, and the calls a store answers.
-// The core never does I/O; an edge implements this (SQLite today: server/sqlite_store.hpp; a
-// networked database can follow) and DurableLedger (durable_ledger.hpp) drives it.
+// The core never does I/O; an edge implements this (server/sqlite_store.hpp, one writer;
+// server/pg_store.hpp, shared by several) and DurableLedger (durable_ledger.hpp) drives it.
 //
 // What is kept, all written together, all or nothing, by one commit:
 // - the journal: every accepted operation as applied (its JSON text with the stamped "at"), and
