@@ -18,7 +18,7 @@ namespace {
 // (docs/storage.md): entries are keyed by (payer, seq) and payers by payer, so a Citus-style
 // engine can shard both by payer and keep each payer's rows on one node; journal, rate_cards,
 // ledger_head and meta are the ledger-wide order. Ids compare byte-wise (COLLATE "C"), as in
-// SQLite. A schema-2 database is brought to 3 by its first writer (kMigrate).
+// SQLite. A schema-2 database is brought to 3 by its first writer (kSchema's last statements).
 constexpr const char* kSchemaVersion = "3";
 
 const char* kSchema = R"sql(
