@@ -104,9 +104,11 @@ const char* kUpsertPayers =
 const char* kAdvanceHead = "UPDATE ledger_head SET seq = $1, entries = GREATEST(entries, $2) WHERE id = 1";
 const char* kLockHead = "SELECT seq, entries FROM ledger_head WHERE id = 1 FOR UPDATE";
 const char* kCommitAsync = "SELECT set_config('synchronous_commit', 'off', true)";
-// A transaction given an id writes a commit record, and with synchronous_commit on its COMMIT
-// waits until the WAL is flushed up to that record: past every commit made before it.
-const char* kFlushBarrier = "SELECT pg_current_xact_id()";
+// A transaction that writes WAL and has an id waits at COMMIT, with synchronous_commit on, until
+// the WAL is flushed up to its commit record: past every commit made before it. A transactional
+// logical message is the smallest such write (no table; ignored unless a logical slot reads
+// it). Not pg_current_xact_id() alone: a transaction that wrote no WAL commits without a flush.
+const char* kFlushBarrier = "SELECT pg_logical_emit_message(true, 'credits', 'durable')";
 const char* kJournalAfter = "SELECT seq, at, kind, body FROM journal WHERE seq > $1 ORDER BY seq";
 
 // The writers' lock: pg_try_advisory_lock(key1, key2), per database, held by the session; taken
@@ -567,11 +569,12 @@ StoreStatus PgStore::commit(const CommitBatch& batch) {
   }
   for (int attempt = 1;; ++attempt) {
     bool retryable = false;
-    std::string error = commit_once(batch, retryable);
+    bool unknown = false;
+    std::string error = commit_once(batch, retryable, unknown);
     if (error.empty()) return make_durable();
     if (!retryable || attempt == kMaxAttempts) {
       StoreStatus s{error + (attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "")};
-      s.rolled_back = PQstatus(conn_) == CONNECTION_OK;
+      s.rolled_back = !unknown && PQstatus(conn_) == CONNECTION_OK;
       return s;
     }
     ++retries_;
@@ -604,7 +607,7 @@ std::vector<Step> commit_steps(const CommitBatch& batch) {
 // [BEGIN, the head locked,] one statement per table that has rows, the head moved, COMMIT, sent
 // together as one pipeline and read back together: one round trip. Inside lock_head()'s
 // transaction the first two were sent already. Any error skips the rest and rolls back.
-std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable) {
+std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable, bool& unknown) {
   std::vector<Step> steps = commit_steps(batch);
   const bool open = PQtransactionStatus(conn_) == PQTRANS_INTRANS;
   if (shared_ && synchronous_) steps.insert(steps.begin(), Step{"credits_async", {}});  // then make_durable()
@@ -631,6 +634,8 @@ std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable) {
     if (r.status() == PGRES_FATAL_ERROR && error.empty()) {
       const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
       retryable = state && (std::string_view(state) == "40001" || std::string_view(state) == "40P01");
+      // The backend ended (57: shutdown, terminated; 08: the connection): perhaps after COMMIT.
+      unknown = !state || std::string_view(state).substr(0, 2) == "57" || std::string_view(state).substr(0, 2) == "08";
       const char* primary = PQresultErrorField(r.r, PG_DIAG_MESSAGE_PRIMARY);
       error = trimmed(primary ? primary : PQresultErrorMessage(r.r)) + " (SQLSTATE " + (state ? state : "?") + ")";
     }

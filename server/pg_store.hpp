@@ -73,8 +73,9 @@ class PgStore final : public LedgerStore {
   StoreStatus failed(std::string error);
   StoreStatus scan(const char* what, const std::string& select,
                    const std::function<bool(void* result, int row)>& fn);
-  // One attempt: the whole batch in one pipeline. `retryable` is set on 40001/40P01.
-  std::string commit_once(const CommitBatch& batch, bool& retryable);
+  // One attempt: the whole batch in one pipeline. `retryable` is set on 40001/40P01, `unknown`
+  // when the backend ended and the commit may have happened.
+  std::string commit_once(const CommitBatch& batch, bool& retryable, bool& unknown);
 
   pg_conn* conn_ = nullptr;
   std::string where_;  // the redacted URL

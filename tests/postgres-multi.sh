@@ -15,7 +15,9 @@ trap "exit 130" INT TERM
 pg_temp_start -c max_connections=50 -c shared_buffers=32MB || { echo "FAIL: cannot start PostgreSQL"; exit 1; }
 
 export CREDITS_TEST_PG=$PG_TEMP_URL CREDITS_TEST_PSQL=$PG_BIN/psql CREDITS_BIN=$credits
-if ! node --test "$src/tests/server/multi_server.test.mjs"; then
+# The PostgreSQL crash test stops and starts this server: pg_temp_crash, pg_temp_restart.
+export PG_TEMP_DIR PG_TEMP_PORT PG_TEMP_FLAGS PG_BIN
+if ! node --test ${MULTI_ONLY:+--test-name-pattern="$MULTI_ONLY"} "$src/tests/server/multi_server.test.mjs"; then
   echo "--- PostgreSQL server log (tail)"
   tail -n 30 "$PG_TEMP_DIR/server.log"
   exit 1
