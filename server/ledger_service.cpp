@@ -421,7 +421,9 @@ StoreStatus LedgerService::try_shared(std::vector<Job*>& jobs, std::vector<std::
     if (us > stats_.max_commit_micros) stats_.max_commit_micros = us;
     if (last) stats_.journal_seq = last;
   }
-  if (jobs.size() > stats_.max_batch_ops) stats_.max_batch_ops = jobs.size();
+  size_t ops = 0;
+  for (const Job* job : jobs) ops += job->swap ? 1 : job->ops.size();
+  if (ops > stats_.max_batch_ops) stats_.max_batch_ops = ops;
   publish_events(ledger_.ledger().balance_events().last_seq());
   return {};
 }
