@@ -9,12 +9,14 @@
 //   the store gives up; one refused every time is answered storage_failed, not applied;
 // - a long poll on one server wakes on a balance event another committed;
 // - PostgreSQL crashed under load (immediate stop): every charge acknowledged survives it;
+// - a rate card swapped through one server is in force on the others;
 // and `credits verify --db` finds the shared ledger equal to its journal's replay.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { CARD_VERSION, NODES, PG_URL, SRC, cli, dbArg, get, mulberry32, post, psql, sleep, startServer, tempDir } from "./lib.mjs";
+import { CARD_VERSION, NODES, PG_URL, SAMPLE_CARD, SRC, cli, dbArg, get, mulberry32, post, psql, sleep, startServer, tempDir } from "./lib.mjs";
 
 const skip = !PG_URL && "needs CREDITS_TEST_PG (tests/postgres-multi.sh)";
 const SERVERS = 3;
@@ -299,5 +301,25 @@ test("a crash of PostgreSQL under load from three servers loses nothing acknowle
     const { replayed, ...same } = r.json;
     assert.deepEqual(same, answer);
   }
+  verified(db);
+});
+
+test("a rate card swapped through one server is in force on the others", { skip, timeout: 60000 }, async (t) => {
+  const db = path.join(tempDir(t), "card3.db");
+  const servers = await threeServers(t, db, { wallet: 10000 });
+  const [a, b, c] = servers;
+  const v2 = { ...JSON.parse(readFileSync(SAMPLE_CARD, "utf8")), version: "2026-12-01" };
+  const swap = await ok(post(a, "/v1/admin/rate-card", JSON.stringify(v2)));
+  assert.equal(swap.json.changed, true);
+  // An idle server catches up within a few polls: its quotes use the new card.
+  let q;
+  for (let i = 0; i < 50 && (q = await post(b, "/v1/quotes", NODES[2].node)).json.rate_card !== "2026-12-01"; i++) await sleep(20);
+  assert.equal(q.json.rate_card, "2026-12-01");
+  const stale = await charge(c, 0, "stale", NODES[2]);
+  assert.equal(stale.json.error?.code, "stale_rate_card", stale.text);
+  await ok(post(c, "/v1/charges", { user: "u0", key: "fresh", node: NODES[2].node, quoted: q.json.credits, rate_card: "2026-12-01" }));
+  // The version another server put in force cannot come back with other content.
+  const other = { ...v2, models: v2.models.filter((m) => m.id !== "veo-3") };
+  assert.equal((await post(c, "/v1/admin/rate-card", JSON.stringify(other))).json.error.code, "invalid_rate_card");
   verified(db);
 });
