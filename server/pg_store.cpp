@@ -458,7 +458,8 @@ StoreStatus PgStore::failed(std::string error) {
 // A failure here leaves the commit before it committed but perhaps not durable: unknown.
 StoreStatus PgStore::make_durable() {
   if (!shared_ || !synchronous_) return {};
-  assert(PQtransactionStatus(conn_) == PQTRANS_IDLE);
+  // Between transactions (a lost connection has no transaction status: the exec below fails).
+  assert(PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) == PQTRANS_IDLE);
   Result r(PQexec(conn_, kFlushBarrier));
   if (r.status() != PGRES_TUPLES_OK)
     return {"cannot wait for PostgreSQL's WAL flush: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")"};
@@ -466,7 +467,8 @@ StoreStatus PgStore::make_durable() {
 }
 
 StoreStatus PgStore::lock_head(StoreHead& head) {
-  assert(shared_ && PQtransactionStatus(conn_) == PQTRANS_IDLE);
+  assert(shared_);
+  assert(PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) == PQTRANS_IDLE);
   std::string error;
   if (!exec("BEGIN", error)) return failed("cannot start a transaction: " + error);
   Result r(PQexecPrepared(conn_, "credits_lock_head", 0, nullptr, nullptr, nullptr, 0));
