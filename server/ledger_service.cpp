@@ -223,7 +223,8 @@ void LedgerService::apply_ops(Job& job, std::optional<Timestamp> now) {
   for (json& op : job.ops) {
     try {
       job.results.push_back(ledger_.apply(std::move(op), now, viewer));
-      if (job.render && job.results.back().value("ok", false)) job.rendered = job.render(ledger_.ledger());
+      if (job.render && job.results.back().value("ok", false))
+        job.rendered = job.render(ledger_.ledger());
     } catch (const std::exception& e) {
       // Nothing in apply is expected to throw (out of memory aside); if it does, the
       // ledger may be half changed: stop without answering, recover from the disk.
@@ -234,7 +235,8 @@ void LedgerService::apply_ops(Job& job, std::optional<Timestamp> now) {
 
 void LedgerService::apply_jobs(const std::vector<Job*>& jobs) {
   for (Job* job : jobs) {
-    const std::optional<Timestamp> now = trust_client_time_ ? std::nullopt : std::optional(wall_clock_ms());
+    const std::optional<Timestamp> now =
+        trust_client_time_ ? std::nullopt : std::optional(wall_clock_ms());
     if (job->swap) {
       job->swap_result = ledger_.use_rate_card(*job->card, now);
       if (*job->swap_result && (*job->swap_result)->changed) {
@@ -378,16 +380,19 @@ void LedgerService::commit_shared(std::vector<Job*>& jobs) {
     StoreStatus s = try_shared(jobs, submitted);
     if (s) return acknowledge(jobs);
     if (!s.rolled_back)
-      stop_unanswered(Error(ErrorCode::storage_failed,
-                            "a commit's outcome is unknown; stopping without acknowledging it: " + s.error));
+      stop_unanswered(
+          Error(ErrorCode::storage_failed,
+                "a commit's outcome is unknown; stopping without acknowledging it: " + s.error));
     why = s.error;
   }
   rebuild_or_stop(why);
-  refuse_all(jobs, "not applied: its transaction failed " + std::to_string(kSharedAttempts) + " times, the last: " + why);
+  refuse_all(jobs, "not applied: its transaction failed " + std::to_string(kSharedAttempts) +
+                       " times, the last: " + why);
 }
 
 // Jobs submitted while this server waited for the head join the batch: one commit for them all.
-void LedgerService::take_queued(std::vector<Job*>& jobs, std::vector<std::vector<json>>& submitted) {
+void LedgerService::take_queued(std::vector<Job*>& jobs,
+                                std::vector<std::vector<json>>& submitted) {
   std::lock_guard<std::mutex> l(in_mutex_);
   for (Job* job : inbox_) {
     jobs.push_back(job);
@@ -397,7 +402,8 @@ void LedgerService::take_queued(std::vector<Job*>& jobs, std::vector<std::vector
   inbox_ops_ = 0;
 }
 
-StoreStatus LedgerService::try_shared(std::vector<Job*>& jobs, std::vector<std::vector<json>>& submitted) {
+StoreStatus LedgerService::try_shared(std::vector<Job*>& jobs,
+                                      std::vector<std::vector<json>>& submitted) {
   StoreHead head;
   if (StoreStatus s = store_.lock_head(head); !s) return s;
   int64_t replayed = 0;
@@ -437,7 +443,8 @@ StoreStatus LedgerService::catch_up(const StoreHead* head, int64_t& replayed) {
   stats_.caught_up_records += static_cast<uint64_t>(r.records);
   if (!r.ok) {
     store_.abort();
-    StoreStatus s{"catching up with the journal: " + (r.problems.empty() ? std::string("?") : r.problems.front())};
+    StoreStatus s{"catching up with the journal: " +
+                  (r.problems.empty() ? std::string("?") : r.problems.front())};
     s.rolled_back = true;
     return s;
   }
@@ -480,7 +487,8 @@ void LedgerService::refuse_all(std::vector<Job*>& jobs, const std::string& why) 
       continue;
     }
     job->results.clear();
-    for (const json& op : job->ops) job->results.push_back(failed_operation_json(given_op_name(op), error));
+    for (const json& op : job->ops)
+      job->results.push_back(failed_operation_json(given_op_name(op), error));
     job->rendered.clear();
   }
   acknowledge(jobs);

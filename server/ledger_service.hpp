@@ -42,8 +42,8 @@ struct ServiceStats {
   std::atomic<uint64_t> max_batch_ops{0};
   std::atomic<int64_t> journal_seq{0};
   std::atomic<uint64_t> card_swaps{0};
-  std::atomic<int64_t> events_seq{0};  // the last durable balance event (SPEC §11)
-  std::atomic<uint64_t> caught_up_records{0};  // journal records other servers committed, replayed here
+  std::atomic<int64_t> events_seq{0};          // the last durable balance event (SPEC §11)
+  std::atomic<uint64_t> caught_up_records{0};  // others' journal records replayed here
   std::atomic<uint64_t> rebuilds{0};           // shared store: state rebuilt after a failed commit
 };
 
@@ -111,7 +111,8 @@ class LedgerService {
   // The shared store's one thread.
   void shared_loop();
   void commit_shared(std::vector<Job*>& jobs);
-  StoreStatus try_shared(std::vector<Job*>& jobs, std::vector<std::vector<nlohmann::json>>& submitted);
+  StoreStatus try_shared(std::vector<Job*>& jobs,
+                         std::vector<std::vector<nlohmann::json>>& submitted);
   void take_queued(std::vector<Job*>& jobs, std::vector<std::vector<nlohmann::json>>& submitted);
   StoreStatus catch_up(const StoreHead* head, int64_t& replayed);
   void idle_catch_up();

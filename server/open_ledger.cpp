@@ -47,16 +47,17 @@ void lock_and_catch_up(const std::string& db, LedgerStore& store, DurableLedger&
   RecoveryReport caught = ledger.catch_up(store, &head);
   if (!caught.ok)
     fail_usage(ErrorCode::ledger_mismatch,
-               "the ledger " + printable_db(db) + " changed in a way its journal does not explain: " +
+               "the ledger " + printable_db(db) +
+                   " changed in a way its journal does not explain: " +
                    (caught.problems.empty() ? std::string("?") : caught.problems.front()),
                json{{"report", caught.to_json()}});
 }
 
 }  // namespace
 
-OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger, const std::string& card_path,
-                       const std::string& embedded_text, std::optional<Timestamp> now, const std::string& role,
-                       StoreUse use) {
+OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger,
+                       const std::string& card_path, const std::string& embedded_text,
+                       std::optional<Timestamp> now, const std::string& role, StoreUse use) {
   OpenLedger out;
   out.store = open_store_or_die(db, sync_full, use, role, &out.store_description);
   const auto t0 = std::chrono::steady_clock::now();

@@ -40,8 +40,9 @@ std::unique_ptr<LedgerStore> open_store_or_die(const std::string& db, bool sync_
 // A swap is journaled and committed before this returns.
 // A shared writer puts the card in force as every commit of a shared store is made: under the
 // store's head, caught up first.
-OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger, const std::string& card_path,
-                       const std::string& embedded_text, std::optional<Timestamp> now,
-                       const std::string& role = "credits", StoreUse use = StoreUse::writer);
+OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger,
+                       const std::string& card_path, const std::string& embedded_text,
+                       std::optional<Timestamp> now, const std::string& role = "credits",
+                       StoreUse use = StoreUse::writer);
 
 }  // namespace credits::server

@@ -101,7 +101,8 @@ const char* kUpsertPayers =
     "period_end = EXCLUDED.period_end, wallet = EXCLUDED.wallet, granted = EXCLUDED.granted, "
     "topped_up = EXCLUDED.topped_up, spent = EXCLUDED.spent, refunded = EXCLUDED.refunded, "
     "expired = EXCLUDED.expired, seq = EXCLUDED.seq, held = EXCLUDED.held";
-const char* kAdvanceHead = "UPDATE ledger_head SET seq = $1, entries = GREATEST(entries, $2) WHERE id = 1";
+const char* kAdvanceHead =
+    "UPDATE ledger_head SET seq = $1, entries = GREATEST(entries, $2) WHERE id = 1";
 const char* kLockHead = "SELECT seq, entries FROM ledger_head WHERE id = 1 FOR UPDATE";
 const char* kCommitAsync = "SELECT set_config('synchronous_commit', 'off', true)";
 // A transaction that writes WAL and has an id waits at COMMIT, with synchronous_commit on, until
@@ -315,7 +316,9 @@ std::unique_ptr<PgStore> PgStore::open(const std::string& url, const Options& op
     return nullptr;
   }
   if (options.writer && !store->create_schema(error)) return nullptr;
-  if (!store->check_schema(options.writer, error) || !store->prepare_statements(options.writer, error)) return nullptr;
+  if (!store->check_schema(options.writer, error) ||
+      !store->prepare_statements(options.writer, error))
+    return nullptr;
   store->shared_ = options.writer && options.shared;
   return store;
 }
@@ -323,8 +326,9 @@ std::unique_ptr<PgStore> PgStore::open(const std::string& url, const Options& op
 // A writer killed a moment ago leaves its lock until PostgreSQL notices the closed connection
 // (at once on a local socket, a little later over TCP): try for a while before refusing.
 bool PgStore::take_writer_lock(const Options& options, std::string& error) {
-  const std::string try_lock = std::string("SELECT pg_try_advisory_lock") + (options.shared ? "_shared(" : "(") +
-                               kLockKey1 + ", " + kLockKey2 + ")";
+  const std::string try_lock = std::string("SELECT pg_try_advisory_lock") +
+                               (options.shared ? "_shared(" : "(") + kLockKey1 + ", " + kLockKey2 +
+                               ")";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.lock_wait_ms);
   for (;;) {
     Result r(PQexec(conn_, try_lock.c_str()));
@@ -348,8 +352,8 @@ bool PgStore::take_writer_lock(const Options& options, std::string& error) {
     who = "\"" + text(h.r, 0, 1) + "\" (PostgreSQL backend " + text(h.r, 0, 0) + ", connected from " +
           text(h.r, 0, 2) + " since " + text(h.r, 0, 3) + ")";
   error = "the ledger " + where_ + " is in use by " + who +
-          ": several credits servers may share a PostgreSQL ledger, but credits ledger --db writes one alone "
-          "(docs/storage.md)";
+          ": several credits servers may share a PostgreSQL ledger, but credits ledger --db writes "
+          "one alone (docs/storage.md)";
   return false;
 }
 
@@ -358,7 +362,8 @@ bool PgStore::take_writer_lock(const Options& options, std::string& error) {
 bool PgStore::create_schema(std::string& error) {
   const std::string serialize = std::string("SELECT pg_advisory_xact_lock(") + kLockKey1 + ", 2)";
   if (!exec("BEGIN", error)) return false;
-  if (!exec(serialize.c_str(), error) || !exec(kSchema, error)) return exec("ROLLBACK", error), false;
+  if (!exec(serialize.c_str(), error) || !exec(kSchema, error))
+    return exec("ROLLBACK", error), false;
   return exec("COMMIT", error);
 }
 
@@ -379,11 +384,13 @@ bool PgStore::check_schema(bool writer, std::string& error) {
 
 bool PgStore::prepare_statements(bool writer, std::string& error) {
   const std::pair<const char*, const char*> statements[] = {
-      {"credits_journal_after", kJournalAfter}, {"credits_cards", kInsertCards},     {"credits_journal", kInsertJournal},
-      {"credits_entries", kInsertEntries},      {"credits_payers", kUpsertPayers},   {"credits_head", kAdvanceHead},
+      {"credits_journal_after", kJournalAfter}, {"credits_cards", kInsertCards},
+      {"credits_journal", kInsertJournal},      {"credits_entries", kInsertEntries},
+      {"credits_payers", kUpsertPayers},        {"credits_head", kAdvanceHead},
       {"credits_lock_head", kLockHead},         {"credits_async", kCommitAsync}};
   for (const auto& [name, sql] : statements) {
-    if (!writer && std::string_view(name) != "credits_journal_after") continue;  // schema 2 has no head
+    if (!writer && std::string_view(name) != "credits_journal_after")
+      continue;  // schema 2 has no head
     Result r(PQprepare(conn_, name, sql, 0, nullptr));
     if (r.status() != PGRES_COMMAND_OK) {
       error = "cannot prepare a statement: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
@@ -409,7 +416,8 @@ StoreStatus PgStore::scan(const char* what, const std::string& select,
   const std::string declare = "DECLARE credits_scan NO SCROLL CURSOR FOR " + select;
   // Inside begin_read()'s or lock_head()'s transaction, that one; else a snapshot of its own.
   const bool own = PQtransactionStatus(conn_) == PQTRANS_IDLE;
-  if (own && !exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error)) return {std::string(what) + ": " + error};
+  if (own && !exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error))
+    return {std::string(what) + ": " + error};
   if (!exec(declare.c_str(), error)) {
     if (own) exec("ROLLBACK", error);
     return {std::string(what) + ": " + error};
@@ -426,7 +434,8 @@ StoreStatus PgStore::scan(const char* what, const std::string& select,
     for (int i = 0; i < n && more; ++i) more = fn(r.r, i);
     more = more && n == kFetchRows;
   }
-  if (!exec(own ? "COMMIT" : "CLOSE credits_scan", error)) return {std::string(what) + ": " + error};
+  if (!exec(own ? "COMMIT" : "CLOSE credits_scan", error))
+    return {std::string(what) + ": " + error};
   return {};
 }
 
@@ -462,7 +471,8 @@ StoreStatus PgStore::make_durable() {
   assert(PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) == PQTRANS_IDLE);
   Result r(PQexec(conn_, kFlushBarrier));
   if (r.status() != PGRES_TUPLES_OK)
-    return {"cannot wait for PostgreSQL's WAL flush: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")"};
+    return {"cannot wait for PostgreSQL's WAL flush: " + trimmed(PQerrorMessage(conn_)) + " (" +
+            where_ + ")"};
   return {};
 }
 
@@ -473,18 +483,21 @@ StoreStatus PgStore::lock_head(StoreHead& head) {
   if (!exec("BEGIN", error)) return failed("cannot start a transaction: " + error);
   Result r(PQexecPrepared(conn_, "credits_lock_head", 0, nullptr, nullptr, nullptr, 0));
   if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1)
-    return failed("cannot lock the ledger's head: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")");
+    return failed("cannot lock the ledger's head: " + trimmed(PQerrorMessage(conn_)) + " (" +
+                  where_ + ")");
   head.seq = i64(r.r, 0, 0);
   head.entries = i64(r.r, 0, 1);
   return {};
 }
 
-StoreStatus PgStore::scan_journal_after(int64_t after, const std::function<bool(JournalRecord&&)>& fn) {
+StoreStatus PgStore::scan_journal_after(int64_t after,
+                                        const std::function<bool(JournalRecord&&)>& fn) {
   const std::string from = std::to_string(after);
   const char* values[] = {from.c_str()};
   Result r(PQexecPrepared(conn_, "credits_journal_after", 1, values, nullptr, nullptr, 0));
   if (r.status() != PGRES_TUPLES_OK)
-    return failed("cannot read the journal: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")");
+    return failed("cannot read the journal: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ +
+                  ")");
   const int n = PQntuples(r.r);
   for (int i = 0; i < n; ++i) {
     JournalRecord rec;
@@ -575,7 +588,8 @@ StoreStatus PgStore::commit(const CommitBatch& batch) {
     std::string error = commit_once(batch, retryable, unknown);
     if (error.empty()) return make_durable();
     if (!retryable || attempt == kMaxAttempts) {
-      StoreStatus s{error + (attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "")};
+      StoreStatus s{error +
+                    (attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "")};
       s.rolled_back = !unknown && PQstatus(conn_) == CONNECTION_OK;
       return s;
     }
@@ -599,7 +613,8 @@ std::vector<Step> commit_steps(const CommitBatch& batch) {
   if (!batch.payers.empty()) steps.push_back({"credits_payers", payer_params(batch)});
   if (!batch.records.empty()) {
     const int64_t entries = batch.entries.empty() ? 0 : batch.entries.back().seq;
-    steps.push_back({"credits_head", {std::to_string(batch.records.back().seq), std::to_string(entries)}});
+    steps.push_back(
+        {"credits_head", {std::to_string(batch.records.back().seq), std::to_string(entries)}});
   }
   return steps;
 }
@@ -612,15 +627,17 @@ std::vector<Step> commit_steps(const CommitBatch& batch) {
 std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable, bool& unknown) {
   std::vector<Step> steps = commit_steps(batch);
   const bool open = PQtransactionStatus(conn_) == PQTRANS_INTRANS;
-  if (shared_ && synchronous_) steps.insert(steps.begin(), Step{"credits_async", {}});  // then make_durable()
+  if (shared_ && synchronous_)
+    steps.insert(steps.begin(), Step{"credits_async", {}});  // then make_durable()
   if (!open) steps.insert(steps.begin(), Step{"credits_lock_head", {}});
   if (PQenterPipelineMode(conn_) != 1) return "cannot start a commit: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
-  bool sent = open || PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  bool sent =
+      open || PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   for (Step& step : steps) {
     std::vector<const char*> values;
     for (const std::string& p : step.params) values.push_back(p.c_str());
-    sent = sent && PQsendQueryPrepared(conn_, step.statement, static_cast<int>(values.size()), values.data(), nullptr,
-                                       nullptr, 0) == 1;
+    sent = sent && PQsendQueryPrepared(conn_, step.statement, static_cast<int>(values.size()),
+                                       values.data(), nullptr, nullptr, 0) == 1;
   }
   sent = sent && PQsendQueryParams(conn_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   sent = sent && PQpipelineSync(conn_) == 1;
@@ -637,7 +654,8 @@ std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable, bool
       const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
       retryable = state && (std::string_view(state) == "40001" || std::string_view(state) == "40P01");
       // The backend ended (57: shutdown, terminated; 08: the connection): perhaps after COMMIT.
-      unknown = !state || std::string_view(state).substr(0, 2) == "57" || std::string_view(state).substr(0, 2) == "08";
+      unknown = !state || std::string_view(state).substr(0, 2) == "57" ||
+                std::string_view(state).substr(0, 2) == "08";
       const char* primary = PQresultErrorField(r.r, PG_DIAG_MESSAGE_PRIMARY);
       error = trimmed(primary ? primary : PQresultErrorMessage(r.r)) + " (SQLSTATE " + (state ? state : "?") + ")";
     }

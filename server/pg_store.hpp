@@ -50,7 +50,8 @@ class PgStore final : public LedgerStore {
   void end_read() override;
   bool shared() const override { return shared_; }
   StoreStatus lock_head(StoreHead& head) override;
-  StoreStatus scan_journal_after(int64_t after, const std::function<bool(JournalRecord&&)>& fn) override;
+  StoreStatus scan_journal_after(int64_t after,
+                                 const std::function<bool(JournalRecord&&)>& fn) override;
   void abort() override;
   StoreStatus make_durable() override;
 

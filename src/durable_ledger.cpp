@@ -270,15 +270,18 @@ RecoveryReport DurableLedger::catch_up(LedgerStore& store, const StoreHead* head
   assert(!ledger_ || committed_entries_ == ledger_->entries().size());
   RecoveryReport report;
   Problems problems(report);
-  StoreStatus scanned = store.scan_journal_after(
-      seq_, [&](JournalRecord&& rec) { return catch_up_record(store, std::move(rec), report, problems); });
+  StoreStatus scanned = store.scan_journal_after(seq_, [&](JournalRecord&& rec) {
+    return catch_up_record(store, std::move(rec), report, problems);
+  });
   if (!scanned) problems.add("cannot read the journal: " + scanned.error);
   // What the records replayed appended is stored already: their writer committed it.
   if (ledger_) committed_entries_ = ledger_->entries().size();
-  if (head && report.ok && (seq_ != head->seq || static_cast<int64_t>(committed_entries_) != head->entries))
-    problems.add("after catching up the ledger stands at journal record " + std::to_string(seq_) + " with " +
-                 std::to_string(committed_entries_) + " entries; the store's head says " + std::to_string(head->seq) +
-                 " with " + std::to_string(head->entries));
+  if (head && report.ok &&
+      (seq_ != head->seq || static_cast<int64_t>(committed_entries_) != head->entries))
+    problems.add("after catching up the ledger stands at journal record " + std::to_string(seq_) +
+                 " with " + std::to_string(committed_entries_) +
+                 " entries; the store's head says " + std::to_string(head->seq) + " with " +
+                 std::to_string(head->entries));
   report.entries = static_cast<int64_t>(committed_entries_);
   return problems.finish(card_);
 }

@@ -65,8 +65,7 @@ Args parse(int argc, char** argv) {
       std::stringstream ss(next());
       for (std::string part; std::getline(ss, part, ',');) a.urls.push_back(part);
       a.url = a.urls.empty() ? std::string() : a.urls.front();
-    }
-    else if (k == "--token-file")
+    } else if (k == "--token-file")
       a.token_file = next();
     else if (k == "--seconds")
       a.seconds = std::stod(next());

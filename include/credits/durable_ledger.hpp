@@ -107,7 +107,8 @@ class DurableLedger {
   bool recover_cards(LedgerStore& store, Problems& problems);
   bool replay_journal(LedgerStore& store, RecoveryReport& report, Problems& problems);
   bool replay_card(const JournalRecord& rec, Problems& problems);
-  bool catch_up_record(LedgerStore& store, JournalRecord&& rec, RecoveryReport& report, Problems& problems);
+  bool catch_up_record(LedgerStore& store, JournalRecord&& rec, RecoveryReport& report,
+                       Problems& problems);
   void replay_operation(const JournalRecord& rec, Problems& problems);
   void check_entries(LedgerStore& store, RecoveryReport& report, Problems& problems);
   void check_payers(LedgerStore& store, RecoveryReport& report, Problems& problems);

@@ -118,7 +118,8 @@ class LedgerStore {
   }
   // The journal records after `after`, in order: inside lock_head()'s transaction when one is
   // open, else what is committed now.
-  virtual StoreStatus scan_journal_after(int64_t after, const std::function<bool(JournalRecord&&)>& fn) {
+  virtual StoreStatus scan_journal_after(int64_t after,
+                                         const std::function<bool(JournalRecord&&)>& fn) {
     (void)after;
     (void)fn;
     return {"this store has no shared journal"};
