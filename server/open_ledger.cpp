@@ -31,8 +31,10 @@ std::unique_ptr<LedgerStore> open_store_or_die(const std::string& db, bool sync_
     if (description) *description = pg->description();
     return pg;
   }
-  std::unique_ptr<SqliteStore> lite = SqliteStore::open(db, sync_full ? SyncMode::full : SyncMode::normal, error);
-  if (!lite) fail_usage(ErrorCode::unreadable_file, error);
+  bool in_use = false;
+  std::unique_ptr<SqliteStore> lite = SqliteStore::open(
+      db, sync_full ? SyncMode::full : SyncMode::normal, error, use != StoreUse::reader, &in_use);
+  if (!lite) fail_usage(in_use ? ErrorCode::ledger_in_use : ErrorCode::unreadable_file, error);
   if (description) *description = std::string("SQLite, WAL, synchronous=") + (sync_full ? "FULL" : "NORMAL");
   return lite;
 }
