@@ -2,7 +2,8 @@
 # The test suite under sanitizers (clang), each in its own build dir:
 #   asan: the GoogleTest suite and the CLI contract under AddressSanitizer + UndefinedBehavior-
 #         Sanitizer (build/asan, -fsanitize=address,undefined -fno-sanitize-recover=all);
-#   tsan: the server's 32-client race and its kill -9 crash test under ThreadSanitizer
+#   tsan: the server's 32-client race and its kill -9 crash test under ThreadSanitizer, and three
+#         servers on one PostgreSQL ledger (postgres_multi: the shared writer's thread)
 #         (build/tsan; the server's io threads, commit thread and ledger under real load).
 # Usage: scripts/test-sanitizers.sh [asan|tsan]... (both by default).
 # A sanitizer report fails the run, even from a process whose exit status a test does not look
@@ -50,7 +51,7 @@ run_tsan() {
   rm -rf "$dir/reports" && mkdir -p "$dir/reports"
   local status=0
   TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:log_path=$PWD/$dir/reports/tsan:log_exe_name=1" \
-    ctest --test-dir "$dir" -R '^server_(race|crash)$' --output-on-failure || status=$?
+    ctest --test-dir "$dir" -R '^(server_(race|crash)|postgres_multi)$' --output-on-failure || status=$?
   check_reports "$dir" "ThreadSanitizer" || status=1
   return "$status"
 }

@@ -61,6 +61,12 @@ void write_service(std::string& out, const LedgerService& service) {
           "gauge");
   counter(out, "credits_rate_card_swaps_total", "Rate cards put in force since start.",
           s.card_swaps);
+  counter(out, "credits_caught_up_records_total",
+          "Journal records other servers of a shared PostgreSQL ledger committed, replayed here.",
+          s.caught_up_records);
+  counter(out, "credits_rebuilds_total",
+          "Ledger state rebuilt from the store after a refused transaction (shared PostgreSQL).",
+          s.rebuilds);
 }
 
 void write_transport(std::string& out, const HttpCounters& t) {

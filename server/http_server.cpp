@@ -190,7 +190,8 @@ int serve(const ServeOptions& o) {
   DurableLedger ledger;
   OpenLedger opened =
       open_ledger(o.db, o.sync_full, ledger, o.rate_card, o.embedded_card_text,
-                  o.trust_client_time ? std::nullopt : std::optional<Timestamp>(wall_clock_ms()), "credits serve");
+                  o.trust_client_time ? std::nullopt : std::optional<Timestamp>(wall_clock_ms()),
+                  "credits serve", StoreUse::shared_writer);
   if (token_missing) token = make_token(token_where);
 
   LedgerService service(ledger, *opened.store, o.trust_client_time);

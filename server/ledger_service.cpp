@@ -8,6 +8,7 @@
 
 #include "credits/wire/error_wire.hpp"
 #include "credits/wire/json_text.hpp"
+#include "credits/wire/operation_wire.hpp"
 
 namespace credits::server {
 
@@ -73,6 +74,13 @@ LedgerService::LedgerService(DurableLedger& ledger, LedgerStore& store, bool tru
   publish_card();
   stats_.journal_seq = ledger_.last_seq();
   stats_.events_seq = ledger_.ledger().balance_events().last_seq();
+  if (store_.shared()) {
+    writer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "credits-shared");
+      shared_loop();
+    });
+    return;
+  }
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "credits-writer");
     writer_loop();
@@ -215,16 +223,43 @@ void LedgerService::apply_ops(Job& job, std::optional<Timestamp> now) {
   for (json& op : job.ops) {
     try {
       job.results.push_back(ledger_.apply(std::move(op), now, viewer));
-      if (job.render && job.results.back().value("ok", false)) job.rendered = job.render(ledger_.ledger());
+      if (job.render && job.results.back().value("ok", false))
+        job.rendered = job.render(ledger_.ledger());
     } catch (const std::exception& e) {
       // Nothing in apply is expected to throw (out of memory aside); if it does, the
       // ledger may be half changed: stop without answering, recover from the disk.
       stop_unanswered(Error(ErrorCode::internal, std::string("stopping: ") + e.what()));
     }
-    if (job.results.back().value("ok", false))
-      ++stats_.ops_accepted;
-    else
-      ++stats_.ops_refused;
+  }
+}
+
+void LedgerService::apply_jobs(const std::vector<Job*>& jobs) {
+  for (Job* job : jobs) {
+    const std::optional<Timestamp> now =
+        trust_client_time_ ? std::nullopt : std::optional(wall_clock_ms());
+    if (job->swap) {
+      job->swap_result = ledger_.use_rate_card(*job->card, now);
+      if (*job->swap_result && (*job->swap_result)->changed) {
+        publish_card();
+        ++stats_.card_swaps;
+      }
+      continue;
+    }
+    apply_ops(*job, now);
+  }
+}
+
+// Once the jobs are durable (or refused whole): counted, then handed on.
+void LedgerService::acknowledge(std::vector<Job*>& jobs) {
+  for (Job* job : jobs) {
+    for (const json& r : job->results)
+      if (r.value("ok", false))
+        ++stats_.ops_accepted;
+      else
+        ++stats_.ops_refused;
+    // Moved out first: an asynchronous job deletes itself inside the call.
+    auto durable = std::move(job->durable);
+    durable(*job);
   }
 }
 
@@ -239,19 +274,7 @@ void LedgerService::writer_loop() {
       inbox_.clear();
       inbox_ops_ = 0;
     }
-    for (Job* job : jobs) {
-      const std::optional<Timestamp> now =
-          trust_client_time_ ? std::nullopt : std::optional(wall_clock_ms());
-      if (job->swap) {
-        job->swap_result = ledger_.use_rate_card(*job->card, now);
-        if (*job->swap_result && (*job->swap_result)->changed) {
-          publish_card();
-          ++stats_.card_swaps;
-        }
-        continue;
-      }
-      apply_ops(*job, now);
-    }
+    apply_jobs(jobs);
     Unit unit{ledger_.take_batch(), std::move(jobs), ledger_.ledger().balance_events().last_seq()};
     jobs.clear();
     {
@@ -299,15 +322,176 @@ void LedgerService::committer_loop() {
       if (!merged.records.empty()) stats_.journal_seq = merged.records.back().seq;
     }
     if (ops > stats_.max_batch_ops) stats_.max_batch_ops = ops;
-    for (Unit& u : units)
-      for (Job* job : u.jobs) {
-        // Moved out first: an asynchronous job deletes itself inside the call.
-        auto durable = std::move(job->durable);
-        durable(*job);
-      }
+    for (Unit& u : units) acknowledge(u.jobs);
     publish_events(units.back().events_seq);
     units.clear();
   }
+}
+
+// The shared store's writer (docs/storage.md). Every batch is one transaction that holds the
+// ledger's head from before the catch-up to its COMMIT, so the batch is applied on exactly the
+// state every other server's commits left; nothing is answered before that COMMIT returns.
+namespace {
+
+constexpr int kSharedAttempts = 4;  // a batch whose transaction the database refused, tried again
+constexpr auto kIdleCatchUp = std::chrono::milliseconds(20);
+
+}  // namespace
+
+void LedgerService::shared_loop() {
+  std::vector<Job*> jobs;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> l(in_mutex_);
+      if (!in_cv_.wait_for(l, kIdleCatchUp, [&] { return !inbox_.empty() || stopping_; })) {
+        l.unlock();
+        idle_catch_up();  // no work: see what the other servers committed
+        continue;
+      }
+      if (inbox_.empty()) break;  // stopping, and everything submitted is answered
+      jobs.assign(inbox_.begin(), inbox_.end());
+      inbox_.clear();
+      inbox_ops_ = 0;
+    }
+    commit_shared(jobs);
+    jobs.clear();
+  }
+}
+
+// A refused transaction leaves the state in memory ahead of the store: it is rebuilt from the
+// store and the batch applied again from the operations as submitted (their results were not
+// answered). A lost connection leaves the commit's outcome unknown: stop, answering nothing.
+void LedgerService::commit_shared(std::vector<Job*>& jobs) {
+  std::vector<std::vector<json>> submitted;
+  submitted.reserve(jobs.size());
+  for (const Job* job : jobs) submitted.push_back(job->ops);
+  std::string why;
+  for (int attempt = 1; attempt <= kSharedAttempts; ++attempt) {
+    if (attempt > 1) {
+      rebuild_or_stop(why);
+      for (size_t i = 0; i < jobs.size(); ++i) {
+        jobs[i]->ops = submitted[i];
+        jobs[i]->results.clear();
+        jobs[i]->rendered.clear();
+        jobs[i]->swap_result.reset();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2 << attempt));
+    }
+    StoreStatus s = try_shared(jobs, submitted);
+    if (s) return acknowledge(jobs);
+    if (!s.rolled_back)
+      stop_unanswered(
+          Error(ErrorCode::storage_failed,
+                "a commit's outcome is unknown; stopping without acknowledging it: " + s.error));
+    why = s.error;
+  }
+  rebuild_or_stop(why);
+  refuse_all(jobs, "not applied: its transaction failed " + std::to_string(kSharedAttempts) +
+                       " times, the last: " + why);
+}
+
+// Jobs submitted while this server waited for the head join the batch: one commit for them all.
+void LedgerService::take_queued(std::vector<Job*>& jobs,
+                                std::vector<std::vector<json>>& submitted) {
+  std::lock_guard<std::mutex> l(in_mutex_);
+  for (Job* job : inbox_) {
+    jobs.push_back(job);
+    submitted.push_back(job->ops);
+  }
+  inbox_.clear();
+  inbox_ops_ = 0;
+}
+
+StoreStatus LedgerService::try_shared(std::vector<Job*>& jobs,
+                                      std::vector<std::vector<json>>& submitted) {
+  StoreHead head;
+  if (StoreStatus s = store_.lock_head(head); !s) return s;
+  int64_t replayed = 0;
+  if (StoreStatus s = catch_up(&head, replayed); !s) return s;
+  take_queued(jobs, submitted);
+  apply_jobs(jobs);
+  CommitBatch batch = ledger_.take_batch();
+  const bool writes = !batch.empty();
+  const int64_t last = batch.records.empty() ? 0 : batch.records.back().seq;
+  const size_t records = batch.records.size();
+  const auto t0 = std::chrono::steady_clock::now();
+  // An empty batch ends the transaction; what was only read must be durable before it is answered.
+  if (StoreStatus s = store_.commit(batch); !s) return s;
+  if (!writes && replayed > 0)
+    if (StoreStatus s = store_.make_durable(); !s) return s;
+  if (writes) {
+    const uint64_t us = micros_since(t0);
+    ++stats_.commits;
+    stats_.commit_micros += us;
+    stats_.committed_records += records;
+    if (us > stats_.max_commit_micros) stats_.max_commit_micros = us;
+    if (last) stats_.journal_seq = last;
+  }
+  size_t ops = 0;
+  for (const Job* job : jobs) ops += job->swap ? 1 : job->ops.size();
+  if (ops > stats_.max_batch_ops) stats_.max_batch_ops = ops;
+  publish_events(ledger_.ledger().balance_events().last_seq());
+  return {};
+}
+
+// What the other servers committed, replayed (a swapped card is published at once: quotes need
+// no durability). A failure is a refused transaction: the state is rebuilt before the next try.
+StoreStatus LedgerService::catch_up(const StoreHead* head, int64_t& replayed) {
+  const auto card_before = ledger_.card();
+  RecoveryReport r = ledger_.catch_up(store_, head);
+  replayed = r.records;
+  stats_.caught_up_records += static_cast<uint64_t>(r.records);
+  if (!r.ok) {
+    store_.abort();
+    StoreStatus s{"catching up with the journal: " +
+                  (r.problems.empty() ? std::string("?") : r.problems.front())};
+    s.rolled_back = true;
+    return s;
+  }
+  if (ledger_.card() != card_before) publish_card();
+  stats_.journal_seq = ledger_.last_seq();
+  return {};
+}
+
+// The balance events other servers committed wake this server's long polls, once durable.
+void LedgerService::idle_catch_up() {
+  int64_t replayed = 0;
+  StoreStatus s = catch_up(nullptr, replayed);
+  // A read that failed replayed nothing: the next round tries again. A record that would not
+  // replay means this server's state is wrong: rebuilt from the store.
+  if (!s && replayed > 0) rebuild_or_stop(s.error);
+  if (!s || replayed == 0) return;
+  if (StoreStatus d = store_.make_durable(); !d)
+    stop_unanswered(Error(ErrorCode::storage_failed, "stopping: " + d.error));
+  publish_events(ledger_.ledger().balance_events().last_seq());
+}
+
+void LedgerService::rebuild_or_stop(const std::string& why) {
+  store_.abort();
+  const auto card_before = ledger_.card();
+  RecoveryReport r = ledger_.rebuild(store_);
+  ++stats_.rebuilds;
+  if (!r.ok)
+    stop_unanswered(Error(ErrorCode::ledger_mismatch,
+                          "rebuilding the ledger after \"" + why + "\" failed: " +
+                              (r.problems.empty() ? std::string("?") : r.problems.front())));
+  if (ledger_.card() != card_before) publish_card();
+  stats_.journal_seq = ledger_.last_seq();
+}
+
+void LedgerService::refuse_all(std::vector<Job*>& jobs, const std::string& why) {
+  const Error error(ErrorCode::storage_failed, why);
+  for (Job* job : jobs) {
+    if (job->swap) {
+      job->swap_result = error;
+      continue;
+    }
+    job->results.clear();
+    for (const json& op : job->ops)
+      job->results.push_back(failed_operation_json(given_op_name(op), error));
+    job->rendered.clear();
+  }
+  acknowledge(jobs);
 }
 
 }  // namespace credits::server

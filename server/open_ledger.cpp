@@ -22,7 +22,8 @@ std::unique_ptr<LedgerStore> open_store_or_die(const std::string& db, bool sync_
   if (is_postgres_url(db)) {
     PgStore::Options options;
     options.synchronous = sync_full;
-    options.writer = use == StoreUse::writer;
+    options.writer = use != StoreUse::reader;
+    options.shared = use == StoreUse::shared_writer;
     options.role = role;
     bool in_use = false;
     std::unique_ptr<PgStore> pg = PgStore::open(db, options, error, &in_use);
@@ -30,16 +31,37 @@ std::unique_ptr<LedgerStore> open_store_or_die(const std::string& db, bool sync_
     if (description) *description = pg->description();
     return pg;
   }
-  std::unique_ptr<SqliteStore> lite = SqliteStore::open(db, sync_full ? SyncMode::full : SyncMode::normal, error);
-  if (!lite) fail_usage(ErrorCode::unreadable_file, error);
+  bool in_use = false;
+  std::unique_ptr<SqliteStore> lite = SqliteStore::open(
+      db, sync_full ? SyncMode::full : SyncMode::normal, error, use != StoreUse::reader, &in_use);
+  if (!lite) fail_usage(in_use ? ErrorCode::ledger_in_use : ErrorCode::unreadable_file, error);
   if (description) *description = std::string("SQLite, WAL, synchronous=") + (sync_full ? "FULL" : "NORMAL");
   return lite;
 }
 
-OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger, const std::string& card_path,
-                       const std::string& embedded_text, std::optional<Timestamp> now, const std::string& role) {
+namespace {
+
+// Another writer of a shared store may have committed since the recovery's snapshot: the head
+// is held and the ledger caught up before the card is put in force.
+void lock_and_catch_up(const std::string& db, LedgerStore& store, DurableLedger& ledger) {
+  StoreHead head;
+  if (StoreStatus s = store.lock_head(head); !s) fail_usage(ErrorCode::storage_failed, s.error);
+  RecoveryReport caught = ledger.catch_up(store, &head);
+  if (!caught.ok)
+    fail_usage(ErrorCode::ledger_mismatch,
+               "the ledger " + printable_db(db) +
+                   " changed in a way its journal does not explain: " +
+                   (caught.problems.empty() ? std::string("?") : caught.problems.front()),
+               json{{"report", caught.to_json()}});
+}
+
+}  // namespace
+
+OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger,
+                       const std::string& card_path, const std::string& embedded_text,
+                       std::optional<Timestamp> now, const std::string& role, StoreUse use) {
   OpenLedger out;
-  out.store = open_store_or_die(db, sync_full, StoreUse::writer, role, &out.store_description);
+  out.store = open_store_or_die(db, sync_full, use, role, &out.store_description);
   const auto t0 = std::chrono::steady_clock::now();
   out.report = ledger.recover(*out.store);
   out.replay_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -49,12 +71,14 @@ OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& led
                    std::to_string(out.report.problems.size()) + " problem(s), the first: " +
                    (out.report.problems.empty() ? std::string("?") : out.report.problems.front()),
                json{{"report", out.report.to_json()}});
+  if (out.store->shared()) lock_and_catch_up(db, *out.store, ledger);
   if (!card_path.empty() || !ledger.ready()) {
     LoadedCard card = load_card_or_die(card_path, embedded_text);
     auto swap = ledger.use_rate_card(card, now);
     if (!swap) fail_usage(ErrorCode::invalid_rate_card, swap.error().message + " (" + (card_path.empty() ? "embedded" : card_path) + ")");
   }
-  if (ledger.has_pending()) {
+  // Commits the swap, or (nothing pending) ends a shared store's transaction.
+  if (ledger.has_pending() || out.store->shared()) {
     StoreStatus s = out.store->commit(ledger.take_batch());
     if (!s) fail_usage(ErrorCode::storage_failed, s.error);
   }

@@ -20,9 +20,10 @@ struct OpenLedger {
   double replay_seconds = 0;
 };
 
-// Who opens the store: a writer (serve, ledger --db) creates what is missing and, on PostgreSQL,
-// holds the one-writer lock for as long as it runs; a reader (journal) needs an existing ledger.
-enum class StoreUse { writer, reader };
+// Who opens the store: a writer creates what is missing; a reader (journal, verify) needs an
+// existing ledger. On PostgreSQL a shared writer (serve) writes beside other shared writers,
+// a writer (ledger --db) alone; on SQLite both are the one writer of the file.
+enum class StoreUse { writer, shared_writer, reader };
 
 // True for a PostgreSQL URL (postgresql://… or postgres://…); anything else is a SQLite file.
 bool is_postgres_url(const std::string& db);
@@ -37,8 +38,11 @@ std::unique_ptr<LedgerStore> open_store_or_die(const std::string& db, bool sync_
 // Opens `db`, recovers `ledger` from it (exits 2 with the report on any mismatch), then puts
 // the card in force: the file given, else the card already in force, else the embedded one.
 // A swap is journaled and committed before this returns.
-OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger, const std::string& card_path,
-                       const std::string& embedded_text, std::optional<Timestamp> now,
-                       const std::string& role = "credits");
+// A shared writer puts the card in force as every commit of a shared store is made: under the
+// store's head, caught up first.
+OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& ledger,
+                       const std::string& card_path, const std::string& embedded_text,
+                       std::optional<Timestamp> now, const std::string& role = "credits",
+                       StoreUse use = StoreUse::writer);
 
 }  // namespace credits::server

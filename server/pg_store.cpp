@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <charconv>
 #include <chrono>
 #include <thread>
@@ -12,12 +13,13 @@ namespace credits::server {
 
 namespace {
 
-// The schema of sqlite_store.cpp, version 2, in PostgreSQL's types. Written so that a payer's
-// rows share one distribution key (docs/server.md, "PostgreSQL"): entries are keyed by
-// (payer, seq) and payers by payer, so a Citus-style engine can shard both by payer and keep
-// each payer's rows on one node; journal, rate_cards and meta are the ledger-wide order.
-// Ids compare byte-wise (COLLATE "C"), as in SQLite.
-constexpr const char* kSchemaVersion = "2";
+// The schema of sqlite_store.cpp, version 2, in PostgreSQL's types, plus (version 3) the
+// ledger's head for several writers. Written so that a payer's rows share one distribution key
+// (docs/storage.md): entries are keyed by (payer, seq) and payers by payer, so a Citus-style
+// engine can shard both by payer and keep each payer's rows on one node; journal, rate_cards,
+// ledger_head and meta are the ledger-wide order. Ids compare byte-wise (COLLATE "C"), as in
+// SQLite. A schema-2 database is brought to 3 by its first writer (kSchema's last statements).
+constexpr const char* kSchemaVersion = "3";
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -63,6 +65,20 @@ CREATE TABLE IF NOT EXISTS payers (
   seq          BIGINT NOT NULL,
   held         BIGINT NOT NULL DEFAULT 0
 );
+-- The ledger's one serialization point: every commit holds this row (FOR UPDATE) from before it
+-- catches up with the journal until it ends, and moves it to its last record.
+CREATE TABLE IF NOT EXISTS ledger_head (
+  id      SMALLINT PRIMARY KEY CHECK (id = 1),
+  seq     BIGINT NOT NULL,
+  entries BIGINT NOT NULL
+);
+-- A backstop behind the replay that finds a key already used: one charge per key.
+CREATE UNIQUE INDEX IF NOT EXISTS entries_charge_once ON entries (payer, ref) WHERE kind = 'charge' AND ref <> '';
+INSERT INTO ledger_head(id, seq, entries)
+  SELECT 1, (SELECT coalesce(max(seq), 0) FROM journal), (SELECT count(*) FROM entries)
+  ON CONFLICT (id) DO NOTHING;
+INSERT INTO meta(key, value) VALUES ('schema', '3'), ('format', 'credits ledger') ON CONFLICT (key) DO NOTHING;
+UPDATE meta SET value = '3' WHERE key = 'schema' AND value = '2';
 )sql";
 
 // One prepared statement per table; each inserts every row of the batch at once, from one
@@ -85,8 +101,19 @@ const char* kUpsertPayers =
     "period_end = EXCLUDED.period_end, wallet = EXCLUDED.wallet, granted = EXCLUDED.granted, "
     "topped_up = EXCLUDED.topped_up, spent = EXCLUDED.spent, refunded = EXCLUDED.refunded, "
     "expired = EXCLUDED.expired, seq = EXCLUDED.seq, held = EXCLUDED.held";
+const char* kAdvanceHead =
+    "UPDATE ledger_head SET seq = $1, entries = GREATEST(entries, $2) WHERE id = 1";
+const char* kLockHead = "SELECT seq, entries FROM ledger_head WHERE id = 1 FOR UPDATE";
+const char* kCommitAsync = "SELECT set_config('synchronous_commit', 'off', true)";
+// A transaction that writes WAL and has an id waits at COMMIT, with synchronous_commit on, until
+// the WAL is flushed up to its commit record: past every commit made before it. A transactional
+// logical message is the smallest such write (no table; ignored unless a logical slot reads
+// it). Not pg_current_xact_id() alone: a transaction that wrote no WAL commits without a flush.
+const char* kFlushBarrier = "SELECT pg_logical_emit_message(true, 'credits', 'durable')";
+const char* kJournalAfter = "SELECT seq, at, kind, body FROM journal WHERE seq > $1 ORDER BY seq";
 
-// The one-writer lock: pg_try_advisory_lock(key1, key2), per database, held by the session.
+// The writers' lock: pg_try_advisory_lock(key1, key2), per database, held by the session; taken
+// shared by each `credits serve` (several share the ledger) and exclusive by `credits ledger --db`.
 constexpr const char* kLockKey1 = "1129465156";  // 'CRED'
 constexpr const char* kLockKey2 = "1";
 
@@ -289,14 +316,19 @@ std::unique_ptr<PgStore> PgStore::open(const std::string& url, const Options& op
     return nullptr;
   }
   if (options.writer && !store->create_schema(error)) return nullptr;
-  if (!store->check_schema(error) || !store->prepare_statements(error)) return nullptr;
+  if (!store->check_schema(options.writer, error) ||
+      !store->prepare_statements(options.writer, error))
+    return nullptr;
+  store->shared_ = options.writer && options.shared;
   return store;
 }
 
 // A writer killed a moment ago leaves its lock until PostgreSQL notices the closed connection
 // (at once on a local socket, a little later over TCP): try for a while before refusing.
 bool PgStore::take_writer_lock(const Options& options, std::string& error) {
-  const std::string try_lock = std::string("SELECT pg_try_advisory_lock(") + kLockKey1 + ", " + kLockKey2 + ")";
+  const std::string try_lock = std::string("SELECT pg_try_advisory_lock") +
+                               (options.shared ? "_shared(" : "(") + kLockKey1 + ", " + kLockKey2 +
+                               ")";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.lock_wait_ms);
   for (;;) {
     Result r(PQexec(conn_, try_lock.c_str()));
@@ -320,27 +352,29 @@ bool PgStore::take_writer_lock(const Options& options, std::string& error) {
     who = "\"" + text(h.r, 0, 1) + "\" (PostgreSQL backend " + text(h.r, 0, 0) + ", connected from " +
           text(h.r, 0, 2) + " since " + text(h.r, 0, 3) + ")";
   error = "the ledger " + where_ + " is in use by " + who +
-          ": one credits server (or credits ledger --db) per PostgreSQL database in this version; "
-          "several servers on one database are the next step (docs/server.md, \"PostgreSQL\")";
+          ": several credits servers may share a PostgreSQL ledger, but credits ledger --db writes "
+          "one alone (docs/storage.md)";
   return false;
 }
 
+// Servers starting together create (or migrate) the tables one after the other: concurrent
+// CREATE TABLE IF NOT EXISTS can fail in PostgreSQL.
 bool PgStore::create_schema(std::string& error) {
+  const std::string serialize = std::string("SELECT pg_advisory_xact_lock(") + kLockKey1 + ", 2)";
   if (!exec("BEGIN", error)) return false;
-  if (!exec(kSchema, error)) return exec("ROLLBACK", error), false;
-  const std::string meta = std::string("INSERT INTO meta(key, value) VALUES ('schema', '") + kSchemaVersion +
-                           "'), ('format', 'credits ledger') ON CONFLICT (key) DO NOTHING";
-  if (!exec(meta.c_str(), error)) return exec("ROLLBACK", error), false;
+  if (!exec(serialize.c_str(), error) || !exec(kSchema, error))
+    return exec("ROLLBACK", error), false;
   return exec("COMMIT", error);
 }
 
-bool PgStore::check_schema(std::string& error) {
+bool PgStore::check_schema(bool writer, std::string& error) {
   Result r(PQexec(conn_, "SELECT value FROM meta WHERE key = 'schema'"));
   if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1) {
     error = "no credits ledger in the PostgreSQL database " + where_ + " (no schema version in its meta table)";
     return false;
   }
-  if (text(r.r, 0, 0) != kSchemaVersion) {
+  // A reader also reads a schema-2 database no writer has opened since: the journal is the same.
+  if (text(r.r, 0, 0) != kSchemaVersion && !(text(r.r, 0, 0) == "2" && !writer)) {
     error = "the ledger database " + where_ + " has schema " + text(r.r, 0, 0) + "; this build reads schema " +
             kSchemaVersion;
     return false;
@@ -348,12 +382,15 @@ bool PgStore::check_schema(std::string& error) {
   return true;
 }
 
-bool PgStore::prepare_statements(std::string& error) {
-  const std::pair<const char*, const char*> statements[] = {{"credits_cards", kInsertCards},
-                                                            {"credits_journal", kInsertJournal},
-                                                            {"credits_entries", kInsertEntries},
-                                                            {"credits_payers", kUpsertPayers}};
+bool PgStore::prepare_statements(bool writer, std::string& error) {
+  const std::pair<const char*, const char*> statements[] = {
+      {"credits_journal_after", kJournalAfter}, {"credits_cards", kInsertCards},
+      {"credits_journal", kInsertJournal},      {"credits_entries", kInsertEntries},
+      {"credits_payers", kUpsertPayers},        {"credits_head", kAdvanceHead},
+      {"credits_lock_head", kLockHead},         {"credits_async", kCommitAsync}};
   for (const auto& [name, sql] : statements) {
+    if (!writer && std::string_view(name) != "credits_journal_after")
+      continue;  // schema 2 has no head
     Result r(PQprepare(conn_, name, sql, 0, nullptr));
     if (r.status() != PGRES_COMMAND_OK) {
       error = "cannot prepare a statement: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
@@ -377,9 +414,12 @@ StoreStatus PgStore::scan(const char* what, const std::string& select,
                           const std::function<bool(void* result, int row)>& fn) {
   std::string error;
   const std::string declare = "DECLARE credits_scan NO SCROLL CURSOR FOR " + select;
-  if (!exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error)) return {std::string(what) + ": " + error};
+  // Inside begin_read()'s or lock_head()'s transaction, that one; else a snapshot of its own.
+  const bool own = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  if (own && !exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error))
+    return {std::string(what) + ": " + error};
   if (!exec(declare.c_str(), error)) {
-    exec("ROLLBACK", error);
+    if (own) exec("ROLLBACK", error);
     return {std::string(what) + ": " + error};
   }
   const std::string fetch = "FETCH FORWARD " + std::to_string(kFetchRows) + " FROM credits_scan";
@@ -387,14 +427,86 @@ StoreStatus PgStore::scan(const char* what, const std::string& select,
     Result r(PQexec(conn_, fetch.c_str()));
     if (r.status() != PGRES_TUPLES_OK) {
       StoreStatus st{std::string(what) + ": " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")"};
-      exec("ROLLBACK", error);
+      exec(own ? "ROLLBACK" : "CLOSE credits_scan", error);
       return st;
     }
     const int n = PQntuples(r.r);
     for (int i = 0; i < n && more; ++i) more = fn(r.r, i);
     more = more && n == kFetchRows;
   }
-  if (!exec("COMMIT", error)) return {std::string(what) + ": " + error};
+  if (!exec(own ? "COMMIT" : "CLOSE credits_scan", error))
+    return {std::string(what) + ": " + error};
+  return {};
+}
+
+StoreStatus PgStore::begin_read() {
+  std::string error;
+  if (!exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error)) return {error};
+  return {};
+}
+
+void PgStore::end_read() { abort(); }
+
+void PgStore::abort() {
+  if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    std::string ignored;
+    exec("ROLLBACK", ignored);
+  }
+}
+
+// The database refused (the connection is up): the transaction is rolled back, nothing of it
+// is durable. A lost connection leaves the outcome unknown.
+StoreStatus PgStore::failed(std::string error) {
+  const bool up = PQstatus(conn_) == CONNECTION_OK;
+  if (up) abort();
+  StoreStatus s{std::move(error)};
+  s.rolled_back = up;
+  return s;
+}
+
+// A failure here leaves the commit before it committed but perhaps not durable: unknown.
+StoreStatus PgStore::make_durable() {
+  if (!shared_ || !synchronous_) return {};
+  // Between transactions (a lost connection has no transaction status: the exec below fails).
+  assert(PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) == PQTRANS_IDLE);
+  Result r(PQexec(conn_, kFlushBarrier));
+  if (r.status() != PGRES_TUPLES_OK)
+    return {"cannot wait for PostgreSQL's WAL flush: " + trimmed(PQerrorMessage(conn_)) + " (" +
+            where_ + ")"};
+  return {};
+}
+
+StoreStatus PgStore::lock_head(StoreHead& head) {
+  assert(shared_);
+  assert(PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) == PQTRANS_IDLE);
+  std::string error;
+  if (!exec("BEGIN", error)) return failed("cannot start a transaction: " + error);
+  Result r(PQexecPrepared(conn_, "credits_lock_head", 0, nullptr, nullptr, nullptr, 0));
+  if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1)
+    return failed("cannot lock the ledger's head: " + trimmed(PQerrorMessage(conn_)) + " (" +
+                  where_ + ")");
+  head.seq = i64(r.r, 0, 0);
+  head.entries = i64(r.r, 0, 1);
+  return {};
+}
+
+StoreStatus PgStore::scan_journal_after(int64_t after,
+                                        const std::function<bool(JournalRecord&&)>& fn) {
+  const std::string from = std::to_string(after);
+  const char* values[] = {from.c_str()};
+  Result r(PQexecPrepared(conn_, "credits_journal_after", 1, values, nullptr, nullptr, 0));
+  if (r.status() != PGRES_TUPLES_OK)
+    return failed("cannot read the journal: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ +
+                  ")");
+  const int n = PQntuples(r.r);
+  for (int i = 0; i < n; ++i) {
+    JournalRecord rec;
+    rec.seq = i64(r.r, i, 0);
+    rec.at = i64(r.r, i, 1);
+    rec.kind = i64(r.r, i, 2) == 1 ? JournalKind::rate_card : JournalKind::operation;
+    rec.body = text(r.r, i, 3);
+    if (!fn(std::move(rec))) break;
+  }
   return {};
 }
 
@@ -462,33 +574,70 @@ StoreStatus PgStore::load_payers(std::vector<PayerState>& out) {
   });
 }
 
+// A batch continues the journal at the head's record + 1: if another writer got there first,
+// the journal's primary key refuses it (23505), so a batch computed on a stale state is never
+// stored. Retrying one after a serialization failure or a deadlock is therefore safe too.
 StoreStatus PgStore::commit(const CommitBatch& batch) {
-  if (batch.empty()) return {};
+  if (batch.empty()) {
+    abort();  // ends lock_head()'s transaction, if one is open
+    return {};
+  }
   for (int attempt = 1;; ++attempt) {
     bool retryable = false;
-    std::string error = commit_once(batch, retryable);
-    if (error.empty()) return {};
-    if (!retryable || attempt == kMaxAttempts)
-      return {error + (attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "")};
+    bool unknown = false;
+    std::string error = commit_once(batch, retryable, unknown);
+    if (error.empty()) return make_durable();
+    if (!retryable || attempt == kMaxAttempts) {
+      StoreStatus s{error +
+                    (attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "")};
+      s.rolled_back = !unknown && PQstatus(conn_) == CONNECTION_OK;
+      return s;
+    }
     ++retries_;
     std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(attempt, 6)));
   }
 }
 
-// BEGIN, one statement per table that has rows, COMMIT, sent together as one pipeline and read
-// back together: one round trip. Any error skips the rest; the transaction is rolled back.
-std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable) {
-  std::vector<std::pair<const char*, std::vector<std::string>>> steps;
-  if (!batch.cards.empty()) steps.emplace_back("credits_cards", card_params(batch));
-  if (!batch.records.empty()) steps.emplace_back("credits_journal", journal_params(batch));
-  if (!batch.entries.empty()) steps.emplace_back("credits_entries", entry_params(batch));
-  if (!batch.payers.empty()) steps.emplace_back("credits_payers", payer_params(batch));
+namespace {
+
+struct Step {
+  const char* statement;
+  std::vector<std::string> params;
+};
+
+std::vector<Step> commit_steps(const CommitBatch& batch) {
+  std::vector<Step> steps;
+  if (!batch.cards.empty()) steps.push_back({"credits_cards", card_params(batch)});
+  if (!batch.records.empty()) steps.push_back({"credits_journal", journal_params(batch)});
+  if (!batch.entries.empty()) steps.push_back({"credits_entries", entry_params(batch)});
+  if (!batch.payers.empty()) steps.push_back({"credits_payers", payer_params(batch)});
+  if (!batch.records.empty()) {
+    const int64_t entries = batch.entries.empty() ? 0 : batch.entries.back().seq;
+    steps.push_back(
+        {"credits_head", {std::to_string(batch.records.back().seq), std::to_string(entries)}});
+  }
+  return steps;
+}
+
+}  // namespace
+
+// [BEGIN, the head locked,] one statement per table that has rows, the head moved, COMMIT, sent
+// together as one pipeline and read back together: one round trip. Inside lock_head()'s
+// transaction the first two were sent already. Any error skips the rest and rolls back.
+std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable, bool& unknown) {
+  std::vector<Step> steps = commit_steps(batch);
+  const bool open = PQtransactionStatus(conn_) == PQTRANS_INTRANS;
+  if (shared_ && synchronous_)
+    steps.insert(steps.begin(), Step{"credits_async", {}});  // then make_durable()
+  if (!open) steps.insert(steps.begin(), Step{"credits_lock_head", {}});
   if (PQenterPipelineMode(conn_) != 1) return "cannot start a commit: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
-  bool sent = PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
-  for (auto& [name, params] : steps) {
+  bool sent =
+      open || PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  for (Step& step : steps) {
     std::vector<const char*> values;
-    for (const std::string& p : params) values.push_back(p.c_str());
-    sent = sent && PQsendQueryPrepared(conn_, name, static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) == 1;
+    for (const std::string& p : step.params) values.push_back(p.c_str());
+    sent = sent && PQsendQueryPrepared(conn_, step.statement, static_cast<int>(values.size()),
+                                       values.data(), nullptr, nullptr, 0) == 1;
   }
   sent = sent && PQsendQueryParams(conn_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   sent = sent && PQpipelineSync(conn_) == 1;
@@ -504,6 +653,9 @@ std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable) {
     if (r.status() == PGRES_FATAL_ERROR && error.empty()) {
       const char* state = PQresultErrorField(r.r, PG_DIAG_SQLSTATE);
       retryable = state && (std::string_view(state) == "40001" || std::string_view(state) == "40P01");
+      // The backend ended (57: shutdown, terminated; 08: the connection): perhaps after COMMIT.
+      unknown = !state || std::string_view(state).substr(0, 2) == "57" ||
+                std::string_view(state).substr(0, 2) == "08";
       const char* primary = PQresultErrorField(r.r, PG_DIAG_MESSAGE_PRIMARY);
       error = trimmed(primary ? primary : PQresultErrorMessage(r.r)) + " (SQLSTATE " + (state ? state : "?") + ")";
     }
@@ -512,8 +664,7 @@ std::string PgStore::commit_once(const CommitBatch& batch, bool& retryable) {
     return "lost the connection to PostgreSQL during a commit (" + where_ + "): " + trimmed(PQerrorMessage(conn_));
   PQexitPipelineMode(conn_);
   if (PQtransactionStatus(conn_) != PQTRANS_IDLE) {
-    std::string ignored;
-    exec("ROLLBACK", ignored);
+    abort();
     if (error.empty()) error = "the commit did not end its transaction";
   }
   return error.empty() ? "" : "cannot commit to the PostgreSQL ledger " + where_ + ": " + error;

@@ -6,10 +6,14 @@
 // committed batch survives kill -9 of this process and of PostgreSQL. Serialization failures
 // and deadlocks (SQLSTATE 40001, 40P01) are retried a bounded number of times.
 //
-// One writer per database, in this version: a writer (`credits serve`, `credits ledger --db`)
-// holds a session-level advisory lock for as long as it runs, and a second one is refused at
-// open. Its in-memory ledger would otherwise diverge from the first's (docs/server.md,
-// "PostgreSQL"). Only this file and pg_store.cpp know libpq.
+// Several `credits serve` share one database (a shared store, ledger_store.hpp): each commit
+// holds the row of ledger_head FOR UPDATE from before its writer catches up with the journal
+// until COMMIT (docs/storage.md). `credits ledger --db` writes alone: the writers hold a
+// session-level advisory lock, shared by servers and exclusive by the command line, so either
+// is refused at open while the other runs. A shared writer's transaction commits with
+// synchronous_commit off, releasing the head at once, and is made durable after it by a
+// transaction of its own that waits for the WAL flush (make_durable): the writers' flushes
+// overlap instead of queueing behind the head. Only this file and pg_store.cpp know libpq.
 #pragma once
 
 #include <memory>
@@ -25,7 +29,8 @@ class PgStore final : public LedgerStore {
  public:
   struct Options {
     bool synchronous = true;  // synchronous_commit=on; off: survives a crash of this process only
-    bool writer = true;       // take the one-writer lock; create the tables if missing
+    bool writer = true;       // take the writers' lock; create the tables if missing
+    bool shared = false;      // a writer beside others (credits serve): the lock shared
     std::string role = "credits";  // application_name, shown to a second writer that is refused
     int lock_wait_ms = 3000;  // a writer killed a moment ago may still hold the lock: wait this long
   };
@@ -41,6 +46,14 @@ class PgStore final : public LedgerStore {
   StoreStatus scan_entries(const std::function<bool(Entry&&)>& fn) override;
   StoreStatus load_payers(std::vector<PayerState>& out) override;
   StoreStatus commit(const CommitBatch& batch) override;
+  StoreStatus begin_read() override;
+  void end_read() override;
+  bool shared() const override { return shared_; }
+  StoreStatus lock_head(StoreHead& head) override;
+  StoreStatus scan_journal_after(int64_t after,
+                                 const std::function<bool(JournalRecord&&)>& fn) override;
+  void abort() override;
+  StoreStatus make_durable() override;
 
   // For people: "PostgreSQL 15.4, synchronous_commit=on".
   std::string description() const;
@@ -56,18 +69,21 @@ class PgStore final : public LedgerStore {
   bool exec(const char* sql, std::string& error);
   bool take_writer_lock(const Options& options, std::string& error);
   bool create_schema(std::string& error);
-  bool check_schema(std::string& error);
-  bool prepare_statements(std::string& error);
+  bool check_schema(bool writer, std::string& error);
+  bool prepare_statements(bool writer, std::string& error);
+  StoreStatus failed(std::string error);
   StoreStatus scan(const char* what, const std::string& select,
                    const std::function<bool(void* result, int row)>& fn);
-  // One attempt: the whole batch in one pipeline. `retryable` is set on 40001/40P01.
-  std::string commit_once(const CommitBatch& batch, bool& retryable);
+  // One attempt: the whole batch in one pipeline. `retryable` is set on 40001/40P01, `unknown`
+  // when the backend ended and the commit may have happened.
+  std::string commit_once(const CommitBatch& batch, bool& retryable, bool& unknown);
 
   pg_conn* conn_ = nullptr;
   std::string where_;  // the redacted URL
   std::string server_version_;
   bool synchronous_ = true;
   bool server_fsync_ = true;
+  bool shared_ = false;
   long retries_ = 0;
 };
 

@@ -1,7 +1,12 @@
 #include "sqlite_store.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <optional>
 
 namespace credits::server {
@@ -103,7 +108,26 @@ bool SqliteStore::exec(const char* sql, std::string& error) {
   return false;
 }
 
-std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, SyncMode sync, std::string& error) {
+// flock, not fcntl: it belongs to this descriptor, so SQLite's own locks and this one never meet.
+bool SqliteStore::take_writer_lock(std::string& error, bool* in_use) {
+  lock_fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (lock_fd_ < 0) {
+    error = "cannot open the ledger database " + path_ + " to lock it: " + std::strerror(errno);
+    return false;
+  }
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) == 0) return true;
+  const bool held = errno == EWOULDBLOCK;
+  if (in_use) *in_use = held;
+  error = held ? "the ledger " + path_ +
+                     " is in use by another credits process: one writer (credits serve or credits "
+                     "ledger --db) per "
+                     "SQLite file; several servers may share a PostgreSQL ledger (docs/storage.md)"
+               : "cannot lock the ledger database " + path_ + ": " + std::strerror(errno);
+  return false;
+}
+
+std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, SyncMode sync,
+                                               std::string& error, bool writer, bool* in_use) {
   std::unique_ptr<SqliteStore> store(new SqliteStore());
   store->path_ = path;
   if (sqlite3_open_v2(path.c_str(), &store->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -111,6 +135,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, SyncMode
     error = store->error_text("cannot open the ledger database");
     return nullptr;
   }
+  if (writer && !store->take_writer_lock(error, in_use)) return nullptr;
   sqlite3_busy_timeout(store->db_, 5000);
   std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") +
                         (sync == SyncMode::full ? "FULL" : "NORMAL") + "; PRAGMA foreign_keys=OFF;";
@@ -168,6 +193,7 @@ SqliteStore::~SqliteStore() {
   for (sqlite3_stmt* s : {insert_record_, insert_entry_, upsert_payer_, insert_card_, begin_, commit_, rollback_})
     sqlite3_finalize(s);
   if (db_) sqlite3_close(db_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // after the database: see lock_fd_
 }
 
 StoreStatus SqliteStore::load_cards(std::vector<StoredCard>& out) {

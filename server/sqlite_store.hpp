@@ -1,6 +1,8 @@
 // The embedded store of the durable ledger: one SQLite file in WAL mode. A commit is one
 // transaction; with synchronous=FULL (the default) it returns once the WAL is fsync'ed, so a
-// committed batch survives kill -9 and power loss. Only this file knows SQL.
+// committed batch survives kill -9 and power loss. One writer per file (its in-memory ledger
+// would otherwise diverge from another's): a writer holds an flock on the file while it runs.
+// Only this file knows SQL.
 #pragma once
 
 #include <memory>
@@ -17,8 +19,11 @@ enum class SyncMode { full, normal };
 
 class SqliteStore final : public LedgerStore {
  public:
-  // Opens (creating if needed) the ledger file. The error is empty on success.
-  static std::unique_ptr<SqliteStore> open(const std::string& path, SyncMode sync, std::string& error);
+  // Opens (creating if needed) the ledger file. The error is empty on success. A `writer` takes
+  // the file's lock; `in_use` is set when another process holds it.
+  static std::unique_ptr<SqliteStore> open(const std::string& path, SyncMode sync,
+                                           std::string& error, bool writer = false,
+                                           bool* in_use = nullptr);
   ~SqliteStore() override;
 
   StoreStatus load_cards(std::vector<StoredCard>& out) override;
@@ -33,8 +38,12 @@ class SqliteStore final : public LedgerStore {
   SqliteStore() = default;
   std::string error_text(const char* what) const;
   bool exec(const char* sql, std::string& error);
+  bool take_writer_lock(std::string& error, bool* in_use);
 
   sqlite3* db_ = nullptr;
+  // The writer's lock: a descriptor of its own, closed only after the database (closing any
+  // descriptor of the file would drop SQLite's own fcntl locks on it).
+  int lock_fd_ = -1;
 
   std::string path_;
   sqlite3_stmt* insert_record_ = nullptr;

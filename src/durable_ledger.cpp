@@ -1,6 +1,7 @@
 #include "credits/durable_ledger.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <functional>
 
 #include "credits/operation.hpp"
@@ -235,14 +236,77 @@ class DurableLedger::Problems {
 RecoveryReport DurableLedger::recover(LedgerStore& store) {
   RecoveryReport report;
   Problems problems(report);
-  if (!recover_cards(store, problems) || !replay_journal(store, report, problems)) return problems.finish(card_);
-  check_entries(store, report, problems);
-  check_payers(store, report, problems);
-  if (ledger_) {
-    if (Status s = ledger_->verify_replay(); !s) problems.add(s.error().message);
-    if (Status s = ledger_->verify_invariants(); !s) problems.add(s.error().message);
+  // One snapshot for every read: another writer of a shared store may commit meanwhile.
+  if (StoreStatus s = store.begin_read(); !s) {
+    problems.add("cannot read the ledger: " + s.error);
+    return problems.finish(card_);
   }
+  if (recover_cards(store, problems) && replay_journal(store, report, problems)) {
+    check_entries(store, report, problems);
+    check_payers(store, report, problems);
+    if (ledger_) {
+      if (Status s = ledger_->verify_replay(); !s) problems.add(s.error().message);
+      if (Status s = ledger_->verify_invariants(); !s) problems.add(s.error().message);
+    }
+  }
+  store.end_read();
   return problems.finish(card_);
+}
+
+RecoveryReport DurableLedger::rebuild(LedgerStore& store) {
+  ledger_.reset();
+  access_ = AccessIndex();
+  card_ = LoadedCard();
+  cards_.clear();
+  seq_ = 0;
+  committed_entries_ = 0;
+  pending_ = CommitBatch();
+  dirty_.clear();
+  return recover(store);
+}
+
+RecoveryReport DurableLedger::catch_up(LedgerStore& store, const StoreHead* head) {
+  assert(!has_pending() && dirty_.empty());
+  assert(!ledger_ || committed_entries_ == ledger_->entries().size());
+  RecoveryReport report;
+  Problems problems(report);
+  StoreStatus scanned = store.scan_journal_after(seq_, [&](JournalRecord&& rec) {
+    return catch_up_record(store, std::move(rec), report, problems);
+  });
+  if (!scanned) problems.add("cannot read the journal: " + scanned.error);
+  // What the records replayed appended is stored already: their writer committed it.
+  if (ledger_) committed_entries_ = ledger_->entries().size();
+  if (head && report.ok &&
+      (seq_ != head->seq || static_cast<int64_t>(committed_entries_) != head->entries))
+    problems.add("after catching up the ledger stands at journal record " + std::to_string(seq_) +
+                 " with " + std::to_string(committed_entries_) +
+                 " entries; the store's head says " + std::to_string(head->seq) + " with " +
+                 std::to_string(head->entries));
+  report.entries = static_cast<int64_t>(committed_entries_);
+  return problems.finish(card_);
+}
+
+bool DurableLedger::catch_up_record(LedgerStore& store, JournalRecord&& rec, RecoveryReport& report,
+                                    Problems& problems) {
+  ++report.records;
+  if (rec.seq != seq_ + 1) {
+    problems.add("journal record " + std::to_string(rec.seq) + " follows " + std::to_string(seq_) +
+                 " while catching up: records are missing");
+    return false;
+  }
+  seq_ = rec.seq;
+  if (rec.kind == JournalKind::rate_card) {
+    // A card another writer put in force for the first time is stored beside its record.
+    if (!cards_.count(rec.body) && !recover_cards(store, problems)) return false;
+    return replay_card(rec, problems) && report.ok;
+  }
+  ++report.operations;
+  if (!ledger_) {
+    problems.add("journal record " + std::to_string(rec.seq) + " comes before any rate card");
+    return false;
+  }
+  replay_operation(rec, problems);
+  return report.ok;
 }
 
 // Every stored rate card, loaded again and checked to be the version it is stored as.

@@ -45,7 +45,7 @@ constexpr ErrorCodeInfo kErrorCodes[] = {
     {ErrorCode::storage_failed, "storage_failed", 0, false, "a commit to the durable store failed"},
     {ErrorCode::unsafe_static, "unsafe_static", 0, false, "--static would serve the ledger database or the token"},
     {ErrorCode::cannot_listen, "cannot_listen", 0, false, "the server cannot listen on the address"},
-    {ErrorCode::ledger_in_use, "ledger_in_use", 0, false, "another credits process writes to this PostgreSQL ledger (one writer per database)"},
+    {ErrorCode::ledger_in_use, "ledger_in_use", 0, false, "another credits process writes to this ledger alone: one writer per SQLite file; credits ledger --db alone on PostgreSQL"},
 };
 
 constexpr size_t kErrorCodeCount = sizeof(kErrorCodes) / sizeof(kErrorCodes[0]);

@@ -7,11 +7,13 @@
 #   month and on a mix with reservations, draws, releases and alerts; a restart in the middle
 #   recovers (replay checked) and goes on; `credits journal --db` prints the SQLite journal;
 # - a tampered row (payers, entries, journal) makes the next open refuse: exit 2, ledger_mismatch;
+# - a schema-2 database is read by a reader as it is and migrated to schema 3 by a writer;
 # - errors: no such database, no ledger in it, a password never printed;
 # - the whole server suite on PostgreSQL (CREDITS_TEST_PG, tests/server/lib.mjs), each test's
 #   ledger a database of its own: kill -9 under load loses nothing acknowledged, the 32-client
-#   race, reservations kept over a restart, a tampered row refused, HTTP parity, limits...; and a
-#   second writer on the same database refused (tests/server/postgres.test.mjs).
+#   race, reservations kept over a restart, a tampered row refused, HTTP parity, limits...; and the
+#   writers' lock: servers share a database, credits ledger --db writes it alone
+#   (tests/server/postgres.test.mjs). Three servers on one database: tests/postgres-multi.sh.
 # PG_BIN (default /usr/lib/postgresql/15/bin) names the server's binaries; CRASH_ROUNDS the
 # kill -9 rounds (8 here); PG_SERVER_TESTS the tests/server/*.test.mjs to run (all by default;
 # empty: the CLI checks only).
@@ -106,6 +108,19 @@ grep -q '"code":"storage_failed".*injected serialization failure (SQLSTATE 40001
   fail "a commit failing every time: $(head -c 400 "$tmp/err")"
 [ -s "$tmp/out" ] && fail "a failed commit's results were printed"
 echo "postgres: serialization failures retried (8 attempts at most)"
+
+# A schema-2 database (before the head of several writers) is read as it is by a reader and
+# brought to schema 3 by its first writer, the head where the journal ends.
+createdb old_schema
+"$credits" ledger --rate-card "$card" --db "$(url old_schema)" <"$src/tests/data/durable-mix.jsonl" >/dev/null || fail "a ledger for the schema-2 test"
+psql_in old_schema -c "DROP TABLE ledger_head; DROP INDEX entries_charge_once; UPDATE meta SET value = '2' WHERE key = 'schema'"
+"$credits" journal --db "$(url old_schema)" >"$tmp/journal-2" || fail "journal --db of a schema-2 database"
+[ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'schema'")" = 2 ] || fail "a reader changed the schema"
+input=$tmp/one-more expect_exit 0 "a writer on a schema-2 database" "$credits" ledger --db "$(url old_schema)"
+[ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'schema'")" = 3 ] || fail "the writer did not migrate to schema 3"
+[ "$(psql_in old_schema -c "SELECT seq = (SELECT max(seq) FROM journal) AND entries = (SELECT count(*) FROM entries) FROM ledger_head")" = t ] ||
+  fail "the migrated head is not where the journal ends"
+echo "postgres: a schema-2 database read, then migrated"
 
 # Errors: exit 2 with a JSON error, never the password.
 expect_exit 2 "no such database" "$credits" ledger --db "$(url no_such_db)"

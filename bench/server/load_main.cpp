@@ -7,6 +7,8 @@
 //     second and latency percentiles (each charge is answered only once it is committed).
 //     --pooled: every client charges one workspace. --batch N: each request is
 //     POST /v1/ops/batch with N charge operations (each charge counts with the request's latency).
+//     --url A,B,C: several servers sharing one ledger (PostgreSQL); the set-up goes through the
+//     first, client c sends to the (c mod n)-th.
 //   credits_load ops --ops N [--users U]
 //     prints N operations as JSON Lines (users, subscriptions, top-ups, then charges and some
 //     refunds) for `credits ledger --db` apply-rate runs.
@@ -40,6 +42,7 @@ namespace {
 
 struct Args {
   std::string mode, url, token_file;
+  std::vector<std::string> urls;  // --url split at commas; url is the first
   std::vector<int> clients{1, 8, 32};
   double seconds = 5;
   bool pooled = false;
@@ -58,9 +61,11 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) usage(k + " needs a value");
       return argv[++i];
     };
-    if (k == "--url")
-      a.url = next();
-    else if (k == "--token-file")
+    if (k == "--url") {
+      std::stringstream ss(next());
+      for (std::string part; std::getline(ss, part, ',');) a.urls.push_back(part);
+      a.url = a.urls.empty() ? std::string() : a.urls.front();
+    } else if (k == "--token-file")
       a.token_file = next();
     else if (k == "--seconds")
       a.seconds = std::stod(next());
@@ -214,7 +219,7 @@ struct ClientResult {
 // One keep-alive client sending charges back to back from `go` until `stop`.
 void client_loop(const Args& a, const Fixture& f, int clients, int c, const std::atomic<bool>& go,
                  const std::atomic<bool>& stop, ClientResult& out) {
-  httplib::Client cli(a.url);
+  httplib::Client cli(a.urls[static_cast<size_t>(c) % a.urls.size()]);
   cli.set_keep_alive(true);
   cli.set_tcp_nodelay(true);
   cli.set_read_timeout(30, 0);

@@ -59,6 +59,14 @@ class DurableLedger {
   // replay against the stored entries and payer balances. On any difference the report is
   // not ok and lists each one; the ledger must not be used then.
   RecoveryReport recover(LedgerStore& store);
+  // Forgets the state and recovers it from the store again: after a failed commit, when the
+  // state in memory is ahead of the store.
+  RecoveryReport rebuild(LedgerStore& store);
+  // Applies the journal records other writers of a shared store committed after last_seq(),
+  // by the replay recovery runs (rate card swaps, access and balance events follow). With
+  // `head` (read under lock_head()), checks that the ledger then stands exactly there. Only
+  // between batches (nothing pending). Not ok: the state differs from the store; rebuild it.
+  RecoveryReport catch_up(LedgerStore& store, const StoreHead* head = nullptr);
   // Called during recover() every `every` journal records replayed, with the count so far (a
   // long replay can show its progress; `credits verify` does on a terminal).
   void on_progress(std::function<void(int64_t records)> progress, int64_t every) {
@@ -99,6 +107,8 @@ class DurableLedger {
   bool recover_cards(LedgerStore& store, Problems& problems);
   bool replay_journal(LedgerStore& store, RecoveryReport& report, Problems& problems);
   bool replay_card(const JournalRecord& rec, Problems& problems);
+  bool catch_up_record(LedgerStore& store, JournalRecord&& rec, RecoveryReport& report,
+                       Problems& problems);
   void replay_operation(const JournalRecord& rec, Problems& problems);
   void check_entries(LedgerStore& store, RecoveryReport& report, Problems& problems);
   void check_payers(LedgerStore& store, RecoveryReport& report, Problems& problems);

@@ -1,6 +1,6 @@
 // The storage interface of the durable ledger: what is kept, and the calls a store answers.
-// The core never does I/O; an edge implements this (SQLite today: server/sqlite_store.hpp; a
-// networked database can follow) and DurableLedger (durable_ledger.hpp) drives it.
+// The core never does I/O; an edge implements this (server/sqlite_store.hpp, one writer;
+// server/pg_store.hpp, shared by several) and DurableLedger (durable_ledger.hpp) drives it.
 //
 // What is kept, all written together, all or nothing, by one commit:
 // - the journal: every accepted operation as applied (its JSON text with the stamped "at"), and
@@ -73,7 +73,18 @@ struct CommitBatch {
 // that nobody reads would leave memory ahead of the disk unnoticed.
 struct [[nodiscard]] StoreStatus {
   std::string error;
+  // Set with an error when the database itself refused the transaction (a serialization failure,
+  // a deadlock, a constraint): nothing of it is durable, so the state may be rebuilt from the
+  // store and the work tried again. Unset with an error (a lost connection), the outcome is
+  // unknown.
+  bool rolled_back = false;
   explicit operator bool() const { return error.empty(); }
+};
+
+// The ledger's serialization point in a shared store, as lock_head() read it.
+struct StoreHead {
+  int64_t seq = 0;      // the last journal record committed
+  int64_t entries = 0;  // the number of entries committed
 };
 
 class LedgerStore {
@@ -88,8 +99,38 @@ class LedgerStore {
   virtual StoreStatus load_payers(std::vector<PayerState>& out) = 0;
 
   // Makes the whole batch durable, or none of it. Returns only once it is durable: an
-  // operation in it may be acknowledged after that, never before.
+  // operation in it may be acknowledged after that, never before. In a shared store, inside
+  // the transaction lock_head() opened when one is open.
   virtual StoreStatus commit(const CommitBatch& batch) = 0;
+
+  // The reads of one recovery in one consistent snapshot, for a store others write meanwhile.
+  virtual StoreStatus begin_read() { return {}; }
+  virtual void end_read() {}
+
+  // A store several processes write at once (PostgreSQL with several `credits serve`). Each
+  // writer keeps its own in-memory ledger; the journal is the shared order. To write, a writer
+  // calls lock_head() (a transaction holding the ledger's one serialization point until it
+  // ends), catches up with scan_journal_after(its last seq), applies, then commit() or abort().
+  virtual bool shared() const { return false; }
+  virtual StoreStatus lock_head(StoreHead& head) {
+    head = {};
+    return {"this store has no shared head"};
+  }
+  // The journal records after `after`, in order: inside lock_head()'s transaction when one is
+  // open, else what is committed now.
+  virtual StoreStatus scan_journal_after(int64_t after,
+                                         const std::function<bool(JournalRecord&&)>& fn) {
+    (void)after;
+    (void)fn;
+    return {"this store has no shared journal"};
+  }
+  // Ends lock_head()'s transaction without writing anything.
+  virtual void abort() {}
+  // A shared store may show a commit to the other writers before it is durable (PostgreSQL
+  // releases the head at COMMIT and flushes the WAL after, so the next writer need not wait for
+  // this one's flush): returns once everything this writer committed or read is durable. commit()
+  // calls it itself; a writer calls it before answering from records it only caught up with.
+  virtual StoreStatus make_durable() { return {}; }
 };
 
 }  // namespace credits

@@ -534,3 +534,25 @@ test("a token file is checked before the db is touched: one line, 16+ printable 
     await s.stop();
   }
 });
+
+// SQLite is one writer per file (several servers share a PostgreSQL ledger instead:
+// tests/server/multi_server.test.mjs): a second server, or `credits ledger --db`, is refused
+// while one runs; `credits journal --db` reads beside it; a killed server's lock goes with it.
+test("a second writer on one SQLite file is refused: ledger_in_use", { skip: PG_URL ? "SQLite only" : false }, async (t) => {
+  const db = path.join(tempDir(t), "one.db");
+  const s = await startServer({ t, db });
+  assert.equal((await post(s, "/v1/ops", { op: "create_user", user: "ana" })).status, 200);
+  const second = startFails({ db });
+  assert.equal(second.code, 2, second.stderr);
+  const err = JSON.parse(second.stderr.trim().split("\n").pop());
+  assert.equal(err.error.code, "ledger_in_use");
+  assert.match(err.error.message, /one writer \(credits serve or credits ledger --db\) per SQLite file/);
+  const r = spawnSync(BIN, ["ledger", "--db", db], { input: "", encoding: "utf8" });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /"code":"ledger_in_use"/);
+  assert.ok(cli(["journal", "--db", db]).some((l) => l.includes('"user":"ana"')));
+  await s.kill();
+  const next = await startServer({ t, db });
+  assert.equal((await get(next, "/v1/payers/user:ana/balance?user=ana")).status, 200);
+  await next.stop();
+});
