@@ -1,11 +1,12 @@
 // A 10,000-node canvas plan with edges (video -> lip-sync/upscale/sound, image -> upscale,
 // voice -> talking face; about a third of the nodes have an input edge), parsed once:
 //   PriceGraph_NoBreakdown   price_graph(card, graph, false)
-//   RepriceGraph_NoBreakdown reprice_graph(card, graph, plan, false): the same, into an existing plan
-//   PriceGraph_Breakdown     price_graph(card, graph, true)
-//   RepriceFrom_*            edit one upstream node's params in graph.nodes[i].node, then
+//   RepriceGraph_NoBreakdown reprice_graph(card, graph, plan, false): the same, into an existing
+//   plan PriceGraph_Breakdown     price_graph(card, graph, true) RepriceFrom_*            edit one
+//   upstream node's params in graph.nodes[i].node, then
 //                            reprice_from(card, graph, plan, i) (what a slider move costs)
-//   PlanWire                 plan_wire(card, doc, nullptr): parse_graph + price + JSON text, for scale
+//   PlanWire                 plan_wire(card, doc, nullptr): parse_graph + price + JSON text, for
+//   scale
 #include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"

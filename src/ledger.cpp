@@ -7,8 +7,8 @@
 #include <iterator>
 
 #include "credits/money_split.hpp"
-#include "credits/payer_id.hpp"
 #include "credits/node.hpp"
+#include "credits/payer_id.hpp"
 
 namespace credits {
 
@@ -480,8 +480,9 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Cred
 // only when a key comes back, so new charges pay nothing for it.
 Result<ChargeOutcome> Ledger::replay_charge(const ChargeRequest& r, const KeyUse& use) const {
   const Charge* c = use.kind == KeyUse::charge ? &charges_[use.index] : nullptr;
-  const bool same = c && c->user == r.user && c->quoted == r.quoted && c->quoted_min == r.quoted_min &&
-                    c->rate_card_shown == r.rate_card && c->reservation == r.reservation && same_node(c->node, r.node);
+  const bool same = c && c->user == r.user && c->quoted == r.quoted &&
+                    c->quoted_min == r.quoted_min && c->rate_card_shown == r.rate_card &&
+                    c->reservation == r.reservation && same_node(c->node, r.node);
   if (!same)
     return err(ErrorCode::idempotency_conflict, "key \"" + r.key + "\" was already used for a different operation", "/key");
   return ChargeOutcome{c, true};
@@ -678,7 +679,8 @@ namespace {
 // on the card the charge was priced with; exact, and at most what was held.
 // The charged node's parameters with the run's quantities added, in byte order of their names
 // (a quantity the node gave itself was refused before).
-std::vector<GivenParam> merged_params(const std::vector<GivenParam>& given, const std::vector<GivenParam>& usage) {
+std::vector<GivenParam> merged_params(const std::vector<GivenParam>& given,
+                                      const std::vector<GivenParam>& usage) {
   std::vector<GivenParam> merged;
   merged.reserve(given.size() + usage.size());
   std::merge(given.begin(), given.end(), usage.begin(), usage.end(), std::back_inserter(merged),
@@ -696,13 +698,15 @@ Result<Credits> settled_price(const Charge& c, const Usage& usage) {
   const Model& model = *c.card->find(c.model);
   const std::vector<GivenParam>& given = c.params();
   auto gives = [&](const std::string& name) {
-    return std::any_of(given.begin(), given.end(), [&](const GivenParam& p) { return p.name == name; });
+    return std::any_of(given.begin(), given.end(),
+                       [&](const GivenParam& p) { return p.name == name; });
   };
   for (const GivenParam& q : usage.quantities) {
     int32_t slot = model.param_index(q.name);
     const ParamSpec* p = slot >= 0 ? &model.params[static_cast<size_t>(slot)] : nullptr;
     if (!p || !(p->decided_by_run || p->input) || gives(q.name))
-      return err(ErrorCode::invalid_param, "\"" + q.name + "\" is not a quantity this run decided", "/usage/" + pointer_escape(q.name));
+      return err(ErrorCode::invalid_param, "\"" + q.name + "\" is not a quantity this run decided",
+                 "/usage/" + pointer_escape(q.name));
   }
   auto prepared = prepare_params(model, merged_params(given, usage.quantities), "");
   if (!prepared) {

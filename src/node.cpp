@@ -102,8 +102,8 @@ bool same_node(const Node& stored, const Node& given) {
   };
   return stored.has_id == given.has_id && stored.id == given.id && stored.model == given.model &&
          stored.params_form == given.params_form && stored.params_form != Node::Params::other &&
-         stored.params == given.params &&
-         same_value(stored.inputs, given.inputs) && same_value(stored.skip, given.skip);
+         stored.params == given.params && same_value(stored.inputs, given.inputs) &&
+         same_value(stored.skip, given.skip);
 }
 
 Status bind_numeric(PreparedNode& node, int32_t slot, Decimal lo, Decimal hi,
@@ -183,7 +183,8 @@ Status give_param(PreparedNode& node, const std::string& name, const GivenValue&
   const ParamSpec& p = model.params[static_cast<size_t>(slot)];
   ParamValue pv;
   if (p.type == ParamType::string) {
-    if (v.kind != Kind::string) return bad(path(), p.name + " must be one of: " + describe_allowed(p));
+    if (v.kind != Kind::string)
+      return bad(path(), p.name + " must be one of: " + describe_allowed(p));
     for (size_t c = 0; c < p.choices.size(); ++c)
       if (p.choices[c] == v.text) pv.choice = static_cast<int32_t>(c);
     if (pv.choice < 0) return bad(path(), p.name + " must be one of: " + describe_allowed(p));
@@ -195,11 +196,13 @@ Status give_param(PreparedNode& node, const std::string& name, const GivenValue&
     // An int is a JSON number ("6" is text, not a count); a decimal may also be written as a
     // decimal string ("4.2"), read exactly.
     if (v.kind == Kind::string && p.type == ParamType::integer)
-      return bad(path(), p.name + " is a whole number: write it as a JSON number (6), not a string");
+      return bad(path(),
+                 p.name + " is a whole number: write it as a JSON number (6), not a string");
     auto d = given_decimal(v);
     if (!d) return bad(path(), p.name + " must be a finite number of at most 10^15");
     if (!p.allows(*d))
-      return bad(path(), p.name + " = " + d->to_string() + " is not allowed (" + describe_allowed(p) + ")");
+      return bad(path(),
+                 p.name + " = " + d->to_string() + " is not allowed (" + describe_allowed(p) + ")");
     pv.lo = pv.hi = *d;
   }
   node.values[static_cast<size_t>(slot)] = pv;
@@ -224,7 +227,8 @@ Error node_fault_error(NodeFault fault, const std::string& unknown_field,
     case NodeFault::not_object:
       return bad(prefix, "a node must be a JSON object");
     case NodeFault::unknown_field:
-      return bad(pointer_join(prefix, unknown_field), "unknown node field \"" + unknown_field + "\"");
+      return bad(pointer_join(prefix, unknown_field),
+                 "unknown node field \"" + unknown_field + "\"");
     case NodeFault::bad_id:
       return bad(prefix + "/id", id_rule_message("id"));
     default:
@@ -234,7 +238,8 @@ Error node_fault_error(NodeFault fault, const std::string& unknown_field,
 
 Error unknown_model_error(const RateCard& card, const std::string& model_id,
                           std::string_view path_prefix) {
-  return Error(ErrorCode::unknown_model, "no model \"" + model_id + "\" in rate card " + card.version,
+  return Error(ErrorCode::unknown_model,
+               "no model \"" + model_id + "\" in rate card " + card.version,
                std::string(path_prefix) + "/model");
 }
 
@@ -244,7 +249,8 @@ Error params_not_object_error(std::string_view path_prefix) {
 
 Result<PreparedNode> prepare_node(const RateCard& card, const Node& node,
                                   std::string_view path_prefix) {
-  if (node.fault != NodeFault::none) return node_fault_error(node.fault, node.unknown_field, path_prefix);
+  if (node.fault != NodeFault::none)
+    return node_fault_error(node.fault, node.unknown_field, path_prefix);
   const Model* model = card.find(node.model);
   if (!model) return unknown_model_error(card, node.model, path_prefix);
   if (node.params_form == Node::Params::other) return params_not_object_error(path_prefix);

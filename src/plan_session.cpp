@@ -91,12 +91,13 @@ std::string PlanSession::update_node(const json& node) {
   return apply_update(index, std::move(*inputs), skip, &typed);
 }
 
-std::string PlanSession::apply_update(int32_t index, std::optional<std::vector<GraphEdge>> inputs, bool skip,
-                                      Node* node) {
+std::string PlanSession::apply_update(int32_t index, std::optional<std::vector<GraphEdge>> inputs,
+                                      bool skip, Node* node) {
   GraphNode& g = graph_.nodes[static_cast<size_t>(index)];
   // New edges first: if they close a cycle, the graph stays as it was and nothing is priced.
   if (inputs)
-    if (Status s = set_node_inputs(graph_, index, std::move(*inputs)); !s) return failure(s.error());
+    if (Status s = set_node_inputs(graph_, index, std::move(*inputs)); !s)
+      return failure(s.error());
   g.skip = skip;
   if (node) g.node = std::move(*node);
   return reprice(index);
@@ -116,10 +117,12 @@ std::string PlanSession::set_input(const std::string& to, const std::string& por
   if (!from.empty()) {
     auto up = ids_.find(from);
     if (up == ids_.end())
-      return failure(Error(ErrorCode::invalid_param, "no upstream node for input \"" + port + "\"", pointer_join("/inputs", port)));
+      return failure(Error(ErrorCode::invalid_param, "no upstream node for input \"" + port + "\"",
+                           pointer_join("/inputs", port)));
     inputs.push_back({port, up->second});
   }
-  std::sort(inputs.begin(), inputs.end(), [](const GraphEdge& a, const GraphEdge& b) { return a.port < b.port; });
+  std::sort(inputs.begin(), inputs.end(),
+            [](const GraphEdge& a, const GraphEdge& b) { return a.port < b.port; });
   bool skip = g.skip;
   if (g.node.skip && g.node.skip->kind == GivenValue::Kind::boolean) skip = g.node.skip->boolean;
   return apply_update(index, std::move(inputs), skip, nullptr);

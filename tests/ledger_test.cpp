@@ -1,8 +1,8 @@
 // Every balance rule of SPEC §4–§8, each as a named test driven through JSON operations.
-#include "test_support.hpp"
 #include "credits/plan.hpp"
 #include "credits/wire/node_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
+#include "test_support.hpp"
 
 namespace credits::testing {
 namespace {

@@ -1,10 +1,11 @@
 // The typed node and usage (credits/node.hpp) against the JSON they replace: the same equality
 // (a retry of the same content replays), the same bytes written back, and the charge line's
 // fast reader giving the node the full reader gives.
+#include "credits/wire/node_wire.hpp"
+
 #include <gtest/gtest.h>
 
 #include "credits/operation.hpp"
-#include "credits/wire/node_wire.hpp"
 #include "credits/wire/operation_text.hpp"
 #include "test_support.hpp"
 
@@ -16,11 +17,32 @@ using testing::quote_json;
 using testing::test_card;
 
 TEST(GivenValue, ComparesAsNlohmannDoes) {
-  const char* values[] = {
-      "null", "true", "false", "0", "-0.0", "0.0", "4", "4.0", "4.5", "-1", "18446744073709551615",
-      "9007199254740993", "9007199254740992", "9007199254740992.0", "\"4\"", "\"\"", "[]", "{}",
-      "[1,2]", "[1,2.0]", "[2,1]", "{\"a\":1,\"b\":[true]}", "{\"b\":[true],\"a\":1.0}",
-      "{\"a\":1}", "[null]", "[[{}]]"};
+  const char* values[] = {"null",
+                          "true",
+                          "false",
+                          "0",
+                          "-0.0",
+                          "0.0",
+                          "4",
+                          "4.0",
+                          "4.5",
+                          "-1",
+                          "18446744073709551615",
+                          "9007199254740993",
+                          "9007199254740992",
+                          "9007199254740992.0",
+                          "\"4\"",
+                          "\"\"",
+                          "[]",
+                          "{}",
+                          "[1,2]",
+                          "[1,2.0]",
+                          "[2,1]",
+                          "{\"a\":1,\"b\":[true]}",
+                          "{\"b\":[true],\"a\":1.0}",
+                          "{\"a\":1}",
+                          "[null]",
+                          "[[{}]]"};
   for (const char* a : values)
     for (const char* b : values) {
       const json ja = json::parse(a), jb = json::parse(b);
@@ -37,20 +59,26 @@ TEST(Node, ReadsEveryFieldAndFindsTheFirstFaultInPrepareOrder) {
   EXPECT_EQ(node(R"({"id":"a b","model":"vid"})").fault, NodeFault::bad_id);
   EXPECT_EQ(node(R"({"id":"a b","model":"vid"})").id, "a b");  // a reservation names it as given
   EXPECT_EQ(node(R"({"id":"a","model":3})").fault, NodeFault::bad_model);
-  const Node n = node(R"({"id":"a","model":"vid","params":{"z":1.0,"a":"x"},"inputs":{"p":[1]},"skip":true})");
+  const Node n =
+      node(R"({"id":"a","model":"vid","params":{"z":1.0,"a":"x"},"inputs":{"p":[1]},"skip":true})");
   EXPECT_EQ(n.fault, NodeFault::none);
   ASSERT_EQ(n.params.size(), 2u);
   EXPECT_EQ(n.params[0].name, "a");
   EXPECT_EQ(to_wire(params_to_json(n.params)), R"({"a":"x","z":1.0})");
   EXPECT_TRUE(n.inputs && n.skip);
   // Content no accepted node has never matches one.
-  EXPECT_FALSE(same_node(node(R"({"model":"vid","params":5})"), node(R"({"model":"vid","params":5})")));
-  EXPECT_TRUE(same_node(n, node(R"({"skip":true,"inputs":{"p":[1.0]},"params":{"a":"x","z":1},"model":"vid","id":"a"})")));
+  EXPECT_FALSE(
+      same_node(node(R"({"model":"vid","params":5})"), node(R"({"model":"vid","params":5})")));
+  EXPECT_TRUE(same_node(
+      n,
+      node(
+          R"({"skip":true,"inputs":{"p":[1.0]},"params":{"a":"x","z":1},"model":"vid","id":"a"})")));
   EXPECT_FALSE(same_node(node(R"({"model":"vid"})"), node(R"({"model":"vid","params":null})")));
 }
 
 TEST(Node, TheChargeLineReaderGivesTheNodeTheFullReaderGives) {
-  const std::string head = R"({"op":"charge","at":"2026-11-01T00:00:00Z","user":"u","key":"k","quoted":3,"rate_card":"v",)";
+  const std::string head =
+      R"({"op":"charge","at":"2026-11-01T00:00:00Z","user":"u","key":"k","quoted":3,"rate_card":"v",)";
   const char* nodes[] = {
       R"({"model":"vid"})", R"({"id":"n1","model":"vid","params":{}})",
       R"({"model":"img","params":{"size":"1024x1024","num_images":2,"x":-3,"y":2.5,"b":false,"big":18446744073709551615}})",
@@ -73,9 +101,10 @@ TEST(Node, TheChargeLineReaderGivesTheNodeTheFullReaderGives) {
     }
   }
   // What the fast reader leaves to the full one: any field beyond id, model and scalar params.
-  for (const char* n : {R"({"model":"vid","skip":false})", R"({"model":"vid","params":null})",
-                        R"({"model":"vid","params":{"a":[1]}})", R"({"model":"vid","params":{"a":1,"a":2}})",
-                        R"({"id":"a b","model":"vid"})", R"({"id":"a"})"})
+  for (const char* n :
+       {R"({"model":"vid","skip":false})", R"({"model":"vid","params":null})",
+        R"({"model":"vid","params":{"a":[1]}})", R"({"model":"vid","params":{"a":1,"a":2}})",
+        R"({"id":"a b","model":"vid"})", R"({"id":"a"})"})
     EXPECT_FALSE(read_charge_text(head + "\"node\":" + n + "}")) << n;
 }
 
@@ -85,21 +114,28 @@ TEST(Node, ARetryReplaysOnTheSameContentWhateverTheNumberKind) {
   Ledger ledger(test_card());
   auto run = [&](const std::string& line) { return apply_operation_text(ledger, line); };
   const std::string at = R"("at":"2026-11-01T00:00:00Z")";
-  ASSERT_NE(run(R"({"op":"create_user","user":"u",)" + at + "}").find("\"ok\":true"), std::string::npos);
-  ASSERT_NE(run(R"({"op":"top_up","payer":"user:u","credits":100000,"key":"t",)" + at + "}").find("\"ok\":true"),
+  ASSERT_NE(run(R"({"op":"create_user","user":"u",)" + at + "}").find("\"ok\":true"),
             std::string::npos);
-  const Credits price = quote_json(*test_card(), json::parse(R"({"model":"vid","params":{"duration_s":4}})"))["credits"];
+  ASSERT_NE(run(R"({"op":"top_up","payer":"user:u","credits":100000,"key":"t",)" + at + "}")
+                .find("\"ok\":true"),
+            std::string::npos);
+  const Credits price = quote_json(
+      *test_card(), json::parse(R"({"model":"vid","params":{"duration_s":4}})"))["credits"];
   auto charge = [&](const std::string& node) {
     return run(R"({"op":"charge","user":"u","key":"c1","quoted":)" + std::to_string(price) +
                R"(,"rate_card":"test-1","node":)" + node + "," + at + "}");
   };
-  const std::string first = charge(R"({"model":"vid","params":{"duration_s":4},"inputs":{"v":[1,{"w":2}]}})");
+  const std::string first =
+      charge(R"({"model":"vid","params":{"duration_s":4},"inputs":{"v":[1,{"w":2}]}})");
   ASSERT_NE(first.find("\"ok\":true"), std::string::npos) << first;
-  EXPECT_NE(charge(R"({"inputs":{"v":[1.0,{"w":2}]},"params":{"duration_s":4.0},"model":"vid"})").find("\"replayed\":true"),
+  EXPECT_NE(charge(R"({"inputs":{"v":[1.0,{"w":2}]},"params":{"duration_s":4.0},"model":"vid"})")
+                .find("\"replayed\":true"),
             std::string::npos);
-  EXPECT_NE(charge(R"({"model":"vid","params":{"duration_s":4},"inputs":{"v":[1,{"w":3}]}})").find("idempotency_conflict"),
+  EXPECT_NE(charge(R"({"model":"vid","params":{"duration_s":4},"inputs":{"v":[1,{"w":3}]}})")
+                .find("idempotency_conflict"),
             std::string::npos);
-  EXPECT_NE(charge(R"({"model":"vid","params":{"duration_s":4}})").find("idempotency_conflict"), std::string::npos);
+  EXPECT_NE(charge(R"({"model":"vid","params":{"duration_s":4}})").find("idempotency_conflict"),
+            std::string::npos);
 }
 
 }  // namespace

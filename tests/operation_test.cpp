@@ -1,13 +1,14 @@
 // Typed operations (operation.hpp): each SPEC §9 operation parses to its own struct, knows
 // whether it reads, and applies to the same result bytes as the JSON entry points.
+#include "credits/operation.hpp"
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <sstream>
 
-#include "credits/operation.hpp"
-#include "credits/wire/operation_text.hpp"
 #include "credits/wire/node_wire.hpp"
+#include "credits/wire/operation_text.hpp"
 #include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 

@@ -112,7 +112,7 @@ struct Charge {
 struct ChargeRequest {
   std::string user;
   std::string key;
-  Node node;  // {"id", "model", "params"}, judged by the ledger in SPEC order
+  Node node;                      // {"id", "model", "params"}, judged by the ledger in SPEC order
   std::optional<Credits> quoted;  // the price the client showed (max for a ranged quote)
   std::optional<Credits> quoted_min;  // optional, for a ranged quote shown as min..max
   std::string rate_card;

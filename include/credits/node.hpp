@@ -28,7 +28,16 @@ inline constexpr double kMaxParamMagnitude = 1e15;
 // has always used (4 equals 4.0). Arrays and objects are kept whole: a parameter never takes
 // one, but a node's "inputs" and "skip" may hold any value, and a retry must give it again.
 struct GivenValue {
-  enum class Kind : uint8_t { null, boolean, integer, unsigned_integer, floating, string, array, object };
+  enum class Kind : uint8_t {
+    null,
+    boolean,
+    integer,
+    unsigned_integer,
+    floating,
+    string,
+    array,
+    object
+  };
   Kind kind = Kind::null;
   union {
     bool boolean;

@@ -192,7 +192,10 @@ bool ChargeLine::key(string_t& k) {
       node_.params.push_back(GivenParam{std::move(k), GivenValue()});
       return true;
     }
-    node_field_ = k == "id" ? NodeField::id : k == "model" ? NodeField::model : k == "params" ? NodeField::params : NodeField::none;
+    node_field_ = k == "id"       ? NodeField::id
+                  : k == "model"  ? NodeField::model
+                  : k == "params" ? NodeField::params
+                                  : NodeField::none;
     const unsigned b = 1u << static_cast<unsigned>(node_field_);
     if (node_field_ == NodeField::none || (node_seen_ & b)) return false;
     node_seen_ |= b;

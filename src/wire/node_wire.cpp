@@ -74,11 +74,16 @@ NodeFields scan_node(const json& node) {
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string& k = it.key();
-    if (is(k, "id")) f.id = &*it;
-    else if (is(k, "model")) f.model = &*it;
-    else if (is(k, "params")) f.params = &*it;
-    else if (is(k, "inputs")) f.inputs = &*it;
-    else if (is(k, "skip")) f.skip = &*it;
+    if (is(k, "id"))
+      f.id = &*it;
+    else if (is(k, "model"))
+      f.model = &*it;
+    else if (is(k, "params"))
+      f.params = &*it;
+    else if (is(k, "inputs"))
+      f.inputs = &*it;
+    else if (is(k, "skip"))
+      f.skip = &*it;
     else if (f.fault == NodeFault::none) {
       f.fault = NodeFault::unknown_field;
       f.unknown_field = k;
@@ -142,8 +147,10 @@ json given_to_json(const GivenValue& v) {
   json out = v.kind == Kind::array ? json::array() : json::object();
   if (v.children)
     for (const auto& [name, child] : *v.children) {
-      if (v.kind == Kind::array) out.push_back(given_to_json(child));
-      else out[name] = given_to_json(child);
+      if (v.kind == Kind::array)
+        out.push_back(given_to_json(child));
+      else
+        out[name] = given_to_json(child);
     }
   return out;
 }

@@ -237,7 +237,8 @@ Result<Operation> parse_complete(const Fields& f, Timestamp at) {
   CREDITS_TRY(key, f.id("charge"));
   const json& op = f.raw();
   auto usage = op.find("usage");
-  return Operation(ops::Complete{{at}, std::move(*key), usage_from_json(usage != op.end() ? &*usage : nullptr)});
+  return Operation(
+      ops::Complete{{at}, std::move(*key), usage_from_json(usage != op.end() ? &*usage : nullptr)});
 }
 
 Result<Operation> parse_balance(const Fields& f, Timestamp at) {
