@@ -26,7 +26,7 @@ std::string describe_allowed(const ParamSpec& p) {
 
 }  // namespace
 
-std::optional<Decimal> given_decimal(const GivenValue& v) {
+std::optional<Decimal> given_decimal(const GivenScalar& v) {
   using Kind = GivenValue::Kind;
   switch (v.kind) {
     case Kind::unsigned_integer:
@@ -172,7 +172,7 @@ void start_prepared(const Model& model, PreparedNode& node) {
   node.given.assign(model.params.size(), false);
 }
 
-Status give_param(PreparedNode& node, const std::string& name, const GivenValue& v,
+Status give_param(PreparedNode& node, const std::string& name, const GivenScalar& v,
                   std::string_view path_prefix) {
   using Kind = GivenValue::Kind;
   const Model& model = *node.model;
@@ -215,7 +215,8 @@ Result<PreparedNode> prepare_params(const Model& model, const std::vector<GivenP
   PreparedNode node;
   start_prepared(model, node);
   for (const GivenParam& p : params)
-    if (Status st = give_param(node, p.name, p.value, path_prefix); !st) return st.error();
+    if (Status st = give_param(node, p.name, GivenScalar(p.value), path_prefix); !st)
+      return st.error();
   if (Status st = complete_params(node, path_prefix); !st) return st.error();
   return node;
 }

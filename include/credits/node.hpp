@@ -8,6 +8,7 @@
 // judges it, with the same codes, messages and JSON Pointer paths wherever it is read.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,28 @@ struct GivenValue {
 bool operator==(const GivenValue& a, const GivenValue& b);
 inline bool operator!=(const GivenValue& a, const GivenValue& b) { return !(a == b); }
 
+// A scalar as give_param() reads it: a GivenValue's, or one the quote's path reads in place
+// (the text a view into the request, so a quote copies no string).
+struct GivenScalar {
+  GivenValue::Kind kind = GivenValue::Kind::null;
+  union {
+    bool boolean;
+    int64_t integer;
+    uint64_t unsigned_integer;
+    double floating;
+  };
+  std::string_view text;  // as GivenValue::text; an array or object is a kind alone
+
+  GivenScalar() : integer(0) {}
+  explicit GivenScalar(const GivenValue& v) : kind(v.kind), text(v.text) {
+    std::memcpy(&integer, &v.integer, sizeof integer);  // whichever member the kind names
+  }
+  bool is_number() const {
+    using Kind = GivenValue::Kind;
+    return kind == Kind::integer || kind == Kind::unsigned_integer || kind == Kind::floating;
+  }
+};
+
 // A named value: a node's parameter, or a quantity of a completed run.
 struct GivenParam {
   std::string name;
@@ -110,7 +133,7 @@ void start_prepared(const Model& model, PreparedNode& node);
 
 // Sets one given parameter: undeclared, mistyped or outside its allowed values is
 // `invalid_param` at `path_prefix + "/params/<name>"`.
-Status give_param(PreparedNode& node, const std::string& name, const GivenValue& value,
+Status give_param(PreparedNode& node, const std::string& name, const GivenScalar& value,
                   std::string_view path_prefix);
 
 // Reads `params` (in byte order of their names) for `model`. Missing parameters take their
@@ -144,6 +167,6 @@ Status bind_numeric(PreparedNode& node, int32_t slot, Decimal lo, Decimal hi,
 
 // A given number or decimal string, exactly: floats by their shortest round-trip text (5.5
 // stays 5.5); NaN, infinities and magnitudes over 10^15 are refused.
-std::optional<Decimal> given_decimal(const GivenValue& v);
+std::optional<Decimal> given_decimal(const GivenScalar& v);
 
 }  // namespace credits

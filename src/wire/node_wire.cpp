@@ -97,6 +97,48 @@ NodeFields scan_node(const json& node) {
   return f;
 }
 
+// A value as give_param() reads it, its text a view into `v` (or, for a float, into
+// `float_text`): nothing copied. An array or object is a kind alone (no parameter takes one).
+GivenScalar scalar_in_place(const json& v, std::array<char, 64>& float_text) {
+  using Kind = GivenValue::Kind;
+  GivenScalar out;
+  switch (v.type()) {
+    case json::value_t::boolean:
+      out.kind = Kind::boolean;
+      out.boolean = v.get<bool>();
+      break;
+    case json::value_t::number_integer:
+      out.kind = Kind::integer;
+      out.integer = v.get<int64_t>();
+      break;
+    case json::value_t::number_unsigned:
+      out.kind = Kind::unsigned_integer;
+      out.unsigned_integer = v.get<uint64_t>();
+      break;
+    case json::value_t::number_float: {
+      out.kind = Kind::floating;
+      out.floating = v.get<double>();
+      const char* end = nlohmann::detail::to_chars(
+          float_text.data(), float_text.data() + float_text.size(), out.floating);
+      out.text = std::string_view(float_text.data(), static_cast<size_t>(end - float_text.data()));
+      break;
+    }
+    case json::value_t::string:
+      out.kind = Kind::string;
+      out.text = v.get_ref<const std::string&>();
+      break;
+    case json::value_t::array:
+      out.kind = Kind::array;
+      break;
+    case json::value_t::object:
+      out.kind = Kind::object;
+      break;
+    default:
+      break;  // null
+  }
+  return out;
+}
+
 std::shared_ptr<const GivenValue> shared_given(const json* v) {
   return v ? std::make_shared<const GivenValue>(given_from_json(*v)) : nullptr;
 }
@@ -212,9 +254,9 @@ Result<PreparedNode> prepare_node(const RateCard& card, const json& node,
   PreparedNode prepared;
   start_prepared(*model, prepared);
   if (f.params && f.params->is_object()) {
-    GivenValue value;  // reused: a string's text keeps its buffer from one parameter to the next
+    std::array<char, 64> float_text;  // a float's text, read where it lies like a string's
     for (auto it = f.params->begin(); it != f.params->end(); ++it) {
-      if (!read_scalar(it.value(), value)) value.kind = GivenValue::Kind::object;  // never taken
+      const GivenScalar value = scalar_in_place(it.value(), float_text);
       if (Status st = give_param(prepared, it.key(), value, path_prefix); !st) return st.error();
     }
   }
@@ -223,9 +265,8 @@ Result<PreparedNode> prepare_node(const RateCard& card, const json& node,
 }
 
 std::optional<Decimal> read_json_decimal(const json& v) {
-  GivenValue value;
-  if (!read_scalar(v, value)) return std::nullopt;
-  return given_decimal(value);
+  std::array<char, 64> float_text;
+  return given_decimal(scalar_in_place(v, float_text));
 }
 
 }  // namespace credits
