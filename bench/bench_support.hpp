@@ -21,6 +21,7 @@
 #include "credits/estimator.hpp"
 #include "credits/node.hpp"
 #include "credits/rate_card.hpp"
+#include "credits/wire/node_wire.hpp"
 
 namespace credits::bench {
 

@@ -54,7 +54,7 @@ const ChargeData& data() {
       ChargeRequest r;
       r.user = "u" + std::to_string(i % kUsers);
       r.key = "charge-" + std::to_string(i);
-      r.node = node;
+      r.node = node_from_json(node);
       r.quoted = price.max;
       if (!price.exact()) r.quoted_min = price.min, ++c.ranged;
       r.rate_card = card.version;
@@ -167,6 +167,7 @@ constexpr size_t kRuns = size_t{1} << 12;
 struct RunData {
   json graph;
   std::vector<json> nodes;
+  std::vector<Node> typed_nodes;  // the same nodes, as a charge request holds them
   std::vector<Price> prices;
 };
 
@@ -180,6 +181,7 @@ const RunData& run_data() {
       node["id"] = "n" + std::to_string(i);
       r.graph["nodes"].push_back(node);
       r.prices.push_back(*price_node(*prepare_node(*sample_card(), node, "")));
+      r.typed_nodes.push_back(node_from_json(node));
       r.nodes.push_back(std::move(node));
     }
     return r;
@@ -228,7 +230,7 @@ void BM_ReservedRun(benchmark::State& state) {
       ChargeRequest c;
       c.user = user;
       c.key = key + "-" + std::to_string(n);
-      c.node = d.nodes[n];
+      c.node = d.typed_nodes[n];
       c.quoted = d.prices[n].max;
       if (!d.prices[n].exact()) c.quoted_min = d.prices[n].min;
       c.rate_card = sample_card()->version;

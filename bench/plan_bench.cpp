@@ -1,11 +1,12 @@
 // A 10,000-node canvas plan with edges (video -> lip-sync/upscale/sound, image -> upscale,
 // voice -> talking face; about a third of the nodes have an input edge), parsed once:
 //   PriceGraph_NoBreakdown   price_graph(card, graph, false)
-//   RepriceGraph_NoBreakdown reprice_graph(card, graph, plan, false): the same, into an existing plan
-//   PriceGraph_Breakdown     price_graph(card, graph, true)
-//   RepriceFrom_*            edit one upstream node's params in graph.nodes[i].spec, then
+//   RepriceGraph_NoBreakdown reprice_graph(card, graph, plan, false): the same, into an existing
+//   plan PriceGraph_Breakdown     price_graph(card, graph, true) RepriceFrom_*            edit one
+//   upstream node's params in graph.nodes[i].node, then
 //                            reprice_from(card, graph, plan, i) (what a slider move costs)
-//   PlanWire                 plan_wire(card, doc, nullptr): parse_graph + price + JSON text, for scale
+//   PlanWire                 plan_wire(card, doc, nullptr): parse_graph + price + JSON text, for
+//   scale
 #include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"
@@ -23,7 +24,7 @@ struct PlanData {
   // The node the reprice benchmark edits: an upstream node with a downstream, and two valid
   // params objects to alternate between.
   int32_t changed = -1;
-  json params[2];
+  std::vector<GivenParam> params[2];
 };
 
 PlanData make_plan_data() {
@@ -44,16 +45,17 @@ PlanData make_plan_data() {
   const json& models = sample_card_json()["models"];
   for (size_t i = d.graph.nodes.size() / 2; i < d.graph.nodes.size() && d.changed < 0; ++i) {
     if (!has_downstream[i]) continue;
-    const std::string model = d.graph.nodes[i].spec["model"];
+    const std::string model = d.graph.nodes[i].node.model;
     for (const json& m : models) {
       if (m["id"] != model || m.value("kind", "") != "video") continue;
       Rng rng(99);
-      const json& original = d.graph.nodes[i].spec["params"];
+      const std::vector<GivenParam>& original = d.graph.nodes[i].node.params;
       d.params[0] = original;
       for (int attempt = 0; attempt < 64; ++attempt) {
         json n = random_node(*sample_card(), m, d.graph.nodes[i].id, rng);
-        if (n["params"] != original) {
-          d.params[1] = n["params"];
+        std::vector<GivenParam> params = node_from_json(n).params;
+        if (params != original) {
+          d.params[1] = std::move(params);
           d.changed = static_cast<int32_t>(i);
           break;
         }
@@ -123,14 +125,14 @@ void reprice(benchmark::State& state, bool with_breakdown) {
   Plan plan = std::move(*priced);
   size_t flip = 0;
   for (auto _ : state) {
-    graph.nodes[static_cast<size_t>(i)].spec["params"] = d.params[++flip & 1];
+    graph.nodes[static_cast<size_t>(i)].node.params = d.params[++flip & 1];
     auto s = reprice_from(card, graph, plan, i, with_breakdown);
     benchmark::DoNotOptimize(s);
     benchmark::DoNotOptimize(plan.total_max());
     benchmark::ClobberMemory();
   }
   if (plan.unpriced != 0) state.SkipWithError("reprice left unpriced nodes");
-  graph.nodes[static_cast<size_t>(i)].spec["params"] = d.params[0];  // leave the graph as parsed
+  graph.nodes[static_cast<size_t>(i)].node.params = d.params[0];  // leave the graph as parsed
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
   state.counters["nodes"] = static_cast<double>(graph.nodes.size());
   state.counters["downstream"] = static_cast<double>([&] {

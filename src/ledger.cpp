@@ -4,14 +4,13 @@
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 
 #include "credits/money_split.hpp"
-#include "credits/payer_id.hpp"
 #include "credits/node.hpp"
+#include "credits/payer_id.hpp"
 
 namespace credits {
-
-using nlohmann::json;
 
 std::string_view to_string(EntryKind kind) {
   switch (kind) {
@@ -477,23 +476,13 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Cred
   return malformed_payer(payer);
 }
 
-std::string Charge::node_id() const {
-  auto id = node.find("id");
-  return id != node.end() && id->is_string() ? id->get<std::string>() : std::string();
-}
-
-const json& Charge::params() const {
-  static const json kNone = json::object();
-  auto p = node.find("params");
-  return p != node.end() && p->is_object() ? *p : kNone;
-}
-
 // A retry replays; the same key with other content is a conflict. Compared field by field,
 // only when a key comes back, so new charges pay nothing for it.
 Result<ChargeOutcome> Ledger::replay_charge(const ChargeRequest& r, const KeyUse& use) const {
   const Charge* c = use.kind == KeyUse::charge ? &charges_[use.index] : nullptr;
-  const bool same = c && c->user == r.user && c->quoted == r.quoted && c->quoted_min == r.quoted_min &&
-                    c->rate_card_shown == r.rate_card && c->reservation == r.reservation && c->node == r.node;
+  const bool same = c && c->user == r.user && c->quoted == r.quoted &&
+                    c->quoted_min == r.quoted_min && c->rate_card_shown == r.rate_card &&
+                    c->reservation == r.reservation && same_node(c->node, r.node);
   if (!same)
     return err(ErrorCode::idempotency_conflict, "key \"" + r.key + "\" was already used for a different operation", "/key");
   return ChargeOutcome{c, true};
@@ -688,23 +677,38 @@ namespace {
 
 // What a completed charge costs: the charged node with the run's quantities filled in, priced
 // on the card the charge was priced with; exact, and at most what was held.
-Result<Credits> settled_price(const Charge& c, const json& usage) {
-  if (usage.is_null()) {
+// The charged node's parameters with the run's quantities added, in byte order of their names
+// (a quantity the node gave itself was refused before).
+std::vector<GivenParam> merged_params(const std::vector<GivenParam>& given,
+                                      const std::vector<GivenParam>& usage) {
+  std::vector<GivenParam> merged;
+  merged.reserve(given.size() + usage.size());
+  std::merge(given.begin(), given.end(), usage.begin(), usage.end(), std::back_inserter(merged),
+             [](const GivenParam& a, const GivenParam& b) { return a.name < b.name; });
+  return merged;
+}
+
+Result<Credits> settled_price(const Charge& c, const Usage& usage) {
+  if (usage.form == Usage::Form::none) {
     if (!c.exact) return err(ErrorCode::invalid_op, "a ranged charge completes with \"usage\"", "/usage");
     return c.held;
   }
-  if (!usage.is_object()) return err(ErrorCode::invalid_op, "\"usage\" must be an object of quantities", "/usage");
+  if (usage.form == Usage::Form::not_object)
+    return err(ErrorCode::invalid_op, "\"usage\" must be an object of quantities", "/usage");
   const Model& model = *c.card->find(c.model);
-  const json& given = c.params();
-  for (auto it = usage.begin(); it != usage.end(); ++it) {
-    int32_t slot = model.param_index(it.key());
+  const std::vector<GivenParam>& given = c.params();
+  auto gives = [&](const std::string& name) {
+    return std::any_of(given.begin(), given.end(),
+                       [&](const GivenParam& p) { return p.name == name; });
+  };
+  for (const GivenParam& q : usage.quantities) {
+    int32_t slot = model.param_index(q.name);
     const ParamSpec* p = slot >= 0 ? &model.params[static_cast<size_t>(slot)] : nullptr;
-    if (!p || !(p->decided_by_run || p->input) || given.contains(it.key()))
-      return err(ErrorCode::invalid_param, "\"" + it.key() + "\" is not a quantity this run decided", "/usage/" + pointer_escape(it.key()));
+    if (!p || !(p->decided_by_run || p->input) || gives(q.name))
+      return err(ErrorCode::invalid_param, "\"" + q.name + "\" is not a quantity this run decided",
+                 "/usage/" + pointer_escape(q.name));
   }
-  json merged = given;
-  for (auto it = usage.begin(); it != usage.end(); ++it) merged[it.key()] = it.value();
-  auto prepared = prepare_params(model, &merged, "");
+  auto prepared = prepare_params(model, merged_params(given, usage.quantities), "");
   if (!prepared) {
     Error e = prepared.error();
     const std::string prefix = "/params/";
@@ -726,7 +730,7 @@ Result<Credits> settled_price(const Charge& c, const json& usage) {
 
 }  // namespace
 
-Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, const json& usage) {
+Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, const Usage& usage) {
   const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s.error();
   auto c = open_charge(key, "was refunded; it cannot complete", "was already settled");

@@ -2,11 +2,8 @@
 
 #include <cmath>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 namespace credits {
-
-using nlohmann::json;
 
 namespace {
 
@@ -29,25 +26,84 @@ std::string describe_allowed(const ParamSpec& p) {
 
 }  // namespace
 
-std::optional<Decimal> read_json_decimal(const json& v) {
-  if (v.is_number_unsigned()) {
-    if (v.get<uint64_t>() > static_cast<uint64_t>(kMaxParamMagnitude)) return std::nullopt;
-    return Decimal::from_int(static_cast<int64_t>(v.get<uint64_t>()));
-  }
-  if (v.is_number_integer()) {
-    int64_t i = v.get<int64_t>();
-    if (i > static_cast<int64_t>(kMaxParamMagnitude) || i < -static_cast<int64_t>(kMaxParamMagnitude))
+std::optional<Decimal> given_decimal(const GivenScalar& v) {
+  using Kind = GivenValue::Kind;
+  switch (v.kind) {
+    case Kind::unsigned_integer:
+      if (v.unsigned_integer > static_cast<uint64_t>(kMaxParamMagnitude)) return std::nullopt;
+      return Decimal::from_int(static_cast<int64_t>(v.unsigned_integer));
+    case Kind::integer:
+      if (v.integer > static_cast<int64_t>(kMaxParamMagnitude) ||
+          v.integer < -static_cast<int64_t>(kMaxParamMagnitude))
+        return std::nullopt;
+      return Decimal::from_int(v.integer);
+    case Kind::floating:
+      if (!std::isfinite(v.floating) || std::fabs(v.floating) > kMaxParamMagnitude)
+        return std::nullopt;
+      return Decimal::parse(v.text);  // the float's shortest round-trip text: the user's text
+    case Kind::string:
+      return Decimal::parse(v.text);
+    default:
       return std::nullopt;
-    return Decimal::from_int(i);
   }
-  if (v.is_number_float()) {
-    double d = v.get<double>();
-    if (!std::isfinite(d) || std::fabs(d) > kMaxParamMagnitude) return std::nullopt;
-    // nlohmann prints the shortest text that reads back as the same double: the user's text.
-    return Decimal::parse(v.dump());
+}
+
+namespace {
+
+// nlohmann's rule for two numbers: a cast to the other's kind (an integer and an unsigned as
+// integers, anything with a float as doubles).
+bool same_number(const GivenValue& a, const GivenValue& b) {
+  using Kind = GivenValue::Kind;
+  auto as_double = [](const GivenValue& v) {
+    return v.kind == Kind::floating  ? v.floating
+           : v.kind == Kind::integer ? static_cast<double>(v.integer)
+                                     : static_cast<double>(v.unsigned_integer);
+  };
+  if (a.kind == Kind::floating || b.kind == Kind::floating) return as_double(a) == as_double(b);
+  if (a.kind == b.kind)
+    return a.kind == Kind::integer ? a.integer == b.integer
+                                   : a.unsigned_integer == b.unsigned_integer;
+  const GivenValue& u = a.kind == Kind::unsigned_integer ? a : b;
+  const GivenValue& i = a.kind == Kind::unsigned_integer ? b : a;
+  return static_cast<int64_t>(u.unsigned_integer) == i.integer;
+}
+
+}  // namespace
+
+bool operator==(const GivenValue& a, const GivenValue& b) {
+  using Kind = GivenValue::Kind;
+  if (a.is_number() && b.is_number()) return same_number(a, b);
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case Kind::null:
+      return true;
+    case Kind::boolean:
+      return a.boolean == b.boolean;
+    case Kind::string:
+      return a.text == b.text;
+    default: {  // an array or an object: members are kept in name order, so in step
+      static const std::vector<std::pair<std::string, GivenValue>> kNone;
+      const auto& x = a.children ? *a.children : kNone;
+      const auto& y = b.children ? *b.children : kNone;
+      if (x.size() != y.size()) return false;
+      for (size_t k = 0; k < x.size(); ++k)
+        if (x[k].first != y[k].first || x[k].second != y[k].second) return false;
+      return true;
+    }
   }
-  if (v.is_string()) return Decimal::parse(v.get_ref<const std::string&>());
-  return std::nullopt;
+}
+
+bool same_node(const Node& stored, const Node& given) {
+  // A fault is content that no accepted node has (an unknown field, a non-string id or model).
+  if (stored.fault != NodeFault::none || given.fault != NodeFault::none) return false;
+  auto same_value = [](const std::shared_ptr<const GivenValue>& a,
+                       const std::shared_ptr<const GivenValue>& b) {
+    return a && b ? *a == *b : !a && !b;
+  };
+  return stored.has_id == given.has_id && stored.id == given.id && stored.model == given.model &&
+         stored.params_form == given.params_form && stored.params_form != Node::Params::other &&
+         stored.params == given.params && same_value(stored.inputs, given.inputs) &&
+         same_value(stored.skip, given.skip);
 }
 
 Status bind_numeric(PreparedNode& node, int32_t slot, Decimal lo, Decimal hi,
@@ -110,84 +166,96 @@ Status complete_params(PreparedNode& node, std::string_view path_prefix) {
   return Ok{};
 }
 
-Result<PreparedNode> prepare_params(const Model& model, const json* params,
-                                    const std::string& path_prefix) {
-  PreparedNode node;
+void start_prepared(const Model& model, PreparedNode& node) {
   node.model = &model;
-  node.values.resize(model.params.size());
+  node.values.assign(model.params.size(), ParamValue{});
   node.given.assign(model.params.size(), false);
+}
+
+Status give_param(PreparedNode& node, const std::string& name, const GivenScalar& v,
+                  std::string_view path_prefix) {
+  using Kind = GivenValue::Kind;
+  const Model& model = *node.model;
   // Error paths are built only when there is an error: this runs for every quote.
-  auto params_path = [&] { return path_prefix + "/params"; };
-  if (params && !params->is_null()) {
-    if (!params->is_object()) return bad(params_path(), "\"params\" must be an object");
-    for (auto it = params->begin(); it != params->end(); ++it) {
-      auto path = [&] { return pointer_join(params_path(), it.key()); };
-      int32_t slot = model.param_index(it.key());
-      if (slot < 0) return bad(path(), model.id + " takes no parameter \"" + it.key() + "\"");
-      const ParamSpec& p = model.params[static_cast<size_t>(slot)];
-      const json& v = it.value();
-      ParamValue pv;
-      if (p.type == ParamType::string) {
-        if (!v.is_string()) return bad(path(), p.name + " must be one of: " + describe_allowed(p));
-        const std::string& text = v.get_ref<const std::string&>();
-        for (size_t c = 0; c < p.choices.size(); ++c)
-          if (p.choices[c] == text) pv.choice = static_cast<int32_t>(c);
-        if (pv.choice < 0) return bad(path(), p.name + " must be one of: " + describe_allowed(p));
-      } else if (p.type == ParamType::boolean) {
-        if (!v.is_boolean()) return bad(path(), p.name + " must be true or false");
-        pv.choice = v.get<bool>() ? 1 : 0;
-      } else {
-        if (!v.is_number() && !v.is_string())
-          return bad(path(), p.name + " must be a number");
-        // An int is a JSON number ("6" is text, not a count); a decimal may also be written as a
-        // decimal string ("4.2"), read exactly.
-        if (v.is_string() && p.type == ParamType::integer)
-          return bad(path(), p.name + " is a whole number: write it as a JSON number (6), not a string");
-        auto d = read_json_decimal(v);
-        if (!d) return bad(path(), p.name + " must be a finite number of at most 10^15");
-        if (!p.allows(*d))
-          return bad(path(), p.name + " = " + d->to_string() + " is not allowed (" + describe_allowed(p) + ")");
-        pv.lo = pv.hi = *d;
-      }
-      node.values[static_cast<size_t>(slot)] = pv;
-      node.given[static_cast<size_t>(slot)] = true;
-    }
+  auto path = [&] { return pointer_join(std::string(path_prefix) + "/params", name); };
+  int32_t slot = model.param_index(name);
+  if (slot < 0) return bad(path(), model.id + " takes no parameter \"" + name + "\"");
+  const ParamSpec& p = model.params[static_cast<size_t>(slot)];
+  ParamValue pv;
+  if (p.type == ParamType::string) {
+    if (v.kind != Kind::string)
+      return bad(path(), p.name + " must be one of: " + describe_allowed(p));
+    for (size_t c = 0; c < p.choices.size(); ++c)
+      if (p.choices[c] == v.text) pv.choice = static_cast<int32_t>(c);
+    if (pv.choice < 0) return bad(path(), p.name + " must be one of: " + describe_allowed(p));
+  } else if (p.type == ParamType::boolean) {
+    if (v.kind != Kind::boolean) return bad(path(), p.name + " must be true or false");
+    pv.choice = v.boolean ? 1 : 0;
+  } else {
+    if (!v.is_number() && v.kind != Kind::string) return bad(path(), p.name + " must be a number");
+    // An int is a JSON number ("6" is text, not a count); a decimal may also be written as a
+    // decimal string ("4.2"), read exactly.
+    if (v.kind == Kind::string && p.type == ParamType::integer)
+      return bad(path(),
+                 p.name + " is a whole number: write it as a JSON number (6), not a string");
+    auto d = given_decimal(v);
+    if (!d) return bad(path(), p.name + " must be a finite number of at most 10^15");
+    if (!p.allows(*d))
+      return bad(path(),
+                 p.name + " = " + d->to_string() + " is not allowed (" + describe_allowed(p) + ")");
+    pv.lo = pv.hi = *d;
   }
+  node.values[static_cast<size_t>(slot)] = pv;
+  node.given[static_cast<size_t>(slot)] = true;
+  return Ok{};
+}
+
+Result<PreparedNode> prepare_params(const Model& model, const std::vector<GivenParam>& params,
+                                    std::string_view path_prefix) {
+  PreparedNode node;
+  start_prepared(model, node);
+  for (const GivenParam& p : params)
+    if (Status st = give_param(node, p.name, GivenScalar(p.value), path_prefix); !st)
+      return st.error();
   if (Status st = complete_params(node, path_prefix); !st) return st.error();
   return node;
 }
 
-namespace {
-bool is(const std::string& key, std::string_view word) {
-  return key.size() == word.size() && std::memcmp(key.data(), word.data(), word.size()) == 0;
-}
-}  // namespace
-
-Result<PreparedNode> prepare_node(const RateCard& card, const json& node,
-                                  const std::string& path_prefix) {
-  if (!node.is_object()) return bad(path_prefix, "a node must be a JSON object");
-  // One pass over the keys finds the fields and refuses unknown ones.
-  const json* id = nullptr;
-  const json* model_field = nullptr;
-  const json* params = nullptr;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string& k = it.key();
-    if (is(k, "id")) id = &*it;
-    else if (is(k, "model")) model_field = &*it;
-    else if (is(k, "params")) params = &*it;
-    else if (!is(k, "inputs") && !is(k, "skip"))
-      return bad(pointer_join(path_prefix, k), "unknown node field \"" + k + "\"");
+Error node_fault_error(NodeFault fault, const std::string& unknown_field,
+                       std::string_view path_prefix) {
+  const std::string prefix(path_prefix);
+  switch (fault) {
+    case NodeFault::not_object:
+      return bad(prefix, "a node must be a JSON object");
+    case NodeFault::unknown_field:
+      return bad(pointer_join(prefix, unknown_field),
+                 "unknown node field \"" + unknown_field + "\"");
+    case NodeFault::bad_id:
+      return bad(prefix + "/id", id_rule_message("id"));
+    default:
+      return bad(prefix + "/model", "a node needs \"model\", a model id string");
   }
-  if (id && (!id->is_string() || !is_valid_id(id->get_ref<const std::string&>())))
-    return bad(path_prefix + "/id", id_rule_message("id"));
-  if (!model_field || !model_field->is_string())
-    return bad(path_prefix + "/model", "a node needs \"model\", a model id string");
-  const std::string& model_id = model_field->get_ref<const std::string&>();
-  const Model* model = card.find(model_id);
-  if (!model)
-    return Error(ErrorCode::unknown_model, "no model \"" + model_id + "\" in rate card " + card.version,
-                 path_prefix + "/model");
-  return prepare_params(*model, params, path_prefix);
+}
+
+Error unknown_model_error(const RateCard& card, const std::string& model_id,
+                          std::string_view path_prefix) {
+  return Error(ErrorCode::unknown_model,
+               "no model \"" + model_id + "\" in rate card " + card.version,
+               std::string(path_prefix) + "/model");
+}
+
+Error params_not_object_error(std::string_view path_prefix) {
+  return bad(std::string(path_prefix) + "/params", "\"params\" must be an object");
+}
+
+Result<PreparedNode> prepare_node(const RateCard& card, const Node& node,
+                                  std::string_view path_prefix) {
+  if (node.fault != NodeFault::none)
+    return node_fault_error(node.fault, node.unknown_field, path_prefix);
+  const Model* model = card.find(node.model);
+  if (!model) return unknown_model_error(card, node.model, path_prefix);
+  if (node.params_form == Node::Params::other) return params_not_object_error(path_prefix);
+  return prepare_params(*model, node.params, path_prefix);
 }
 
 }  // namespace credits

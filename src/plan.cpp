@@ -9,8 +9,6 @@
 
 namespace credits {
 
-using nlohmann::json;
-
 namespace {
 
 Error bad_graph(const std::string& path, std::string message) {
@@ -65,7 +63,7 @@ void prepare_graph_node(const RateCard& card, Graph& graph, int32_t index) {
   GraphNode& g = graph.nodes[static_cast<size_t>(index)];
   g.prepare_error.reset();
   g.has_bindings = false;
-  auto prepared = prepare_node(card, g.spec, "/nodes/" + std::to_string(index));
+  auto prepared = prepare_node(card, g.node, "/nodes/" + std::to_string(index));
   if (!prepared) {
     g.prepare_error = prepared.error();
     g.prepared = PreparedNode{};

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "credits/wire/json_text.hpp"
+#include "credits/wire/node_wire.hpp"
 #include "credits/wire/plan_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
 
@@ -79,34 +80,52 @@ std::string PlanSession::update_node(const json& node) {
   auto it = ids_.find(node["id"].get<std::string>());
   if (it == ids_.end()) return failure(Error(ErrorCode::invalid_param, "no node \"" + node["id"].get<std::string>() + "\" in the plan", "/id"));
   const int32_t index = it->second;
-  GraphNode& g = graph_.nodes[static_cast<size_t>(index)];
-  bool skip = g.skip;
+  bool skip = graph_.nodes[static_cast<size_t>(index)].skip;
   if (auto s = node.find("skip"); s != node.end()) {
     if (!s->is_boolean()) return failure(Error(ErrorCode::invalid_param, "\"skip\" must be true or false", "/skip"));
     skip = s->get<bool>();
   }
   auto inputs = read_inputs(node);
   if (!inputs) return failure(inputs.error());
+  Node typed = node_from_json(node);
+  return apply_update(index, std::move(*inputs), skip, &typed);
+}
+
+std::string PlanSession::apply_update(int32_t index, std::optional<std::vector<GraphEdge>> inputs,
+                                      bool skip, Node* node) {
+  GraphNode& g = graph_.nodes[static_cast<size_t>(index)];
   // New edges first: if they close a cycle, the graph stays as it was and nothing is priced.
-  if (*inputs)
-    if (Status s = set_node_inputs(graph_, index, std::move(**inputs)); !s) return failure(s.error());
+  if (inputs)
+    if (Status s = set_node_inputs(graph_, index, std::move(*inputs)); !s)
+      return failure(s.error());
   g.skip = skip;
-  g.spec = node;
+  if (node) g.node = std::move(*node);
   return reprice(index);
 }
 
+// The update of node `to` that gives its node again with this one edge changed: its other
+// edges stay, in port order, and a skip flag the node itself gave is given again.
 std::string PlanSession::set_input(const std::string& to, const std::string& port, const std::string& from) {
   if (!loaded_) return failure(Error(ErrorCode::invalid_op, "no graph loaded"));
   auto it = ids_.find(to);
   if (it == ids_.end()) return failure(Error(ErrorCode::invalid_param, "no node \"" + to + "\" in the plan", "/to"));
-  const GraphNode& g = graph_.nodes[static_cast<size_t>(it->second)];
-  json node = g.spec;
-  json inputs = json::object();
-  for (const auto& e : g.inputs) inputs[e.port] = graph_.nodes[static_cast<size_t>(e.from)].id;
-  if (from.empty()) inputs.erase(port);
-  else inputs[port] = from;
-  node["inputs"] = inputs;
-  return update_node(node);
+  const int32_t index = it->second;
+  const GraphNode& g = graph_.nodes[static_cast<size_t>(index)];
+  std::vector<GraphEdge> inputs;
+  for (const GraphEdge& e : g.inputs)
+    if (e.port != port) inputs.push_back(e);
+  if (!from.empty()) {
+    auto up = ids_.find(from);
+    if (up == ids_.end())
+      return failure(Error(ErrorCode::invalid_param, "no upstream node for input \"" + port + "\"",
+                           pointer_join("/inputs", port)));
+    inputs.push_back({port, up->second});
+  }
+  std::sort(inputs.begin(), inputs.end(),
+            [](const GraphEdge& a, const GraphEdge& b) { return a.port < b.port; });
+  bool skip = g.skip;
+  if (g.node.skip && g.node.skip->kind == GivenValue::Kind::boolean) skip = g.node.skip->boolean;
+  return apply_update(index, std::move(inputs), skip, nullptr);
 }
 
 }  // namespace credits

@@ -213,13 +213,13 @@ Result<Reservation*> Ledger::reserved_for(const ChargeRequest& r, Timestamp at) 
                      "; the rest of the hold goes back when it is released or expires",
                  "/user");
   }
-  auto id = r.node.find("id");
-  const std::string node_id = id != r.node.end() && id->is_string() ? id->get<std::string>() : std::string();
+  // The node's own fields are judged later, when it is priced: an id or model that is not a
+  // string (read as "") names no reserved node.
+  const std::string& node_id = r.node.id;
   auto node = hold.nodes.find(node_id);
   if (node == hold.nodes.end())
     return err(ErrorCode::invalid_op, "node \"" + node_id + "\" is not one of the reserved graph's nodes that run", "/node/id");
-  auto model = r.node.find("model");
-  if (model == r.node.end() || !model->is_string() || model->get<std::string>() != node->second.model)
+  if (r.node.model != node->second.model)
     return err(ErrorCode::invalid_op, "node \"" + node_id + "\" was reserved as model " + node->second.model, "/node/model");
   return res;
 }

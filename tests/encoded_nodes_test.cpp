@@ -7,6 +7,7 @@
 
 #include "engine.hpp"
 
+#include "credits/wire/node_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
 

@@ -1,7 +1,8 @@
 // Every balance rule of SPEC §4–§8, each as a named test driven through JSON operations.
-#include "test_support.hpp"
 #include "credits/plan.hpp"
+#include "credits/wire/node_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
+#include "test_support.hpp"
 
 namespace credits::testing {
 namespace {
@@ -524,7 +525,7 @@ TEST(LedgerLimits, AChargeThatWouldOverflowTheSpentTotalIsRefused) {
     ChargeRequest r;
     r.user = "ana";
     r.key = "c" + std::to_string(i);
-    r.node = json::parse(R"({"model":"m","params":{"n":1000000000000000}})");
+    r.node = node_from_json(json::parse(R"({"model":"m","params":{"n":1000000000000000}})"));
     r.quoted = kMaxAmount;
     r.rate_card = "big";
     return l.charge(at, std::move(r));

@@ -1,11 +1,13 @@
 // Typed operations (operation.hpp): each SPEC §9 operation parses to its own struct, knows
 // whether it reads, and applies to the same result bytes as the JSON entry points.
+#include "credits/operation.hpp"
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <sstream>
 
-#include "credits/operation.hpp"
+#include "credits/wire/node_wire.hpp"
 #include "credits/wire/operation_text.hpp"
 #include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
@@ -46,7 +48,9 @@ TEST(Operation, EachOperationParsesToItsOwnStruct) {
   const auto& c = std::get<ops::Charge>(charge).request;
   EXPECT_EQ(c.quoted, 9);
   EXPECT_EQ(c.quoted_min, 1);
-  EXPECT_EQ(c.node, json({{"model", "vid"}}));
+  EXPECT_TRUE(same_node(c.node, node_from_json(json({{"model", "vid"}}))));
+  EXPECT_EQ(c.node.model, "vid");
+  EXPECT_EQ(c.node.params_form, Node::Params::absent);
 }
 
 TEST(Operation, OnlyBalanceAndUsageAreReads) {

@@ -1,4 +1,5 @@
 // Plans (SPEC §3): upstream-derived quantities, skipped nodes, totals, projection.
+#include "credits/wire/node_wire.hpp"
 #include "credits/wire/plan_wire.hpp"
 #include "test_support.hpp"
 
@@ -123,7 +124,8 @@ TEST(Plan, RepricingFromOneNodeEqualsPricingEverything) {
   auto graph = parse_graph(graph_json);
   ASSERT_TRUE(graph.ok());
   auto p = price_graph(*test_card(), *graph);
-  graph->nodes[0].spec["params"]["duration_s"] = 8;
+  graph->nodes[0].node = node_from_json(
+      nlohmann::json::parse(R"({"id":"v","model":"vid","params":{"duration_s":8}})"));
   ASSERT_TRUE(reprice_from(*test_card(), *graph, *p, 0).ok());
   auto full = price_graph(*test_card(), *graph);
   EXPECT_EQ(plan_to_json(*test_card(), *graph, *p, nullptr), plan_to_json(*test_card(), *graph, *full, nullptr));

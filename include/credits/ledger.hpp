@@ -8,7 +8,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -85,7 +84,7 @@ struct Charge {
   std::string payer;
   std::string user;
   std::string model;
-  nlohmann::json node;  // the node as the request gave it: {"id", "model", "params"}
+  Node node;  // the node as the request gave it: {"id", "model", "params"}
   std::shared_ptr<const RateCard> card;  // the card it was priced with; settlement uses it
   Timestamp at = 0;
   bool exact = true;
@@ -104,8 +103,8 @@ struct Charge {
   std::string reservation;  // the reservation it drew from, "" for none
 
   Credits net() const { return held - back_to_subscription - back_to_wallet; }
-  std::string node_id() const;
-  const nlohmann::json& params() const;
+  const std::string& node_id() const { return node.id; }  // "" when the node had none
+  const std::vector<GivenParam>& params() const { return node.params; }  // as given
 };
 
 // Requests. A payer is written "user:ID" or "workspace:ID"; `by` names the acting user
@@ -113,11 +112,19 @@ struct Charge {
 struct ChargeRequest {
   std::string user;
   std::string key;
-  nlohmann::json node;  // {"id", "model", "params"}
+  Node node;                      // {"id", "model", "params"}, judged by the ledger in SPEC order
   std::optional<Credits> quoted;  // the price the client showed (max for a ranged quote)
   std::optional<Credits> quoted_min;  // optional, for a ranged quote shown as min..max
   std::string rate_card;
   std::string reservation;  // draw from this run's reservation instead of the buckets ("" for none)
+};
+
+// What a completed run reports (complete's "usage"): the quantities it decided, by name in
+// byte order, or none. Judged against the charged node's model by the ledger.
+struct Usage {
+  enum class Form : uint8_t { none, not_object, quantities };
+  Form form = Form::none;
+  std::vector<GivenParam> quantities;
 };
 
 struct ChargeOutcome {
@@ -206,8 +213,7 @@ class Ledger {
   // The provider failed: restore exactly what the charge took.
   Result<ReturnOutcome> fail(Timestamp at, const std::string& charge_key);
   // A charge completed; `usage` gives the quantities the run decided (a ranged quote).
-  Result<ReturnOutcome> complete(Timestamp at, const std::string& charge_key,
-                                 const nlohmann::json& usage);
+  Result<ReturnOutcome> complete(Timestamp at, const std::string& charge_key, const Usage& usage);
 
   // SPEC §11. Plans the graph on the card in force and holds its total maximum from the user's
   // active context, subscription first (all or nothing; a member's cap counts it).

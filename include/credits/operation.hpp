@@ -72,7 +72,7 @@ struct Fail : Head {
 };
 struct Complete : Head {
   std::string charge;
-  nlohmann::json usage;  // the quantities the run decided; null when none were given
+  Usage usage;  // the quantities the run decided; none when none were given
 };
 struct Balance : Head {
   PayerId payer;

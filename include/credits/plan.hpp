@@ -4,7 +4,6 @@
 // the payer's balances after the run.
 #pragma once
 
-#include <nlohmann/json.hpp>  // GraphNode::spec
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +20,7 @@ struct GraphEdge {
 
 struct GraphNode {
   std::string id;
-  nlohmann::json spec;  // the node object as given (model, params)
+  Node node;  // the node as given (model, params); its edges and skip flag are read below
   std::vector<GraphEdge> inputs;
   bool skip = false;
   // Prepared once per rate card (prepare_graph_node), not on every pricing.

@@ -36,6 +36,10 @@ class PlanSession {
  private:
   // The new edges of a node update ("inputs": port -> node id), or nullopt when it has none.
   Result<std::optional<std::vector<GraphEdge>>> read_inputs(const nlohmann::json& node) const;
+  // Sets node `index`'s new edges (when given; a cycle leaves the graph as it was), its skip
+  // flag and its node (when given), then re-prices it and what is downstream.
+  std::string apply_update(int32_t index, std::optional<std::vector<GraphEdge>> inputs, bool skip,
+                           Node* node);
   // Re-prices node `index` and what is downstream (reprice_from): the changed quotes.
   std::string reprice(int32_t index);
 

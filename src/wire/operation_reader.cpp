@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "credits/wire/json_text.hpp"
+#include "credits/wire/node_wire.hpp"
 #include "credits/wire/operation_wire.hpp"
 #include "credits/wire/plan_wire.hpp"
 
@@ -214,7 +215,7 @@ Result<Operation> parse_charge(const Fields& f, Timestamp at) {
   const json& op = f.raw();
   if (!op.contains("node") || !op["node"].is_object())
     return bad_op("/node", "charge needs \"node\", the node object that was quoted");
-  req.node = op["node"];  // a copy: `op` is the caller's
+  req.node = node_from_json(op["node"]);
   CREDITS_TRY(quoted, parse_quoted(op, req));
   CREDITS_TRY(card, f.str("rate_card"));
   req.rate_card = std::move(*card);
@@ -235,7 +236,9 @@ Result<Operation> parse_complete(const Fields& f, Timestamp at) {
   CREDITS_TRY(only, f.only({"charge", "usage"}));
   CREDITS_TRY(key, f.id("charge"));
   const json& op = f.raw();
-  return Operation(ops::Complete{{at}, std::move(*key), op.contains("usage") ? op["usage"] : json(nullptr)});
+  auto usage = op.find("usage");
+  return Operation(
+      ops::Complete{{at}, std::move(*key), usage_from_json(usage != op.end() ? &*usage : nullptr)});
 }
 
 Result<Operation> parse_balance(const Fields& f, Timestamp at) {

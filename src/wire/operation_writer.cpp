@@ -2,6 +2,7 @@
 // from the typed outcome. The text writer (operation_text_writer.cpp) writes the same bytes.
 #include <variant>
 
+#include "credits/wire/node_wire.hpp"
 #include "credits/wire/operation_wire.hpp"
 
 namespace credits {
@@ -252,7 +253,7 @@ json usage_to_json(const UsageView& v) {
               {"user", c->user},
               {"node", c->node_id()},
               {"model", c->model},
-              {"params", c->params()},
+              {"params", params_to_json(c->params())},
               {"credits", c->net()},
               {"held", c->held},
               {"from_subscription", c->from_subscription},

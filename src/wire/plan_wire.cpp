@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "credits/wire/json_text.hpp"
+#include "credits/wire/node_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
 
 namespace credits {
@@ -41,7 +42,7 @@ Result<Graph> parse_graph(const json& doc) {
     if (!ids.emplace(id->get<std::string>(), static_cast<int32_t>(i)).second)
       return bad_graph(path + "/id", "duplicate node id \"" + id->get<std::string>() + "\"");
     g.nodes[i].id = id->get<std::string>();
-    g.nodes[i].spec = n;
+    g.nodes[i].node = node_from_json(n);
     auto skip = n.find("skip");
     if (skip != n.end()) {
       if (!skip->is_boolean()) return bad_graph(path + "/skip", "\"skip\" must be true or false");

@@ -1,6 +1,7 @@
 #include "credits/wire/quote_wire.hpp"
 
 #include "credits/wire/json_text.hpp"
+#include "credits/wire/node_wire.hpp"
 
 namespace credits {
 

@@ -6,6 +6,7 @@
 
 #include "credits/estimator.hpp"
 #include "credits/wire/json_text.hpp"
+#include "credits/wire/node_wire.hpp"
 
 namespace credits {
 

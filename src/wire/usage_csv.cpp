@@ -1,8 +1,9 @@
 #include "credits/wire/usage_csv.hpp"
 
 #include "credits/civil_time.hpp"
-#include "credits/wire/json_text.hpp"
 #include "credits/payer_id.hpp"
+#include "credits/wire/json_text.hpp"
+#include "credits/wire/node_wire.hpp"
 
 namespace credits {
 
@@ -42,7 +43,9 @@ void append_header(std::string& out) {
 void append_charge(std::string& out, const Charge& c) {
   Row row(out);
   row.time(c.at).text(c.key).text(c.payer).text(c.user).text(c.node_id()).text(c.model);
-  row.text(to_wire(c.params())).text(c.exact ? "true" : "false").text(c.card ? c.card->version : "");
+  row.text(to_wire(params_to_json(c.params())))
+      .text(c.exact ? "true" : "false")
+      .text(c.card ? c.card->version : "");
   row.text(to_string(c.status)).integer(c.held).integer(c.from_subscription).integer(c.from_wallet);
   row.integer(c.back_to_subscription).integer(c.back_to_wallet).integer(c.net());
   // A charge still open has not been closed: the field stays empty rather than a made-up time.
