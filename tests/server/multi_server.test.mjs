@@ -16,6 +16,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { assertDrainedExactly, drainPool, setUpPool } from "./pool.mjs";
 import { CARD_VERSION, NODES, PG_URL, SAMPLE_CARD, SRC, cli, dbArg, get, mulberry32, post, psql, sleep, startServer, tempDir } from "./lib.mjs";
 
 const skip = !PG_URL && "needs CREDITS_TEST_PG (tests/postgres-multi.sh)";
@@ -34,16 +35,7 @@ async function threeServers(t, db, { quota, wallet }) {
   const servers = [];
   for (let i = 0; i < SERVERS; i++) servers.push(await startServer({ t, db }));
   t.after(() => Promise.all(servers.map((s) => s.stop())));
-  const [s] = servers;
-  await ok(post(s, "/v1/ops", { op: "create_user", user: "owner" }));
-  await ok(post(s, "/v1/ops", { op: "create_workspace", workspace: "pool", admin: "owner" }));
-  if (quota) await ok(post(s, "/v1/ops", { op: "subscribe", payer: "workspace:pool", quota, by: "owner" }));
-  await ok(post(s, "/v1/topups", { payer: "workspace:pool", credits: wallet, key: "pool-topup", by: "owner" }));
-  for (let c = 0; c < CLIENTS; c++) {
-    await ok(post(s, "/v1/ops", { op: "create_user", user: `u${c}` }));
-    await ok(post(s, "/v1/ops", { op: "add_member", workspace: "pool", user: `u${c}`, by: "owner" }));
-    await ok(post(s, "/v1/ops", { op: "switch", user: `u${c}`, workspace: "pool" }));
-  }
+  await setUpPool(servers[0], { quota, wallet, clients: CLIENTS });
   return servers;
 }
 
@@ -61,42 +53,9 @@ test("32 clients charging one pooled workspace through three servers never overs
   const WALLET = 3500;
   const db = path.join(tempDir(t), "race3.db");
   const servers = await threeServers(t, db, { quota: QUOTA, wallet: WALLET });
-  const accepted = [];
-  let refusals = 0;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, c) => {
-      const rnd = mulberry32(3000 + c);
-      const s = servers[c % SERVERS];
-      let broke = 0;
-      for (let i = 0; broke < 3 && i < 400; i++) {
-        const n = NODES[Math.floor(rnd() * NODES.length)];
-        const r = await charge(s, c, `u${c}-${i}`, n);
-        if (r.status === 200) {
-          assert.equal(r.json.credits, n.credits);
-          assert.equal(r.json.from_subscription + r.json.from_wallet, n.credits);
-          accepted.push(r.json);
-        } else {
-          assert.equal(r.status, 402, r.text);
-          assert.equal(r.json.error.code, "insufficient_credits");
-          refusals++;
-          if (n.credits === 1) broke++;  // even the cheapest run is refused: the pool is dry
-        }
-      }
-    }),
-  );
-  const sum = (f) => accepted.reduce((a, c) => a + c[f], 0);
-  const charged = sum("credits");
-  t.diagnostic(`${accepted.length} charges accepted for ${charged} credits, ${refusals} refused`);
-  assert.ok(charged <= QUOTA + WALLET, `charged ${charged} > available ${QUOTA + WALLET}`);
-  assert.ok(sum("from_subscription") <= QUOTA);
-  assert.ok(sum("from_wallet") <= WALLET);
-  for (const s of servers) {
-    const b = await balance(s);
-    assert.equal(b.subscription.remaining, QUOTA - sum("from_subscription"));
-    assert.equal(b.wallet, WALLET - sum("from_wallet"));
-    assert.equal(b.totals.spent, charged);
-    assert.equal(b.available, 0, "the pool was drained to the last credit");
-  }
+  const drained = await drainPool((c) => servers[c % SERVERS], { clients: CLIENTS, seed: 3000 });
+  t.diagnostic(`${drained.accepted.length} charges accepted for ${drained.charged} credits, ${drained.refusals} refused`);
+  for (const s of servers) assertDrainedExactly(await balance(s), drained, { quota: QUOTA, wallet: WALLET });
   // Every server committed charges and replayed the others' (each client stays on one server).
   for (const s of servers) {
     const m = (await get(s, "/metrics")).text;
