@@ -675,8 +675,6 @@ Result<ReturnOutcome> Ledger::fail(Timestamp at, const std::string& key) {
 
 namespace {
 
-// What a completed charge costs: the charged node with the run's quantities filled in, priced
-// on the card the charge was priced with; exact, and at most what was held.
 // The charged node's parameters with the run's quantities added, in byte order of their names
 // (a quantity the node gave itself was refused before).
 std::vector<GivenParam> merged_params(const std::vector<GivenParam>& given,
@@ -688,6 +686,8 @@ std::vector<GivenParam> merged_params(const std::vector<GivenParam>& given,
   return merged;
 }
 
+// What a completed charge costs: the charged node with the run's quantities filled in, priced
+// on the card the charge was priced with; exact, and at most what was held.
 Result<Credits> settled_price(const Charge& c, const Usage& usage) {
   if (usage.form == Usage::Form::none) {
     if (!c.exact) return err(ErrorCode::invalid_op, "a ranged charge completes with \"usage\"", "/usage");
