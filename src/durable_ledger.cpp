@@ -202,9 +202,7 @@ CommitBatch DurableLedger::take_batch() {
   CommitBatch batch = std::move(pending_);
   pending_ = CommitBatch{};
   if (ledger_) {
-    const auto& entries = ledger_->entries();
-    batch.entries.assign(entries.begin() + static_cast<std::ptrdiff_t>(committed_entries_), entries.end());
-    committed_entries_ = entries.size();
+    batch.entries = ledger_->take_entries();  // in the store from now on, not in memory
     batch.payers.reserve(dirty_.size());
     for (const auto& [id, seq] : dirty_) batch.payers.push_back(state_of(ledger_->payers().at(id), seq));
   }
@@ -247,6 +245,8 @@ RecoveryReport DurableLedger::recover(LedgerStore& store) {
     if (ledger_) {
       if (Status s = ledger_->verify_replay(); !s) problems.add(s.error().message);
       if (Status s = ledger_->verify_invariants(); !s) problems.add(s.error().message);
+      // Checked against the store: from now on the store holds them, not memory.
+      (void)ledger_->take_entries();
     }
   }
   store.end_read();
@@ -259,7 +259,6 @@ RecoveryReport DurableLedger::rebuild(LedgerStore& store) {
   card_ = LoadedCard();
   cards_.clear();
   seq_ = 0;
-  committed_entries_ = 0;
   pending_ = CommitBatch();
   dirty_.clear();
   return recover(store);
@@ -267,7 +266,7 @@ RecoveryReport DurableLedger::rebuild(LedgerStore& store) {
 
 RecoveryReport DurableLedger::catch_up(LedgerStore& store, const StoreHead* head) {
   assert(!has_pending() && dirty_.empty());
-  assert(!ledger_ || committed_entries_ == ledger_->entries().size());
+  assert(!ledger_ || ledger_->entries().empty());
   RecoveryReport report;
   Problems problems(report);
   StoreStatus scanned = store.scan_journal_after(seq_, [&](JournalRecord&& rec) {
@@ -275,14 +274,14 @@ RecoveryReport DurableLedger::catch_up(LedgerStore& store, const StoreHead* head
   });
   if (!scanned) problems.add("cannot read the journal: " + scanned.error);
   // What the records replayed appended is stored already: their writer committed it.
-  if (ledger_) committed_entries_ = ledger_->entries().size();
-  if (head && report.ok &&
-      (seq_ != head->seq || static_cast<int64_t>(committed_entries_) != head->entries))
+  if (ledger_) (void)ledger_->take_entries();
+  const int64_t entries = ledger_ ? ledger_->entry_count() : 0;
+  if (head && report.ok && (seq_ != head->seq || entries != head->entries))
     problems.add("after catching up the ledger stands at journal record " + std::to_string(seq_) +
-                 " with " + std::to_string(committed_entries_) +
+                 " with " + std::to_string(entries) +
                  " entries; the store's head says " + std::to_string(head->seq) + " with " +
                  std::to_string(head->entries));
-  report.entries = static_cast<int64_t>(committed_entries_);
+  report.entries = entries;
   return problems.finish(card_);
 }
 
@@ -410,7 +409,6 @@ void DurableLedger::check_entries(LedgerStore& store, RecoveryReport& report, Pr
   if (report.ok && expected - 1 < static_cast<int64_t>(live.size()))
     problems.add(std::to_string(static_cast<int64_t>(live.size()) - (expected - 1)) +
                  " replayed entries are not stored, the first " + describe(live[static_cast<size_t>(expected - 1)]));
-  committed_entries_ = live.size();
 }
 
 // The stored balances against the replayed ones.

@@ -155,7 +155,7 @@ Ledger::Ledger(std::shared_ptr<const RateCard> card) : card_(std::move(card)) { 
 void Ledger::append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub,
                     Credits wallet, const std::string& ref, Credits held) {
   Entry e;
-  e.seq = static_cast<int64_t>(entries_.size()) + 1;
+  e.seq = entry_count() + 1;
   e.at = at;
   e.payer = payer;
   e.kind = kind;
@@ -164,6 +164,14 @@ void Ledger::append(Timestamp at, const std::string& payer, EntryKind kind, Cred
   e.held = held;
   e.ref = ref;
   entries_.push_back(std::move(e));
+}
+
+std::vector<Entry> Ledger::take_entries() {
+  assert(audits_open_ == 0);  // an operation's Audit counts its entries by their index
+  entries_forgotten_ = entry_count();
+  std::vector<Entry> taken;
+  taken.swap(entries_);
+  return taken;
 }
 
 Status Ledger::check_clock(Timestamp at) const {
@@ -844,7 +852,7 @@ Ledger::Audit::Audit(Ledger& ledger)
     : ledger_(ledger), now_before_(ledger.now_), entries_before_(ledger.entries_.size()) {
   ++ledger.audits_open_;
   // Entries are numbered 1, 2, 3... with no gap: the last one's number is their count.
-  if (!ledger.entries_.empty() && ledger.entries_.back().seq != static_cast<int64_t>(entries_before_))
+  if (!ledger.entries_.empty() && ledger.entries_.back().seq != ledger.entry_count())
     invariant_broken("the entries are not numbered 1..n");
 #ifndef NDEBUG
   // Debug and test builds (asserts on: fuzzing, sanitizers) check every payer's conservation.
@@ -859,7 +867,8 @@ Ledger::Audit::~Audit() {
   // Every payer an entry of this operation moved: buckets in bounds, totals conserved.
   for (size_t i = entries_before_; i < l.entries_.size(); ++i) {
     const Entry& e = l.entries_[i];
-    if (e.seq != static_cast<int64_t>(i) + 1) invariant_broken("entry " + std::to_string(i + 1) + " is misnumbered");
+    const int64_t seq = l.entries_forgotten_ + static_cast<int64_t>(i) + 1;
+    if (e.seq != seq) invariant_broken("entry " + std::to_string(seq) + " is misnumbered");
     if (e.at > l.now_) invariant_broken("entry " + std::to_string(e.seq) + " is later than the ledger's clock");
     auto p = l.payers_.find(e.payer);
     if (p == l.payers_.end()) invariant_broken("entry " + std::to_string(e.seq) + " names no payer");
@@ -873,6 +882,9 @@ Ledger::Audit::~Audit() {
 }
 
 Status Ledger::verify_replay() const {
+  if (entries_forgotten_ > 0)
+    return err(ErrorCode::internal, "the ledger's first " + std::to_string(entries_forgotten_) +
+                                        " entries are no longer in memory: replay them from the store");
   // Summed in 128 bits, so entries that do not add up (a damaged journal) are reported, never
   // wrapped.
   __extension__ typedef __int128 Wide;

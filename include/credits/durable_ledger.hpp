@@ -122,7 +122,6 @@ class DurableLedger {
   LoadedCard card_;
   std::map<std::string, LoadedCard> cards_;  // every card ever in force, by version
   int64_t seq_ = 0;
-  size_t committed_entries_ = 0;  // ledger entries already handed to a batch
   CommitBatch pending_;
   std::map<std::string, int64_t> dirty_;  // payers touched since the last batch -> last seq
 };

@@ -242,7 +242,14 @@ class Ledger {
   // Checks the money invariant of every payer and that no bucket is negative (`internal` if not).
   [[nodiscard]] Status verify_invariants() const;
 
+  // The entries still in memory, oldest first: all of them, unless forget_entries() was called
+  // (the durable ledger forgets what it handed to the store, so memory does not hold history).
+  // They are numbered on from entry_count() - entries().size() + 1.
   const std::vector<Entry>& entries() const { return entries_; }
+  int64_t entry_count() const { return entries_forgotten_ + static_cast<int64_t>(entries_.size()); }
+  // Hands over the entries in memory and forgets them; numbering goes on. Only between
+  // operations. verify_replay() needs every entry, so it refuses once any was forgotten.
+  std::vector<Entry> take_entries();
   const std::map<std::string, Payer>& payers() const { return payers_; }
   const std::deque<Charge>& charges() const { return charges_; }
   const std::deque<Reservation>& reservations() const { return reservations_; }
@@ -366,6 +373,7 @@ class Ledger {
   Result<Buckets> draw_from_hold(const Reservation& hold, Credits price) const;
   std::vector<TopUpRecord> top_ups_;
   std::vector<Entry> entries_;
+  int64_t entries_forgotten_ = 0;  // taken by take_entries(): in the store, not in memory
   Timestamp now_ = 0;
 
   // The balance-events hook (src/balance_events.cpp): after an operation, the crossing rule for
