@@ -40,7 +40,9 @@ std::string guarded(Fn fn) {
 
 std::string load_rate_card(std::string text) { return guarded([&] { return engine().load_rate_card(text); }); }
 std::string models() { return guarded([&] { return engine().models(); }); }
-std::string encoder_index() { return guarded([&] { return engine().encoder_index(); }); }
+std::string encoder_index() {
+  return guarded([&] { return engine().encoder_index(); });
+}
 std::string encoded_tables() { return guarded([&] { return engine().encoded_tables(); }); }
 std::string version() { return guarded([&] { return engine().rate_card_version(); }); }
 }  // namespace
