@@ -159,6 +159,24 @@ TEST(EncodedNodes, AFractionalNumberIsReadAsReadJsonDecimalReadsIt) {
   }
 }
 
+// The shortcut of fractional_value (no text for hundredths below 10^5) gives the text path's
+// decimal, digits and scale, for every hundredth from 0.01 to 99,999.99 and the doubles beside some
+// of them.
+TEST(EncodedNodes, HundredthsAreReadAsTheirTextIs) {
+  for (int64_t m = 1; m < 10000000; ++m) {
+    const double v = static_cast<double>(m) / 100;
+    const double near[] = {v, std::nextafter(v, 0.0), std::nextafter(v, 1e6)};
+    for (int k = 0; k < (m % 97 == 0 ? 3 : 1); ++k) {  // a neighbour is not a hundredth
+      const double x = near[k];
+      const auto fast = fractional_value(x), text = fractional_value_from_text(x);
+      ASSERT_EQ(fast.has_value(), text.has_value()) << x;
+      if (!fast) continue;
+      ASSERT_EQ(fast->scale(), text->scale()) << x;
+      ASSERT_TRUE(*fast == *text) << x;
+    }
+  }
+}
+
 TEST(EncodedNodes, RefusalsAndAnythingUnsettledAreHandedBack) {
   const RateCard& card = *test_card();
   const double vid = static_cast<double>(card.index.at("vid"));

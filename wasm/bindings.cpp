@@ -40,6 +40,9 @@ std::string guarded(Fn fn) {
 
 std::string load_rate_card(std::string text) { return guarded([&] { return engine().load_rate_card(text); }); }
 std::string models() { return guarded([&] { return engine().models(); }); }
+std::string encoder_index() {
+  return guarded([&] { return engine().encoder_index(); });
+}
 std::string encoded_tables() { return guarded([&] { return engine().encoded_tables(); }); }
 std::string version() { return guarded([&] { return engine().rate_card_version(); }); }
 }  // namespace
@@ -97,6 +100,7 @@ std::string preview(std::string kind, std::string request) { return guarded([&] 
 EMSCRIPTEN_BINDINGS(credits) {
   emscripten::function("loadRateCard", &load_rate_card);
   emscripten::function("models", &models);
+  emscripten::function("encoderIndex", &encoder_index);
   emscripten::function("version", &version);
   emscripten::function("encodedTables", &encoded_tables);
   emscripten::function("quote", &quote);

@@ -18,6 +18,23 @@ bool whole(double v, double lo, double hi) { return v >= lo && v <= hi && std::f
 }  // namespace
 
 std::optional<Decimal> fractional_value(double v) {
+  // A positive number below 10^5 that is the nearest double to a decimal of at most two
+  // fractional digits (durations such as 4.27 s) is read without writing its text: the same
+  // decimal as to_chars and Decimal::parse give, digits and scale (checked for every such
+  // number by tests/encoded_nodes_test.cpp). Whole numbers keep to_chars' "2.0" (scale 1).
+  if (v > 0 && v < 1e5) {
+    const double hundredths = std::nearbyint(v * 100);
+    if (hundredths / 100 == v) {
+      auto m = static_cast<int64_t>(hundredths);
+      if (m % 100 != 0)
+        return m % 10 == 0 ? Decimal::from_int(m / 10).div_pow10(1)
+                           : Decimal::from_int(m).div_pow10(2);
+    }
+  }
+  return fractional_value_from_text(v);
+}
+
+std::optional<Decimal> fractional_value_from_text(double v) {
   if (!std::isfinite(v) || std::fabs(v) > kMaxParamMagnitude) return std::nullopt;
   // read_json_decimal(json(v)) parses v.dump(), which writes a float with nlohmann's to_chars
   // (serializer::dump_float): the same text, without a json and a std::string per number.

@@ -32,6 +32,8 @@ namespace credits {
 // A fractional JS number as a decimal, exactly as read_json_decimal reads the same JSON float
 // (its shortest round-trip text); nullopt where it refuses one.
 std::optional<Decimal> fractional_value(double v);
+// The same through nlohmann's to_chars text and Decimal::parse, for every number.
+std::optional<Decimal> fractional_value_from_text(double v);
 
 // Returns the number of nodes priced with status 0. `scratch` is reused from call to call (one
 // record at a time, as quote() sends them, would otherwise allocate its vectors every call).

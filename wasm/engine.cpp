@@ -187,6 +187,43 @@ std::string Engine::models() const {
   });
 }
 
+std::string Engine::encoder_index() const {
+  return guarded([&]() -> std::string {
+    if (!card_) return failure(no_card());
+    std::string out = "{\"models\":[";
+    for (size_t i = 0; i < card_->models.size(); ++i) {
+      const Model& m = card_->models[i];
+      out += i ? ",[" : "[";
+      append_json_string(out, m.id);
+      out += ',';
+      append_json_string(out, to_string(m.kind));
+      out += ",[";
+      for (size_t k = 0; k < m.params.size(); ++k) {
+        const ParamSpec& p = m.params[k];
+        if (k) out += ',';
+        append_json_string(out, p.name);
+        out += ',';
+        append_json_string(out, to_string(p.type));
+        if (p.type != ParamType::string) {
+          out += ",null";
+          continue;
+        }
+        out += ",[";
+        for (size_t c = 0; c < p.choices.size(); ++c) {
+          if (c) out += ',';
+          append_json_string(out, p.choices[c]);
+        }
+        out += ']';
+      }
+      out += "]]";
+    }
+    out += "],\"ok\":true,\"version\":";
+    append_json_string(out, card_->version);
+    out += '}';
+    return out;
+  });
+}
+
 size_t Engine::price_encoded(const double* input, size_t input_length, size_t count, double* output) const {
   if (!card_) {
     for (size_t i = 0; i < count; ++i) output[3 * i] = 1;  // every node takes the JSON path

@@ -29,6 +29,10 @@ class Engine {
   std::string rate_card_version() const;
   // Every model and its parameters, for pickers and for the JS fast path.
   std::string models() const;
+  // The JS typed path's index of the current card, smaller than models(): {"ok": true,
+  // "version", "models": [[id, kind, [name, type, choices or null, ...]], ...]}, each model's
+  // parameters in slot order (the slot is the position), choices only for string parameters.
+  std::string encoder_index() const;
 
   // The typed path of quote, quoteMany and priceMany (see encoded_nodes.hpp): nodes written as
   // numbers, priced on the current card; returns how many were priced.

@@ -9,7 +9,7 @@ const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) +
 const server = await startStaticServer(opt('--root', undefined));
 const browser = await launchChromium();
 const names = ['import the base64 module', 'decode + compile', 'import credits.mjs', 'createCreditsModule',
-  'cardIndex() (the engine and its card)', 'models() + JSON.parse', 'encodedTables()', '  of which WebAssembly.instantiate'];
+  'cardIndex() (the engine and its card)', 'encoderIndex() + JSON.parse', 'models() + JSON.parse', 'encodedTables()', '  of which WebAssembly.instantiate'];
 const pages = [];
 try {
   for (let i = 0; i < Number(opt('--pages', 5)); i++) {

@@ -114,29 +114,31 @@ function tableOf(layout) {
 }
 
 export class NodeEncoder {
-  // `models`: models() of the engine's card number `card` (cardIndex()); `tables()`: that
-  // card's tables (encodedTables()), asked for on the first priceMany (making them costs a
-  // few ms), then entries the engine has computed answer without a call.
-  constructor(models, card, scratch, tables = () => []) {
-    this.version = models.version;
+  // `index`: encoderIndex() of the engine's card number `card` (cardIndex()): per model its id,
+  // kind and [name, type, choices or null] per parameter slot; `tables()`: that card's tables
+  // (encodedTables()), asked for on the first priceMany (making them costs a few ms), then
+  // entries the engine has computed answer without a call.
+  constructor(index, card, scratch, tables = () => []) {
+    this.version = index.version;
     this.card = card;
     this.scratch = scratch;
     this.models = new Map();
     this.byIndex = [];
     this.tables = tables;
     let longest = 0;
-    models.models.forEach((m, index) => {
+    index.models.forEach(([id, kind, params], at) => {
       // Names and choices in small arrays, found by indexOf: a model has a few parameters and
       // a parameter a few choices, and that is cheaper than a Map lookup in this loop.
-      const names = Object.keys(m.params);
-      const specs = names.map((name) => {
-        const spec = m.params[name];
-        return { slot: spec.slot, type: spec.type, choices: spec.type === 'string' ? spec.values : null, table: null };
-      });
+      const names = [];
+      const specs = [];
+      for (let k = 0; k < params.length; k += 3) {
+        names.push(params[k]);
+        specs.push({ slot: k / 3, type: params[k + 1], choices: params[k + 2], table: null });
+      }
       // Its longest record: each parameter once, plus up to 4 undeclared (more go the JSON way).
-      const meta = { index, id: m.id, kind: m.kind, names, specs, doubles: 2 + 2 * (names.length + 4), table: -1 };
+      const meta = { index: at, id, kind, names, specs, doubles: 2 + 2 * (names.length + 4), table: -1 };
       longest = Math.max(longest, meta.doubles);
-      this.models.set(m.id, meta);
+      this.models.set(id, meta);
       this.byIndex.push(meta);
     });
     scratch.reserveIn(longest, 0);
@@ -157,13 +159,17 @@ export class NodeEncoder {
 
   // The node's model, or undefined to go the JSON way.
   route(node) {
-    if (!plainObject(node) || typeof node.model !== 'string') return undefined;
+    if (node === null || typeof node !== 'object') return undefined;
+    // `model` read before the prototype: the read checks the node's hidden class, which lets
+    // V8 fold the prototype check to a constant when the nodes share one (a call otherwise).
+    const model = node.model;
+    if (typeof model !== 'string' || !plainObject(node)) return undefined;
     const id = node.id;
     if (id !== undefined && (typeof id !== 'string' || !plainId(id))) return undefined;
     for (const k in node) if (!nodeKey(k)) return undefined;
     if (node.skip !== undefined && typeof node.skip !== 'boolean') return undefined;
     if (node.inputs != null && !plainStrings(node.inputs)) return undefined;
-    return this.models.get(node.model) ?? UNKNOWN_MODEL;
+    return this.models.get(model) ?? UNKNOWN_MODEL;
   }
 
   // Writes the record at `pos`; returns its end, or -1 to go the JSON way. Only translates:

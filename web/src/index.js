@@ -40,14 +40,15 @@ class CreditsEngine {
     this.#index = null;
   }
 
-  // The typed path's index of the card, once per card.
+  // The typed path's index of the card, once per card: from encoderIndex() (names, types and
+  // choices only), not models(), so the first quote after a start writes and parses less.
   #indexed() {
     if (this.#index === null) {
-      const models = JSON.parse(this.#m.models());
+      const index = JSON.parse(this.#m.encoderIndex());
       const m = this.#m;
       this.#index = {
-        list: models.ok ? models.models : [],
-        encoder: models.ok ? new NodeEncoder(models, m.cardIndex(), this.#scratch, () => JSON.parse(m.encodedTables())) : null,
+        list: null,
+        encoder: index.ok ? new NodeEncoder(index, m.cardIndex(), this.#scratch, () => JSON.parse(m.encodedTables())) : null,
       };
     }
     return this.#index;
@@ -55,7 +56,12 @@ class CreditsEngine {
 
   /** Every model of the loaded card with its parameters (as models() gives them). */
   get modelList() {
-    return this.#indexed().list;
+    const index = this.#indexed();
+    if (index.list === null) {
+      const models = JSON.parse(this.#m.models());
+      index.list = models.ok ? models.models : [];
+    }
+    return index.list;
   }
 
   /** Loads a rate card (JSON text or object): {ok: true, version} or {ok: false, errors}. */

@@ -3,6 +3,7 @@
 // every priced node, the same error for every refused one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import createCredits from '../src/index.js';
 import { lines, randomNodes, repoFile } from './support.js';
 
@@ -131,4 +132,31 @@ test("quoteText is the JSON path's text, failures included", () => {
   assert.deepEqual(Object.keys(failed), ['error', 'id', 'ok']);
   assert.equal(failed.error.code, 'invalid_json');
   assert.deepStrictEqual(engine.quote(cyclic), failed);
+});
+
+// The typed path's index (encoderIndex(), not models()) must describe every model as models()
+// does: the same ids and kinds in the same order, each parameter's name, type and choices at
+// its slot; on the sample card and on a card loaded from JSON.
+test('encoderIndex() describes the models as models() does', async () => {
+  const { default: createCreditsModule } = await import('../dist/credits.mjs');
+  const wasmBinary = readFileSync(new URL('../dist/credits.wasm', import.meta.url));
+  const m = await createCreditsModule({ wasmBinary });
+  const check = () => {
+    const index = JSON.parse(m.encoderIndex());
+    const models = JSON.parse(m.models());
+    assert.equal(index.ok, true);
+    assert.equal(index.version, models.version);
+    assert.equal(index.models.length, models.models.length);
+    models.models.forEach((model, i) => {
+      const [id, kind, params] = index.models[i];
+      assert.deepEqual([id, kind], [model.id, model.kind]);
+      const bySlot = [];
+      for (const [name, spec] of Object.entries(model.params))
+        bySlot[spec.slot] = [name, spec.type, spec.type === 'string' ? spec.values : null];
+      assert.deepEqual(params, bySlot.flat(1));
+    });
+  };
+  check();
+  assert.equal(JSON.parse(m.loadRateCard(repoFile('tests/data/test-card.json'))).ok, true);
+  check();
 });
