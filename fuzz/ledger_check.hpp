@@ -11,21 +11,25 @@
 
 namespace credits::fuzz {
 
-// Every payer's balances and totals, and the sizes of the entry and charge lists.
+// Every payer's balances and totals, the number of entries, the size of the charge list.
 inline nlohmann::json digest(const Ledger& l) {
   nlohmann::json d = nlohmann::json::object();
   for (const auto& [id, p] : l.payers())
     d[id] = {p.sub.remaining, p.sub.quota, p.sub.in_period, p.sub.period_start, p.sub.period_end, p.wallet,
              p.totals.granted, p.totals.topped_up, p.totals.spent, p.totals.refunded, p.totals.expired,
              std::string(to_string(p.sub.status))};
-  d["entries"] = l.entries().size();
+  d["entries"] = l.entry_count();  // a durable ledger keeps none in memory once committed
   d["charges"] = l.charges().size();
   d["events"] = l.balance_events().last_seq();  // a refused operation emits no balance event
   return d;
 }
 
+// The replay of the entries needs all of them in memory: a durable ledger hands them to the
+// store with each commit (Ledger::take_entries), and its harness checks the replay at the end,
+// when a fresh ledger recovers from the store (recovery replays and checks every entry).
 inline void check_ledger(const Ledger& l, std::string_view line) {
   if (Status s = l.verify_invariants(); !s) fail("verify_invariants: " + s.error().message, line);
+  if (static_cast<int64_t>(l.entries().size()) != l.entry_count()) return;
   if (Status s = l.verify_replay(); !s) fail("verify_replay: " + s.error().message, line);
 }
 
