@@ -50,9 +50,9 @@ std::string billing_text(const UsageView& v, const Forecast& forecast, size_t re
   out += forecast_line(forecast) + "\n";
   out += "  Recent generations\n";
   if (v.recent.empty()) out += "    (none)\n";
-  for (const Charge* c : v.recent)
-    out += "    " + day(c->at) + "  " + pad(c->model, 22) + num(c->net(), 7) + "  " + pad(std::string(to_string(c->status)), 9) +
-           (c->user.empty() ? "" : " by " + c->user) + "\n";
+  for (const Charge& c : v.recent)
+    out += "    " + day(c.at) + "  " + pad(c.model, 22) + num(c.net(), 7) + "  " + pad(std::string(to_string(c.status)), 9) +
+           (c.user.empty() ? "" : " by " + c.user) + "\n";
   out += "\n  Spend by model, " + day(v.period_start) + " to " + day(v.period_end) + "\n";
   int64_t top = v.by_model.empty() ? 0 : v.by_model.front().credits;
   for (const auto& l : v.by_model)

@@ -160,7 +160,7 @@ void Ledger::evaluate_payer(const Payer& p) {
   // wallet. Two buckets of at most 2^62 each: saturated, never wrapped (thresholds are <= 10^15).
   const Credits sub = p.sub.in_period ? p.sub.remaining : 0;
   const Credits available = checked_add(sub, p.wallet).value_or(kMaxTotal);
-  balance_events_.evaluate(now_, p.id.text(), available, [this](const std::string& key) { return keys_.count(key) != 0; });
+  balance_events_.evaluate(now_, p.id.text(), available, [this](const std::string& key) { return records_->kind_of(key).has_value(); });
 }
 
 // Every payer the operation's new entries touched, in the order first touched; a top-up entry

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iterator>
 
+#include "credits/memory_records.hpp"
 #include "credits/money_split.hpp"
 #include "credits/node.hpp"
 #include "credits/payer_id.hpp"
@@ -143,14 +144,17 @@ void Ledger::commit(Payer& p, Advanced& a) {
         break;
       case Advanced::Event::release:
         // The buckets already hold what came back (a.sub, a.wallet): this records it.
-        release_hold(p, e.hold, e.routed, e.at, ReservationStatus::expired);
+        release_hold(p, *e.hold, e.routed, e.at, ReservationStatus::expired);
         break;
     }
   }
   a.events.clear();
 }
 
-Ledger::Ledger(std::shared_ptr<const RateCard> card) : card_(std::move(card)) { assert(card_); }
+Ledger::Ledger(std::shared_ptr<const RateCard> card, std::unique_ptr<LedgerRecords> records)
+    : card_(std::move(card)), records_(records ? std::move(records) : std::make_unique<MemoryRecords>()) {
+  assert(card_);
+}
 
 void Ledger::append(Timestamp at, const std::string& payer, EntryKind kind, Credits sub,
                     Credits wallet, const std::string& ref, Credits held) {
@@ -441,8 +445,8 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const PayerId& payer, Credits 
   // The key is checked before the payer: a retry replays whatever the world became since.
   if (Status s = check_clock(at); !s) return s.error();
   if (!is_valid_id(key)) return err(ErrorCode::invalid_op, "a top-up needs an idempotency \"key\": " + id_rule_message("key"), "/key");
-  if (auto k = keys_.find(key); k != keys_.end()) {
-    const TopUpRecord* first = k->second.kind == KeyUse::top_up ? &top_ups_[k->second.index] : nullptr;
+  if (records_->kind_of(key)) {
+    const TopUpRecord* first = records_->find_top_up(key);
     if (!first || first->outcome.payer != payer.text() || first->outcome.credits != credits || first->by != by)
       return err(ErrorCode::idempotency_conflict, "key \"" + key + "\" was already used for a different operation", "/key");
     TopUpOutcome o = first->outcome;
@@ -468,8 +472,7 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const PayerId& payer, Credits 
   pr.totals.topped_up = *topped;
   append(at, payer.text(), EntryKind::top_up, 0, credits, key);
   TopUpOutcome o{payer.text(), key, credits, pr.wallet, false};
-  keys_.emplace(key, KeyUse{KeyUse::top_up, top_ups_.size()});
-  top_ups_.push_back(TopUpRecord{o, by});
+  records_->add_top_up(TopUpRecord{o, by});
   return o;
 }
 
@@ -479,15 +482,15 @@ Result<TopUpOutcome> Ledger::top_up(Timestamp at, const std::string& payer, Cred
   // Refused where the typed form refuses an unknown payer: after the clock and the key.
   if (Status s = check_clock(at); !s) return s.error();
   if (!is_valid_id(key)) return err(ErrorCode::invalid_op, "a top-up needs an idempotency \"key\": " + id_rule_message("key"), "/key");
-  if (keys_.count(key))
+  if (records_->kind_of(key))
     return err(ErrorCode::idempotency_conflict, "key \"" + key + "\" was already used for a different operation", "/key");
   return malformed_payer(payer);
 }
 
 // A retry replays; the same key with other content is a conflict. Compared field by field,
 // only when a key comes back, so new charges pay nothing for it.
-Result<ChargeOutcome> Ledger::replay_charge(const ChargeRequest& r, const KeyUse& use) const {
-  const Charge* c = use.kind == KeyUse::charge ? &charges_[use.index] : nullptr;
+Result<ChargeOutcome> Ledger::replay_charge(const ChargeRequest& r) const {
+  const Charge* c = records_->find_charge(r.key);
   const bool same = c && c->user == r.user && c->quoted == r.quoted &&
                     c->quoted_min == r.quoted_min && c->rate_card_shown == r.rate_card &&
                     c->reservation == r.reservation && same_node(c->node, r.node);
@@ -554,7 +557,7 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
   const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s.error();
   if (!is_valid_id(r.key)) return err(ErrorCode::invalid_op, "a charge needs an idempotency \"key\": " + id_rule_message("key"), "/key");
-  if (auto k = keys_.find(r.key); k != keys_.end()) return replay_charge(r, k->second);
+  if (records_->kind_of(r.key)) return replay_charge(r);
   if (!r.reservation.empty()) return charge_reserved(at, std::move(r));
   auto context = charge_context(r.user);
   if (!context) return context.error();
@@ -587,8 +590,7 @@ Result<ChargeOutcome> Ledger::charge(Timestamp at, ChargeRequest r) {
 // Takes the money and keeps the record: the request's fields move into it.
 const Charge& Ledger::record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, const PricedNode& priced,
                                     const Buckets& split, int64_t cap_key, Reservation* hold) {
-  const size_t index = charges_.size();
-  Charge& c = charges_.emplace_back();
+  Charge c;
   c.key = std::move(r.key);
   c.payer = pr.id.text();
   c.user = std::move(r.user);
@@ -610,7 +612,7 @@ const Charge& Ledger::record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, 
     c.reservation = hold->key;
     hold->left.subscription -= split.subscription;
     hold->left.wallet -= split.wallet;
-    hold->charges.push_back(index);
+    records_->changed(*hold);
     pr.held -= c.held;
     append(at, pr.id.text(), EntryKind::charge, 0, 0, c.key, -c.held);
   } else {
@@ -618,9 +620,8 @@ const Charge& Ledger::record_charge(Timestamp at, ChargeRequest&& r, Payer& pr, 
     pr.wallet -= c.from_wallet;
     append(at, pr.id.text(), EntryKind::charge, -c.from_subscription, -c.from_wallet, c.key);
   }
-  keys_.emplace(c.key, KeyUse{KeyUse::charge, index});
-  pr.charges.push_back(index);
-  return c;
+  c.entry_seq = entry_count();
+  return records_->add_charge(std::move(c));
 }
 
 // Sends money back to a payer's buckets, routed (route_return) and checked (check_give_back)
@@ -644,10 +645,9 @@ void Ledger::uncount_member_spend(const Payer& payer, const std::string& user, i
 }
 
 Result<Charge*> Ledger::open_charge(const std::string& key, const std::string& refunded, const std::string& settled) {
-  auto k = keys_.find(key);
-  if (k == keys_.end() || k->second.kind != KeyUse::charge)
-    return err(ErrorCode::unknown_charge, "no charge with key \"" + key + "\"", "/charge");
-  Charge& c = charges_[k->second.index];
+  Charge* found = records_->find_charge(key);
+  if (!found) return err(ErrorCode::unknown_charge, "no charge with key \"" + key + "\"", "/charge");
+  Charge& c = *found;
   if (c.status == ChargeStatus::refunded) return err(ErrorCode::already_refunded, "charge \"" + key + "\" " + refunded, "/charge");
   if (c.status == ChargeStatus::settled) return err(ErrorCode::already_settled, "charge \"" + key + "\" " + settled, "/charge");
   return &c;
@@ -666,6 +666,7 @@ Result<ReturnOutcome> Ledger::close_charge(Timestamp at, Charge& c, const Bucket
   c.back_to_subscription = routed.subscription;
   c.back_to_wallet = routed.wallet;
   c.closed_at = at;
+  records_->changed(c);
   append(at, c.payer, status == ChargeStatus::refunded ? EntryKind::refund : EntryKind::settle, routed.subscription,
          routed.wallet, c.key);
   uncount_member_spend(p, c, back);
@@ -748,7 +749,10 @@ Result<ReturnOutcome> Ledger::complete(Timestamp at, const std::string& key, con
   // The difference goes back wallet portion first, so the result equals a charge of `actual`.
   const Buckets back = split_settlement(Buckets{(*c)->from_subscription, (*c)->from_wallet}, *actual);
   auto closed = close_charge(at, **c, back, ChargeStatus::settled);
-  if (closed) (*c)->actual = *actual;
+  if (closed) {
+    (*c)->actual = *actual;
+    records_->changed(**c);
+  }
   return closed;
 }
 
@@ -789,11 +793,11 @@ Result<UsageView> Ledger::usage(Timestamp at, const PayerId& payer, size_t limit
     v.period_start = month_start(at);
     v.period_end = std::min(add_months(v.period_start, 1), kMaxTimestamp);  // December 9999 ends with time
   }
-  for (size_t i = p.charges.size(); i-- > 0 && v.recent.size() < limit;) v.recent.push_back(&charges_[p.charges[i]]);
+  // Newest first: the recent list, then the spend lines back to the period's start.
   std::map<std::string, SpendLine> by_model, by_member;
-  for (size_t i = p.charges.size(); i-- > 0;) {
-    const Charge& c = charges_[p.charges[i]];
-    if (c.at < v.period_start) break;
+  records_->newest_charges(payer.text(), [&](const Charge& c) {
+    if (v.recent.size() < limit) v.recent.push_back(c);
+    if (c.at < v.period_start) return v.recent.size() < limit;
     auto& m = by_model[c.model];
     m.name = c.model;
     m.credits += c.net();
@@ -802,7 +806,8 @@ Result<UsageView> Ledger::usage(Timestamp at, const PayerId& payer, size_t limit
     u.name = c.user;
     u.credits += c.net();
     u.runs += 1;
-  }
+    return true;
+  });
   auto sorted = [](std::map<std::string, SpendLine>& lines) {
     std::vector<SpendLine> out;
     for (auto& [k, line] : lines) out.push_back(line);

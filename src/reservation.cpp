@@ -2,6 +2,7 @@
 // and expiry by time. A hold is money taken from the buckets and not yet spent: conservation
 // counts it as `held`, and every rule of SPEC §4 applies to what comes back out of it.
 #include <algorithm>
+#include <cassert>
 #include <string>
 
 #include "credits/ledger.hpp"
@@ -30,15 +31,18 @@ Error err(ErrorCode code, std::string message, std::string path = {}) {
 // --- expiry: part of what time passing does to a payer ----------------------------------------
 
 void Ledger::preview_expiries(const Payer& p, Timestamp at, Advanced& a) const {
-  std::vector<size_t> due;
-  for (size_t i : p.open_holds)
-    if (reservations_[i].expires_at <= at) due.push_back(i);
-  std::sort(due.begin(), due.end(), [&](size_t x, size_t y) {
-    const Timestamp ex = reservations_[x].expires_at, ey = reservations_[y].expires_at;
-    return ex != ey ? ex < ey : x < y;
+  std::vector<Reservation*> due;
+  for (const std::string& key : p.open_holds) {
+    Reservation* r = records_->find_reservation(key);
+    assert(r && r->status == ReservationStatus::open);
+    if (r->expires_at <= at) due.push_back(r);
+  }
+  // In time order; holds that expire at one instant in the order they were made.
+  std::sort(due.begin(), due.end(), [](const Reservation* x, const Reservation* y) {
+    return x->expires_at != y->expires_at ? x->expires_at < y->expires_at : x->entry_seq < y->entry_seq;
   });
-  for (size_t i : due) {
-    const Reservation& r = reservations_[i];
+  for (Reservation* hold : due) {
+    const Reservation& r = *hold;
     advance_preview(p, r.expires_at, a);  // the resets before it happen first
     Buckets routed = route_return(r.left, a.sub.in_period);
     // A subscription too full to take its portion back passes the rest to the wallet; if the
@@ -52,27 +56,27 @@ void Ledger::preview_expiries(const Payer& p, Timestamp at, Advanced& a) const {
     a.sub.remaining += routed.subscription;
     a.wallet += routed.wallet;
     a.held -= r.left.total();
-    a.events.push_back({Advanced::Event::release, r.expires_at, 0, i, routed});
+    a.events.push_back({Advanced::Event::release, r.expires_at, 0, hold, routed});
   }
 }
 
 // Records a hold's end; the caller has put `routed` into the buckets and taken it off `held`.
-void Ledger::release_hold(Payer& p, size_t index, const Buckets& routed, Timestamp at, ReservationStatus status) {
-  Reservation& r = reservations_[index];
+void Ledger::release_hold(Payer& p, Reservation& r, const Buckets& routed, Timestamp at, ReservationStatus status) {
   const Credits amount = r.left.total();
   append(at, p.id.text(), EntryKind::release, routed.subscription, routed.wallet, r.key, -amount);
   r.status = status;
   r.closed_at = at;
   r.back = routed;
   r.left = Buckets{};
-  p.open_holds.erase(std::remove(p.open_holds.begin(), p.open_holds.end(), index), p.open_holds.end());
+  records_->changed(r);
+  p.open_holds.erase(std::remove(p.open_holds.begin(), p.open_holds.end(), r.key), p.open_holds.end());
   uncount_member_spend(p, r.user, r.cap_period, amount);  // what the run did not spend leaves the cap
 }
 
 // --- reserve ------------------------------------------------------------------------------------
 
-Result<ReserveOutcome> Ledger::replay_reserve(const ReserveRequest& r, const KeyUse& use) const {
-  const Reservation* res = use.kind == KeyUse::reservation ? &reservations_[use.index] : nullptr;
+Result<ReserveOutcome> Ledger::replay_reserve(const ReserveRequest& r) const {
+  const Reservation* res = records_->find_reservation(r.key);
   const bool same = res && res->user == r.user && res->rate_card == r.rate_card &&
                     res->expires_in_s == r.expires_in_s && res->graph_text == r.graph_text;
   if (!same)
@@ -99,8 +103,7 @@ Result<Plan> Ledger::plan_reserved(ReserveRequest& r) const {
 
 const Reservation& Ledger::record_reservation(Timestamp at, ReserveRequest&& r, const Plan& plan, Payer& pr,
                                               const Buckets& split, int64_t cap_key) {
-  const size_t index = reservations_.size();
-  Reservation& res = reservations_.emplace_back();
+  Reservation res;
   res.key = std::move(r.key);
   res.payer = pr.id.text();
   res.user = std::move(r.user);
@@ -119,16 +122,16 @@ const Reservation& Ledger::record_reservation(Timestamp at, ReserveRequest&& r, 
   pr.wallet -= split.wallet;
   pr.held += split.total();
   append(at, pr.id.text(), EntryKind::hold, -split.subscription, -split.wallet, res.key, split.total());
-  keys_.emplace(res.key, KeyUse{KeyUse::reservation, index});
-  pr.open_holds.push_back(index);
-  return res;
+  res.entry_seq = entry_count();
+  pr.open_holds.push_back(res.key);
+  return records_->add_reservation(std::move(res));
 }
 
 Result<ReserveOutcome> Ledger::reserve(Timestamp at, ReserveRequest r) {
   const Audit audit(*this);
   if (Status s = check_clock(at); !s) return s.error();
   if (!is_valid_id(r.key)) return err(ErrorCode::invalid_op, "a reservation needs an idempotency \"key\": " + id_rule_message("key"), "/key");
-  if (auto k = keys_.find(r.key); k != keys_.end()) return replay_reserve(r, k->second);
+  if (records_->kind_of(r.key)) return replay_reserve(r);
   auto context = charge_context(r.user);
   if (!context) return context.error();
   if (r.expires_in_s < 1 || r.expires_in_s > kMaxHoldSeconds || at > kMaxTimestamp - r.expires_in_s * 1000)
@@ -160,10 +163,9 @@ Result<ReserveOutcome> Ledger::reserve(Timestamp at, ReserveRequest r) {
 // --- release ------------------------------------------------------------------------------------
 
 Result<Reservation*> Ledger::open_reservation(const std::string& key, Timestamp at, const std::string& path) {
-  auto k = keys_.find(key);
-  if (k == keys_.end() || k->second.kind != KeyUse::reservation)
-    return err(ErrorCode::unknown_reservation, "no reservation with key \"" + key + "\"", path);
-  Reservation& r = reservations_[k->second.index];
+  Reservation* found = records_->find_reservation(key);
+  if (!found) return err(ErrorCode::unknown_reservation, "no reservation with key \"" + key + "\"", path);
+  Reservation& r = *found;
   if (r.status == ReservationStatus::released)
     return err(ErrorCode::already_released, "reservation \"" + key + "\" was released at " + format_timestamp(r.closed_at), path);
   if (r.status == ReservationStatus::expired || at >= r.expires_at)
@@ -191,8 +193,7 @@ Result<ReleaseOutcome> Ledger::release(Timestamp at, const std::string& key) {
   p.sub.remaining += routed.subscription;
   p.wallet += routed.wallet;
   p.held -= (*res)->left.total();
-  const size_t index = static_cast<size_t>(keys_.at(key).index);
-  release_hold(p, index, routed, at, ReservationStatus::released);
+  release_hold(p, **res, routed, at, ReservationStatus::released);
   return ReleaseOutcome{*res};
 }
 

@@ -212,8 +212,8 @@ TEST_F(DurableLedgerTest, RateCardSwapsAreJournaledAndVersionsAreNeverReused) {
   RecoveryReport r = reopen(fresh);
   ASSERT_TRUE(r.ok) << r.to_json().dump(2);
   EXPECT_EQ(r.rate_card, "test-1");
-  EXPECT_EQ(fresh.ledger().charges().size(), 3u);
-  EXPECT_EQ(fresh.ledger().charges()[1].card->version, "test-2");
+  EXPECT_EQ(memory_records(fresh.ledger()).charges().size(), 3u);
+  EXPECT_EQ(memory_records(fresh.ledger()).charges()[1].card->version, "test-2");
 }
 
 TEST_F(DurableLedgerTest, ViewersSeeTheirOwnAccountAndTheirWorkspaces) {

@@ -462,7 +462,7 @@ json state(const Ledger& l) {
     d[id] = {p.sub.remaining, p.wallet, std::string(to_string(p.sub.status)), p.sub.in_period, p.totals.granted,
              p.totals.spent, p.totals.refunded};
   d["entries"] = l.entries().size();
-  for (const auto& c : l.charges()) d["charges"].push_back(std::string(to_string(c.status)));
+  for (const auto& c : memory_records(l).charges()) d["charges"].push_back(std::string(to_string(c.status)));
   return d;
 }
 

@@ -26,8 +26,8 @@ json digest(const Ledger& l) {
     d[id] = {p.sub.remaining, p.wallet, p.held, p.totals.granted, p.totals.topped_up, p.totals.spent,
              p.totals.refunded, p.totals.expired, std::string(to_string(p.sub.status))};
   d["entries"] = l.entries().size();
-  d["charges"] = l.charges().size();
-  d["reservations"] = l.reservations().size();
+  d["charges"] = memory_records(l).charges().size();
+  d["reservations"] = memory_records(l).reservations().size();
   return d;
 }
 
@@ -117,7 +117,7 @@ class HoldModel {
       if (h.open && now >= h.expires_at) h.open = false;  // expired, and the read made it real
       if (h.open) held[h.payer] += h.left;
     }
-    for (const Reservation& r : ledger.reservations()) {
+    for (const Reservation& r : memory_records(ledger).reservations()) {
       const Hold& h = holds_.at(r.key);
       ASSERT_EQ(r.status == ReservationStatus::open, h.open) << r.key;
       if (h.open) ASSERT_EQ(r.left.total(), h.left) << r.key;

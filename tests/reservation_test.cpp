@@ -121,7 +121,7 @@ TEST_F(ReservationTest, AHoldExpiresByTimeAndWhatIsLeftGoesBack) {
   json b = book.balance("user:ana");
   EXPECT_EQ(b["held"], 0);
   EXPECT_EQ(b["subscription"]["remaining"], 60);
-  const Reservation& r = book.ledger.reservations().front();
+  const Reservation& r = memory_records(book.ledger).reservations().front();
   EXPECT_EQ(r.status, ReservationStatus::expired);
   EXPECT_EQ(r.closed_at, *parse_timestamp("2026-01-31T11:00:00Z"));
   const Entry& last = book.ledger.entries().back();
@@ -315,7 +315,7 @@ TEST_F(ReservationTest, BadReservationsAreRefusedAndHoldNothing) {
   EXPECT_EQ(error(R"({"op":"reserve","user":"ana","key":"r1","rate_card":"test-1"})")["path"], "/graph");
   EXPECT_EQ(held("user:ana"), 0);
   EXPECT_EQ(book.sub("user:ana"), 100);
-  EXPECT_TRUE(book.ledger.reservations().empty());
+  EXPECT_TRUE(memory_records(book.ledger).reservations().empty());
 }
 
 TEST_F(ReservationTest, UsageShowsReservedChargesAsGenerations) {
@@ -360,7 +360,7 @@ TEST(DurableReservation, RecoveryRebuildsTheHolds) {
   const Payer& a = fresh.ledger().payers().at("user:ana");
   EXPECT_EQ(a.held, 60);
   EXPECT_EQ(a.sub.remaining, 200);
-  EXPECT_EQ(fresh.ledger().reservations().at(1).status, ReservationStatus::expired);
+  EXPECT_EQ(memory_records(fresh.ledger()).reservations().at(1).status, ReservationStatus::expired);
   // It goes on where it stopped: the open hold can be drawn on and released.
   json c = json::parse(reserved_charge("ana", "c2", "n2", 6, "run1"));
   c["at"] = at;

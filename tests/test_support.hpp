@@ -10,6 +10,7 @@
 #include <string>
 
 #include "credits/ledger.hpp"
+#include "credits/memory_records.hpp"
 #include "credits/operation.hpp"
 #include "credits/wire/plan_wire.hpp"
 #include "credits/wire/json_text.hpp"
@@ -17,6 +18,9 @@
 #include "credits/rate_card.hpp"
 
 namespace credits::testing {
+
+// The records of a ledger that keeps its history in memory (the default), to look inside.
+inline const MemoryRecords& memory_records(const Ledger& l) { return dynamic_cast<const MemoryRecords&>(l.records()); }
 
 // The engine writes quotes and plans as text only; the tests read that text to look inside.
 inline nlohmann::json quote_json(const RateCard& card, const nlohmann::json& node) {

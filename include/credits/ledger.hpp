@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "credits/balance_events.hpp"
+#include "credits/ledger_records.hpp"
 #include "credits/estimator.hpp"
 #include "credits/money_split.hpp"
 #include "credits/payer_id.hpp"
@@ -55,8 +56,7 @@ struct Payer {
   Credits wallet = 0;
   Credits held = 0;  // in open reservations: taken from the buckets, not yet spent or released
   PayerTotals totals;
-  std::vector<size_t> charges;     // indices into the ledger's charges, oldest first
-  std::vector<size_t> open_holds;  // indices into the ledger's reservations, still open
+  std::vector<std::string> open_holds;  // the keys of its reservations still open, oldest first
 };
 
 enum class Role { member, admin };
@@ -74,37 +74,6 @@ struct User {
   std::string id;
   std::optional<std::string> workspace;  // active context; none = personal
   Payer* personal = nullptr;             // the user's own payer (stable: payers live in a map)
-};
-
-enum class ChargeStatus { charged, refunded, settled };
-std::string_view to_string(ChargeStatus s);
-
-struct Charge {
-  std::string key;
-  std::string payer;
-  std::string user;
-  std::string model;
-  Node node;  // the node as the request gave it: {"id", "model", "params"}
-  std::shared_ptr<const RateCard> card;  // the card it was priced with; settlement uses it
-  Timestamp at = 0;
-  bool exact = true;
-  Credits held = 0;  // what was taken at send time (the maximum of a ranged quote)
-  Credits from_subscription = 0;
-  Credits from_wallet = 0;
-  int64_t cap_period = 0;      // the member-cap period it counted in (workspaces)
-  ChargeStatus status = ChargeStatus::charged;
-  Credits actual = 0;  // once settled
-  Credits back_to_subscription = 0;  // refund or settlement
-  Credits back_to_wallet = 0;
-  Timestamp closed_at = 0;
-  // What the client showed, kept to tell a retry (same content) from a conflict.
-  std::optional<Credits> quoted, quoted_min;
-  std::string rate_card_shown;
-  std::string reservation;  // the reservation it drew from, "" for none
-
-  Credits net() const { return held - back_to_subscription - back_to_wallet; }
-  const std::string& node_id() const { return node.id; }  // "" when the node had none
-  const std::vector<GivenParam>& params() const { return node.params; }  // as given
 };
 
 // Requests. A payer is written "user:ID" or "workspace:ID"; `by` names the acting user
@@ -138,13 +107,6 @@ struct ReturnOutcome {  // a refund or a settlement
   bool replayed = false;
 };
 
-struct TopUpOutcome {
-  std::string payer;
-  std::string key;
-  Credits credits = 0;
-  Credits wallet_after = 0;
-  bool replayed = false;
-};
 
 struct BalanceView {
   std::string payer;
@@ -169,14 +131,15 @@ struct UsageView {
   BalanceView balance;
   Timestamp period_start = 0;  // the window the spend lines cover
   Timestamp period_end = 0;
-  std::vector<const Charge*> recent;  // newest first
+  std::vector<Charge> recent;         // newest first
   std::vector<SpendLine> by_model;    // largest first
   std::vector<SpendLine> by_member;   // workspaces only, largest first
 };
 
 class Ledger {
  public:
-  explicit Ledger(std::shared_ptr<const RateCard> card);
+  // History (charges, top-ups, reservations) is kept by `records`; none: all of it in memory.
+  explicit Ledger(std::shared_ptr<const RateCard> card, std::unique_ptr<LedgerRecords> records = nullptr);
 
   // The rate card charges are priced with; swapping it makes clients on the old one stale.
   void set_rate_card(std::shared_ptr<const RateCard> card) { card_ = std::move(card); }
@@ -251,8 +214,9 @@ class Ledger {
   // operations. verify_replay() needs every entry, so it refuses once any was forgotten.
   std::vector<Entry> take_entries();
   const std::map<std::string, Payer>& payers() const { return payers_; }
-  const std::deque<Charge>& charges() const { return charges_; }
-  const std::deque<Reservation>& reservations() const { return reservations_; }
+  // The history. Reading it may load records (a cache in front of a store), so the port is not
+  // const even where the ledger is; the rules change records only through their operations.
+  LedgerRecords& records() const { return *records_; }
   Timestamp now() const { return now_; }
 
  private:
@@ -286,7 +250,7 @@ class Ledger {
       enum Kind { grant, expire, release } kind;
       Timestamp at;
       Credits amount;    // grant, expire
-      size_t hold = 0;   // release: the reservation's index
+      Reservation* hold = nullptr;  // release: valid during the operation (ledger_records.hpp)
       Buckets routed{};  // release: what goes back to each bucket
     };
     std::vector<Event> events;
@@ -332,17 +296,8 @@ class Ledger {
   std::map<std::string, Payer> payers_;
   std::unordered_map<std::string, User> users_;
   std::unordered_map<std::string, Workspace> workspaces_;
-  std::deque<Charge> charges_;  // a deque: records never move, so outcomes may point at them
-  std::deque<Reservation> reservations_;
-  struct KeyUse {
-    enum Kind { charge, top_up, reservation } kind;
-    size_t index;  // charge, top-up or reservation index
-  };
-  struct TopUpRecord {
-    TopUpOutcome outcome;
-    std::string by;
-  };
-  std::unordered_map<std::string, KeyUse> keys_;
+  // Outcomes point at records: valid until the records' between_operations().
+  std::unique_ptr<LedgerRecords> records_;
 
   // The steps of a charge (charge() runs them in this order, which is the order of its errors).
   struct ChargeContext {
@@ -353,7 +308,7 @@ class Ledger {
     const Model* model;
     Price price;
   };
-  Result<ChargeOutcome> replay_charge(const ChargeRequest& r, const KeyUse& use) const;
+  Result<ChargeOutcome> replay_charge(const ChargeRequest& r) const;
   Result<ChargeContext> charge_context(const std::string& user);
   Result<PricedNode> price_shown(const ChargeRequest& r) const;
   Status check_member_cap(const Workspace& ws, const std::string& user, int64_t cap_key, Credits held) const;
@@ -362,8 +317,8 @@ class Ledger {
   Result<ChargeOutcome> charge_reserved(Timestamp at, ChargeRequest&& r);
   // The reservation steps (src/reservation.cpp).
   void preview_expiries(const Payer& p, Timestamp at, Advanced& a) const;
-  void release_hold(Payer& p, size_t index, const Buckets& routed, Timestamp at, ReservationStatus status);
-  Result<ReserveOutcome> replay_reserve(const ReserveRequest& r, const KeyUse& use) const;
+  void release_hold(Payer& p, Reservation& hold, const Buckets& routed, Timestamp at, ReservationStatus status);
+  Result<ReserveOutcome> replay_reserve(const ReserveRequest& r) const;
   Result<Plan> plan_reserved(ReserveRequest& r) const;
   const Reservation& record_reservation(Timestamp at, ReserveRequest&& r, const Plan& plan, Payer& pr,
                                         const Buckets& split, int64_t cap_key);
@@ -371,7 +326,6 @@ class Ledger {
   // A charge that names a reservation: the hold it draws from, checked against the request.
   Result<Reservation*> reserved_for(const ChargeRequest& r, Timestamp at);
   Result<Buckets> draw_from_hold(const Reservation& hold, Credits price) const;
-  std::vector<TopUpRecord> top_ups_;
   std::vector<Entry> entries_;
   int64_t entries_forgotten_ = 0;  // taken by take_entries(): in the store, not in memory
   Timestamp now_ = 0;

@@ -51,8 +51,8 @@ struct Reservation {
   int64_t cap_period = 0;  // the member-cap period it counted in (workspaces)
   ReservationStatus status = ReservationStatus::open;
   Timestamp closed_at = 0;
-  Buckets back;                 // what went back to each bucket when it closed
-  std::vector<size_t> charges;  // the charges drawn from it, oldest first
+  Buckets back;  // what went back to each bucket when it closed
+  int64_t entry_seq = 0;  // its hold entry's number: the order reservations were made in
 
   Credits credits() const { return taken.total(); }  // held at reserve time
   // Drawn by charges: what was taken less what is left or went back (a refund of a drawn charge

@@ -247,7 +247,8 @@ json balance_to_json(const BalanceView& v) {
 json usage_to_json(const UsageView& v) {
   json r = balance_to_json(v.balance);
   json recent = json::array();
-  for (const Charge* c : v.recent) {
+  for (const Charge& charge : v.recent) {
+    const Charge* c = &charge;
     json g = {{"at", format_timestamp(c->at)},
               {"key", c->key},
               {"user", c->user},

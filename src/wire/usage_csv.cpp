@@ -85,10 +85,14 @@ Result<std::string> usage_csv(const Ledger& ledger, const std::string& payer) {
     if (id->is_workspace()) return Error(ErrorCode::unknown_workspace, "no workspace \"" + name + "\"", "/payer");
     return Error(ErrorCode::unknown_user, "no user \"" + name + "\"", "/payer");
   }
-  std::vector<const Charge*> charges;
-  charges.reserve(found->second.charges.size());
-  for (size_t index : found->second.charges) charges.push_back(&ledger.charges()[index]);
-  return usage_csv(charges);
+  // Written as the records stream by: a payer's whole history is not gathered in memory.
+  std::string out;
+  append_header(out);
+  ledger.records().charges_in_order(id->text(), [&](const Charge& c) {
+    append_charge(out, c);
+    return true;
+  });
+  return out;
 }
 
 }  // namespace credits
