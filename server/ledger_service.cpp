@@ -52,6 +52,8 @@ void append(CommitBatch& into, CommitBatch&& from) {
   move_all(into.entries, from.entries);
   move_all(into.payers, from.payers);  // upserts in order: the latest state of a payer wins
   move_all(into.cards, from.cards);
+  move_all(into.history, from.history);  // versions, each under its own journal record
+  if (from.snapshot) into.snapshot = std::move(from.snapshot);  // the newest one is kept
 }
 
 }  // namespace

@@ -8,13 +8,19 @@
 //   rebuilds the state exactly (the ledger is deterministic).
 // - the ledger's entries (grants, expiries, top-ups, charges, refunds, settlements), append-only;
 // - each payer's balances as they stood after the last commit that touched them;
-// - every rate card ever in force, by version, as canonical JSON text.
-// At start-up the journal is replayed and the replay is checked against the stored entries and
-// balances; any difference is reported and the ledger refuses to run.
+// - every rate card ever in force, by version, as canonical JSON text;
+// - in a store that keeps them (records() not null), the history's records: every version of
+//   every charge, top-up and reservation, each written by one journal record, never edited;
+//   and snapshots of the ledger's state (its payers, users, workspaces, open holds, settings:
+//   what scales with accounts, not with history) as of a journal record.
+// At start-up the newest snapshot is read and only the journal after it is replayed; the replay
+// is checked against the stored entries and balances. `credits verify` replays the whole journal.
+// Any difference is reported and the ledger refuses to run.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +60,24 @@ struct PayerState {
   }
 };
 
+// One version of a record of the ledger's history (ledger_records.hpp), as the store keeps it.
+struct StoredRecord {
+  RecordKind kind = RecordKind::charge;
+  std::string key;    // its idempotency key: unique across the three kinds
+  std::string payer;  // "user:ID" or "workspace:ID"
+  int64_t order = 0;  // the number of the entry that made it: a payer's charges in order
+  int64_t seq = 0;    // the journal record that wrote this version
+  std::string body;   // the record's text (wire/record_wire.hpp)
+};
+
+// The ledger's state as of a journal record (wire/ledger_state_wire.hpp): start-up reads the
+// newest one and replays only the journal after it.
+struct StoredSnapshot {
+  int64_t seq = 0;      // the last journal record it reflects
+  int64_t entries = 0;  // the number of entries then
+  std::string body;
+};
+
 struct StoredCard {
   std::string version;
   std::string text;  // canonical JSON
@@ -65,8 +89,12 @@ struct CommitBatch {
   std::vector<Entry> entries;
   std::vector<PayerState> payers;
   std::vector<StoredCard> cards;  // cards in force for the first time
+  std::vector<StoredRecord> history;       // record versions written (a store with records())
+  std::optional<StoredSnapshot> snapshot;  // the state as of the batch's last record, now and then
 
-  bool empty() const { return records.empty() && entries.empty() && payers.empty() && cards.empty(); }
+  bool empty() const {
+    return records.empty() && entries.empty() && payers.empty() && cards.empty() && history.empty() && !snapshot;
+  }
 };
 
 // A store's answer: empty `error` when it worked. [[nodiscard]], as Result: a failed commit
@@ -79,6 +107,21 @@ struct [[nodiscard]] StoreStatus {
   // unknown.
   bool rolled_back = false;
   explicit operator bool() const { return error.empty(); }
+};
+
+// The history's records as a store keeps them. Called from the thread that applies operations
+// while commit() may run on another (a connection of its own). `as_of` hides what journal
+// records after it wrote: a replay sees each record as it stood at its point in the journal.
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  // The newest version of `key` written by journal record `as_of` or before; none if no record
+  // with that key was written by then.
+  virtual StoreStatus find_record(const std::string& key, int64_t as_of, std::optional<StoredRecord>& out) = 0;
+  // Each of the payer's charges once, in its newest version as of `as_of`, ordered by `order`
+  // (newest first when asked), while `fn` returns true.
+  virtual StoreStatus scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
+                                   const std::function<bool(StoredRecord&&)>& fn) = 0;
 };
 
 // The ledger's serialization point in a shared store, as lock_head() read it.
@@ -97,6 +140,19 @@ class LedgerStore {
   virtual StoreStatus scan_journal(const std::function<bool(JournalRecord&&)>& fn) = 0;
   virtual StoreStatus scan_entries(const std::function<bool(Entry&&)>& fn) = 0;
   virtual StoreStatus load_payers(std::vector<PayerState>& out) = 0;
+
+  // A store that keeps the history's records and snapshots (null: the ledger keeps its history
+  // in memory and start-up replays the whole journal).
+  virtual RecordSource* records() { return nullptr; }
+  // The newest snapshot committed, none if there is none.
+  virtual StoreStatus load_snapshot(std::optional<StoredSnapshot>& out) {
+    out.reset();
+    return {};
+  }
+  // The entries numbered after `after`, in order (the part a snapshot does not cover).
+  virtual StoreStatus scan_entries_after(int64_t after, const std::function<bool(Entry&&)>& fn) {
+    return scan_entries([&](Entry&& e) { return e.seq <= after || fn(std::move(e)); });
+  }
 
   // Makes the whole batch durable, or none of it. Returns only once it is durable: an
   // operation in it may be acknowledged after that, never before. In a shared store, inside
@@ -117,12 +173,11 @@ class LedgerStore {
     return {"this store has no shared head"};
   }
   // The journal records after `after`, in order: inside lock_head()'s transaction when one is
-  // open, else what is committed now.
+  // open, else what is committed now. (The default reads the whole journal: a store overrides
+  // it with an indexed read, since start-up from a snapshot reads only what follows it.)
   virtual StoreStatus scan_journal_after(int64_t after,
                                          const std::function<bool(JournalRecord&&)>& fn) {
-    (void)after;
-    (void)fn;
-    return {"this store has no shared journal"};
+    return scan_journal([&](JournalRecord&& r) { return r.seq <= after || fn(std::move(r)); });
   }
   // Ends lock_head()'s transaction without writing anything.
   virtual void abort() {}
