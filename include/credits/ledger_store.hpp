@@ -91,6 +91,9 @@ struct CommitBatch {
   std::vector<StoredCard> cards;  // cards in force for the first time
   std::vector<StoredRecord> history;       // record versions written (a store with records())
   std::optional<StoredSnapshot> snapshot;  // the state as of the batch's last record, now and then
+  // The history holds every record the journal made (a store upgraded from a schema without
+  // records gets them from the first start's full replay): needs_backfill() is false after it.
+  bool backfilled = false;
 
   bool empty() const {
     return records.empty() && entries.empty() && payers.empty() && cards.empty() && history.empty() && !snapshot;
@@ -144,6 +147,10 @@ class LedgerStore {
   // A store that keeps the history's records and snapshots (null: the ledger keeps its history
   // in memory and start-up replays the whole journal).
   virtual RecordSource* records() { return nullptr; }
+  // A store with records() whose journal holds operations its records table does not (upgraded
+  // from a schema without one): start-up replays the whole journal and its first commit writes
+  // every record, with `backfilled` set.
+  virtual bool needs_backfill() const { return false; }
   // The newest snapshot committed, none if there is none.
   virtual StoreStatus load_snapshot(std::optional<StoredSnapshot>& out) {
     out.reset();
