@@ -128,6 +128,10 @@ void add_serve_options(CLI::App& serve, credits::server::ServeOptions& serve_opt
   serve.add_option("--max-header-bytes", serve_options.max_header_bytes, "Largest request header in bytes (431 above)")->capture_default_str();
   serve.add_option("--max-header-fields", serve_options.max_header_fields, "Most request header fields (431 above)")->capture_default_str();
   serve.add_option("--keep-alive", serve_options.keep_alive_s, "Seconds an idle keep-alive connection is kept")->capture_default_str();
+  serve.add_option("--cache-records", serve_options.cache_records,
+                   "History records (charges, top-ups, reservations) kept in memory; older ones are read from the store")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 40));
   serve.add_option("--sync", sync, "full: fsync every commit (durable on power loss); normal: survives a crash of the process only")
       ->check(CLI::IsMember({"full", "normal"}))->capture_default_str();
 }

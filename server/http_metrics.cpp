@@ -40,6 +40,26 @@ std::string seconds(uint64_t micros) {
   return std::string(buf);
 }
 
+// The history's cache and what start-up read: bounded by configuration and by the number of
+// accounts, never by the length of the history (SPEC §13).
+void write_history(std::string& out, const ServiceStats& s) {
+  counter(out, "credits_start_journal_records", "Journal records start-up replayed (those after its snapshot).",
+          s.start_journal_records, "gauge");
+  counter(out, "credits_start_entries", "Stored entries start-up read to check the replay.", s.start_entries,
+          "gauge");
+  counter(out, "credits_start_payers", "Stored payers start-up read and checked.", s.start_payers, "gauge");
+  counter(out, "credits_cache_records", "History records (charges, top-ups, reservations) in memory.",
+          s.cache_records, "gauge");
+  counter(out, "credits_cache_pinned", "Of those, written and not yet durable: they stay until they are.",
+          s.cache_pinned, "gauge");
+  counter(out, "credits_cache_capacity", "The most unpinned records kept in memory (--cache-records).",
+          s.cache_capacity, "gauge");
+  counter(out, "credits_cache_hits_total", "History reads answered from memory.", s.cache_hits);
+  counter(out, "credits_cache_loads_total", "History records read from the store.", s.cache_loads);
+  counter(out, "credits_cache_misses_total", "Keys looked up that no record uses.", s.cache_misses);
+  counter(out, "credits_cache_evictions_total", "History records that left memory.", s.cache_evictions);
+}
+
 void write_service(std::string& out, const LedgerService& service) {
   const ServiceStats& s = service.stats();
   counter(out, "credits_ops_accepted_total", "Operations the ledger accepted.", s.ops_accepted);
@@ -67,6 +87,7 @@ void write_service(std::string& out, const LedgerService& service) {
   counter(out, "credits_rebuilds_total",
           "Ledger state rebuilt from the store after a refused transaction (shared PostgreSQL).",
           s.rebuilds);
+  write_history(out, s);
 }
 
 void write_transport(std::string& out, const HttpCounters& t) {

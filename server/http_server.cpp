@@ -188,6 +188,7 @@ int serve(const ServeOptions& o) {
   const HttpLimits limits = limits_of(o);
 
   DurableLedger ledger;
+  ledger.set_cache_records(o.cache_records);
   OpenLedger opened =
       open_ledger(o.db, o.sync_full, ledger, o.rate_card, o.embedded_card_text,
                   o.trust_client_time ? std::nullopt : std::optional<Timestamp>(wall_clock_ms()),
@@ -195,6 +196,7 @@ int serve(const ServeOptions& o) {
   if (token_missing) token = make_token(token_where);
 
   LedgerService service(ledger, *opened.store, o.trust_client_time);
+  service.note_start(opened.report);
   // Long polls may hold half the connections at most: the other half stays for the rest.
   ApiRoutes api(service, o.max_body, token, std::move(static_files), limits.max_connections / 2);
   std::unique_ptr<HttpTransport> transport = listen_or_die(o, limits, api);

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <string>
 
+#include "credits/durable_ledger.hpp"
+
 namespace credits::server {
 
 struct ServeOptions {
@@ -27,6 +29,7 @@ struct ServeOptions {
   size_t max_header_bytes = 8192;  // request line and header lines (431 above)
   size_t max_header_fields = 100;  // header lines (431 above)
   bool sync_full = true;
+  size_t cache_records = credits::DurableLedger::kDefaultCacheRecords;  // history records kept in memory
 };
 
 // Runs until SIGTERM or SIGINT; returns the exit status. Refuses to start (status 2, a JSON

@@ -74,14 +74,20 @@ int ledger_file(const std::string& rate_card_path, const std::string& embedded_c
     out.clear();
     start = each_complete_line(buf, 0, [&](std::string_view line) {
       auto op = parse_json_limited(line);
-      json r = op ? ledger.apply(std::move(*op), std::nullopt)
-                  : failed_operation_json(nullptr, op.error());
+      json r;
+      try {
+        r = op ? ledger.apply(std::move(*op), std::nullopt) : failed_operation_json(nullptr, op.error());
+      } catch (const RecordReadError& e) {
+        // The history could not be read: nothing of this batch is committed or printed.
+        fail_usage(ErrorCode::storage_failed, e.what());
+      }
       out += to_wire(r);
       out += '\n';
     });
     if (ledger.has_pending()) {
       StoreStatus s = opened.store->commit(ledger.take_batch());
       if (!s) fail_usage(ErrorCode::storage_failed, "a commit failed; the results of this batch were not printed: " + s.error);
+      ledger.durable_through(ledger.last_seq());
     }
     write_all(out);
   }

@@ -76,6 +76,8 @@ LedgerService::LedgerService(DurableLedger& ledger, LedgerStore& store, bool tru
   publish_card();
   stats_.journal_seq = ledger_.last_seq();
   stats_.events_seq = ledger_.ledger().balance_events().last_seq();
+  durable_seq_ = released_seq_ = ledger_.last_seq();
+  publish_cache();
   if (store_.shared()) {
     writer_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "credits-shared");
@@ -270,12 +272,18 @@ void LedgerService::writer_loop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> l(in_mutex_);
-      in_cv_.wait(l, [&] { return !inbox_.empty() || stopping_; });
+      in_cv_.wait(l, [&] { return !inbox_.empty() || stopping_ || durable_seq_ != released_seq_; });
+      if (inbox_.empty() && !stopping_) {  // woken by the committer: nothing to apply
+        l.unlock();
+        release_durable();
+        continue;
+      }
       if (inbox_.empty()) break;  // stopping, and everything submitted is applied
       jobs.assign(inbox_.begin(), inbox_.end());
       inbox_.clear();
       inbox_ops_ = 0;
     }
+    release_durable();
     apply_jobs(jobs);
     Unit unit{ledger_.take_batch(), std::move(jobs), ledger_.ledger().balance_events().last_seq()};
     jobs.clear();
@@ -324,6 +332,13 @@ void LedgerService::committer_loop() {
       if (!merged.records.empty()) stats_.journal_seq = merged.records.back().seq;
     }
     if (ops > stats_.max_batch_ops) stats_.max_batch_ops = ops;
+    if (!merged.records.empty()) {
+      // The writer may let what this commit wrote leave memory: told under its lock, so its
+      // wait cannot miss it.
+      std::lock_guard<std::mutex> l(in_mutex_);
+      durable_seq_ = merged.records.back().seq;
+      in_cv_.notify_one();
+    }
     for (Unit& u : units) acknowledge(u.jobs);
     publish_events(units.back().events_seq);
     units.clear();
@@ -421,6 +436,8 @@ StoreStatus LedgerService::try_shared(std::vector<Job*>& jobs,
   if (StoreStatus s = store_.commit(batch); !s) return s;
   if (!writes && replayed > 0)
     if (StoreStatus s = store_.make_durable(); !s) return s;
+  ledger_.durable_through(ledger_.last_seq());  // one thread: committed and durable now
+  publish_cache();
   if (writes) {
     const uint64_t us = micros_since(t0);
     ++stats_.commits;
@@ -466,6 +483,32 @@ void LedgerService::idle_catch_up() {
   if (StoreStatus d = store_.make_durable(); !d)
     stop_unanswered(Error(ErrorCode::storage_failed, "stopping: " + d.error));
   publish_events(ledger_.ledger().balance_events().last_seq());
+}
+
+void LedgerService::note_start(const RecoveryReport& report) {
+  stats_.start_journal_records = static_cast<uint64_t>(report.records);
+  stats_.start_entries = static_cast<uint64_t>(report.entries);
+  stats_.start_payers = static_cast<uint64_t>(report.payers);
+}
+
+void LedgerService::release_durable() {
+  const int64_t seq = durable_seq_;
+  if (seq == released_seq_) return;
+  released_seq_ = seq;
+  ledger_.durable_through(seq);
+  publish_cache();
+}
+
+void LedgerService::publish_cache() {
+  const CachedRecords* cache = ledger_.cache();
+  if (!cache) return;
+  stats_.cache_records = cache->size();
+  stats_.cache_pinned = cache->pinned();
+  stats_.cache_capacity = cache->capacity();
+  stats_.cache_hits = cache->counters().hits;
+  stats_.cache_loads = cache->counters().loads;
+  stats_.cache_misses = cache->counters().misses;
+  stats_.cache_evictions = cache->counters().evictions;
 }
 
 void LedgerService::rebuild_or_stop(const std::string& why) {

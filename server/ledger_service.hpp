@@ -45,6 +45,18 @@ struct ServiceStats {
   std::atomic<int64_t> events_seq{0};          // the last durable balance event (SPEC §11)
   std::atomic<uint64_t> caught_up_records{0};  // others' journal records replayed here
   std::atomic<uint64_t> rebuilds{0};           // shared store: state rebuilt after a failed commit
+  // The history's cache (a store that keeps it), as the writer last saw it.
+  std::atomic<uint64_t> cache_records{0};
+  std::atomic<uint64_t> cache_pinned{0};
+  std::atomic<uint64_t> cache_capacity{0};
+  std::atomic<uint64_t> cache_hits{0};
+  std::atomic<uint64_t> cache_loads{0};
+  std::atomic<uint64_t> cache_misses{0};
+  std::atomic<uint64_t> cache_evictions{0};
+  // What start-up read: journal records replayed, entries and payers checked.
+  std::atomic<uint64_t> start_journal_records{0};
+  std::atomic<uint64_t> start_entries{0};
+  std::atomic<uint64_t> start_payers{0};
 };
 
 class LedgerService {
@@ -94,6 +106,8 @@ class LedgerService {
 
   const ServiceStats& stats() const { return stats_; }
   size_t waiting() const;  // operations queued for the writer
+  // What the start-up's recovery read, for /metrics.
+  void note_start(const RecoveryReport& report);
 
  private:
   struct Job;
@@ -120,6 +134,9 @@ class LedgerService {
   void refuse_all(std::vector<Job*>& jobs, const std::string& why);
   void publish_card();
   void publish_events(int64_t events_seq);
+  // On the writer thread: what the committer made durable may leave the cache.
+  void release_durable();
+  void publish_cache();
 
   DurableLedger& ledger_;
   LedgerStore& store_;
@@ -130,6 +147,8 @@ class LedgerService {
   std::deque<Job*> inbox_;
   size_t inbox_ops_ = 0;
   bool stopping_ = false;
+  std::atomic<int64_t> durable_seq_{0};  // the committer's last durable journal record
+  int64_t released_seq_ = 0;             // the writer's: what release_durable() last saw
 
   std::mutex out_mutex_;
   std::condition_variable out_cv_;

@@ -81,6 +81,7 @@ OpenLedger open_ledger(const std::string& db, bool sync_full, DurableLedger& led
   if (ledger.has_pending() || out.store->shared()) {
     StoreStatus s = out.store->commit(ledger.take_batch());
     if (!s) fail_usage(ErrorCode::storage_failed, s.error);
+    ledger.durable_through(ledger.last_seq());
   }
   return out;
 }

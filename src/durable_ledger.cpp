@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <functional>
+#include <utility>
 
 #include "credits/operation.hpp"
 #include "credits/payer_id.hpp"
@@ -104,6 +105,37 @@ void DurableLedger::journal(JournalKind kind, Timestamp at, std::string body) {
   pending_.records.push_back(JournalRecord{++seq_, at, kind, std::move(body)});
 }
 
+void DurableLedger::make_ledger() {
+  std::unique_ptr<LedgerRecords> records;
+  if (source_) {
+    CardByVersion cards = [this](const std::string& version) -> std::shared_ptr<const RateCard> {
+      auto it = cards_.find(version);
+      return it == cards_.end() ? nullptr : it->second.card;
+    };
+    auto cache = std::make_unique<CachedRecords>(*source_, std::move(cards), cache_capacity_);
+    cache->set_replaying(replaying_);
+    cache_ = cache.get();
+    records = std::move(cache);
+  }
+  ledger_ = std::make_unique<Ledger>(card_.card, std::move(records));
+}
+
+void DurableLedger::set_replaying(bool replaying) {
+  replaying_ = replaying;
+  if (cache_) cache_->set_replaying(replaying);
+}
+
+void DurableLedger::start_operation(int64_t seq) {
+  if (!cache_) return;
+  cache_->between_operations();  // no record the last operation handed out is used any more
+  cache_->set_seq(seq);
+}
+
+// Between operations, reads (a CSV, a rendered page) see everything journaled so far.
+void DurableLedger::end_operation() {
+  if (cache_) cache_->set_seq(seq_ + 1);
+}
+
 void DurableLedger::touch(const std::string& payer) {
   if (ledger_->payers().count(payer)) dirty_[payer] = seq_;
 }
@@ -126,7 +158,7 @@ Result<CardSwap> DurableLedger::use_rate_card(const LoadedCard& card, std::optio
   card_ = in_force;
   Timestamp at = ledger_ ? ledger_->now() : 0;
   if (now) at = std::max(at, *now);
-  if (!ledger_) ledger_ = std::make_unique<Ledger>(card_.card);
+  if (!ledger_) make_ledger();
   else ledger_->set_rate_card(card_.card);
   journal(JournalKind::rate_card, at, version);
   swap.changed = true;
@@ -134,6 +166,12 @@ Result<CardSwap> DurableLedger::use_rate_card(const LoadedCard& card, std::optio
 }
 
 json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const std::string* viewer) {
+  json r = apply_one(std::move(op), server_now, viewer);
+  end_operation();
+  return r;
+}
+
+json DurableLedger::apply_one(json op, std::optional<Timestamp> server_now, const std::string* viewer) {
   if (!ledger_) return refused(op, ErrorCode::invalid_op, "no rate card is in force", "");
   if (server_now && op.is_object()) op["at"] = format_timestamp(std::max(*server_now, ledger_->now()));
   // A read is checked against the viewer before the operation's own validation: who may not
@@ -148,6 +186,7 @@ json DurableLedger::apply(json op, std::optional<Timestamp> server_now, const st
     if (!s) return refused(op, s.error().code, s.error().message, s.error().path);
   }
   if (viewer && kind == OpKind::events) return viewer_events(*ledger_, access_, op, *viewer);  // a pure read
+  start_operation(seq_ + 1);  // the journal record it becomes, if it is kept
 
   // The journal's text of the operation, made before it is applied: an operation that could
   // not be written down (a string that is not UTF-8, from a URL) is refused, not half kept.
@@ -206,6 +245,11 @@ CommitBatch DurableLedger::take_batch() {
     batch.payers.reserve(dirty_.size());
     for (const auto& [id, seq] : dirty_) batch.payers.push_back(state_of(ledger_->payers().at(id), seq));
   }
+  if (cache_) {
+    batch.history = cache_->take_written();  // pinned in memory until durable_through()
+    cache_->between_operations();
+  }
+  batch.backfilled = std::exchange(backfill_pending_, false);
   dirty_.clear();
   return batch;
 }
@@ -234,6 +278,11 @@ class DurableLedger::Problems {
 RecoveryReport DurableLedger::recover(LedgerStore& store) {
   RecoveryReport report;
   Problems problems(report);
+  source_ = store.records();
+  // A store that keeps the history has every record the replay makes, unless it was upgraded
+  // from a schema without them: then the replay's records are its first commit.
+  const bool backfill = source_ && store.needs_backfill();
+  set_replaying(source_ && !backfill);
   // One snapshot for every read: another writer of a shared store may commit meanwhile.
   if (StoreStatus s = store.begin_read(); !s) {
     problems.add("cannot read the ledger: " + s.error);
@@ -250,11 +299,15 @@ RecoveryReport DurableLedger::recover(LedgerStore& store) {
     }
   }
   store.end_read();
+  set_replaying(false);
+  end_operation();
+  backfill_pending_ = backfill && report.ok;
   return problems.finish(card_);
 }
 
 RecoveryReport DurableLedger::rebuild(LedgerStore& store) {
   ledger_.reset();
+  cache_ = nullptr;
   access_ = AccessIndex();
   card_ = LoadedCard();
   cards_.clear();
@@ -269,9 +322,13 @@ RecoveryReport DurableLedger::catch_up(LedgerStore& store, const StoreHead* head
   assert(!ledger_ || ledger_->entries().empty());
   RecoveryReport report;
   Problems problems(report);
+  // What the others wrote is in the store already, their records too.
+  set_replaying(true);
   StoreStatus scanned = store.scan_journal_after(seq_, [&](JournalRecord&& rec) {
     return catch_up_record(store, std::move(rec), report, problems);
   });
+  set_replaying(false);
+  end_operation();
   if (!scanned) problems.add("cannot read the journal: " + scanned.error);
   // What the records replayed appended is stored already: their writer committed it.
   if (ledger_) (void)ledger_->take_entries();
@@ -361,12 +418,13 @@ bool DurableLedger::replay_card(const JournalRecord& rec, Problems& problems) {
     return problems.room();
   }
   card_ = c->second;
-  if (!ledger_) ledger_ = std::make_unique<Ledger>(card_.card);
+  if (!ledger_) make_ledger();
   else ledger_->set_rate_card(card_.card);
   return true;
 }
 
 void DurableLedger::replay_operation(const JournalRecord& rec, Problems& problems) {
+  start_operation(rec.seq);
   auto doc = parse_json_limited(rec.body, kMaxDocumentBytes);
   if (!doc) {
     problems.add("journal record " + std::to_string(rec.seq) + " is not valid JSON");

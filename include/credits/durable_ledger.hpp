@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "credits/access.hpp"
+#include "credits/cached_records.hpp"
 #include "credits/ledger.hpp"
 #include "credits/ledger_store.hpp"
 #include "credits/rate_card.hpp"
@@ -90,6 +91,20 @@ class DurableLedger {
 
   // Everything applied since the last call, for one commit.
   CommitBatch take_batch();
+  // The batches up to journal record `seq` are durable: what they wrote may leave memory. From
+  // the thread that applies operations (the cache is not shared), after commit() returned.
+  void durable_through(int64_t seq) {
+    if (!cache_) return;
+    cache_->durable(seq);
+    cache_->between_operations();  // back to its capacity
+  }
+
+  // A store that keeps the history (LedgerStore::records()) is read through a cache of at most
+  // this many records (pinned ones aside). Before recover().
+  static constexpr size_t kDefaultCacheRecords = 20000;
+  void set_cache_records(size_t records) { cache_capacity_ = records; }
+  // The cache, when the history is in the store (null: it is in memory).
+  const CachedRecords* cache() const { return cache_; }
   bool has_pending() const { return !pending_.records.empty() || !pending_.cards.empty(); }
 
   bool ready() const { return ledger_ != nullptr; }  // a rate card is in force
@@ -115,9 +130,21 @@ class DurableLedger {
   bool read_changed_state(const std::string& payer, const std::optional<Subscription>& sub_before,
                           size_t entries_before, bool clock_moved) const;
   void journal(JournalKind kind, Timestamp at, std::string body);
+  // A ledger on the card in force, its history in the store's records when it keeps them.
+  void make_ledger();
+  // Before each operation, applied or replayed as journal record `seq`.
+  void start_operation(int64_t seq);
+  void end_operation();
+  nlohmann::json apply_one(nlohmann::json op, std::optional<Timestamp> server_now, const std::string* viewer);
+  void set_replaying(bool replaying);
   void touch(const std::string& payer);
 
   std::unique_ptr<Ledger> ledger_;
+  RecordSource* source_ = nullptr;  // the store's records, from recover(); null: in memory
+  CachedRecords* cache_ = nullptr;  // the ledger's records when source_ is set (it owns them)
+  size_t cache_capacity_ = kDefaultCacheRecords;
+  bool replaying_ = false;         // replaying what the store holds: its records are stored
+  bool backfill_pending_ = false;  // the next batch writes every record of a full replay
   AccessIndex access_;
   LoadedCard card_;
   std::map<std::string, LoadedCard> cards_;  // every card ever in force, by version

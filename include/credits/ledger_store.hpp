@@ -96,7 +96,8 @@ struct CommitBatch {
   bool backfilled = false;
 
   bool empty() const {
-    return records.empty() && entries.empty() && payers.empty() && cards.empty() && history.empty() && !snapshot;
+    return records.empty() && entries.empty() && payers.empty() && cards.empty() && history.empty() && !snapshot &&
+           !backfilled;
   }
 };
 

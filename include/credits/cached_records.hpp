@@ -1,0 +1,103 @@
+// The ledger's history in a durable store, with a bounded cache in memory (ledger_records.hpp).
+// What the store already holds may leave memory; what it does not hold yet (versions written
+// since the last commit, and those of a commit still under way) is pinned, and every read sees
+// it first. Core logic only: the store's reads come in through RecordSource (ledger_store.hpp).
+//
+// Versions: every change of a record is a new version, stamped with the journal record that made
+// it (set_seq()). Reads see the store as of the journal record before the current one, so a
+// replay of the journal (start-up, or a server catching up with the others on a shared store)
+// sees each record as it stood at that point, even though the store holds later versions.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "credits/ledger_records.hpp"
+#include "credits/ledger_store.hpp"
+#include "credits/wire/record_wire.hpp"
+
+namespace credits {
+
+// The store could not answer a read, or answered with a record this engine did not write. The
+// ledger cannot go on without its history: the edge stops without answering and recovers (the
+// server's writer catches any exception from an operation).
+class RecordReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class CachedRecords final : public LedgerRecords {
+ public:
+  // At most `capacity` records stay in memory between operations, pinned ones aside.
+  CachedRecords(RecordSource& source, CardByVersion cards, size_t capacity);
+
+  std::optional<RecordKind> kind_of(const std::string& key) override;
+  Charge* find_charge(const std::string& key) override;
+  const TopUpRecord* find_top_up(const std::string& key) override;
+  Reservation* find_reservation(const std::string& key) override;
+  Charge& add_charge(Charge charge) override;
+  void add_top_up(TopUpRecord top_up) override;
+  Reservation& add_reservation(Reservation reservation) override;
+  void changed(const Charge& charge) override;
+  void changed(const Reservation& reservation) override;
+  void newest_charges(const std::string& payer, const std::function<bool(const Charge&)>& more) override;
+  void charges_in_order(const std::string& payer, const std::function<bool(const Charge&)>& more) override;
+  void between_operations() override;
+
+  // The journal record the next operation will be, if it is kept: what it writes is stamped
+  // with it, and it reads the store as of the record before.
+  void set_seq(int64_t seq) { seq_ = seq; }
+  // While replaying what the store holds (its own journal, or records other servers wrote),
+  // what is written is in the store already: nothing is pinned or kept for a commit.
+  void set_replaying(bool replaying) { replaying_ = replaying; }
+  // The versions written since the last call, in order, for one commit. Their records stay in
+  // memory until durable() covers them.
+  std::vector<StoredRecord> take_written();
+  // Everything journal records up to `seq` wrote is durable in the store: it may leave memory.
+  void durable(int64_t seq);
+
+  size_t size() const { return slots_.size(); }
+  size_t pinned() const { return slots_.size() - lru_.size(); }
+  size_t capacity() const { return capacity_; }
+  struct Counters {
+    uint64_t hits = 0;       // found in memory
+    uint64_t loads = 0;      // read from the store
+    uint64_t misses = 0;     // in neither: a key never used
+    uint64_t evictions = 0;  // left memory
+  };
+  const Counters& counters() const { return counters_; }
+
+ private:
+  using Record = std::variant<Charge, TopUpRecord, Reservation>;  // RecordKind's order
+  struct Slot {
+    Record record;
+    int64_t pinned_until = 0;  // the newest version written and not yet durable (0: none)
+    bool in_lru = false;
+    std::list<const std::string*>::iterator lru;
+  };
+  Slot* find(const std::string& key);
+  Slot& insert(const std::string& key, Record record);
+  void write(const std::string& key, Slot& slot);
+  Record decode(const StoredRecord& stored) const;
+  void scan(const std::string& payer, bool newest_first, const std::function<bool(const Charge&)>& more);
+  std::vector<const Charge*> pinned_charges(const std::string& payer, bool newest_first) const;
+
+  RecordSource& source_;
+  CardByVersion cards_;
+  size_t capacity_;
+  int64_t seq_ = 0;
+  bool replaying_ = false;
+  std::unordered_map<std::string, Slot> slots_;  // nodes never move: pointers stay valid
+  std::list<const std::string*> lru_;  // the keys of unpinned slots, least recently used first
+  std::vector<StoredRecord> written_;
+  std::deque<std::pair<int64_t, const std::string*>> pins_;  // (version seq, key), in order
+  Counters counters_;
+};
+
+}  // namespace credits
