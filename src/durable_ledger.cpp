@@ -431,8 +431,13 @@ void DurableLedger::replay_operation(const JournalRecord& rec, Problems& problem
     return;
   }
   auto parsed = parse_operation(*doc);
-  json r = parsed ? apply_parsed_operation(*ledger_, std::move(*parsed))
-                  : failed_operation_json(given_op_name(*doc), parsed.error());
+  json r;
+  try {
+    r = parsed ? apply_parsed_operation(*ledger_, std::move(*parsed)) : failed_operation_json(given_op_name(*doc), parsed.error());
+  } catch (const RecordReadError& e) {
+    problems.add("journal record " + std::to_string(rec.seq) + " cannot be replayed: " + e.what());
+    return;
+  }
   if (!r.value("ok", false)) {
     problems.add("journal record " + std::to_string(rec.seq) + " (" + rec.body.substr(0, 200) +
                  ") was accepted but its replay is refused: " + to_wire(r["error"]));

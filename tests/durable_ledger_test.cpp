@@ -243,5 +243,77 @@ TEST_F(DurableLedgerTest, ViewersSeeTheirOwnAccountAndTheirWorkspaces) {
   EXPECT_FALSE(fresh.access().is_member("w", "bo"));
 }
 
+// A store upgraded from a schema without records: its journal has operations its records do
+// not. The first start replays the whole journal and its first commit writes every record, so
+// an old key is still known (a retry is not charged again) and an old charge can be refunded.
+TEST(HistoryInTheStore, AStoreWithoutRecordsIsBackfilledByItsFirstStart) {
+  MemoryStore old;
+  DurableLedger first;
+  ASSERT_TRUE(first.recover(old).ok);
+  ASSERT_TRUE(first.use_rate_card(card_from("tests/data/test-card.json"), std::nullopt).ok());
+  auto apply = [&](DurableLedger& l, const std::string& text) {
+    json op = json::parse(text);
+    op["at"] = "2026-01-31T10:00:00Z";
+    return l.apply(op, std::nullopt);
+  };
+  ASSERT_TRUE(apply(first, R"({"op":"create_user","user":"ana"})").value("ok", false));
+  ASSERT_TRUE(apply(first, R"({"op":"top_up","payer":"user:ana","credits":500,"key":"t1"})").value("ok", false));
+  ASSERT_TRUE(apply(first, Book::charge_text("ana", "c1", 8)).value("ok", false));
+  json c2 = apply(first, Book::charge_text("ana", "c2", 4));
+  ASSERT_TRUE(c2.value("ok", false)) << c2.dump();
+  ASSERT_TRUE(old.commit(first.take_batch()));
+
+  MemoryStore upgraded(true);
+  upgraded.cards = old.cards;
+  upgraded.journal = old.journal;
+  upgraded.entries = old.entries;
+  upgraded.payers = old.payers;
+  upgraded.backfill = true;
+  DurableLedger second;
+  second.set_cache_records(1);
+  ASSERT_TRUE(second.recover(upgraded).ok);
+  CommitBatch batch = second.take_batch();
+  EXPECT_TRUE(batch.backfilled);
+  ASSERT_EQ(batch.history.size(), 3u);  // t1, c1, c2: each as the journal made it
+  EXPECT_EQ(batch.history[1].key, "c1");
+  EXPECT_EQ(batch.history[1].seq, 4);  // the card, the user, the top-up, then this charge
+  ASSERT_TRUE(upgraded.commit(batch));
+  second.durable_through(second.last_seq());
+  EXPECT_FALSE(upgraded.needs_backfill());
+
+  DurableLedger third;
+  third.set_cache_records(1);
+  ASSERT_TRUE(third.recover(upgraded).ok);
+  EXPECT_TRUE(third.take_batch().history.empty()) << "a backfilled store's records are not written again";
+  EXPECT_TRUE(apply(third, Book::charge_text("ana", "c1", 8)).value("replayed", false));
+  EXPECT_EQ(apply(third, R"({"op":"top_up","payer":"user:ana","credits":9,"key":"c2"})")["error"]["code"], "idempotency_conflict");
+  json refund = apply(third, R"({"op":"fail","charge":"c2"})");
+  ASSERT_TRUE(refund.value("ok", false)) << refund.dump();
+  EXPECT_EQ(third.ledger().payers().at("user:ana").wallet, 500 - 80);
+}
+
+// A store that cannot read its history stops the operation: nothing is answered from a guess.
+TEST(HistoryInTheStore, AFailedReadIsAnExceptionNotAnAnswer) {
+  class Failing : public MemoryStore {
+   public:
+    Failing() : MemoryStore(true) {}
+    StoreStatus find_record(const std::string& key, int64_t as_of, std::optional<StoredRecord>& out) override {
+      if (fail) return {"disk on fire"};
+      return MemoryStore::find_record(key, as_of, out);
+    }
+    bool fail = false;
+  };
+  Failing store;
+  DurableLedger ledger;
+  ASSERT_TRUE(ledger.recover(store).ok);
+  ASSERT_TRUE(ledger.use_rate_card(card_from("tests/data/test-card.json"), std::nullopt).ok());
+  json op = json::parse(R"({"op":"create_user","user":"ana","at":"2026-01-31T10:00:00Z"})");
+  ASSERT_TRUE(ledger.apply(op, std::nullopt).value("ok", false));
+  ASSERT_NE(ledger.cache(), nullptr);
+  store.fail = true;
+  json top_up = json::parse(R"({"op":"top_up","payer":"user:ana","credits":5,"key":"t1","at":"2026-01-31T10:00:00Z"})");
+  EXPECT_THROW(ledger.apply(top_up, std::nullopt), RecordReadError);
+}
+
 }  // namespace
 }  // namespace credits::testing

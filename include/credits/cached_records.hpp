@@ -24,14 +24,6 @@
 
 namespace credits {
 
-// The store could not answer a read, or answered with a record this engine did not write. The
-// ledger cannot go on without its history: the edge stops without answering and recovers (the
-// server's writer catches any exception from an operation).
-class RecordReadError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 class CachedRecords final : public LedgerRecords {
  public:
   // At most `capacity` records stay in memory between operations, pinned ones aside.

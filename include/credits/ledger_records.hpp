@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "credits/charge.hpp"
@@ -19,6 +20,15 @@
 namespace credits {
 
 enum class RecordKind : uint8_t { charge, top_up, reservation };
+
+// Thrown by a port whose store could not answer a read, or answered with a record this engine
+// did not write. Not an input error: the operation may be half done (a read can follow time
+// passing), so it is never turned into a refusal. The edge stops without answering and
+// recovers from the store (the server's writer stops on any exception from an operation).
+class RecordReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class LedgerRecords {
  public:

@@ -1,6 +1,7 @@
 // The entry points that read, apply and write one operation: as nlohmann values (the
 // server, the tests) and as text (the JSON Lines path). Each catches whatever the apply throws,
 // so a call never fails: a rejected operation is a result with "ok": false that changed nothing.
+#include "credits/ledger_records.hpp"
 #include "credits/wire/error_wire.hpp"
 #include "credits/wire/json_text.hpp"
 #include "credits/wire/operation_text.hpp"
@@ -16,6 +17,8 @@ json apply_parsed_operation(Ledger& ledger, Operation&& op) {
     auto outcome = apply(ledger, op);
     if (!outcome) return failed_operation_json(name, outcome.error());
     return operation_result_json(op, *outcome);
+  } catch (const RecordReadError&) {
+    throw;  // the history could not be read: not a refusal (ledger_records.hpp)
   } catch (const std::exception& e) {
     return failed_operation_json(name, internal_error(e));
   }
@@ -45,6 +48,8 @@ std::string apply_operation_text(Ledger& ledger, Operation&& op) {
       write_failed_operation(out, &name, outcome.error());
     else
       write_operation_result(out, op, *outcome);
+  } catch (const RecordReadError&) {
+    throw;  // the history could not be read: not a refusal (ledger_records.hpp)
   } catch (const std::exception& e) {
     out.clear();
     write_failed_operation(out, &name, internal_error(e));
