@@ -146,11 +146,14 @@ class Fields {
     r_.fail(path(key), "\"" + std::string(key) + "\" is missing");
     return null_json();
   }
+  // A missing field is refused by value(); only a present one is checked for its type.
   int64_t integer(const char* key) {
-    return present(key) ? integer_at(r_, value(key), path(key)) : 0;
+    const json& v = value(key);
+    return present(key) ? integer_at(r_, v, path(key)) : 0;
   }
   std::string text(const char* key) {
-    return present(key) ? text_at(r_, value(key), path(key)) : std::string();
+    const json& v = value(key);
+    return present(key) ? text_at(r_, v, path(key)) : std::string();
   }
   std::optional<std::string> text_or_null(const char* key) {
     const json& v = value(key);
