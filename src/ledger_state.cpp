@@ -85,6 +85,22 @@ Status check_workspace(const WorkspaceState& w, const Index& ix) {
   return Ok{};
 }
 
+// The calendar a subscription moves by (advance_subscription counts periods from the anchor):
+// instants the engine keeps, in order, none after the clock but the next reset. Whatever a
+// subscription's buckets hold is check_payer's.
+Status check_subscription(const Payer& p, Timestamp now) {
+  const Subscription& s = p.sub;
+  const std::string name = p.id.text() + "'s subscription";
+  if (!is_amount(s.quota)) return broken(name + " has a quota that is not an amount");
+  if (s.period_index < 0) return broken(name + " has a negative period index");
+  for (Timestamp t : {s.anchor, s.period_start, s.period_end})
+    if (t < 0 || t > kMaxTimestamp) return broken(name + " has an instant outside the calendar");
+  if (s.status == SubscriptionStatus::none) return Ok{};
+  if (s.anchor > s.period_start || s.period_start > s.period_end || s.period_start > now)
+    return broken(name + " is not anchor <= period start <= period end, period start <= now");
+  return Ok{};
+}
+
 Status check_balance_events(const BalanceEventsState& e, const Index& ix, Timestamp now) {
   for (const auto& [payer, alert] : e.alerts)
     if (!ix.payers.count(payer) || !is_amount(alert.below))
@@ -166,8 +182,10 @@ Result<std::unique_ptr<Ledger>> Ledger::from_state(std::shared_ptr<const RateCar
   if (Status s = check_owners(state, *ix); !s) return s.error();
   for (const WorkspaceState& w : state.workspaces)
     if (Status s = check_workspace(w, *ix); !s) return s.error();
-  for (const Payer& p : state.payers)
+  for (const Payer& p : state.payers) {
     if (Status s = check_payer(p.id.text(), p); !s) return broken(s.error().message);
+    if (Status s = check_subscription(p, state.now); !s) return s.error();
+  }
   if (Status s = check_balance_events(state.balance_events, *ix, state.now); !s) return s.error();
   auto ledger = std::make_unique<Ledger>(std::move(card), std::move(records));
   if (Status s = check_open_holds(state.payers, *ledger->records_); !s) return s.error();

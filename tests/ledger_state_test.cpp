@@ -499,6 +499,9 @@ TEST_F(StateScenario, FromStateRefusesMissingPayersAndStrangers) {
   LedgerState lost_hold = state_text_round_trip();
   lost_hold.payers[3].open_holds.pop_back();  // r2: held credits no hold accounts for
   refused(lost_hold, "workspace:studio holds");
+  LedgerState reversed = state_text_round_trip();
+  reversed.payers[0].sub.period_end = reversed.payers[0].sub.period_start - 1;
+  refused(reversed, "user:ana's subscription is not anchor <= period start <= period end");
   LedgerState bad_seq = state_text_round_trip();
   bad_seq.balance_events.log[0].seq = 7;
   refused(bad_seq, "balance event 1 has seq 7");
