@@ -1,5 +1,6 @@
 #include "credits/access.hpp"
 
+#include "credits/ledger_state.hpp"
 #include "credits/payer_id.hpp"
 
 namespace credits {
@@ -23,6 +24,17 @@ struct Observer {
 };
 
 }  // namespace
+
+AccessIndex AccessIndex::from_state(const LedgerState& state) {
+  AccessIndex ix;
+  for (const UserState& u : state.users) ix.users_.insert(u.id);
+  // Observing create_workspace makes a workspace's entry, and remove_member never erases it.
+  for (const WorkspaceState& w : state.workspaces) {
+    auto& members = ix.workspaces_[w.id];
+    for (const auto& [user, role] : w.members) members[user] = role == Role::admin;
+  }
+  return ix;
+}
 
 void AccessIndex::observe(const Operation& op) { std::visit(Observer{users_, workspaces_}, op); }
 

@@ -14,8 +14,14 @@
 
 namespace credits {
 
+struct LedgerState;  // ledger_state.hpp
+
 class AccessIndex {
  public:
+  // The index the operations that led to `state` would have built: every user, and every
+  // workspace's members with their admin flags (a server restarting from a snapshot).
+  static AccessIndex from_state(const LedgerState& state);
+
   // Records what one operation did; call it only for operations the ledger accepted.
   void observe(const Operation& op);
 

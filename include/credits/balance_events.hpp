@@ -57,8 +57,23 @@ struct EventsPage {
   int64_t last_seq = 0;              // the newest event's seq overall (0: none yet)
 };
 
+// Everything a BalanceEvents holds, to snapshot it and start another from it (ledger_state.hpp).
+struct BalanceEventsState {
+  std::map<std::string, AlertSetting> alerts;
+  std::map<std::string, AutoTopUpSetting> auto_top_ups;  // outstanding requests included
+  // The log is history and grows without end; it is kept whole for now because the `events`
+  // read pages through it by seq and request keys are numbered from its length.
+  std::vector<BalanceEvent> log;
+};
+
 class BalanceEvents {
  public:
+  BalanceEvents() = default;
+  // From a snapshot the caller has checked (Ledger::from_state: payers exist, seqs 1..n).
+  explicit BalanceEvents(BalanceEventsState state)
+      : alerts_(std::move(state.alerts)), auto_top_ups_(std::move(state.auto_top_ups)), log_(std::move(state.log)) {}
+  BalanceEventsState state() const { return {alerts_, auto_top_ups_, log_}; }
+
   // The settings, as set_alert / set_auto_top_up change them (validated by the ledger).
   // Setting an alert again keeps its state (a retry emits nothing); nullopt removes it.
   void set_alert(const std::string& payer, std::optional<Credits> below);

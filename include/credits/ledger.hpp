@@ -136,6 +136,8 @@ struct UsageView {
   std::vector<SpendLine> by_member;   // workspaces only, largest first
 };
 
+struct LedgerState;  // ledger_state.hpp
+
 class Ledger {
  public:
   // History (charges, top-ups, reservations) is kept by `records`; none: all of it in memory.
@@ -218,6 +220,17 @@ class Ledger {
   // const even where the ledger is; the rules change records only through their operations.
   LedgerRecords& records() const { return *records_; }
   Timestamp now() const { return now_; }
+
+  // The snapshot (ledger_state.hpp, defined in src/ledger_state.cpp): the state that scales with
+  // accounts, not with history. Only between operations.
+  LedgerState state() const;
+  // A ledger that goes on from `state` as the one it was taken from would, given the same rate
+  // card and the records (history) that ledger had. Checks the state as it reads it (money
+  // invariants, references, open holds against the records): `internal` naming what is wrong.
+  // Entries in memory start empty; numbering goes on from the state's entry count.
+  static Result<std::unique_ptr<Ledger>> from_state(std::shared_ptr<const RateCard> card,
+                                                    std::unique_ptr<LedgerRecords> records,
+                                                    LedgerState state);
 
  private:
   class Events;
