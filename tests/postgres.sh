@@ -7,7 +7,8 @@
 #   month and on a mix with reservations, draws, releases and alerts; a restart in the middle
 #   recovers (replay checked) and goes on; `credits journal --db` prints the SQLite journal;
 # - a tampered row (payers, entries, journal) makes the next open refuse: exit 2, ledger_mismatch;
-# - a schema-2 database is read by a reader as it is and migrated to schema 3 by a writer;
+# - a schema-2 database is read by a reader as it is and migrated to schema 4 by a writer, which
+#   marks its records for backfill;
 # - errors: no such database, no ledger in it, a password never printed;
 # - the whole server suite on PostgreSQL (CREDITS_TEST_PG, tests/server/lib.mjs), each test's
 #   ledger a database of its own: kill -9 under load loses nothing acknowledged, the 32-client
@@ -109,15 +110,19 @@ grep -q '"code":"storage_failed".*injected serialization failure (SQLSTATE 40001
 [ -s "$tmp/out" ] && fail "a failed commit's results were printed"
 echo "postgres: serialization failures retried (8 attempts at most)"
 
-# A schema-2 database (before the head of several writers) is read as it is by a reader and
-# brought to schema 3 by its first writer, the head where the journal ends.
+# A schema-2 database (before the head of several writers, and the records) is read as it is by
+# a reader and brought to schema 4 by its first writer, the head where the journal ends and its
+# records to be backfilled (the journal holds operations the empty records table does not).
 createdb old_schema
 "$credits" ledger --rate-card "$card" --db "$(url old_schema)" <"$src/tests/data/durable-mix.jsonl" >/dev/null || fail "a ledger for the schema-2 test"
-psql_in old_schema -c "DROP TABLE ledger_head; DROP INDEX entries_charge_once; UPDATE meta SET value = '2' WHERE key = 'schema'"
+psql_in old_schema -c "DROP TABLE ledger_head; DROP INDEX entries_charge_once; DROP TABLE records; DROP TABLE snapshots;
+  DELETE FROM meta WHERE key = 'records'; UPDATE meta SET value = '2' WHERE key = 'schema'"
 "$credits" journal --db "$(url old_schema)" >"$tmp/journal-2" || fail "journal --db of a schema-2 database"
 [ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'schema'")" = 2 ] || fail "a reader changed the schema"
 input=$tmp/one-more expect_exit 0 "a writer on a schema-2 database" "$credits" ledger --db "$(url old_schema)"
-[ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'schema'")" = 3 ] || fail "the writer did not migrate to schema 3"
+[ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'schema'")" = 4 ] || fail "the writer did not migrate to schema 4"
+[ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'records'")" = backfill ] ||
+  fail "the migrated database does not say its records need a backfill"
 [ "$(psql_in old_schema -c "SELECT seq = (SELECT max(seq) FROM journal) AND entries = (SELECT count(*) FROM entries) FROM ledger_head")" = t ] ||
   fail "the migrated head is not where the journal ends"
 echo "postgres: a schema-2 database read, then migrated"
