@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The durable ledger on PostgreSQL (server/pg_store.cpp, docs/server.md "PostgreSQL"), against a
 # real PostgreSQL 15 started here in a temp folder (socket in that folder, no TCP), stopped and
-# removed at the end, also on failure. Nothing is mocked. Usage: postgres.sh CREDITS SRC
+# removed at the end, also on failure. Nothing is mocked. Usage: postgres.sh CREDITS SRC [SERVER_TESTS]
 # Checks:
 # - `credits ledger --db postgresql://…` prints what the in-memory ledger prints, on the demo
 #   month and on a mix with reservations, draws, releases and alerts; a restart in the middle
@@ -9,6 +9,8 @@
 # - a tampered row (payers, entries, journal) makes the next open refuse: exit 2, ledger_mismatch;
 # - a schema-2 database is read by a reader as it is and migrated to schema 4 by a writer, which
 #   marks its records for backfill;
+# - the stores' records, snapshots and reads after a record (tests/store_records_test.cpp, in
+#   SERVER_TESTS, the credits_server_tests binary) against PgStore, a database per test;
 # - errors: no such database, no ledger in it, a password never printed;
 # - the whole server suite on PostgreSQL (CREDITS_TEST_PG, tests/server/lib.mjs), each test's
 #   ledger a database of its own: kill -9 under load loses nothing acknowledged, the 32-client
@@ -138,6 +140,16 @@ grep -q sw0rdfish "$tmp/err" && fail "the password is printed: $(head -c 300 "$t
 expect_exit 2 "serve on PostgreSQL without --token-file" "$credits" serve --db "$(url empty_db)" --port 0
 grep -q 'token-file' "$tmp/err" || fail "serve without --token-file: $(head -c 300 "$tmp/err")"
 echo "postgres: errors"
+
+# The stores' own checks against PgStore (the SQLite ones run in ctest's credits_server_tests).
+if [ -n "${3:-}" ]; then
+  if CREDITS_TEST_PG=$PG_TEMP_URL "$3" --gtest_filter='*/pg' --gtest_brief=1 >"$tmp/gtest.log" 2>&1; then
+    grep -E '^\[  PASSED  \]' "$tmp/gtest.log" | sed 's/^/postgres: store records: /'
+  else
+    cat "$tmp/gtest.log"
+    fail "tests/store_records_test.cpp on PostgreSQL"
+  fi
+fi
 
 # The server tests, each test's ledger a database of its own on this server.
 export CREDITS_TEST_PG=$PG_TEMP_URL CREDITS_TEST_PSQL=$PG_BIN/psql CREDITS_BIN=$credits
