@@ -89,8 +89,17 @@ class SqliteDatabase final : public Database {
     sqlite3_close(db);
     return out;
   }
-  void make_old_schema(int journal) override {
+  void make_old_schema(int journal) override { make_schema(kSqliteSchema2, journal); }
+  // Schema 1: schema 2 without reservations' `held`.
+  void make_schema_1(int journal) {
     std::string s = kSqliteSchema2;
+    for (const std::string from : {", held INTEGER NOT NULL DEFAULT 0", "'schema', '2'"}) {
+      const std::string to = from[0] == ',' ? "" : "'schema', '1'";
+      for (size_t at; (at = s.find(from)) != std::string::npos;) s.replace(at, from.size(), to);
+    }
+    make_schema(s, journal);
+  }
+  void make_schema(std::string s, int journal) {
     for (int i = 1; i <= journal; ++i)
       s += "INSERT INTO journal VALUES (" + std::to_string(i) + ", 0, 0, '{}');";
     sql(s);
@@ -446,6 +455,19 @@ TEST_P(StoreRecords, AnOldSchemaWithAnEmptyJournalNeedsNoBackfill) {
   db_->make_old_schema(0);
   EXPECT_FALSE(reopen().needs_backfill());
   EXPECT_EQ(db_->schema_now(), db_->new_schema());
+}
+
+TEST_P(StoreRecords, ASqliteSchema1FileIsMigratedToRecordsToo) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "SQLite only";
+  static_cast<SqliteDatabase&>(*db_).make_schema_1(2);
+  EXPECT_TRUE(reopen().needs_backfill());
+  EXPECT_EQ(db_->schema_now(), "3");
+  EXPECT_EQ(db_->sql("SELECT count(*) FROM pragma_table_info('entries') WHERE name = 'held'"), "1");
+  CommitBatch b = batch(3, 3, {version("c", 3, "user:ana", 1)});
+  b.backfilled = true;
+  commit(b);
+  EXPECT_FALSE(reopen().needs_backfill());
+  EXPECT_EQ(find("c", 3)->body, "c@3");
 }
 
 // A backfill whose journal made no record has nothing else to write: the flag still goes.
