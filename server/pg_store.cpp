@@ -18,8 +18,11 @@ namespace {
 // (docs/storage.md): entries are keyed by (payer, seq) and payers by payer, so a Citus-style
 // engine can shard both by payer and keep each payer's rows on one node; journal, rate_cards,
 // ledger_head and meta are the ledger-wide order. Ids compare byte-wise (COLLATE "C"), as in
-// SQLite. A schema-2 database is brought to 3 by its first writer (kSchema's last statements).
-constexpr const char* kSchemaVersion = "3";
+// SQLite. Version 4 added SQLite's schema 3: the history's records and the snapshots, records
+// keyed by payer first too (docs/storage.md). A schema-2 or -3 database is brought to 4 by its
+// first writer (kSchema's last statements); if its journal holds anything, meta's `records` says
+// `backfill` until the first commit that writes every record the journal made.
+constexpr const char* kSchemaVersion = "4";
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -74,11 +77,37 @@ CREATE TABLE IF NOT EXISTS ledger_head (
 );
 -- A backstop behind the replay that finds a key already used: one charge per key.
 CREATE UNIQUE INDEX IF NOT EXISTS entries_charge_once ON entries (payer, ref) WHERE kind = 'charge' AND ref <> '';
+-- Every version of every charge (kind 0), top-up (1) and reservation (2), each written by the
+-- journal record `seq`, never changed after. The payer leads the primary key, as in entries, so
+-- a payer's records share a shard with its entries and balances; a lookup by key alone uses
+-- records_by_key (on a sharded engine: every shard asked, docs/storage.md).
+CREATE TABLE IF NOT EXISTS records (
+  payer TEXT COLLATE "C" NOT NULL,
+  key   TEXT COLLATE "C" NOT NULL,
+  seq   BIGINT NOT NULL,
+  kind  SMALLINT NOT NULL,
+  ord   BIGINT NOT NULL,
+  body  TEXT NOT NULL,
+  PRIMARY KEY (payer, key, seq)
+);
+CREATE INDEX IF NOT EXISTS records_by_key ON records (key, seq);
+-- A payer's charges in (ord, key) order, the order the scan pages through.
+CREATE INDEX IF NOT EXISTS records_by_payer ON records (payer, kind, ord, key);
+-- The ledger's state as of journal record `seq`, the newest only.
+CREATE TABLE IF NOT EXISTS snapshots (
+  seq     BIGINT PRIMARY KEY,
+  entries BIGINT NOT NULL,
+  body    TEXT NOT NULL
+);
 INSERT INTO ledger_head(id, seq, entries)
   SELECT 1, (SELECT coalesce(max(seq), 0) FROM journal), (SELECT count(*) FROM entries)
   ON CONFLICT (id) DO NOTHING;
-INSERT INTO meta(key, value) VALUES ('schema', '3'), ('format', 'credits ledger') ON CONFLICT (key) DO NOTHING;
-UPDATE meta SET value = '3' WHERE key = 'schema' AND value = '2';
+-- Before the schema row: a fresh database has an empty journal and needs no backfill.
+INSERT INTO meta(key, value)
+  SELECT 'records', CASE WHEN EXISTS (SELECT 1 FROM journal) THEN 'backfill' ELSE 'complete' END
+  ON CONFLICT (key) DO NOTHING;
+INSERT INTO meta(key, value) VALUES ('schema', '4'), ('format', 'credits ledger') ON CONFLICT (key) DO NOTHING;
+UPDATE meta SET value = '4' WHERE key = 'schema' AND value IN ('2', '3');
 )sql";
 
 // One prepared statement per table; each inserts every row of the batch at once, from one
@@ -101,6 +130,19 @@ const char* kUpsertPayers =
     "period_end = EXCLUDED.period_end, wallet = EXCLUDED.wallet, granted = EXCLUDED.granted, "
     "topped_up = EXCLUDED.topped_up, spent = EXCLUDED.spent, refunded = EXCLUDED.refunded, "
     "expired = EXCLUDED.expired, seq = EXCLUDED.seq, held = EXCLUDED.held";
+const char* kInsertRecords =
+    "INSERT INTO records(payer, key, seq, kind, ord, body) SELECT * FROM "
+    "unnest($1::text[], $2::text[], $3::bigint[], $4::smallint[], $5::bigint[], $6::text[])";
+// A backfill writes versions of records the journal made long ago: two servers upgraded together
+// may both backfill, and a version is the same whoever replays it, so one already there is kept.
+const char* kBackfillRecords =
+    "INSERT INTO records(payer, key, seq, kind, ord, body) SELECT * FROM "
+    "unnest($1::text[], $2::text[], $3::bigint[], $4::smallint[], $5::bigint[], $6::text[]) "
+    "ON CONFLICT DO NOTHING";
+const char* kInsertSnapshot =
+    "WITH older AS (DELETE FROM snapshots WHERE seq < $1) "
+    "INSERT INTO snapshots(seq, entries, body) VALUES ($1, $2, $3)";
+const char* kMarkBackfilled = "UPDATE meta SET value = 'complete' WHERE key = 'records'";
 const char* kAdvanceHead =
     "UPDATE ledger_head SET seq = $1, entries = GREATEST(entries, $2) WHERE id = 1";
 const char* kLockHead = "SELECT seq, entries FROM ledger_head WHERE id = 1 FOR UPDATE";
@@ -110,7 +152,10 @@ const char* kCommitAsync = "SELECT set_config('synchronous_commit', 'off', true)
 // logical message is the smallest such write (no table; ignored unless a logical slot reads
 // it). Not pg_current_xact_id() alone: a transaction that wrote no WAL commits without a flush.
 const char* kFlushBarrier = "SELECT pg_logical_emit_message(true, 'credits', 'durable')";
-const char* kJournalAfter = "SELECT seq, at, kind, body FROM journal WHERE seq > $1 ORDER BY seq";
+// In pages (scan_journal_after): one round trip for a catch-up, bounded memory for a start-up
+// that reads a long journal after an old snapshot.
+const char* kJournalAfter =
+    "SELECT seq, at, kind, body FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2";
 
 // The writers' lock: pg_try_advisory_lock(key1, key2), per database, held by the session; taken
 // shared by each `credits serve` (several share the ledger) and exclusive by `credits ledger --db`.
@@ -257,7 +302,155 @@ std::vector<std::string> payer_params(const CommitBatch& b) {
   return c.params();
 }
 
+std::vector<std::string> record_params(const CommitBatch& b) {
+  Columns<6> c;
+  for (const StoredRecord& r : b.history) {
+    c.col[0].add(r.payer);
+    c.col[1].add(r.key);
+    c.col[2].add(r.seq);
+    c.col[3].add(static_cast<int64_t>(r.kind));
+    c.col[4].add(r.order);
+    c.col[5].add(r.body);
+  }
+  return c.params();
+}
+
+RecordKind record_kind(int64_t k) {
+  return k == 1 ? RecordKind::top_up : k == 2 ? RecordKind::reservation : RecordKind::charge;
+}
+
+// The reads of records(), on their own connection.
+const char* kFindRecord =
+    "SELECT kind, payer, ord, seq, body FROM records WHERE key = $1 AND seq <= $2 "
+    "ORDER BY seq DESC LIMIT 1";
+// A payer's charges, each in its newest version as of $2, one page of kChargesPage after the
+// (ord, key) where the last page ended (the first page: any). The newest version is checked by a
+// correlated subquery (a probe of the primary key per row), not NOT EXISTS: the planner turns
+// that into an anti join that hashes the payer's whole history for every page, while this
+// walks records_by_payer in order and stops at the page's end.
+#define CREDITS_CHARGES(after, order)                                                        \
+  "SELECT key, seq, ord, body FROM records AS r WHERE payer = $1 AND kind = 0 AND seq <= "   \
+  "$2 " after                                                                                \
+  " AND seq = (SELECT max(seq) FROM records AS n WHERE n.payer = r.payer AND n.key = r.key " \
+  "AND n.seq <= $2) ORDER BY " order " LIMIT $3"
+const char* kChargesUp = CREDITS_CHARGES("AND $4::bigint IS NULL", "ord, key");
+const char* kChargesUpAfter =
+    CREDITS_CHARGES("AND (ord, key) > ($4::bigint, $5::text)", "ord, key");
+const char* kChargesDown = CREDITS_CHARGES("AND $4::bigint IS NULL", "ord DESC, key DESC");
+const char* kChargesDownAfter =
+    CREDITS_CHARGES("AND (ord, key) < ($4::bigint, $5::text)", "ord DESC, key DESC");
+#undef CREDITS_CHARGES
+// Small: a caller often stops after the newest few.
+constexpr int kChargesPage = 256;
+
 }  // namespace
+
+// records(): a connection of its own, used only by the thread that applies operations while
+// commit() runs on the store's connection in another; opened at the first read (a reader such
+// as `credits journal` never reads records), opened again after it was lost. Each read is a
+// statement of its own, outside any transaction: what it asks for (as of a journal record
+// already committed) no later commit changes.
+class PgRecords final : public RecordSource {
+ public:
+  PgRecords(std::string url, std::string app, std::string where)
+      : url_(std::move(url)), app_(std::move(app)), where_(std::move(where)) {}
+  ~PgRecords() override {
+    if (conn_) PQfinish(conn_);
+  }
+  StoreStatus find_record(const std::string& key, int64_t as_of,
+                          std::optional<StoredRecord>& out) override;
+  StoreStatus scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
+                           const std::function<bool(StoredRecord&&)>& fn) override;
+
+ private:
+  std::string connect();
+  StoreStatus error(const char* what) const {
+    return {std::string(what) + ": " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")"};
+  }
+  std::string url_, app_, where_;
+  pg_conn* conn_ = nullptr;
+};
+
+std::string PgRecords::connect() {
+  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return "";
+  if (conn_) PQfinish(conn_);
+  const char* keys[] = {"dbname", "fallback_application_name", "connect_timeout", nullptr};
+  const char* values[] = {url_.c_str(), app_.c_str(), "10", nullptr};
+  conn_ = PQconnectdbParams(keys, values, 1);
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK)
+    return "cannot connect to the PostgreSQL ledger " + where_ +
+           " to read its records: " + trimmed(conn_ ? PQerrorMessage(conn_) : "out of memory");
+  // No JIT: the scan's estimated cost grows with the payer's history (the planner cannot tell
+  // that a page stops early), and compiling it took longer than reading a page (30 ms vs 2).
+  Result set(PQexec(
+      conn_, "SET client_min_messages = warning; SET client_encoding = 'UTF8'; SET jit = off"));
+  if (set.status() != PGRES_COMMAND_OK) return error("cannot set up the records' connection").error;
+  const std::pair<const char*, const char*> statements[] = {
+      {"credits_find", kFindRecord},
+      {"credits_charges_up", kChargesUp},
+      {"credits_charges_up_after", kChargesUpAfter},
+      {"credits_charges_down", kChargesDown},
+      {"credits_charges_down_after", kChargesDownAfter}};
+  for (const auto& [name, sql] : statements) {
+    Result r(PQprepare(conn_, name, sql, 0, nullptr));
+    if (r.status() != PGRES_COMMAND_OK) return error("cannot prepare a statement").error;
+  }
+  return "";
+}
+
+StoreStatus PgRecords::find_record(const std::string& key, int64_t as_of,
+                                   std::optional<StoredRecord>& out) {
+  out.reset();
+  if (std::string e = connect(); !e.empty()) return {e};
+  const std::string seq = std::to_string(as_of);
+  const char* values[] = {key.c_str(), seq.c_str()};
+  Result r(PQexecPrepared(conn_, "credits_find", 2, values, nullptr, nullptr, 0));
+  if (r.status() != PGRES_TUPLES_OK) return error("cannot read a record");
+  if (PQntuples(r.r) == 1) {
+    StoredRecord& rec = out.emplace();
+    rec.kind = record_kind(i64(r.r, 0, 0));
+    rec.key = key;
+    rec.payer = text(r.r, 0, 1);
+    rec.order = i64(r.r, 0, 2);
+    rec.seq = i64(r.r, 0, 3);
+    rec.body = text(r.r, 0, 4);
+  }
+  return {};
+}
+
+// Page by page (keyset: the next page starts after the last (ord, key) seen), so that a payer's
+// whole history is never in memory and a scan stopped early reads one page.
+StoreStatus PgRecords::scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
+                                    const std::function<bool(StoredRecord&&)>& fn) {
+  if (std::string e = connect(); !e.empty()) return {e};
+  const std::string seq = std::to_string(as_of), page = std::to_string(kChargesPage);
+  std::string last_ord, last_key;
+  for (bool first = true;; first = false) {
+    const char* values[] = {payer.c_str(), seq.c_str(), page.c_str(),
+                            first ? nullptr : last_ord.c_str(), last_key.c_str()};
+    const char* name = newest_first
+                           ? (first ? "credits_charges_down" : "credits_charges_down_after")
+                           : (first ? "credits_charges_up" : "credits_charges_up_after");
+    Result r(PQexecPrepared(conn_, name, first ? 4 : 5, values, nullptr, nullptr, 0));
+    if (r.status() != PGRES_TUPLES_OK) return error("cannot read a payer's charges");
+    const int n = PQntuples(r.r);
+    for (int i = 0; i < n; ++i) {
+      StoredRecord rec;
+      rec.kind = RecordKind::charge;
+      rec.key = text(r.r, i, 0);
+      rec.payer = payer;
+      rec.seq = i64(r.r, i, 1);
+      rec.order = i64(r.r, i, 2);
+      rec.body = text(r.r, i, 3);
+      if (!fn(std::move(rec))) return {};
+    }
+    if (n < kChargesPage) return {};
+    last_key = text(r.r, n - 1, 0);
+    last_ord = text(r.r, n - 1, 2);
+  }
+}
+
+PgStore::PgStore() = default;
 
 bool PgStore::is_url(const std::string& db) {
   return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
@@ -316,7 +509,7 @@ std::unique_ptr<PgStore> PgStore::open(const std::string& url, const Options& op
     return nullptr;
   }
   if (options.writer && !store->create_schema(error)) return nullptr;
-  if (!store->check_schema(options.writer, error) ||
+  if (!store->check_schema(options, url, error) ||
       !store->prepare_statements(options.writer, error))
     return nullptr;
   store->shared_ = options.writer && options.shared;
@@ -367,18 +560,27 @@ bool PgStore::create_schema(std::string& error) {
   return exec("COMMIT", error);
 }
 
-bool PgStore::check_schema(bool writer, std::string& error) {
-  Result r(PQexec(conn_, "SELECT value FROM meta WHERE key = 'schema'"));
-  if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1) {
+bool PgStore::check_schema(const Options& options, const std::string& url, std::string& error) {
+  Result r(PQexec(conn_,
+                  "SELECT (SELECT value FROM meta WHERE key = 'schema'), "
+                  "(SELECT value FROM meta WHERE key = 'records')"));
+  if (r.status() != PGRES_TUPLES_OK || PQntuples(r.r) != 1 || PQgetisnull(r.r, 0, 0)) {
     error = "no credits ledger in the PostgreSQL database " + where_ + " (no schema version in its meta table)";
     return false;
   }
-  // A reader also reads a schema-2 database no writer has opened since: the journal is the same.
-  if (text(r.r, 0, 0) != kSchemaVersion && !(text(r.r, 0, 0) == "2" && !writer)) {
-    error = "the ledger database " + where_ + " has schema " + text(r.r, 0, 0) + "; this build reads schema " +
-            kSchemaVersion;
+  // A reader also reads a schema-2 or -3 database no writer has opened since: the journal is
+  // the same (it has no records: records() is null, the journal is replayed whole).
+  const std::string schema = text(r.r, 0, 0);
+  if (schema != kSchemaVersion && !((schema == "2" || schema == "3") && !options.writer)) {
+    error = "the ledger database " + where_ + " has schema " + schema +
+            "; this build reads schema " + kSchemaVersion;
     return false;
   }
+  has_records_ = schema == kSchemaVersion;
+  needs_backfill_ = has_records_ && text(r.r, 0, 1) == "backfill";
+  if (has_records_)
+    records_ = std::make_unique<PgRecords>(
+        url, options.role + " records (pid " + std::to_string(::getpid()) + ")", where_);
   return true;
 }
 
@@ -387,10 +589,12 @@ bool PgStore::prepare_statements(bool writer, std::string& error) {
       {"credits_journal_after", kJournalAfter}, {"credits_cards", kInsertCards},
       {"credits_journal", kInsertJournal},      {"credits_entries", kInsertEntries},
       {"credits_payers", kUpsertPayers},        {"credits_head", kAdvanceHead},
-      {"credits_lock_head", kLockHead},         {"credits_async", kCommitAsync}};
+      {"credits_lock_head", kLockHead},         {"credits_async", kCommitAsync},
+      {"credits_records", kInsertRecords},      {"credits_backfill", kBackfillRecords},
+      {"credits_snapshot", kInsertSnapshot},    {"credits_backfilled", kMarkBackfilled}};
   for (const auto& [name, sql] : statements) {
     if (!writer && std::string_view(name) != "credits_journal_after")
-      continue;  // schema 2 has no head
+      continue;  // schema 2 has no head, 2 and 3 no records
     Result r(PQprepare(conn_, name, sql, 0, nullptr));
     if (r.status() != PGRES_COMMAND_OK) {
       error = "cannot prepare a statement: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")";
@@ -401,6 +605,7 @@ bool PgStore::prepare_statements(bool writer, std::string& error) {
 }
 
 PgStore::~PgStore() {
+  records_.reset();
   if (conn_) PQfinish(conn_);  // ends the session, and with it the writer's lock
 }
 
@@ -490,23 +695,41 @@ StoreStatus PgStore::lock_head(StoreHead& head) {
   return {};
 }
 
+// Inside lock_head()'s transaction (its head held: nobody appends meanwhile) or begin_read()'s
+// (one snapshot), or outside any (each page what is committed then: the journal only grows at
+// its end, so the pages still follow on), in pages of kFetchRows.
 StoreStatus PgStore::scan_journal_after(int64_t after,
                                         const std::function<bool(JournalRecord&&)>& fn) {
-  const std::string from = std::to_string(after);
-  const char* values[] = {from.c_str()};
-  Result r(PQexecPrepared(conn_, "credits_journal_after", 1, values, nullptr, nullptr, 0));
-  if (r.status() != PGRES_TUPLES_OK)
-    return failed("cannot read the journal: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ +
-                  ")");
-  const int n = PQntuples(r.r);
-  for (int i = 0; i < n; ++i) {
-    JournalRecord rec;
-    rec.seq = i64(r.r, i, 0);
-    rec.at = i64(r.r, i, 1);
-    rec.kind = i64(r.r, i, 2) == 1 ? JournalKind::rate_card : JournalKind::operation;
-    rec.body = text(r.r, i, 3);
-    if (!fn(std::move(rec))) break;
+  const std::string page = std::to_string(kFetchRows);
+  for (;;) {
+    const std::string from = std::to_string(after);
+    const char* values[] = {from.c_str(), page.c_str()};
+    Result r(PQexecPrepared(conn_, "credits_journal_after", 2, values, nullptr, nullptr, 0));
+    if (r.status() != PGRES_TUPLES_OK)
+      return failed("cannot read the journal: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ +
+                    ")");
+    const int n = PQntuples(r.r);
+    for (int i = 0; i < n; ++i) {
+      JournalRecord rec;
+      rec.seq = after = i64(r.r, i, 0);
+      rec.at = i64(r.r, i, 1);
+      rec.kind = i64(r.r, i, 2) == 1 ? JournalKind::rate_card : JournalKind::operation;
+      rec.body = text(r.r, i, 3);
+      if (!fn(std::move(rec))) return {};
+    }
+    if (n < kFetchRows) return {};
   }
+}
+
+RecordSource* PgStore::records() { return records_.get(); }
+
+StoreStatus PgStore::load_snapshot(std::optional<StoredSnapshot>& out) {
+  out.reset();
+  if (!has_records_) return {};
+  Result r(PQexec(conn_, "SELECT seq, entries, body FROM snapshots ORDER BY seq DESC LIMIT 1"));
+  if (r.status() != PGRES_TUPLES_OK)
+    return {"cannot read the snapshot: " + trimmed(PQerrorMessage(conn_)) + " (" + where_ + ")"};
+  if (PQntuples(r.r) == 1) out = StoredSnapshot{i64(r.r, 0, 0), i64(r.r, 0, 1), text(r.r, 0, 2)};
   return {};
 }
 
@@ -530,21 +753,36 @@ StoreStatus PgStore::scan_journal(const std::function<bool(JournalRecord&&)>& fn
   });
 }
 
+namespace {
+
+Entry entry_row(const PGresult* r, int i) {
+  Entry e;
+  e.seq = i64(r, i, 0);
+  e.at = i64(r, i, 1);
+  e.payer = text(r, i, 2);
+  e.kind = entry_kind(text(r, i, 3));
+  e.subscription = i64(r, i, 4);
+  e.wallet = i64(r, i, 5);
+  e.ref = text(r, i, 6);
+  e.held = i64(r, i, 7);
+  return e;
+}
+
+constexpr const char* kEntryColumns =
+    "SELECT seq, at, payer, kind, subscription, wallet, ref, held FROM entries ";
+
+}  // namespace
+
 StoreStatus PgStore::scan_entries(const std::function<bool(Entry&&)>& fn) {
-  const char* sql = "SELECT seq, at, payer, kind, subscription, wallet, ref, held FROM entries ORDER BY seq";
-  return scan("cannot read the entries", sql, [&](void* p, int i) {
-    auto* r = static_cast<PGresult*>(p);
-    Entry e;
-    e.seq = i64(r, i, 0);
-    e.at = i64(r, i, 1);
-    e.payer = text(r, i, 2);
-    e.kind = entry_kind(text(r, i, 3));
-    e.subscription = i64(r, i, 4);
-    e.wallet = i64(r, i, 5);
-    e.ref = text(r, i, 6);
-    e.held = i64(r, i, 7);
-    return fn(std::move(e));
-  });
+  return scan("cannot read the entries", std::string(kEntryColumns) + "ORDER BY seq",
+              [&](void* p, int i) { return fn(entry_row(static_cast<PGresult*>(p), i)); });
+}
+
+// Along entries_by_seq.
+StoreStatus PgStore::scan_entries_after(int64_t after, const std::function<bool(Entry&&)>& fn) {
+  return scan("cannot read the entries",
+              std::string(kEntryColumns) + "WHERE seq > " + std::to_string(after) + " ORDER BY seq",
+              [&](void* p, int i) { return fn(entry_row(static_cast<PGresult*>(p), i)); });
 }
 
 StoreStatus PgStore::load_payers(std::vector<PayerState>& out) {
@@ -578,7 +816,9 @@ StoreStatus PgStore::load_payers(std::vector<PayerState>& out) {
 // the journal's primary key refuses it (23505), so a batch computed on a stale state is never
 // stored. Retrying one after a serialization failure or a deadlock is therefore safe too.
 StoreStatus PgStore::commit(const CommitBatch& batch) {
-  if (batch.empty()) {
+  // CommitBatch::empty() does not count `backfilled`: a backfill with nothing else to write (a
+  // journal that made no record) still has to clear the flag.
+  if (batch.empty() && !batch.backfilled) {
     abort();  // ends lock_head()'s transaction, if one is open
     return {};
   }
@@ -586,7 +826,10 @@ StoreStatus PgStore::commit(const CommitBatch& batch) {
     bool retryable = false;
     bool unknown = false;
     std::string error = commit_once(batch, retryable, unknown);
-    if (error.empty()) return make_durable();
+    if (error.empty()) {
+      if (batch.backfilled) needs_backfill_ = false;
+      return make_durable();
+    }
     if (!retryable || attempt == kMaxAttempts) {
       StoreStatus s{error +
                     (attempt > 1 ? " (after " + std::to_string(attempt) + " attempts)" : "")};
@@ -611,6 +854,13 @@ std::vector<Step> commit_steps(const CommitBatch& batch) {
   if (!batch.records.empty()) steps.push_back({"credits_journal", journal_params(batch)});
   if (!batch.entries.empty()) steps.push_back({"credits_entries", entry_params(batch)});
   if (!batch.payers.empty()) steps.push_back({"credits_payers", payer_params(batch)});
+  if (!batch.history.empty())
+    steps.push_back(
+        {batch.backfilled ? "credits_backfill" : "credits_records", record_params(batch)});
+  if (const auto& snap = batch.snapshot)
+    steps.push_back({"credits_snapshot",
+                     {std::to_string(snap->seq), std::to_string(snap->entries), snap->body}});
+  if (batch.backfilled) steps.push_back({"credits_backfilled", {}});
   if (!batch.records.empty()) {
     const int64_t entries = batch.entries.empty() ? 0 : batch.entries.back().seq;
     steps.push_back(

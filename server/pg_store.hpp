@@ -1,10 +1,11 @@
 // The networked store of the durable ledger: PostgreSQL through libpq (`--db postgresql://…`).
-// The same tables as the SQLite file (schema 2: meta, rate_cards, journal, entries, payers),
-// amounts and times BIGINT. A commit is one transaction, sent as one pipeline (BEGIN, one
-// multi-row INSERT per table from arrays, COMMIT: one round trip); with synchronous_commit=on
-// (the default, --sync full) COMMIT returns once the WAL is flushed on the server, so a
-// committed batch survives kill -9 of this process and of PostgreSQL. Serialization failures
-// and deadlocks (SQLSTATE 40001, 40P01) are retried a bounded number of times.
+// The same tables as the SQLite file (schema 3: meta, rate_cards, journal, entries, payers,
+// records, snapshots), amounts and times BIGINT, plus the head of several writers (schema 4). A
+// commit is one transaction, sent as one pipeline (BEGIN, one multi-row INSERT per table from
+// arrays, COMMIT: one round trip); with synchronous_commit=on (the default, --sync full) COMMIT
+// returns once the WAL is flushed on the server, so a committed batch survives kill -9 of this
+// process and of PostgreSQL. Serialization failures and deadlocks (SQLSTATE 40001, 40P01) are
+// retried a bounded number of times.
 //
 // Several `credits serve` share one database (a shared store, ledger_store.hpp): each commit
 // holds the row of ledger_head FOR UPDATE from before its writer catches up with the journal
@@ -13,10 +14,13 @@
 // is refused at open while the other runs. A shared writer's transaction commits with
 // synchronous_commit off, releasing the head at once, and is made durable after it by a
 // transaction of its own that waits for the WAL flush (make_durable): the writers' flushes
-// overlap instead of queueing behind the head. Only this file and pg_store.cpp know libpq.
+// overlap instead of queueing behind the head. The history's records are read (records())
+// through a second connection, opened at the first read, so that the thread applying operations
+// reads beside the committer thread's commit. Only this file and pg_store.cpp know libpq.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "credits/ledger_store.hpp"
@@ -24,6 +28,8 @@
 struct pg_conn;
 
 namespace credits::server {
+
+class PgRecords;
 
 class PgStore final : public LedgerStore {
  public:
@@ -54,6 +60,11 @@ class PgStore final : public LedgerStore {
                                  const std::function<bool(JournalRecord&&)>& fn) override;
   void abort() override;
   StoreStatus make_durable() override;
+  // Null for a reader of a database no writer has brought to schema 4 yet (it has no records).
+  RecordSource* records() override;
+  bool needs_backfill() const override { return needs_backfill_; }
+  StoreStatus load_snapshot(std::optional<StoredSnapshot>& out) override;
+  StoreStatus scan_entries_after(int64_t after, const std::function<bool(Entry&&)>& fn) override;
 
   // For people: "PostgreSQL 15.4, synchronous_commit=on".
   std::string description() const;
@@ -65,11 +76,11 @@ class PgStore final : public LedgerStore {
   static std::string redacted(const std::string& url);
 
  private:
-  PgStore() = default;
+  PgStore();  // in the .cpp, where PgRecords is complete
   bool exec(const char* sql, std::string& error);
   bool take_writer_lock(const Options& options, std::string& error);
   bool create_schema(std::string& error);
-  bool check_schema(bool writer, std::string& error);
+  bool check_schema(const Options& options, const std::string& url, std::string& error);
   bool prepare_statements(bool writer, std::string& error);
   StoreStatus failed(std::string error);
   StoreStatus scan(const char* what, const std::string& select,
@@ -85,6 +96,10 @@ class PgStore final : public LedgerStore {
   bool server_fsync_ = true;
   bool shared_ = false;
   long retries_ = 0;
+  bool has_records_ = false;  // schema 4
+  // Brought from a schema without records, its journal not empty, until a backfilled commit.
+  bool needs_backfill_ = false;
+  std::unique_ptr<PgRecords> records_;
 };
 
 }  // namespace credits::server

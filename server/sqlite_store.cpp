@@ -14,8 +14,11 @@ namespace credits::server {
 namespace {
 
 // 2 added `held` (SPEC §11 reservations) to entries and payers; a schema-1 file is migrated
-// when it is opened (its rows hold nothing: no reservation existed).
-constexpr int kSchemaVersion = 2;
+// when it is opened (its rows hold nothing: no reservation existed). 3 added the history's
+// records and the snapshots (docs/storage.md): a schema-1 or -2 file gets the empty tables when
+// opened, and, if its journal holds anything, meta's `records` says `backfill` until the first
+// commit that writes every record the journal made (CommitBatch::backfilled).
+constexpr int kSchemaVersion = 3;
 
 const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
@@ -63,6 +66,29 @@ CREATE TABLE IF NOT EXISTS payers (
   seq          INTEGER NOT NULL,
   held         INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
+-- Every version of every charge (kind 0), top-up (1) and reservation (2), each written by the
+-- journal record `seq` and never changed after: a replay, and a server catching up, reads each
+-- record as it stood at its point in the journal (the newest version with seq <= that point).
+-- `ord` is the number of the entry that made the record: a payer's charges in order.
+CREATE TABLE IF NOT EXISTS records (
+  key   TEXT NOT NULL,
+  seq   INTEGER NOT NULL,
+  kind  INTEGER NOT NULL,
+  payer TEXT NOT NULL,
+  ord   INTEGER NOT NULL,
+  body  TEXT NOT NULL,
+  PRIMARY KEY (key, seq)
+) WITHOUT ROWID;
+-- A payer's charges in order; (key, seq) follow in the index (the primary key of a WITHOUT
+-- ROWID table), so a scan in (ord, key) order needs no sort.
+CREATE INDEX IF NOT EXISTS records_by_payer ON records (payer, kind, ord);
+-- The ledger's state as of journal record `seq` (its accounts, not its history), the newest only:
+-- start-up reads it and replays the journal after it.
+CREATE TABLE IF NOT EXISTS snapshots (
+  seq     INTEGER PRIMARY KEY,
+  entries INTEGER NOT NULL,
+  body    TEXT NOT NULL
+);
 )sql";
 
 // Schema 1 to 2, in the opening transaction: reservations' `held`, zero for every older row.
@@ -71,6 +97,29 @@ ALTER TABLE entries ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE payers ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
 UPDATE meta SET value = '2' WHERE key = 'schema';
 )sql";
+
+// Schema 2 to 3, in the opening transaction (kSchema made the tables): a journal the records
+// table does not reflect yet is backfilled by the first start's full replay.
+const char* kMigrateFrom2 = R"sql(
+INSERT OR REPLACE INTO meta(key, value)
+  SELECT 'records', CASE WHEN EXISTS (SELECT 1 FROM journal) THEN 'backfill' ELSE 'complete' END;
+UPDATE meta SET value = '3' WHERE key = 'schema';
+)sql";
+
+// The newest version of a key as of a journal record.
+const char* kFindRecord =
+    "SELECT kind, payer, ord, seq, body FROM records WHERE key = ?1 AND seq <= ?2 "
+    "ORDER BY seq DESC LIMIT 1";
+// A payer's charges, each in its newest version as of ?2, walked along records_by_payer (no
+// sort, no payer's whole history in memory): a version is kept when none newer is visible.
+const char* kChargesOldestFirst =
+    "SELECT key, seq, ord, body FROM records AS r WHERE payer = ?1 AND kind = 0 AND seq <= ?2 "
+    "AND seq = (SELECT max(seq) FROM records AS n WHERE n.key = r.key AND n.seq <= ?2) "
+    "ORDER BY ord, key";
+const char* kChargesNewestFirst =
+    "SELECT key, seq, ord, body FROM records AS r WHERE payer = ?1 AND kind = 0 AND seq <= ?2 "
+    "AND seq = (SELECT max(seq) FROM records AS n WHERE n.key = r.key AND n.seq <= ?2) "
+    "ORDER BY ord DESC, key DESC";
 
 struct Statement {
   sqlite3_stmt* s = nullptr;
@@ -94,7 +143,155 @@ void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
 }
 
+// Runs a prepared statement that returns no rows and readies it for its next use.
+bool run(sqlite3_stmt* s) {
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return rc == SQLITE_DONE;
+}
+
+JournalRecord journal_row(sqlite3_stmt* q) {
+  JournalRecord r;
+  r.seq = sqlite3_column_int64(q, 0);
+  r.at = sqlite3_column_int64(q, 1);
+  r.kind = sqlite3_column_int(q, 2) == 1 ? JournalKind::rate_card : JournalKind::operation;
+  r.body = column_text(q, 3);
+  return r;
+}
+
+Entry entry_row(sqlite3_stmt* q) {
+  Entry e;
+  e.seq = sqlite3_column_int64(q, 0);
+  e.at = sqlite3_column_int64(q, 1);
+  e.payer = column_text(q, 2);
+  e.kind = entry_kind(column_text(q, 3));
+  e.subscription = sqlite3_column_int64(q, 4);
+  e.wallet = sqlite3_column_int64(q, 5);
+  e.ref = column_text(q, 6);
+  e.held = sqlite3_column_int64(q, 7);
+  return e;
+}
+
+RecordKind record_kind(int k) {
+  return k == 1 ? RecordKind::top_up : k == 2 ? RecordKind::reservation : RecordKind::charge;
+}
+
+constexpr const char* kJournalColumns = "SELECT seq, at, kind, body FROM journal ";
+constexpr const char* kEntryColumns =
+    "SELECT seq, at, payer, kind, subscription, wallet, ref, held FROM entries ";
+
 }  // namespace
+
+// records(): a read-only connection of its own to the same file, used only by the thread that
+// applies operations, while commit() writes through the store's connection on another thread.
+// WAL mode (checked) lets it read the last committed state beside a writer, never waiting.
+class SqliteRecords final : public RecordSource {
+ public:
+  ~SqliteRecords() override {
+    for (sqlite3_stmt* s : {find_, oldest_first_, newest_first_}) sqlite3_finalize(s);
+    if (db_) sqlite3_close(db_);
+  }
+  bool open(const std::string& path, std::string& error);
+  StoreStatus find_record(const std::string& key, int64_t as_of,
+                          std::optional<StoredRecord>& out) override;
+  StoreStatus scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
+                           const std::function<bool(StoredRecord&&)>& fn) override;
+
+ private:
+  std::string error_text(const char* what) const {
+    return std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "no database") + " (" + path_ +
+           ")";
+  }
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  sqlite3_stmt* find_ = nullptr;
+  sqlite3_stmt* oldest_first_ = nullptr;
+  sqlite3_stmt* newest_first_ = nullptr;
+};
+
+bool SqliteRecords::open(const std::string& path, std::string& error) {
+  path_ = path;
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    error = error_text("cannot open the ledger database to read its records");
+    return false;
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  Statement mode;
+  sqlite3_prepare_v2(db_, "PRAGMA journal_mode", -1, &mode.s, nullptr);
+  if (!mode.s || sqlite3_step(mode.s) != SQLITE_ROW || column_text(mode.s, 0) != "wal") {
+    error = "the ledger database " + path + " is not in WAL mode: no read beside a commit";
+    return false;
+  }
+  for (auto [sql, out] :
+       {std::pair{kFindRecord, &find_}, std::pair{kChargesOldestFirst, &oldest_first_},
+        std::pair{kChargesNewestFirst, &newest_first_}})
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) != SQLITE_OK) {
+      error = error_text("cannot prepare a statement");
+      return false;
+    }
+  return true;
+}
+
+StoreStatus SqliteRecords::find_record(const std::string& key, int64_t as_of,
+                                       std::optional<StoredRecord>& out) {
+  out.reset();
+  bind_text(find_, 1, key);
+  sqlite3_bind_int64(find_, 2, as_of);
+  const int rc = sqlite3_step(find_);
+  if (rc == SQLITE_ROW) {
+    StoredRecord& r = out.emplace();
+    r.kind = record_kind(sqlite3_column_int(find_, 0));
+    r.key = key;
+    r.payer = column_text(find_, 1);
+    r.order = sqlite3_column_int64(find_, 2);
+    r.seq = sqlite3_column_int64(find_, 3);
+    r.body = column_text(find_, 4);
+  }
+  StoreStatus st;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) st.error = error_text("cannot read a record");
+  sqlite3_reset(find_);  // ends the read: a reader left open would pin the WAL
+  sqlite3_clear_bindings(find_);
+  return st;
+}
+
+StoreStatus SqliteRecords::scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
+                                        const std::function<bool(StoredRecord&&)>& fn) {
+  // `fn` may scan again (another payer) before this one ends: the reused statement is busy
+  // then, and that scan gets one of its own.
+  Statement own;
+  sqlite3_stmt* q = newest_first ? newest_first_ : oldest_first_;
+  if (sqlite3_stmt_busy(q)) {
+    if (sqlite3_prepare_v2(db_, newest_first ? kChargesNewestFirst : kChargesOldestFirst, -1,
+                           &own.s, nullptr) != SQLITE_OK)
+      return {error_text("cannot read a payer's charges")};
+    q = own.s;
+  }
+  bind_text(q, 1, payer);
+  sqlite3_bind_int64(q, 2, as_of);
+  int rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    StoredRecord r;
+    r.kind = RecordKind::charge;
+    r.key = column_text(q, 0);
+    r.payer = payer;
+    r.seq = sqlite3_column_int64(q, 1);
+    r.order = sqlite3_column_int64(q, 2);
+    r.body = column_text(q, 3);
+    if (!fn(std::move(r))) {
+      rc = SQLITE_DONE;
+      break;
+    }
+  }
+  StoreStatus st;
+  if (rc != SQLITE_DONE) st.error = error_text("cannot read a payer's charges");
+  sqlite3_reset(q);
+  sqlite3_clear_bindings(q);
+  return st;
+}
+
+SqliteStore::SqliteStore() = default;
 
 std::string SqliteStore::error_text(const char* what) const {
   return std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "no database") + " (" + path_ + ")";
@@ -148,49 +345,80 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, SyncMode
       return nullptr;
     }
   }
-  if (!store->exec("BEGIN IMMEDIATE", error)) return nullptr;
-  if (!store->exec(kSchema, error)) return nullptr;
-  std::optional<std::string> schema;
-  {
-    Statement get;
-    sqlite3_prepare_v2(store->db_, "SELECT value FROM meta WHERE key = 'schema'", -1, &get.s, nullptr);
-    if (get.s && sqlite3_step(get.s) == SQLITE_ROW) schema = column_text(get.s, 0);
-  }
-  if (schema == "1") {
-    if (!store->exec(kMigrateFrom1, error)) return nullptr;
-  } else if (schema && *schema != std::to_string(kSchemaVersion)) {
-    error = "the ledger database " + path + " has schema " + *schema + "; this build reads schema " +
-            std::to_string(kSchemaVersion);
-    store->exec("ROLLBACK", error);
-    return nullptr;
-  } else if (!schema) {
-    std::string sql = "INSERT INTO meta(key, value) VALUES ('schema', '" + std::to_string(kSchemaVersion) +
-                      "'), ('format', 'credits ledger')";
-    if (!store->exec(sql.c_str(), error)) return nullptr;
-  }
-  if (!store->exec("COMMIT", error)) return nullptr;
-
-  auto prepare = [&](const char* sql, sqlite3_stmt** out) {
-    if (sqlite3_prepare_v3(store->db_, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) == SQLITE_OK) return true;
-    error = store->error_text("cannot prepare a statement");
-    return false;
-  };
-  if (!prepare("INSERT INTO journal(seq, at, kind, body) VALUES (?1, ?2, ?3, ?4)", &store->insert_record_) ||
-      !prepare("INSERT INTO entries(seq, at, payer, kind, subscription, wallet, ref, held) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-               &store->insert_entry_) ||
-      !prepare("INSERT OR REPLACE INTO payers(payer, status, quota, remaining, in_period, period_start, period_end, "
-               "wallet, granted, topped_up, spent, refunded, expired, seq, held) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-               &store->upsert_payer_) ||
-      !prepare("INSERT INTO rate_cards(version, text) VALUES (?1, ?2)", &store->insert_card_) ||
-      !prepare("BEGIN IMMEDIATE", &store->begin_) || !prepare("COMMIT", &store->commit_) ||
-      !prepare("ROLLBACK", &store->rollback_))
-    return nullptr;
+  if (!store->create_or_migrate(error) || !store->prepare_statements(error)) return nullptr;
+  store->records_ = std::make_unique<SqliteRecords>();
+  if (!store->records_->open(path, error)) return nullptr;
   return store;
 }
 
+// In one transaction: the tables made if missing, an older schema brought to this one.
+bool SqliteStore::create_or_migrate(std::string& error) {
+  if (!exec("BEGIN IMMEDIATE", error)) return false;
+  if (!exec(kSchema, error)) return false;
+  auto meta = [&](const char* key) {
+    std::optional<std::string> value;
+    Statement get;
+    sqlite3_prepare_v2(db_, "SELECT value FROM meta WHERE key = ?1", -1, &get.s, nullptr);
+    if (get.s && sqlite3_bind_text(get.s, 1, key, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(get.s) == SQLITE_ROW)
+      value = column_text(get.s, 0);
+    return value;
+  };
+  const std::optional<std::string> schema = meta("schema");
+  if (schema == "1" && !exec(kMigrateFrom1, error)) return false;
+  if ((schema == "1" || schema == "2") && !exec(kMigrateFrom2, error)) return false;
+  if (schema && *schema != "1" && *schema != "2" && *schema != std::to_string(kSchemaVersion)) {
+    error = "the ledger database " + path_ + " has schema " + *schema +
+            "; this build reads schema " + std::to_string(kSchemaVersion);
+    exec("ROLLBACK", error);
+    return false;
+  }
+  if (!schema) {
+    std::string sql = "INSERT INTO meta(key, value) VALUES ('schema', '" +
+                      std::to_string(kSchemaVersion) +
+                      "'), ('format', 'credits ledger'), ('records', 'complete')";
+    if (!exec(sql.c_str(), error)) return false;
+  }
+  needs_backfill_ = meta("records") == "backfill";
+  return exec("COMMIT", error);
+}
+
+bool SqliteStore::prepare_statements(std::string& error) {
+  auto prepare = [&](const char* sql, sqlite3_stmt** out) {
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) == SQLITE_OK)
+      return true;
+    error = error_text("cannot prepare a statement");
+    return false;
+  };
+  return prepare("INSERT INTO journal(seq, at, kind, body) VALUES (?1, ?2, ?3, ?4)",
+                 &insert_record_) &&
+         prepare(
+             "INSERT INTO entries(seq, at, payer, kind, subscription, wallet, ref, held) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             &insert_entry_) &&
+         prepare(
+             "INSERT OR REPLACE INTO payers(payer, status, quota, remaining, in_period, "
+             "period_start, period_end, wallet, granted, topped_up, spent, refunded, expired, "
+             "seq, held) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             &upsert_payer_) &&
+         prepare("INSERT INTO rate_cards(version, text) VALUES (?1, ?2)", &insert_card_) &&
+         prepare(
+             "INSERT INTO records(key, seq, kind, payer, ord, body) VALUES (?1, ?2, ?3, ?4, ?5, "
+             "?6)",
+             &insert_version_) &&
+         prepare("DELETE FROM snapshots WHERE seq < ?1", &drop_snapshots_) &&
+         prepare("INSERT INTO snapshots(seq, entries, body) VALUES (?1, ?2, ?3)",
+                 &insert_snapshot_) &&
+         prepare("UPDATE meta SET value = 'complete' WHERE key = 'records'", &mark_backfilled_) &&
+         prepare("BEGIN IMMEDIATE", &begin_) && prepare("COMMIT", &commit_) &&
+         prepare("ROLLBACK", &rollback_);
+}
+
 SqliteStore::~SqliteStore() {
-  for (sqlite3_stmt* s : {insert_record_, insert_entry_, upsert_payer_, insert_card_, begin_, commit_, rollback_})
+  records_.reset();
+  for (sqlite3_stmt* s :
+       {insert_record_, insert_entry_, upsert_payer_, insert_card_, insert_version_,
+        drop_snapshots_, insert_snapshot_, mark_backfilled_, begin_, commit_, rollback_})
     sqlite3_finalize(s);
   if (db_) sqlite3_close(db_);
   if (lock_fd_ >= 0) ::close(lock_fd_);  // after the database: see lock_fd_
@@ -206,44 +434,65 @@ StoreStatus SqliteStore::load_cards(std::vector<StoredCard>& out) {
   return {};
 }
 
-StoreStatus SqliteStore::scan_journal(const std::function<bool(JournalRecord&&)>& fn) {
+namespace {
+
+// Runs a read of the journal or the entries (`sql` after the columns, `after` its ?1 if any)
+// and calls `fn` with each row until it returns false.
+template <typename Row>
+StoreStatus scan_rows(sqlite3* db, std::string sql, std::optional<int64_t> after,
+                      Row (*row)(sqlite3_stmt*), const std::function<bool(Row&&)>& fn,
+                      const std::function<std::string()>& failed) {
   Statement q;
-  if (sqlite3_prepare_v2(db_, "SELECT seq, at, kind, body FROM journal ORDER BY seq", -1, &q.s, nullptr) != SQLITE_OK)
-    return {error_text("cannot read the journal")};
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &q.s, nullptr) != SQLITE_OK) return {failed()};
+  if (after) sqlite3_bind_int64(q.s, 1, *after);
   int rc;
-  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
-    JournalRecord r;
-    r.seq = sqlite3_column_int64(q.s, 0);
-    r.at = sqlite3_column_int64(q.s, 1);
-    r.kind = sqlite3_column_int(q.s, 2) == 1 ? JournalKind::rate_card : JournalKind::operation;
-    r.body = column_text(q.s, 3);
-    if (!fn(std::move(r))) return {};
-  }
-  if (rc != SQLITE_DONE) return {error_text("cannot read the journal")};
+  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW)
+    if (!fn(row(q.s))) return {};
+  if (rc != SQLITE_DONE) return {failed()};
   return {};
 }
 
+}  // namespace
+
+StoreStatus SqliteStore::scan_journal(const std::function<bool(JournalRecord&&)>& fn) {
+  return scan_rows<JournalRecord>(db_, std::string(kJournalColumns) + "ORDER BY seq", std::nullopt,
+                                  journal_row, fn,
+                                  [&] { return error_text("cannot read the journal"); });
+}
+
+StoreStatus SqliteStore::scan_journal_after(int64_t after,
+                                            const std::function<bool(JournalRecord&&)>& fn) {
+  return scan_rows<JournalRecord>(db_, std::string(kJournalColumns) + "WHERE seq > ?1 ORDER BY seq",
+                                  after, journal_row, fn,
+                                  [&] { return error_text("cannot read the journal"); });
+}
+
 StoreStatus SqliteStore::scan_entries(const std::function<bool(Entry&&)>& fn) {
+  return scan_rows<Entry>(db_, std::string(kEntryColumns) + "ORDER BY seq", std::nullopt, entry_row,
+                          fn, [&] { return error_text("cannot read the entries"); });
+}
+
+StoreStatus SqliteStore::scan_entries_after(int64_t after, const std::function<bool(Entry&&)>& fn) {
+  return scan_rows<Entry>(db_, std::string(kEntryColumns) + "WHERE seq > ?1 ORDER BY seq", after,
+                          entry_row, fn, [&] { return error_text("cannot read the entries"); });
+}
+
+StoreStatus SqliteStore::load_snapshot(std::optional<StoredSnapshot>& out) {
+  out.reset();
   Statement q;
-  if (sqlite3_prepare_v2(db_, "SELECT seq, at, payer, kind, subscription, wallet, ref, held FROM entries ORDER BY seq", -1,
-                         &q.s, nullptr) != SQLITE_OK)
-    return {error_text("cannot read the entries")};
-  int rc;
-  while ((rc = sqlite3_step(q.s)) == SQLITE_ROW) {
-    Entry e;
-    e.seq = sqlite3_column_int64(q.s, 0);
-    e.at = sqlite3_column_int64(q.s, 1);
-    e.payer = column_text(q.s, 2);
-    e.kind = entry_kind(column_text(q.s, 3));
-    e.subscription = sqlite3_column_int64(q.s, 4);
-    e.wallet = sqlite3_column_int64(q.s, 5);
-    e.ref = column_text(q.s, 6);
-    e.held = sqlite3_column_int64(q.s, 7);
-    if (!fn(std::move(e))) return {};
-  }
-  if (rc != SQLITE_DONE) return {error_text("cannot read the entries")};
+  if (sqlite3_prepare_v2(db_, "SELECT seq, entries, body FROM snapshots ORDER BY seq DESC LIMIT 1",
+                         -1, &q.s, nullptr) != SQLITE_OK)
+    return {error_text("cannot read the snapshot")};
+  const int rc = sqlite3_step(q.s);
+  if (rc == SQLITE_ROW)
+    out = StoredSnapshot{sqlite3_column_int64(q.s, 0), sqlite3_column_int64(q.s, 1),
+                         column_text(q.s, 2)};
+  else if (rc != SQLITE_DONE)
+    return {error_text("cannot read the snapshot")};
   return {};
 }
+
+RecordSource* SqliteStore::records() { return records_.get(); }
 
 StoreStatus SqliteStore::load_payers(std::vector<PayerState>& out) {
   Statement q;
@@ -276,31 +525,18 @@ StoreStatus SqliteStore::load_payers(std::vector<PayerState>& out) {
   return {};
 }
 
-StoreStatus SqliteStore::commit(const CommitBatch& batch) {
-  if (batch.empty()) return {};
-  auto run = [&](sqlite3_stmt* s) {
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return rc == SQLITE_DONE;
-  };
-  if (!run(begin_)) return {error_text("cannot begin a transaction")};
-  auto fail = [&](const char* what) {
-    StoreStatus st{error_text(what)};
-    run(rollback_);
-    return st;
-  };
+const char* SqliteStore::write_journal(const CommitBatch& batch) {
   for (const StoredCard& c : batch.cards) {
     bind_text(insert_card_, 1, c.version);
     bind_text(insert_card_, 2, c.text);
-    if (!run(insert_card_)) return fail("cannot store a rate card");
+    if (!run(insert_card_)) return "cannot store a rate card";
   }
   for (const JournalRecord& r : batch.records) {
     sqlite3_bind_int64(insert_record_, 1, r.seq);
     sqlite3_bind_int64(insert_record_, 2, r.at);
     sqlite3_bind_int(insert_record_, 3, static_cast<int>(r.kind));
     bind_text(insert_record_, 4, r.body);
-    if (!run(insert_record_)) return fail("cannot append to the journal");
+    if (!run(insert_record_)) return "cannot append to the journal";
   }
   for (const Entry& e : batch.entries) {
     const std::string_view kind = to_string(e.kind);
@@ -312,8 +548,12 @@ StoreStatus SqliteStore::commit(const CommitBatch& batch) {
     sqlite3_bind_int64(insert_entry_, 6, e.wallet);
     bind_text(insert_entry_, 7, e.ref);
     sqlite3_bind_int64(insert_entry_, 8, e.held);
-    if (!run(insert_entry_)) return fail("cannot append an entry");
+    if (!run(insert_entry_)) return "cannot append an entry";
   }
+  return nullptr;
+}
+
+const char* SqliteStore::write_payers(const CommitBatch& batch) {
   for (const PayerState& p : batch.payers) {
     sqlite3_stmt* s = upsert_payer_;
     bind_text(s, 1, p.payer);
@@ -331,9 +571,51 @@ StoreStatus SqliteStore::commit(const CommitBatch& batch) {
     sqlite3_bind_int64(s, 13, p.totals.expired);
     sqlite3_bind_int64(s, 14, p.seq);
     sqlite3_bind_int64(s, 15, p.held);
-    if (!run(s)) return fail("cannot store a payer's balances");
+    if (!run(s)) return "cannot store a payer's balances";
   }
-  if (!run(commit_)) return fail("cannot commit");
+  return nullptr;
+}
+
+// Record versions are only ever inserted: the primary key (key, seq) refuses a second version
+// written by the same journal record. A new snapshot replaces the older ones.
+const char* SqliteStore::write_history(const CommitBatch& batch) {
+  for (const StoredRecord& r : batch.history) {
+    bind_text(insert_version_, 1, r.key);
+    sqlite3_bind_int64(insert_version_, 2, r.seq);
+    sqlite3_bind_int(insert_version_, 3, static_cast<int>(r.kind));
+    bind_text(insert_version_, 4, r.payer);
+    sqlite3_bind_int64(insert_version_, 5, r.order);
+    bind_text(insert_version_, 6, r.body);
+    if (!run(insert_version_)) return "cannot store a record";
+  }
+  if (batch.snapshot) {
+    sqlite3_bind_int64(drop_snapshots_, 1, batch.snapshot->seq);
+    sqlite3_bind_int64(insert_snapshot_, 1, batch.snapshot->seq);
+    sqlite3_bind_int64(insert_snapshot_, 2, batch.snapshot->entries);
+    bind_text(insert_snapshot_, 3, batch.snapshot->body);
+    if (!run(drop_snapshots_) || !run(insert_snapshot_)) return "cannot store a snapshot";
+  }
+  if (batch.backfilled && !run(mark_backfilled_)) return "cannot mark the records backfilled";
+  return nullptr;
+}
+
+StoreStatus SqliteStore::commit(const CommitBatch& batch) {
+  // CommitBatch::empty() does not count `backfilled`: a backfill with nothing else to write (a
+  // journal that made no record) still has to clear the flag.
+  if (batch.empty() && !batch.backfilled) return {};
+  if (!run(begin_)) return {error_text("cannot begin a transaction")};
+  const char* failed = write_journal(batch);
+  if (!failed) failed = write_payers(batch);
+  // A batch without history, snapshot or backfill costs three tests here, nothing more.
+  if (!failed && (!batch.history.empty() || batch.snapshot || batch.backfilled))
+    failed = write_history(batch);
+  if (!failed && !run(commit_)) failed = "cannot commit";
+  if (failed) {
+    StoreStatus st{error_text(failed)};
+    run(rollback_);
+    return st;
+  }
+  if (batch.backfilled) needs_backfill_ = false;
   return {};
 }
 

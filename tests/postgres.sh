@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The durable ledger on PostgreSQL (server/pg_store.cpp, docs/server.md "PostgreSQL"), against a
 # real PostgreSQL 15 started here in a temp folder (socket in that folder, no TCP), stopped and
-# removed at the end, also on failure. Nothing is mocked. Usage: postgres.sh CREDITS SRC
+# removed at the end, also on failure. Nothing is mocked. Usage: postgres.sh CREDITS SRC [SERVER_TESTS]
 # Checks:
 # - `credits ledger --db postgresql://…` prints what the in-memory ledger prints, on the demo
 #   month and on a mix with reservations, draws, releases and alerts; a restart in the middle
 #   recovers (replay checked) and goes on; `credits journal --db` prints the SQLite journal;
 # - a tampered row (payers, entries, journal) makes the next open refuse: exit 2, ledger_mismatch;
-# - a schema-2 database is read by a reader as it is and migrated to schema 3 by a writer;
+# - a schema-2 database is read by a reader as it is and migrated to schema 4 by a writer, which
+#   marks its records for backfill;
+# - the stores' records, snapshots and reads after a record (tests/store_records_test.cpp, in
+#   SERVER_TESTS, the credits_server_tests binary) against PgStore, a database per test;
 # - errors: no such database, no ledger in it, a password never printed;
 # - the whole server suite on PostgreSQL (CREDITS_TEST_PG, tests/server/lib.mjs), each test's
 #   ledger a database of its own: kill -9 under load loses nothing acknowledged, the 32-client
@@ -109,15 +112,19 @@ grep -q '"code":"storage_failed".*injected serialization failure (SQLSTATE 40001
 [ -s "$tmp/out" ] && fail "a failed commit's results were printed"
 echo "postgres: serialization failures retried (8 attempts at most)"
 
-# A schema-2 database (before the head of several writers) is read as it is by a reader and
-# brought to schema 3 by its first writer, the head where the journal ends.
+# A schema-2 database (before the head of several writers, and the records) is read as it is by
+# a reader and brought to schema 4 by its first writer, the head where the journal ends and its
+# records to be backfilled (the journal holds operations the empty records table does not).
 createdb old_schema
 "$credits" ledger --rate-card "$card" --db "$(url old_schema)" <"$src/tests/data/durable-mix.jsonl" >/dev/null || fail "a ledger for the schema-2 test"
-psql_in old_schema -c "DROP TABLE ledger_head; DROP INDEX entries_charge_once; UPDATE meta SET value = '2' WHERE key = 'schema'"
+psql_in old_schema -c "DROP TABLE ledger_head; DROP INDEX entries_charge_once; DROP TABLE records; DROP TABLE snapshots;
+  DELETE FROM meta WHERE key = 'records'; UPDATE meta SET value = '2' WHERE key = 'schema'"
 "$credits" journal --db "$(url old_schema)" >"$tmp/journal-2" || fail "journal --db of a schema-2 database"
 [ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'schema'")" = 2 ] || fail "a reader changed the schema"
 input=$tmp/one-more expect_exit 0 "a writer on a schema-2 database" "$credits" ledger --db "$(url old_schema)"
-[ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'schema'")" = 3 ] || fail "the writer did not migrate to schema 3"
+[ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'schema'")" = 4 ] || fail "the writer did not migrate to schema 4"
+[ "$(psql_in old_schema -c "SELECT value FROM meta WHERE key = 'records'")" = backfill ] ||
+  fail "the migrated database does not say its records need a backfill"
 [ "$(psql_in old_schema -c "SELECT seq = (SELECT max(seq) FROM journal) AND entries = (SELECT count(*) FROM entries) FROM ledger_head")" = t ] ||
   fail "the migrated head is not where the journal ends"
 echo "postgres: a schema-2 database read, then migrated"
@@ -133,6 +140,16 @@ grep -q sw0rdfish "$tmp/err" && fail "the password is printed: $(head -c 300 "$t
 expect_exit 2 "serve on PostgreSQL without --token-file" "$credits" serve --db "$(url empty_db)" --port 0
 grep -q 'token-file' "$tmp/err" || fail "serve without --token-file: $(head -c 300 "$tmp/err")"
 echo "postgres: errors"
+
+# The stores' own checks against PgStore (the SQLite ones run in ctest's credits_server_tests).
+if [ -n "${3:-}" ]; then
+  if CREDITS_TEST_PG=$PG_TEMP_URL "$3" --gtest_filter='*/pg' --gtest_brief=1 >"$tmp/gtest.log" 2>&1; then
+    grep -E '^\[  PASSED  \]' "$tmp/gtest.log" | sed 's/^/postgres: store records: /'
+  else
+    cat "$tmp/gtest.log"
+    fail "tests/store_records_test.cpp on PostgreSQL"
+  fi
+fi
 
 # The server tests, each test's ledger a database of its own on this server.
 export CREDITS_TEST_PG=$PG_TEMP_URL CREDITS_TEST_PSQL=$PG_BIN/psql CREDITS_BIN=$credits
