@@ -6,9 +6,11 @@
 #include <utility>
 
 #include "credits/operation.hpp"
+#include "credits/ledger_state.hpp"
 #include "credits/payer_id.hpp"
 #include "credits/wire/error_wire.hpp"
 #include "credits/wire/json_text.hpp"
+#include "credits/wire/ledger_state_wire.hpp"
 
 namespace credits {
 
@@ -89,6 +91,7 @@ json RecoveryReport::to_json() const {
               {"operations", operations},
               {"entries", entries},
               {"payers", payers},
+              {"snapshot", snapshot},
               {"rate_card", rate_card},
               {"problems", problems}};
 }
@@ -105,20 +108,21 @@ void DurableLedger::journal(JournalKind kind, Timestamp at, std::string body) {
   pending_.records.push_back(JournalRecord{++seq_, at, kind, std::move(body)});
 }
 
-void DurableLedger::make_ledger() {
-  std::unique_ptr<LedgerRecords> records;
-  if (source_) {
-    CardByVersion cards = [this](const std::string& version) -> std::shared_ptr<const RateCard> {
-      auto it = cards_.find(version);
-      return it == cards_.end() ? nullptr : it->second.card;
-    };
-    auto cache = std::make_unique<CachedRecords>(*source_, std::move(cards), cache_capacity_);
-    cache->set_replaying(replaying_);
-    cache_ = cache.get();
-    records = std::move(cache);
-  }
-  ledger_ = std::make_unique<Ledger>(card_.card, std::move(records));
+// The store's records behind a cache when it keeps them; null: the ledger keeps them in memory.
+std::unique_ptr<LedgerRecords> DurableLedger::make_records() {
+  if (!source_) return nullptr;
+  CardByVersion cards = [this](const std::string& version) -> std::shared_ptr<const RateCard> {
+    auto it = cards_.find(version);
+    return it == cards_.end() ? nullptr : it->second.card;
+  };
+  auto cache = std::make_unique<CachedRecords>(*source_, std::move(cards), cache_capacity_);
+  cache->set_replaying(replaying_);
+  cache->set_seq(seq_ + 1);
+  cache_ = cache.get();
+  return cache;
 }
+
+void DurableLedger::make_ledger() { ledger_ = std::make_unique<Ledger>(card_.card, make_records()); }
 
 void DurableLedger::set_replaying(bool replaying) {
   replaying_ = replaying;
@@ -250,6 +254,11 @@ CommitBatch DurableLedger::take_batch() {
     cache_->between_operations();
   }
   batch.backfilled = std::exchange(backfill_pending_, false);
+  // Now and then the state itself, so a start replays at most this many records.
+  if (source_ && ledger_ && seq_ - snapshot_seq_ >= snapshot_every_) {
+    batch.snapshot = StoredSnapshot{seq_, ledger_->entry_count(), snapshot_text()};
+    snapshot_seq_ = seq_;
+  }
   dirty_.clear();
   return batch;
 }
@@ -278,21 +287,31 @@ class DurableLedger::Problems {
 RecoveryReport DurableLedger::recover(LedgerStore& store) {
   RecoveryReport report;
   Problems problems(report);
-  source_ = store.records();
-  // A store that keeps the history has every record the replay makes, unless it was upgraded
-  // from a schema without them: then the replay's records are its first commit.
-  const bool backfill = source_ && store.needs_backfill();
-  set_replaying(source_ && !backfill);
   // One snapshot for every read: another writer of a shared store may commit meanwhile.
   if (StoreStatus s = store.begin_read(); !s) {
     problems.add("cannot read the ledger: " + s.error);
     return problems.finish(card_);
   }
-  if (recover_cards(store, problems) && replay_journal(store, report, problems)) {
-    check_entries(store, report, problems);
+  source_ = store.records();
+  // A store that keeps the history has every record the replay makes, unless it was upgraded
+  // from a schema without them: then the replay's records are its first commit.
+  const bool backfill = source_ && store.needs_backfill();
+  set_replaying(source_ && !backfill);
+  std::optional<StoredSnapshot> snapshot;
+  if (source_ && !backfill)
+    if (StoreStatus s = store.load_snapshot(snapshot); !s) problems.add("cannot read the snapshot: " + s.error);
+  const bool from_snapshot = snapshot && !full_replay_;
+  if (snapshot && full_replay_) snapshot_to_check_ = snapshot;
+  if (report.ok && recover_cards(store, problems) && (!from_snapshot || start_from(*snapshot, problems)) &&
+      replay_journal(store, from_snapshot ? snapshot->seq : 0, report, problems)) {
+    check_entries(store, from_snapshot ? snapshot->entries : 0, report, problems);
     check_payers(store, report, problems);
+    if (snapshot_to_check_ && report.ok)
+      problems.add("the snapshot at journal record " + std::to_string(snapshot_to_check_->seq) + " is past the journal");
     if (ledger_) {
-      if (Status s = ledger_->verify_replay(); !s) problems.add(s.error().message);
+      // From a snapshot only the entries after it are in memory: the store's were checked.
+      if (!from_snapshot)
+        if (Status s = ledger_->verify_replay(); !s) problems.add(s.error().message);
       if (Status s = ledger_->verify_invariants(); !s) problems.add(s.error().message);
       // Checked against the store: from now on the store holds them, not memory.
       (void)ledger_->take_entries();
@@ -301,8 +320,61 @@ RecoveryReport DurableLedger::recover(LedgerStore& store) {
   store.end_read();
   set_replaying(false);
   end_operation();
+  snapshot_to_check_.reset();
+  snapshot_seq_ = snapshot ? snapshot->seq : 0;
+  report.snapshot = from_snapshot ? snapshot->seq : 0;
   backfill_pending_ = backfill && report.ok;
   return problems.finish(card_);
+}
+
+// The snapshot's text: a header line (the card in force), then the ledger's state.
+std::string DurableLedger::snapshot_text() const {
+  return to_wire(json{{"format", "credits-snapshot"}, {"rate_card", card_.card->version}}) + "\n" +
+         write_ledger_state(ledger_->state());
+}
+
+// The state as the snapshot has it, checked as it is read (Ledger::from_state): the journal
+// after it is then replayed and checked against the stored entries and balances, as ever.
+bool DurableLedger::start_from(const StoredSnapshot& snapshot, Problems& problems) {
+  const std::string where = "the snapshot at journal record " + std::to_string(snapshot.seq);
+  const size_t line = snapshot.body.find('\n');
+  auto header = parse_json_limited(std::string_view(snapshot.body).substr(0, line));
+  const json* version = header && header->is_object() ? &(*header)["rate_card"] : nullptr;
+  auto card = version && version->is_string() ? cards_.find(version->get<std::string>()) : cards_.end();
+  if (line == std::string::npos || card == cards_.end()) {
+    problems.add(where + " has no header naming a stored rate card");
+    return false;
+  }
+  auto state = read_ledger_state(std::string_view(snapshot.body).substr(line + 1));
+  if (!state) {
+    problems.add(where + " cannot be read: " + state.error().message + " at " + state.error().path);
+    return false;
+  }
+  if (state->entry_count != snapshot.entries) {
+    problems.add(where + " counts " + std::to_string(state->entry_count) + " entries; it is stored with " +
+                 std::to_string(snapshot.entries));
+    return false;
+  }
+  card_ = card->second;
+  seq_ = snapshot.seq;
+  AccessIndex access = AccessIndex::from_state(*state);
+  auto ledger = Ledger::from_state(card_.card, make_records(), std::move(*state));
+  if (!ledger) {
+    cache_ = nullptr;
+    problems.add(where + " is refused: " + ledger.error().message);
+    return false;
+  }
+  ledger_ = std::move(*ledger);
+  access_ = std::move(access);
+  return true;
+}
+
+// A full replay passing the newest snapshot's record: the snapshot must be what it had then.
+void DurableLedger::check_snapshot(const JournalRecord& rec, Problems& problems) {
+  if (!snapshot_to_check_ || rec.seq != snapshot_to_check_->seq) return;
+  if (!ledger_ || snapshot_text() != snapshot_to_check_->body)
+    problems.add("the snapshot at journal record " + std::to_string(rec.seq) + " differs from the replay's state there");
+  snapshot_to_check_.reset();
 }
 
 RecoveryReport DurableLedger::rebuild(LedgerStore& store) {
@@ -391,22 +463,29 @@ bool DurableLedger::recover_cards(LedgerStore& store, Problems& problems) {
 }
 
 // The journal, replayed in order into a fresh ledger. False when it could not be replayed.
-bool DurableLedger::replay_journal(LedgerStore& store, RecoveryReport& report, Problems& problems) {
-  StoreStatus scanned = store.scan_journal([&](JournalRecord&& rec) {
+// The journal after record `after` (0: all of it), replayed in order. False when it could not be.
+bool DurableLedger::replay_journal(LedgerStore& store, int64_t after, RecoveryReport& report, Problems& problems) {
+  auto replay = [&](JournalRecord&& rec) {
     ++report.records;
     if (progress_ && report.records % progress_every_ == 0) progress_(report.records);
     if (rec.seq != seq_ + 1)
       problems.add("journal record " + std::to_string(rec.seq) + " follows " + std::to_string(seq_) + ": records are missing");
     seq_ = rec.seq;
-    if (rec.kind == JournalKind::rate_card) return replay_card(rec, problems);
-    ++report.operations;
-    if (!ledger_) {
+    bool go_on = true;
+    if (rec.kind == JournalKind::rate_card) {
+      go_on = replay_card(rec, problems);
+    } else if (!ledger_) {
       problems.add("journal record " + std::to_string(rec.seq) + " comes before any rate card");
       return false;
+    } else {
+      ++report.operations;
+      replay_operation(rec, problems);
+      go_on = problems.room();
     }
-    replay_operation(rec, problems);
-    return problems.room();
-  });
+    check_snapshot(rec, problems);
+    return go_on;
+  };
+  StoreStatus scanned = after > 0 ? store.scan_journal_after(after, replay) : store.scan_journal(replay);
   if (!scanned) problems.add("cannot read the journal: " + scanned.error);
   return report.ok;
 }
@@ -450,28 +529,32 @@ void DurableLedger::replay_operation(const JournalRecord& rec, Problems& problem
 }
 
 // The stored entries against the replayed ones.
-void DurableLedger::check_entries(LedgerStore& store, RecoveryReport& report, Problems& problems) {
+void DurableLedger::check_entries(LedgerStore& store, int64_t after, RecoveryReport& report, Problems& problems) {
   static const std::vector<Entry> kNoEntries;
+  // The replay's entries in memory: those numbered after `after` (a snapshot's count).
   const std::vector<Entry>& live = ledger_ ? ledger_->entries() : kNoEntries;
-  int64_t expected = 1;  // entries are numbered 1, 2, 3... as the ledger appends them
+  const int64_t replayed = static_cast<int64_t>(live.size());
+  auto replay_of = [&](int64_t seq) -> const Entry& { return live[static_cast<size_t>(seq - after - 1)]; };
+  int64_t expected = after + 1;  // entries are numbered 1, 2, 3... as the ledger appends them
   int64_t stored_entries = 0;
-  StoreStatus scanned = store.scan_entries([&](Entry&& e) {
+  auto check = [&](Entry&& e) {
     ++stored_entries;
     if (e.seq > expected)
       problems.add("entries #" + std::to_string(expected) + (e.seq - 1 > expected ? " to #" + std::to_string(e.seq - 1) : "") +
                    " are missing from the store");
     expected = e.seq + 1;
-    if (e.seq < 1 || e.seq > static_cast<int64_t>(live.size()))
+    if (e.seq <= after || e.seq > after + replayed)
       problems.add("stored entry " + describe(e) + " has no counterpart in the replay");
-    else if (!same_entry(e, live[static_cast<size_t>(e.seq - 1)]))
-      problems.add("stored entry " + describe(e) + " differs from the replay: " + describe(live[static_cast<size_t>(e.seq - 1)]));
+    else if (!same_entry(e, replay_of(e.seq)))
+      problems.add("stored entry " + describe(e) + " differs from the replay: " + describe(replay_of(e.seq)));
     return problems.room();
-  });
+  };
+  StoreStatus scanned = after > 0 ? store.scan_entries_after(after, check) : store.scan_entries(check);
   if (!scanned) problems.add("cannot read the entries: " + scanned.error);
   report.entries = stored_entries;
-  if (report.ok && expected - 1 < static_cast<int64_t>(live.size()))
-    problems.add(std::to_string(static_cast<int64_t>(live.size()) - (expected - 1)) +
-                 " replayed entries are not stored, the first " + describe(live[static_cast<size_t>(expected - 1)]));
+  if (report.ok && expected - 1 < after + replayed)
+    problems.add(std::to_string(after + replayed - (expected - 1)) + " replayed entries are not stored, the first " +
+                 describe(replay_of(expected)));
 }
 
 // The stored balances against the replayed ones.

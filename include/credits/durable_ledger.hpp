@@ -31,6 +31,7 @@ struct RecoveryReport {
   int64_t operations = 0;
   int64_t entries = 0;
   int64_t payers = 0;
+  int64_t snapshot = 0;  // the journal record of the snapshot it started from (0: the whole journal)
   std::string rate_card;  // the version in force at the end of the journal, "" for a new store
 
   nlohmann::json to_json() const;
@@ -103,6 +104,13 @@ class DurableLedger {
   // this many records (pinned ones aside). Before recover().
   static constexpr size_t kDefaultCacheRecords = 20000;
   void set_cache_records(size_t records) { cache_capacity_ = records; }
+  // Such a store also keeps a snapshot of the state every this many journal records, and
+  // recover() starts from the newest one, replaying only the journal after it; with
+  // `full_replay`, recover() replays the whole journal instead and checks the newest snapshot
+  // against the state the replay had at its point (`credits verify`).
+  static constexpr int64_t kDefaultSnapshotEvery = 10000;
+  void set_snapshot_every(int64_t records) { snapshot_every_ = records < 1 ? 1 : records; }
+  void set_full_replay(bool full) { full_replay_ = full; }
   // The cache, when the history is in the store (null: it is in memory).
   const CachedRecords* cache() const { return cache_; }
   bool has_pending() const { return !pending_.records.empty() || !pending_.cards.empty(); }
@@ -120,12 +128,16 @@ class DurableLedger {
   class Problems;
   // The steps of recover(), in order.
   bool recover_cards(LedgerStore& store, Problems& problems);
-  bool replay_journal(LedgerStore& store, RecoveryReport& report, Problems& problems);
+  bool replay_journal(LedgerStore& store, int64_t after, RecoveryReport& report, Problems& problems);
+  bool start_from(const StoredSnapshot& snapshot, Problems& problems);
+  void check_snapshot(const JournalRecord& rec, Problems& problems);
+  std::string snapshot_text() const;
+  std::unique_ptr<LedgerRecords> make_records();
   bool replay_card(const JournalRecord& rec, Problems& problems);
   bool catch_up_record(LedgerStore& store, JournalRecord&& rec, RecoveryReport& report,
                        Problems& problems);
   void replay_operation(const JournalRecord& rec, Problems& problems);
-  void check_entries(LedgerStore& store, RecoveryReport& report, Problems& problems);
+  void check_entries(LedgerStore& store, int64_t after, RecoveryReport& report, Problems& problems);
   void check_payers(LedgerStore& store, RecoveryReport& report, Problems& problems);
   bool read_changed_state(const std::string& payer, const std::optional<Subscription>& sub_before,
                           size_t entries_before, bool clock_moved) const;
@@ -145,6 +157,10 @@ class DurableLedger {
   size_t cache_capacity_ = kDefaultCacheRecords;
   bool replaying_ = false;         // replaying what the store holds: its records are stored
   bool backfill_pending_ = false;  // the next batch writes every record of a full replay
+  int64_t snapshot_every_ = kDefaultSnapshotEvery;
+  int64_t snapshot_seq_ = 0;  // the newest snapshot's journal record, stored or in a batch
+  bool full_replay_ = false;
+  std::optional<StoredSnapshot> snapshot_to_check_;  // a full replay's, at its journal record
   AccessIndex access_;
   LoadedCard card_;
   std::map<std::string, LoadedCard> cards_;  // every card ever in force, by version
