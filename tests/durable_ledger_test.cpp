@@ -315,5 +315,109 @@ TEST(HistoryInTheStore, AFailedReadIsAnExceptionNotAnAnswer) {
   EXPECT_THROW(ledger.apply(top_up, std::nullopt), RecordReadError);
 }
 
+// A store that keeps the history keeps the state too, every few journal records: a start reads
+// the newest snapshot and replays only the journal after it, and goes on exactly as a start
+// that replays everything.
+class SnapshotBook {
+ public:
+  explicit SnapshotBook(int64_t every) : store(true) {
+    DurableLedger l;
+    l.set_snapshot_every(every);
+    EXPECT_TRUE(l.recover(store).ok);
+    EXPECT_TRUE(l.use_rate_card(card_from("tests/data/test-card.json"), std::nullopt).ok());
+    for (const std::string& text :
+         {std::string(R"({"op":"create_user","user":"ana"})"), std::string(R"({"op":"create_user","user":"bo"})"),
+          std::string(R"({"op":"create_workspace","workspace":"ws","admin":"ana"})"),
+          std::string(R"({"op":"top_up","payer":"user:ana","credits":500,"key":"t1"})"),
+          std::string(R"({"op":"top_up","payer":"user:bo","credits":300,"key":"t2"})"), Book::charge_text("ana", "c1", 8),
+          Book::charge_text("ana", "c2", 4), Book::charge_text("bo", "c3", 5)}) {
+      json r = apply(l, text);
+      EXPECT_TRUE(r.value("ok", false)) << text << " " << r.dump();
+      EXPECT_TRUE(store.commit(l.take_batch()));
+      l.durable_through(l.last_seq());
+    }
+    last_seq = l.last_seq();
+  }
+  static json apply(DurableLedger& l, const std::string& text) {
+    json op = json::parse(text);
+    op["at"] = "2026-01-31T10:00:00Z";
+    return l.apply(op, std::nullopt);
+  }
+  MemoryStore store;
+  int64_t last_seq = 0;
+};
+
+TEST(Snapshots, AStartReplaysOnlyTheJournalAfterTheNewestSnapshot) {
+  SnapshotBook book(4);
+  ASSERT_TRUE(book.store.snapshot.has_value());
+  const int64_t at = book.store.snapshot->seq;
+  EXPECT_EQ(at, 8);  // records 1..9: the card, three creations, two top-ups, three charges
+  DurableLedger quick, full;
+  full.set_full_replay(true);
+  RecoveryReport q = quick.recover(book.store), f = full.recover(book.store);
+  ASSERT_TRUE(q.ok) << q.to_json().dump(2);
+  ASSERT_TRUE(f.ok) << f.to_json().dump(2);
+  EXPECT_EQ(q.snapshot, at);
+  EXPECT_EQ(q.records, book.last_seq - at);  // the journal after the snapshot, no more
+  EXPECT_EQ(f.snapshot, 0);
+  EXPECT_EQ(f.records, book.last_seq);
+  EXPECT_EQ(quick.last_seq(), full.last_seq());
+  // Retries are remembered, balances and the billing page are the same, new work goes on alike.
+  for (const std::string& text :
+       {Book::charge_text("ana", "c1", 8), Book::charge_text("bo", "c3", 5), Book::charge_text("ana", "c4", 6),
+        std::string(R"({"op":"top_up","payer":"user:ana","credits":9,"key":"c2"})"),
+        std::string(R"({"op":"usage","payer":"user:ana","limit":10})"), std::string(R"({"op":"balance","payer":"user:bo"})")})
+    EXPECT_EQ(to_wire(SnapshotBook::apply(quick, text)), to_wire(SnapshotBook::apply(full, text))) << text;
+}
+
+TEST(Snapshots, ANewSnapshotIsWrittenOnlyEveryThatManyRecords) {
+  SnapshotBook book(1000);
+  EXPECT_FALSE(book.store.snapshot.has_value());
+  SnapshotBook every(1);
+  ASSERT_TRUE(every.store.snapshot.has_value());
+  EXPECT_EQ(every.store.snapshot->seq, every.last_seq);
+  DurableLedger l;
+  RecoveryReport r = l.recover(every.store);
+  ASSERT_TRUE(r.ok) << r.to_json().dump(2);
+  EXPECT_EQ(r.records, 0);  // nothing after the snapshot to replay
+}
+
+TEST(Snapshots, AFullReplayRefusesASnapshotThatDiffersFromTheJournal) {
+  SnapshotBook book(4);
+  ASSERT_TRUE(book.store.snapshot.has_value());
+  std::string& body = book.store.snapshot->body;
+  // The clock a millisecond back: nothing a start from it can check against the stored rows.
+  const std::string now = "\"now\":1769853600000";
+  const size_t at = body.find(now);
+  ASSERT_NE(at, std::string::npos) << body;
+  body.replace(at, now.size(), "\"now\":1769853599999");
+  DurableLedger quick;
+  EXPECT_TRUE(quick.recover(book.store).ok);
+  DurableLedger full;
+  full.set_full_replay(true);
+  RecoveryReport f = full.recover(book.store);
+  EXPECT_FALSE(f.ok);
+  EXPECT_NE(f.to_json().dump().find("the snapshot at journal record 8 differs from the replay's state there"), std::string::npos)
+      << f.to_json().dump(2);
+}
+
+TEST(Snapshots, AStartRefusesASnapshotItCannotRead) {
+  for (std::string broken : {std::string("no header"), std::string("{\"format\":\"credits-snapshot\",\"rate_card\":\"nope\"}\n{}")}) {
+    SnapshotBook book(4);
+    book.store.snapshot->body = broken;
+    DurableLedger l;
+    RecoveryReport r = l.recover(book.store);
+    EXPECT_FALSE(r.ok) << broken;
+    EXPECT_NE(r.to_json().dump().find("the snapshot at journal record 8"), std::string::npos) << r.to_json().dump(2);
+  }
+  SnapshotBook book(4);  // a wallet changed: the stored payers say otherwise
+  std::string& body = book.store.snapshot->body;
+  const size_t at = body.find("\"wallet\":380");
+  ASSERT_NE(at, std::string::npos) << body;
+  body.replace(at, 12, "\"wallet\":390");
+  DurableLedger l;
+  EXPECT_FALSE(l.recover(book.store).ok);
+}
+
 }  // namespace
 }  // namespace credits::testing

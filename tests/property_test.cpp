@@ -467,11 +467,13 @@ TEST(Property, RandomSequencesKeepEveryInvariant) {
 // the store behind a cache of a few records (cached_records.hpp), committed now and then and
 // told late that a commit is durable, as the server's committer does. Every result, usage page
 // and CSV is the same byte for byte; the cache holds at most its capacity once nothing is
-// pinned; and the store-backed ledger recovered from its store goes on exactly alike.
+// pinned; the store-backed ledger, recovered from its newest snapshot and the journal after it,
+// goes on exactly alike; and a full replay finds that snapshot to be its state at that record.
 class HistoryPair {
  public:
-  HistoryPair(size_t capacity) : cached_store_(true) {
+  HistoryPair(size_t capacity, int64_t snapshot_every) : cached_store_(true) {
     cached_.set_cache_records(capacity);
+    cached_.set_snapshot_every(snapshot_every);
     EXPECT_TRUE(memory_.recover(memory_store_).ok);
     EXPECT_TRUE(cached_.recover(cached_store_).ok);
     auto card = load_card_text(read_file("tests/data/test-card.json"));
@@ -512,11 +514,11 @@ class HistoryPair {
 TEST(Property, HistoryInTheStoreGivesTheSameResults) {
   constexpr int kSequences = 150;
   constexpr int kSteps = 80;
-  int64_t loads = 0, evictions = 0;
+  int64_t loads = 0, evictions = 0, from_snapshots = 0;
   for (int seq = 0; seq < kSequences; ++seq) {
     Generator gen(0xBEEFu + static_cast<uint64_t>(seq));
     const size_t capacity = static_cast<size_t>(gen.pick(1, 6));
-    HistoryPair pair(capacity);
+    HistoryPair pair(capacity, gen.pick(1, 40));
     int64_t clock = *parse_timestamp("2026-01-31T10:00:00Z");
     for (const char* setup : {R"({"op":"create_user","user":"u0"})", R"({"op":"create_user","user":"u1"})",
                               R"({"op":"create_user","user":"u2"})", R"({"op":"create_workspace","workspace":"ws","admin":"u0"})"}) {
@@ -550,11 +552,17 @@ TEST(Property, HistoryInTheStoreGivesTheSameResults) {
     loads += static_cast<int64_t>(cache->counters().loads);
     evictions += static_cast<int64_t>(cache->counters().evictions);
     for (const std::string& p : payers) pair.compare_csv(p);
-    // Recovered from its store: the same state, every key remembered.
+    // The full replay's state where the newest snapshot was taken is that snapshot.
+    DurableLedger verified;
+    verified.set_full_replay(true);
+    RecoveryReport full = verified.recover(pair.cached_store());
+    ASSERT_TRUE(full.ok) << full.to_json().dump(2);
+    // Recovered from its store (from the newest snapshot): the same state, every key remembered.
     DurableLedger reopened;
     reopened.set_cache_records(capacity);
     RecoveryReport report = reopened.recover(pair.cached_store());
     ASSERT_TRUE(report.ok) << report.to_json().dump(2);
+    if (report.snapshot > 0) ++from_snapshots;
     ASSERT_EQ(reopened.last_seq(), pair.memory().last_seq());
     for (json op : money_ops) {
       op["at"] = format_timestamp(clock);
@@ -567,6 +575,7 @@ TEST(Property, HistoryInTheStoreGivesTheSameResults) {
   }
   EXPECT_GT(loads, kSequences);      // records really were read back from the store
   EXPECT_GT(evictions, kSequences);  // and really left memory
+  EXPECT_GT(from_snapshots, kSequences / 2);  // and most starts were from a snapshot
 }
 
 }  // namespace
