@@ -132,6 +132,10 @@ void add_serve_options(CLI::App& serve, credits::server::ServeOptions& serve_opt
                    "History records (charges, top-ups, reservations) kept in memory; older ones are read from the store")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1} << 40));
+  serve.add_option("--snapshot-every", serve_options.snapshot_every,
+                   "Journal records between two snapshots of the state: a start replays at most this many")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   serve.add_option("--sync", sync, "full: fsync every commit (durable on power loss); normal: survives a crash of the process only")
       ->check(CLI::IsMember({"full", "normal"}))->capture_default_str();
 }
@@ -167,9 +171,10 @@ StoreCommands add_store_commands(CLI::App& app, std::string& db) {
   c.journal = app.add_subcommand("journal", "Print a durable ledger's journal: the operations it accepted, as JSON Lines");
   c.verify = app.add_subcommand(
       "verify",
-      "Check a durable ledger: replay its whole journal and compare it with every stored entry and\n"
-      "balance (what a start does), read only, beside a running server. The report as JSON on\n"
-      "stdout, progress on stderr when it is a terminal; exit 2 (ledger_mismatch) on any difference.");
+      "Check a durable ledger: replay its whole journal and compare it with every stored entry,\n"
+      "balance and its newest snapshot (a start replays only the journal after that snapshot), read\n"
+      "only, beside a running server. The report as JSON on stdout, progress on stderr when it is a\n"
+      "terminal; exit 2 (ledger_mismatch) on any difference.");
   for (CLI::App* sub : {c.journal, c.verify})
     sub->add_option("--db", db, "The ledger: a SQLite file or a postgresql:// URL")->required();
   return c;

@@ -48,6 +48,8 @@ void write_history(std::string& out, const ServiceStats& s) {
   counter(out, "credits_start_entries", "Stored entries start-up read to check the replay.", s.start_entries,
           "gauge");
   counter(out, "credits_start_payers", "Stored payers start-up read and checked.", s.start_payers, "gauge");
+  counter(out, "credits_start_snapshot", "The journal record of the snapshot start-up began from (0: none).",
+          s.start_snapshot, "gauge");
   counter(out, "credits_cache_records", "History records (charges, top-ups, reservations) in memory.",
           s.cache_records, "gauge");
   counter(out, "credits_cache_pinned", "Of those, written and not yet durable: they stay until they are.",

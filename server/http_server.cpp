@@ -189,6 +189,7 @@ int serve(const ServeOptions& o) {
 
   DurableLedger ledger;
   ledger.set_cache_records(o.cache_records);
+  ledger.set_snapshot_every(o.snapshot_every);
   OpenLedger opened =
       open_ledger(o.db, o.sync_full, ledger, o.rate_card, o.embedded_card_text,
                   o.trust_client_time ? std::nullopt : std::optional<Timestamp>(wall_clock_ms()),

@@ -30,6 +30,7 @@ struct ServeOptions {
   size_t max_header_fields = 100;  // header lines (431 above)
   bool sync_full = true;
   size_t cache_records = credits::DurableLedger::kDefaultCacheRecords;  // history records kept in memory
+  int64_t snapshot_every = credits::DurableLedger::kDefaultSnapshotEvery;  // journal records between snapshots
 };
 
 // Runs until SIGTERM or SIGINT; returns the exit status. Refuses to start (status 2, a JSON

@@ -109,6 +109,7 @@ int verify_ledger(const std::string& db) {
   require_existing_ledger(db);
   auto store = open_store_or_die(db, false, StoreUse::reader, "credits verify", nullptr);
   DurableLedger ledger;
+  ledger.set_full_replay(true);  // the whole journal, and the newest snapshot checked against it
   const bool terminal = ::isatty(STDERR_FILENO);
   if (terminal)
     ledger.on_progress([](int64_t n) { std::cerr << "\rverify: " << n << " journal records replayed" << std::flush; }, 50000);

@@ -285,6 +285,7 @@ void LedgerService::writer_loop() {
     }
     release_durable();
     apply_jobs(jobs);
+    publish_cache();  // what the jobs read counts at once, even when they wrote nothing
     Unit unit{ledger_.take_batch(), std::move(jobs), ledger_.ledger().balance_events().last_seq()};
     jobs.clear();
     {
@@ -489,6 +490,7 @@ void LedgerService::note_start(const RecoveryReport& report) {
   stats_.start_journal_records = static_cast<uint64_t>(report.records);
   stats_.start_entries = static_cast<uint64_t>(report.entries);
   stats_.start_payers = static_cast<uint64_t>(report.payers);
+  stats_.start_snapshot = static_cast<uint64_t>(report.snapshot);
 }
 
 void LedgerService::release_durable() {

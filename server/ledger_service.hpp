@@ -57,6 +57,7 @@ struct ServiceStats {
   std::atomic<uint64_t> start_journal_records{0};
   std::atomic<uint64_t> start_entries{0};
   std::atomic<uint64_t> start_payers{0};
+  std::atomic<uint64_t> start_snapshot{0};
 };
 
 class LedgerService {

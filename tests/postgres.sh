@@ -158,7 +158,9 @@ fi
 # The server tests, each test's ledger a database of its own on this server.
 export CREDITS_TEST_PG=$PG_TEMP_URL CREDITS_TEST_PSQL=$PG_BIN/psql CREDITS_BIN=$credits
 export CRASH_ROUNDS=${CRASH_ROUNDS:-8}
-for t in ${PG_SERVER_TESTS-postgres crash race reservations http limits diff usage_csv forecast events}; do
+# The bounded test with fewer operations here (BOUNDED_OPS_PG): the bound does not depend on them.
+export BOUNDED_OPS=${BOUNDED_OPS_PG:-100000} CREDITS_LOAD_BIN=${CREDITS_LOAD_BIN:-$(dirname "$credits")/credits_load}
+for t in ${PG_SERVER_TESTS-postgres crash race reservations http limits diff usage_csv forecast events bounded}; do
   node --test "$src/tests/server/$t.test.mjs" >"$tmp/node.log" 2>&1 || { cat "$tmp/node.log"; fail "tests/server/$t.test.mjs on PostgreSQL"; }
   grep -E '^# (pass|fail|duration)|kill -9 rounds' "$tmp/node.log" | sed "s/^/postgres: $t: /"
 done
