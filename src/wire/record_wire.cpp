@@ -78,29 +78,56 @@ ReservationStatus reservation_status(const std::string& s) {
 
 }  // namespace
 
+// Written field by field, not through a json document: a charge's record is written on every
+// charge (and again when it is refunded or settled), the hottest text the store gets.
 std::string write_charge_record(const Charge& c) {
-  json j{{"format", kRecordFormat},
-         {"key", c.key},
-         {"payer", c.payer},
-         {"user", c.user},
-         {"model", c.model},
-         {"node", node_json(c.node)},
-         {"card", c.card ? c.card->version : std::string()},
-         {"at", c.at},
-         {"entry", c.entry_seq},
-         {"exact", c.exact},
-         {"held", c.held},
-         {"from", json::array({c.from_subscription, c.from_wallet})},
-         {"cap_period", c.cap_period},
-         {"status", std::string(to_string(c.status))},
-         {"actual", c.actual},
-         {"back", json::array({c.back_to_subscription, c.back_to_wallet})},
-         {"closed_at", c.closed_at},
-         {"rate_card_shown", c.rate_card_shown},
-         {"reservation", c.reservation}};
-  if (c.quoted) j["quoted"] = *c.quoted;
-  if (c.quoted_min) j["quoted_min"] = *c.quoted_min;
-  return j.dump();
+  std::string out;
+  out.reserve(320);
+  auto str = [&](std::string_view key, std::string_view value) {
+    append_key(out, key);
+    append_json_string(out, value);
+    out += ',';
+  };
+  auto num = [&](std::string_view key, int64_t value) {
+    append_key(out, key);
+    append_json_int(out, value);
+    out += ',';
+  };
+  auto pair = [&](std::string_view key, int64_t a, int64_t b) {
+    append_key(out, key);
+    out += '[';
+    append_json_int(out, a);
+    out += ',';
+    append_json_int(out, b);
+    out += "],";
+  };
+  out += '{';
+  num("format", kRecordFormat);
+  str("key", c.key);
+  str("payer", c.payer);
+  str("user", c.user);
+  str("model", c.model);
+  append_key(out, "node");
+  out += node_json(c.node).dump(-1, ' ', false, json::error_handler_t::replace);
+  out += ',';
+  str("card", c.card ? std::string_view(c.card->version) : std::string_view());
+  num("at", c.at);
+  num("entry", c.entry_seq);
+  append_key(out, "exact");
+  out += c.exact ? "true," : "false,";
+  num("held", c.held);
+  pair("from", c.from_subscription, c.from_wallet);
+  num("cap_period", c.cap_period);
+  str("status", to_string(c.status));
+  num("actual", c.actual);
+  pair("back", c.back_to_subscription, c.back_to_wallet);
+  num("closed_at", c.closed_at);
+  str("rate_card_shown", c.rate_card_shown);
+  str("reservation", c.reservation);
+  if (c.quoted) num("quoted", *c.quoted);
+  if (c.quoted_min) num("quoted_min", *c.quoted_min);
+  out.back() = '}';
+  return out;
 }
 
 Result<Charge> read_charge_record(std::string_view text, const CardByVersion& cards) {
