@@ -319,6 +319,7 @@ RecoveryReport DurableLedger::recover(LedgerStore& store) {
   }
   store.end_read();
   set_replaying(false);
+  if (cache_) cache_->between_operations();  // what the last record read leaves for its capacity
   end_operation();
   snapshot_to_check_.reset();
   snapshot_seq_ = snapshot ? snapshot->seq : 0;
@@ -400,6 +401,7 @@ RecoveryReport DurableLedger::catch_up(LedgerStore& store, const StoreHead* head
     return catch_up_record(store, std::move(rec), report, problems);
   });
   set_replaying(false);
+  if (cache_) cache_->between_operations();  // what the last record read leaves for its capacity
   end_operation();
   if (!scanned) problems.add("cannot read the journal: " + scanned.error);
   // What the records replayed appended is stored already: their writer committed it.

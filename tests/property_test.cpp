@@ -563,6 +563,8 @@ TEST(Property, HistoryInTheStoreGivesTheSameResults) {
     RecoveryReport report = reopened.recover(pair.cached_store());
     ASSERT_TRUE(report.ok) << report.to_json().dump(2);
     if (report.snapshot > 0) ++from_snapshots;
+    ASSERT_NE(reopened.cache(), nullptr);
+    EXPECT_LE(reopened.cache()->size(), capacity) << "what the start read is back within capacity";
     ASSERT_EQ(reopened.last_seq(), pair.memory().last_seq());
     for (json op : money_ops) {
       op["at"] = format_timestamp(clock);
