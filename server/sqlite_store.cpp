@@ -70,18 +70,19 @@ CREATE TABLE IF NOT EXISTS payers (
 -- journal record `seq` and never changed after: a replay, and a server catching up, reads each
 -- record as it stood at its point in the journal (the newest version with seq <= that point).
 -- `ord` is the number of the entry that made the record: a payer's charges in order.
+-- A rowid table: rows are appended in journal order (a body is a few hundred bytes, too big for
+-- a WITHOUT ROWID table's random-order inserts), the two indexes hold the keys.
 CREATE TABLE IF NOT EXISTS records (
   key   TEXT NOT NULL,
   seq   INTEGER NOT NULL,
   kind  INTEGER NOT NULL,
   payer TEXT NOT NULL,
   ord   INTEGER NOT NULL,
-  body  TEXT NOT NULL,
-  PRIMARY KEY (key, seq)
-) WITHOUT ROWID;
--- A payer's charges in order; (key, seq) follow in the index (the primary key of a WITHOUT
--- ROWID table), so a scan in (ord, key) order needs no sort.
-CREATE INDEX IF NOT EXISTS records_by_payer ON records (payer, kind, ord);
+  body  TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS records_by_key ON records (key, seq);
+-- A payer's charges in (ord, key) order, with no sort.
+CREATE INDEX IF NOT EXISTS records_by_payer ON records (payer, kind, ord, key);
 -- The ledger's state as of journal record `seq` (its accounts, not its history), the newest only:
 -- start-up reads it and replays the journal after it.
 CREATE TABLE IF NOT EXISTS snapshots (
