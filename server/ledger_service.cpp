@@ -238,6 +238,10 @@ void LedgerService::apply_ops(Job& job, std::optional<Timestamp> now) {
 }
 
 void LedgerService::apply_jobs(const std::vector<Job*>& jobs) {
+  std::vector<const json*> ops;
+  for (const Job* job : jobs)
+    for (const json& op : job->ops) ops.push_back(&op);
+  ledger_.prefetch(ops);
   for (Job* job : jobs) {
     const std::optional<Timestamp> now =
         trust_client_time_ ? std::nullopt : std::optional(wall_clock_ms());

@@ -323,6 +323,10 @@ RecordKind record_kind(int64_t k) {
 const char* kFindRecord =
     "SELECT kind, payer, ord, seq, body FROM records WHERE key = $1 AND seq <= $2 "
     "ORDER BY seq DESC LIMIT 1";
+// The same for an array of keys, in one statement (and one round trip).
+const char* kFindRecords =
+    "SELECT DISTINCT ON (key) kind, payer, ord, seq, body, key FROM records "
+    "WHERE key = ANY($1::text[]) AND seq <= $2 ORDER BY key, seq DESC";
 // A payer's charges, each in its newest version as of $2, one page of kChargesPage after the
 // (ord, key) where the last page ended (the first page: any). The newest version is checked by a
 // correlated subquery (a probe of the primary key per row), not NOT EXISTS: the planner turns
@@ -359,6 +363,8 @@ class PgRecords final : public RecordSource {
   }
   StoreStatus find_record(const std::string& key, int64_t as_of,
                           std::optional<StoredRecord>& out) override;
+  StoreStatus find_records(const std::vector<std::string>& keys, int64_t as_of,
+                           std::vector<StoredRecord>& out) override;
   StoreStatus scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
                            const std::function<bool(StoredRecord&&)>& fn) override;
 
@@ -387,6 +393,7 @@ std::string PgRecords::connect() {
   if (set.status() != PGRES_COMMAND_OK) return error("cannot set up the records' connection").error;
   const std::pair<const char*, const char*> statements[] = {
       {"credits_find", kFindRecord},
+      {"credits_find_many", kFindRecords},
       {"credits_charges_up", kChargesUp},
       {"credits_charges_up_after", kChargesUpAfter},
       {"credits_charges_down", kChargesDown},
@@ -414,6 +421,28 @@ StoreStatus PgRecords::find_record(const std::string& key, int64_t as_of,
     rec.order = i64(r.r, 0, 2);
     rec.seq = i64(r.r, 0, 3);
     rec.body = text(r.r, 0, 4);
+  }
+  return {};
+}
+
+StoreStatus PgRecords::find_records(const std::vector<std::string>& keys, int64_t as_of,
+                                    std::vector<StoredRecord>& out) {
+  if (keys.empty()) return {};
+  if (std::string e = connect(); !e.empty()) return {e};
+  ArrayText array;
+  for (const std::string& key : keys) array.add(key);
+  const std::string list = array.done(), seq = std::to_string(as_of);
+  const char* values[] = {list.c_str(), seq.c_str()};
+  Result r(PQexecPrepared(conn_, "credits_find_many", 2, values, nullptr, nullptr, 0));
+  if (r.status() != PGRES_TUPLES_OK) return error("cannot read records");
+  for (int i = 0, n = PQntuples(r.r); i < n; ++i) {
+    StoredRecord& rec = out.emplace_back();
+    rec.kind = record_kind(i64(r.r, i, 0));
+    rec.payer = text(r.r, i, 1);
+    rec.order = i64(r.r, i, 2);
+    rec.seq = i64(r.r, i, 3);
+    rec.body = text(r.r, i, 4);
+    rec.key = text(r.r, i, 5);
   }
   return {};
 }

@@ -34,6 +34,7 @@ CachedRecords::Slot& CachedRecords::insert(const std::string& key, Record record
   auto [it, fresh] = slots_.emplace(key, Slot{std::move(record), 0, false, {}});
   assert(fresh);
   (void)fresh;
+  absent_.erase(key);
   Slot& slot = it->second;
   lru_.push_back(&it->first);
   slot.lru = std::prev(lru_.end());
@@ -46,6 +47,10 @@ CachedRecords::Slot* CachedRecords::find(const std::string& key) {
     ++counters_.hits;
     if (it->second.in_lru) lru_.splice(lru_.end(), lru_, it->second.lru);  // most recent now
     return &it->second;
+  }
+  if (absent_.count(key)) {
+    ++counters_.misses;
+    return nullptr;
   }
   std::optional<StoredRecord> stored;
   if (StoreStatus s = source_.find_record(key, seq_ - 1, stored); !s)
@@ -145,7 +150,35 @@ void CachedRecords::changed(const Reservation& reservation) {
   write(it->first, it->second);
 }
 
+void CachedRecords::prefetch(const std::vector<std::string>& keys) {
+  std::vector<std::string> wanted;
+  std::unordered_set<std::string_view> asked;
+  for (const std::string& key : keys)
+    if (!key.empty() && !slots_.count(key) && !absent_.count(key) && asked.insert(key).second) wanted.push_back(key);
+  if (wanted.empty()) return;
+  if (absent_.size() > capacity_) absent_.clear();  // bounded, however long no batch is taken
+  std::vector<StoredRecord> found;
+  ++counters_.prefetches;
+  if (StoreStatus s = source_.find_records(wanted, seq_ - 1, found); !s) return;
+  for (StoredRecord& stored : found) {
+    if (slots_.count(stored.key) || !asked.count(stored.key)) continue;
+    std::optional<Record> record;
+    try {
+      record.emplace(decode(stored));
+    } catch (const RecordReadError&) {
+      continue;  // read again by the operation that needs it, which reports it
+    }
+    ++counters_.loads;
+    insert(stored.key, std::move(*record));
+  }
+  std::unordered_set<std::string> returned;
+  for (const StoredRecord& stored : found) returned.insert(stored.key);
+  for (std::string& key : wanted)
+    if (!returned.count(key)) absent_.insert(std::move(key));
+}
+
 std::vector<StoredRecord> CachedRecords::take_written() {
+  absent_.clear();  // bounded by one batch's keys
   std::vector<StoredRecord> out;
   out.swap(written_);
   return out;

@@ -124,6 +124,30 @@ std::unique_ptr<LedgerRecords> DurableLedger::make_records() {
 
 void DurableLedger::make_ledger() { ledger_ = std::make_unique<Ledger>(card_.card, make_records()); }
 
+void DurableLedger::prefetch(const std::vector<const json*>& ops) {
+  if (!cache_) return;
+  std::vector<std::string> keys;
+  for (const json* op : ops)
+    if (op->is_object())
+      if (auto it = op->find("key"); it != op->end() && it->is_string()) keys.push_back(it->get<std::string>());
+  cache_->prefetch(keys);
+}
+
+namespace {
+
+// The idempotency key a journal record's operation carries, found in its text without parsing
+// it: a prefetch hint only (a wrong guess costs one more lookup of a key nobody uses).
+std::string journaled_key(const std::string& body) {
+  static constexpr std::string_view kKey = "\"key\":\"";
+  const size_t at = body.find(kKey);
+  if (at == std::string::npos) return "";
+  const size_t from = at + kKey.size(), to = body.find('"', from);
+  if (to == std::string::npos || body.find('\\', from) < to) return "";
+  return body.substr(from, to - from);
+}
+
+}  // namespace
+
 void DurableLedger::set_replaying(bool replaying) {
   replaying_ = replaying;
   if (cache_) cache_->set_replaying(replaying);
@@ -390,6 +414,8 @@ RecoveryReport DurableLedger::rebuild(LedgerStore& store) {
   return recover(store);
 }
 
+constexpr size_t kCatchUpChunk = 500;
+
 RecoveryReport DurableLedger::catch_up(LedgerStore& store, const StoreHead* head) {
   assert(!has_pending() && dirty_.empty());
   assert(!ledger_ || ledger_->entries().empty());
@@ -397,9 +423,26 @@ RecoveryReport DurableLedger::catch_up(LedgerStore& store, const StoreHead* head
   Problems problems(report);
   // What the others wrote is in the store already, their records too.
   set_replaying(true);
+  // In chunks: the chunk's keys are read from the store at once, then its records replayed.
+  std::vector<JournalRecord> chunk;
+  bool go_on = true;
+  auto replay_chunk = [&] {
+    if (cache_) {
+      std::vector<std::string> keys;
+      for (const JournalRecord& rec : chunk)
+        if (rec.kind != JournalKind::rate_card) keys.push_back(journaled_key(rec.body));
+      cache_->prefetch(keys);
+    }
+    for (JournalRecord& rec : chunk)
+      if (go_on && !catch_up_record(store, std::move(rec), report, problems)) go_on = false;
+    chunk.clear();
+    return go_on;
+  };
   StoreStatus scanned = store.scan_journal_after(seq_, [&](JournalRecord&& rec) {
-    return catch_up_record(store, std::move(rec), report, problems);
+    chunk.push_back(std::move(rec));
+    return chunk.size() < kCatchUpChunk || replay_chunk();
   });
+  if (!chunk.empty()) replay_chunk();
   set_replaying(false);
   if (cache_) cache_->between_operations();  // what the last record read leaves for its capacity
   end_operation();

@@ -419,5 +419,50 @@ TEST(Snapshots, AStartRefusesASnapshotItCannotRead) {
   EXPECT_FALSE(l.recover(book.store).ok);
 }
 
+// A second writer of a shared store catches up with what the first committed, reading the keys
+// of each chunk of records at once (prefetch) through a cache of one record: every record is
+// seen as it stood at its point in the journal (a charge new at its record, refunded later),
+// and afterwards both answer alike.
+TEST(HistoryInTheStore, ASecondWriterCatchesUpThroughTheCacheAsTheJournalHadIt) {
+  MemoryStore shared(true);
+  DurableLedger first, second;
+  second.set_cache_records(1);
+  ASSERT_TRUE(first.recover(shared).ok);
+  ASSERT_TRUE(first.use_rate_card(card_from("tests/data/test-card.json"), std::nullopt).ok());
+  auto apply = [](DurableLedger& l, const std::string& text) {
+    json op = json::parse(text);
+    op["at"] = "2026-01-31T10:00:00Z";
+    return l.apply(op, std::nullopt);
+  };
+  ASSERT_TRUE(apply(first, R"({"op":"create_user","user":"ana"})").value("ok", false));
+  ASSERT_TRUE(apply(first, R"({"op":"top_up","payer":"user:ana","credits":500,"key":"t1"})").value("ok", false));
+  ASSERT_TRUE(shared.commit(first.take_batch()));
+  first.durable_through(first.last_seq());
+  ASSERT_TRUE(second.recover(shared).ok);
+  // After the second started: c1 charged, c2 charged, c1 refunded, c3 charged.
+  ASSERT_TRUE(apply(first, Book::charge_text("ana", "c1", 8)).value("ok", false));
+  ASSERT_TRUE(apply(first, Book::charge_text("ana", "c2", 4)).value("ok", false));
+  json refund = apply(first, R"({"op":"fail","charge":"c1"})");
+  ASSERT_TRUE(refund.value("ok", false)) << refund.dump();
+  ASSERT_TRUE(apply(first, Book::charge_text("ana", "c3", 5)).value("ok", false));
+  ASSERT_TRUE(shared.commit(first.take_batch()));
+  first.durable_through(first.last_seq());
+
+  RecoveryReport caught = second.catch_up(shared, nullptr);
+  ASSERT_TRUE(caught.ok) << caught.to_json().dump(2);
+  EXPECT_EQ(caught.records, 4);
+  EXPECT_EQ(second.last_seq(), first.last_seq());
+  ASSERT_NE(second.cache(), nullptr);
+  EXPECT_GE(second.cache()->counters().prefetches, 1u);
+  EXPECT_LE(second.cache()->size(), 1u);
+  for (const std::string& text :
+       {Book::charge_text("ana", "c1", 8), Book::charge_text("ana", "c3", 5),
+        std::string(R"({"op":"fail","charge":"c1"})"),
+        std::string(R"({"op":"fail","charge":"c2"})"),
+        std::string(R"({"op":"top_up","payer":"user:ana","credits":500,"key":"t1"})"),
+        std::string(R"({"op":"usage","payer":"user:ana","limit":10})")})
+    EXPECT_EQ(to_wire(apply(second, text)), to_wire(apply(first, text))) << text;
+}
+
 }  // namespace
 }  // namespace credits::testing

@@ -314,6 +314,30 @@ TEST_P(StoreRecords, AKeyIsFoundInItsNewestVersionAsOfAJournalRecord) {
   EXPECT_EQ(find("r", 99)->body, "r@3");
 }
 
+// Several keys in one request: each found one in its newest version as of the point asked, the
+// missing ones left out, a key that needs quoting in an array literal found too.
+TEST_P(StoreRecords, SeveralKeysAreFoundAtOnceAsOfAJournalRecord) {
+  commit(batch(1, 1, {version("k", 1, "user:ana", 7), version("t", 1, "user:bo", 8, RecordKind::top_up)}));
+  commit(batch(2, 2, {version("k", 2, "user:ana", 7), version("a \"b\\c,{d}", 2, "user:ana", 9)}));
+  auto many = [&](const Keys& keys, int64_t as_of) {
+    std::vector<StoredRecord> out;
+    const StoreStatus st = records().find_records(keys, as_of, out);
+    EXPECT_TRUE(st) << st.error;
+    std::vector<std::string> bodies;
+    for (const StoredRecord& r : out) {
+      EXPECT_EQ(r.body.substr(0, r.key.size()), r.key);
+      bodies.push_back(r.body);
+    }
+    std::sort(bodies.begin(), bodies.end());
+    return bodies;
+  };
+  const Keys keys{"k", "t", "nothing", "a \"b\\c,{d}"};
+  EXPECT_EQ(many(keys, 0), Keys{});
+  EXPECT_EQ(many(keys, 1), (Keys{"k@1", "t@1"}));
+  EXPECT_EQ(many(keys, 2), (Keys{"a \"b\\c,{d}@2", "k@2", "t@1"}));
+  EXPECT_EQ(many({}, 2), Keys{});
+}
+
 // Several versions per key, a top-up and another payer's charge in between: each charge once,
 // in its newest version as of the point asked, by order, both ways.
 TEST_P(StoreRecords, AScanGivesEachChargeOnceInItsVersionAsOfAndInOrder) {

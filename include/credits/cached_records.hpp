@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -48,6 +49,13 @@ class CachedRecords final : public LedgerRecords {
   // While replaying what the store holds (its own journal, or records other servers wrote),
   // what is written is in the store already: nothing is pinned or kept for a commit.
   void set_replaying(bool replaying) { replaying_ = replaying; }
+  // Reads these keys from the store in one request (RecordSource::find_records), as of the
+  // record before the current one: the operations about to be applied will ask for them. A key
+  // the store does not have is remembered as absent until take_written(): any version written
+  // meanwhile is written here (by this ledger, or replayed from another writer), so the answer
+  // holds for every later point until then. A failed read is ignored: each key is then read
+  // on its own, and that read's failure is reported.
+  void prefetch(const std::vector<std::string>& keys);
   // The versions written since the last call, in order, for one commit. Their records stay in
   // memory until durable() covers them.
   std::vector<StoredRecord> take_written();
@@ -62,6 +70,7 @@ class CachedRecords final : public LedgerRecords {
     uint64_t loads = 0;      // read from the store
     uint64_t misses = 0;     // in neither: a key never used
     uint64_t evictions = 0;  // left memory
+    uint64_t prefetches = 0;  // requests of prefetch() to the store
   };
   const Counters& counters() const { return counters_; }
 
@@ -78,6 +87,7 @@ class CachedRecords final : public LedgerRecords {
   void write(const std::string& key, Slot& slot);
   Record decode(const StoredRecord& stored) const;
   void scan(const std::string& payer, bool newest_first, const std::function<bool(const Charge&)>& more);
+  std::unordered_set<std::string> absent_;  // prefetched keys the store did not have
   std::vector<const Charge*> pinned_charges(const std::string& payer, bool newest_first) const;
 
   RecordSource& source_;

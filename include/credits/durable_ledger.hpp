@@ -111,6 +111,10 @@ class DurableLedger {
   static constexpr int64_t kDefaultSnapshotEvery = 10000;
   void set_snapshot_every(int64_t records) { snapshot_every_ = records < 1 ? 1 : records; }
   void set_full_replay(bool full) { full_replay_ = full; }
+  // The idempotency keys of these operations, read from the store in one request before they
+  // are applied (one round trip to a networked store instead of one per key). Nothing else
+  // changes: a key it could not read is read again when the operation asks.
+  void prefetch(const std::vector<const nlohmann::json*>& ops);
   // The cache, when the history is in the store (null: it is in memory).
   const CachedRecords* cache() const { return cache_; }
   bool has_pending() const { return !pending_.records.empty() || !pending_.cards.empty(); }

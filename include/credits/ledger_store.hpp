@@ -122,6 +122,16 @@ class RecordSource {
   // The newest version of `key` written by journal record `as_of` or before; none if no record
   // with that key was written by then.
   virtual StoreStatus find_record(const std::string& key, int64_t as_of, std::optional<StoredRecord>& out) = 0;
+  // find_record() for several keys at once: the newest version of each that has one, in any
+  // order (a store across a network answers in one round trip; the default asks one by one).
+  virtual StoreStatus find_records(const std::vector<std::string>& keys, int64_t as_of, std::vector<StoredRecord>& out) {
+    for (const std::string& key : keys) {
+      std::optional<StoredRecord> one;
+      if (StoreStatus s = find_record(key, as_of, one); !s) return s;
+      if (one) out.push_back(std::move(*one));
+    }
+    return {};
+  }
   // Each of the payer's charges once, in its newest version as of `as_of`, ordered by `order`
   // (newest first when asked), while `fn` returns true.
   virtual StoreStatus scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
