@@ -326,7 +326,7 @@ RecoveryReport DurableLedger::recover(LedgerStore& store) {
     if (StoreStatus s = store.load_snapshot(snapshot); !s) problems.add("cannot read the snapshot: " + s.error);
   const bool from_snapshot = snapshot && !full_replay_;
   if (snapshot && full_replay_) snapshot_to_check_ = snapshot;
-  if (report.ok && recover_cards(store, problems) && (!from_snapshot || start_from(*snapshot, problems)) &&
+  if (report.ok && recover_cards(store, problems) && (!from_snapshot || start_from(store, *snapshot, problems)) &&
       replay_journal(store, from_snapshot ? snapshot->seq : 0, report, problems)) {
     check_entries(store, from_snapshot ? snapshot->entries : 0, report, problems);
     check_payers(store, report, problems);
@@ -360,7 +360,7 @@ std::string DurableLedger::snapshot_text() const {
 
 // The state as the snapshot has it, checked as it is read (Ledger::from_state): the journal
 // after it is then replayed and checked against the stored entries and balances, as ever.
-bool DurableLedger::start_from(const StoredSnapshot& snapshot, Problems& problems) {
+bool DurableLedger::start_from(LedgerStore& store, const StoredSnapshot& snapshot, Problems& problems) {
   const std::string where = "the snapshot at journal record " + std::to_string(snapshot.seq);
   const size_t line = snapshot.body.find('\n');
   auto header = parse_json_limited(std::string_view(snapshot.body).substr(0, line));
@@ -378,6 +378,22 @@ bool DurableLedger::start_from(const StoredSnapshot& snapshot, Problems& problem
   if (state->entry_count != snapshot.entries) {
     problems.add(where + " counts " + std::to_string(state->entry_count) + " entries; it is stored with " +
                  std::to_string(snapshot.entries));
+    return false;
+  }
+  // Its clock is the time its journal record was stamped with (a replay ends each operation
+  // there): one indexed read ties the snapshot to the journal it claims to stand at.
+  std::optional<JournalRecord> at_record;
+  StoreStatus read = store.scan_journal_after(snapshot.seq - 1, [&](JournalRecord&& rec) {
+    at_record = std::move(rec);
+    return false;
+  });
+  if (!read || !at_record || at_record->seq != snapshot.seq) {
+    problems.add(where + " names a journal record the store does not have" + (read ? "" : ": " + read.error));
+    return false;
+  }
+  if (at_record->kind != JournalKind::rate_card && at_record->at != state->now) {
+    problems.add(where + " says the time is " + format_timestamp(state->now) + "; its journal record was stamped " +
+                 format_timestamp(at_record->at));
     return false;
   }
   card_ = card->second;

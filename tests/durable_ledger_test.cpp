@@ -386,11 +386,11 @@ TEST(Snapshots, AFullReplayRefusesASnapshotThatDiffersFromTheJournal) {
   SnapshotBook book(4);
   ASSERT_TRUE(book.store.snapshot.has_value());
   std::string& body = book.store.snapshot->body;
-  // The clock a millisecond back: nothing a start from it can check against the stored rows.
-  const std::string now = "\"now\":1769853600000";
-  const size_t at = body.find(now);
+  // A member cap nobody set: nothing a start from it can check against the stored rows.
+  const std::string caps = "\"caps\":{}";
+  const size_t at = body.find(caps);
   ASSERT_NE(at, std::string::npos) << body;
-  body.replace(at, now.size(), "\"now\":1769853599999");
+  body.replace(at, caps.size(), "\"caps\":{\"ana\":50}");
   DurableLedger quick;
   EXPECT_TRUE(quick.recover(book.store).ok);
   DurableLedger full;
@@ -409,6 +409,20 @@ TEST(Snapshots, AStartRefusesASnapshotItCannotRead) {
     RecoveryReport r = l.recover(book.store);
     EXPECT_FALSE(r.ok) << broken;
     EXPECT_NE(r.to_json().dump().find("the snapshot at journal record 8"), std::string::npos) << r.to_json().dump(2);
+  }
+  {
+    SnapshotBook book(4);  // its clock is not the time its journal record was stamped with
+    std::string& body = book.store.snapshot->body;
+    const std::string now = "\"now\":1769853600000";
+    const size_t at = body.find(now);
+    ASSERT_NE(at, std::string::npos) << body;
+    body.replace(at, now.size(), "\"now\":1769853599999");
+    DurableLedger l;
+    RecoveryReport r = l.recover(book.store);
+    EXPECT_FALSE(r.ok);
+    EXPECT_NE(r.to_json().dump().find("says the time is 2026-01-31T09:59:59.999Z; its journal record was stamped"),
+              std::string::npos)
+        << r.to_json().dump(2);
   }
   SnapshotBook book(4);  // a wallet changed: the stored payers say otherwise
   std::string& body = book.store.snapshot->body;

@@ -133,7 +133,7 @@ class DurableLedger {
   // The steps of recover(), in order.
   bool recover_cards(LedgerStore& store, Problems& problems);
   bool replay_journal(LedgerStore& store, int64_t after, RecoveryReport& report, Problems& problems);
-  bool start_from(const StoredSnapshot& snapshot, Problems& problems);
+  bool start_from(LedgerStore& store, const StoredSnapshot& snapshot, Problems& problems);
   void check_snapshot(const JournalRecord& rec, Problems& problems);
   std::string snapshot_text() const;
   std::unique_ptr<LedgerRecords> make_records();
