@@ -53,7 +53,9 @@ void append(CommitBatch& into, CommitBatch&& from) {
   move_all(into.payers, from.payers);  // upserts in order: the latest state of a payer wins
   move_all(into.cards, from.cards);
   move_all(into.history, from.history);  // versions, each under its own journal record
+  move_all(into.events, from.events);
   if (from.snapshot) into.snapshot = std::move(from.snapshot);  // the newest one is kept
+  into.backfilled = into.backfilled || from.backfilled;
 }
 
 }  // namespace

@@ -93,6 +93,12 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_by_key ON records (key, seq);
 -- A payer's charges in (ord, key) order, the order the scan pages through.
 CREATE INDEX IF NOT EXISTS records_by_payer ON records (payer, kind, ord, key);
+-- The balance events (SPEC §11), by their own seq: the ledger keeps the newest in memory.
+CREATE TABLE IF NOT EXISTS events (
+  seq   BIGINT PRIMARY KEY,
+  payer TEXT COLLATE "C" NOT NULL,
+  body  TEXT NOT NULL
+);
 -- The ledger's state as of journal record `seq`, the newest only.
 CREATE TABLE IF NOT EXISTS snapshots (
   seq     BIGINT PRIMARY KEY,
@@ -138,6 +144,11 @@ const char* kInsertRecords =
 const char* kBackfillRecords =
     "INSERT INTO records(payer, key, seq, kind, ord, body) SELECT * FROM "
     "unnest($1::text[], $2::text[], $3::bigint[], $4::smallint[], $5::bigint[], $6::text[]) "
+    "ON CONFLICT DO NOTHING";
+const char* kInsertEvents =
+    "INSERT INTO events(seq, payer, body) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])";
+const char* kBackfillEvents =
+    "INSERT INTO events(seq, payer, body) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) "
     "ON CONFLICT DO NOTHING";
 const char* kInsertSnapshot =
     "WITH older AS (DELETE FROM snapshots WHERE seq < $1) "
@@ -315,6 +326,16 @@ std::vector<std::string> record_params(const CommitBatch& b) {
   return c.params();
 }
 
+std::vector<std::string> event_params(const CommitBatch& b) {
+  Columns<3> c;
+  for (const StoredEvent& e : b.events) {
+    c.col[0].add(e.seq);
+    c.col[1].add(e.payer);
+    c.col[2].add(e.body);
+  }
+  return c.params();
+}
+
 RecordKind record_kind(int64_t k) {
   return k == 1 ? RecordKind::top_up : k == 2 ? RecordKind::reservation : RecordKind::charge;
 }
@@ -323,6 +344,8 @@ RecordKind record_kind(int64_t k) {
 const char* kFindRecord =
     "SELECT kind, payer, ord, seq, body FROM records WHERE key = $1 AND seq <= $2 "
     "ORDER BY seq DESC LIMIT 1";
+// The balance events after a seq, a page at a time.
+const char* kEventsAfter = "SELECT seq, payer, body FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
 // The same for an array of keys, in one statement (and one round trip).
 const char* kFindRecords =
     "SELECT DISTINCT ON (key) kind, payer, ord, seq, body, key FROM records "
@@ -365,6 +388,7 @@ class PgRecords final : public RecordSource {
                           std::optional<StoredRecord>& out) override;
   StoreStatus find_records(const std::vector<std::string>& keys, int64_t as_of,
                            std::vector<StoredRecord>& out) override;
+  StoreStatus scan_events(int64_t after, const std::function<bool(StoredEvent&&)>& fn) override;
   StoreStatus scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
                            const std::function<bool(StoredRecord&&)>& fn) override;
 
@@ -394,6 +418,7 @@ std::string PgRecords::connect() {
   const std::pair<const char*, const char*> statements[] = {
       {"credits_find", kFindRecord},
       {"credits_find_many", kFindRecords},
+      {"credits_events_after", kEventsAfter},
       {"credits_charges_up", kChargesUp},
       {"credits_charges_up_after", kChargesUpAfter},
       {"credits_charges_down", kChargesDown},
@@ -445,6 +470,24 @@ StoreStatus PgRecords::find_records(const std::vector<std::string>& keys, int64_
     rec.key = text(r.r, i, 5);
   }
   return {};
+}
+
+StoreStatus PgRecords::scan_events(int64_t after, const std::function<bool(StoredEvent&&)>& fn) {
+  if (std::string e = connect(); !e.empty()) return {e};
+  const std::string page = std::to_string(kChargesPage);
+  for (;;) {
+    const std::string from = std::to_string(after);
+    const char* values[] = {from.c_str(), page.c_str()};
+    Result r(PQexecPrepared(conn_, "credits_events_after", 2, values, nullptr, nullptr, 0));
+    if (r.status() != PGRES_TUPLES_OK) return error("cannot read the balance events");
+    const int n = PQntuples(r.r);
+    for (int i = 0; i < n; ++i) {
+      StoredEvent e{i64(r.r, i, 0), text(r.r, i, 1), text(r.r, i, 2)};
+      after = e.seq;
+      if (!fn(std::move(e))) return {};
+    }
+    if (n < kChargesPage) return {};
+  }
 }
 
 // Page by page (keyset: the next page starts after the last (ord, key) seen), so that a payer's
@@ -620,7 +663,8 @@ bool PgStore::prepare_statements(bool writer, std::string& error) {
       {"credits_payers", kUpsertPayers},        {"credits_head", kAdvanceHead},
       {"credits_lock_head", kLockHead},         {"credits_async", kCommitAsync},
       {"credits_records", kInsertRecords},      {"credits_backfill", kBackfillRecords},
-      {"credits_snapshot", kInsertSnapshot},    {"credits_backfilled", kMarkBackfilled}};
+      {"credits_snapshot", kInsertSnapshot},    {"credits_backfilled", kMarkBackfilled},
+      {"credits_events", kInsertEvents},        {"credits_backfill_events", kBackfillEvents}};
   for (const auto& [name, sql] : statements) {
     if (!writer && std::string_view(name) != "credits_journal_after")
       continue;  // schema 2 has no head, 2 and 3 no records
@@ -886,6 +930,8 @@ std::vector<Step> commit_steps(const CommitBatch& batch) {
   if (!batch.history.empty())
     steps.push_back(
         {batch.backfilled ? "credits_backfill" : "credits_records", record_params(batch)});
+  if (!batch.events.empty())
+    steps.push_back({batch.backfilled ? "credits_backfill_events" : "credits_events", event_params(batch)});
   if (const auto& snap = batch.snapshot)
     steps.push_back({"credits_snapshot",
                      {std::to_string(snap->seq), std::to_string(snap->entries), snap->body}});

@@ -90,6 +90,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
   entries INTEGER NOT NULL,
   body    TEXT NOT NULL
 );
+-- The balance events (SPEC §11), by their own seq: the ledger keeps the newest in memory.
+CREATE TABLE IF NOT EXISTS events (
+  seq   INTEGER PRIMARY KEY,
+  payer TEXT NOT NULL,
+  body  TEXT NOT NULL
+);
 )sql";
 
 // Schema 1 to 2, in the opening transaction: reservations' `held`, zero for every older row.
@@ -111,6 +117,7 @@ UPDATE meta SET value = '3' WHERE key = 'schema';
 const char* kFindRecord =
     "SELECT kind, payer, ord, seq, body FROM records WHERE key = ?1 AND seq <= ?2 "
     "ORDER BY seq DESC LIMIT 1";
+const char* kEventsAfter = "SELECT seq, payer, body FROM events WHERE seq > ?1 ORDER BY seq";
 // A payer's charges, each in its newest version as of ?2, walked along records_by_payer (no
 // sort, no payer's whole history in memory): a version is kept when none newer is visible.
 const char* kChargesOldestFirst =
@@ -190,7 +197,7 @@ constexpr const char* kEntryColumns =
 class SqliteRecords final : public RecordSource {
  public:
   ~SqliteRecords() override {
-    for (sqlite3_stmt* s : {find_, oldest_first_, newest_first_}) sqlite3_finalize(s);
+    for (sqlite3_stmt* s : {find_, oldest_first_, newest_first_, events_}) sqlite3_finalize(s);
     if (db_) sqlite3_close(db_);
   }
   bool open(const std::string& path, std::string& error);
@@ -198,6 +205,7 @@ class SqliteRecords final : public RecordSource {
                           std::optional<StoredRecord>& out) override;
   StoreStatus scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
                            const std::function<bool(StoredRecord&&)>& fn) override;
+  StoreStatus scan_events(int64_t after, const std::function<bool(StoredEvent&&)>& fn) override;
 
  private:
   std::string error_text(const char* what) const {
@@ -209,6 +217,7 @@ class SqliteRecords final : public RecordSource {
   sqlite3_stmt* find_ = nullptr;
   sqlite3_stmt* oldest_first_ = nullptr;
   sqlite3_stmt* newest_first_ = nullptr;
+  sqlite3_stmt* events_ = nullptr;
 };
 
 bool SqliteRecords::open(const std::string& path, std::string& error) {
@@ -227,7 +236,7 @@ bool SqliteRecords::open(const std::string& path, std::string& error) {
   }
   for (auto [sql, out] :
        {std::pair{kFindRecord, &find_}, std::pair{kChargesOldestFirst, &oldest_first_},
-        std::pair{kChargesNewestFirst, &newest_first_}})
+        std::pair{kChargesNewestFirst, &newest_first_}, std::pair{kEventsAfter, &events_}})
     if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) != SQLITE_OK) {
       error = error_text("cannot prepare a statement");
       return false;
@@ -289,6 +298,23 @@ StoreStatus SqliteRecords::scan_charges(const std::string& payer, int64_t as_of,
   if (rc != SQLITE_DONE) st.error = error_text("cannot read a payer's charges");
   sqlite3_reset(q);
   sqlite3_clear_bindings(q);
+  return st;
+}
+
+StoreStatus SqliteRecords::scan_events(int64_t after, const std::function<bool(StoredEvent&&)>& fn) {
+  sqlite3_bind_int64(events_, 1, after);
+  int rc;
+  while ((rc = sqlite3_step(events_)) == SQLITE_ROW) {
+    StoredEvent e{sqlite3_column_int64(events_, 0), column_text(events_, 1), column_text(events_, 2)};
+    if (!fn(std::move(e))) {
+      rc = SQLITE_DONE;
+      break;
+    }
+  }
+  StoreStatus st;
+  if (rc != SQLITE_DONE) st.error = error_text("cannot read the balance events");
+  sqlite3_reset(events_);
+  sqlite3_clear_bindings(events_);
   return st;
 }
 
@@ -411,6 +437,7 @@ bool SqliteStore::prepare_statements(std::string& error) {
          prepare("INSERT INTO snapshots(seq, entries, body) VALUES (?1, ?2, ?3)",
                  &insert_snapshot_) &&
          prepare("UPDATE meta SET value = 'complete' WHERE key = 'records'", &mark_backfilled_) &&
+         prepare("INSERT INTO events(seq, payer, body) VALUES (?1, ?2, ?3)", &insert_event_) &&
          prepare("BEGIN IMMEDIATE", &begin_) && prepare("COMMIT", &commit_) &&
          prepare("ROLLBACK", &rollback_);
 }
@@ -419,7 +446,7 @@ SqliteStore::~SqliteStore() {
   records_.reset();
   for (sqlite3_stmt* s :
        {insert_record_, insert_entry_, upsert_payer_, insert_card_, insert_version_,
-        drop_snapshots_, insert_snapshot_, mark_backfilled_, begin_, commit_, rollback_})
+        drop_snapshots_, insert_snapshot_, mark_backfilled_, insert_event_, begin_, commit_, rollback_})
     sqlite3_finalize(s);
   if (db_) sqlite3_close(db_);
   if (lock_fd_ >= 0) ::close(lock_fd_);  // after the database: see lock_fd_
@@ -596,6 +623,12 @@ const char* SqliteStore::write_history(const CommitBatch& batch) {
     bind_text(insert_snapshot_, 3, batch.snapshot->body);
     if (!run(drop_snapshots_) || !run(insert_snapshot_)) return "cannot store a snapshot";
   }
+  for (const StoredEvent& e : batch.events) {
+    sqlite3_bind_int64(insert_event_, 1, e.seq);
+    bind_text(insert_event_, 2, e.payer);
+    bind_text(insert_event_, 3, e.body);
+    if (!run(insert_event_)) return "cannot store a balance event";
+  }
   if (batch.backfilled && !run(mark_backfilled_)) return "cannot mark the records backfilled";
   return nullptr;
 }
@@ -608,7 +641,7 @@ StoreStatus SqliteStore::commit(const CommitBatch& batch) {
   const char* failed = write_journal(batch);
   if (!failed) failed = write_payers(batch);
   // A batch without history, snapshot or backfill costs three tests here, nothing more.
-  if (!failed && (!batch.history.empty() || batch.snapshot || batch.backfilled))
+  if (!failed && (!batch.history.empty() || batch.snapshot || !batch.events.empty() || batch.backfilled))
     failed = write_history(batch);
   if (!failed && !run(commit_)) failed = "cannot commit";
   if (failed) {

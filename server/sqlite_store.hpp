@@ -73,6 +73,7 @@ class SqliteStore final : public LedgerStore {
   sqlite3_stmt* drop_snapshots_ = nullptr;
   sqlite3_stmt* insert_snapshot_ = nullptr;
   sqlite3_stmt* mark_backfilled_ = nullptr;
+  sqlite3_stmt* insert_event_ = nullptr;
   sqlite3_stmt* begin_ = nullptr;
   sqlite3_stmt* commit_ = nullptr;
   sqlite3_stmt* rollback_ = nullptr;

@@ -3,6 +3,8 @@
 // read and the hook every operation's outermost Audit runs on exit (after_operation).
 #include "credits/balance_events.hpp"
 
+#include <algorithm>
+
 #include <set>
 #include <string_view>
 
@@ -45,7 +47,7 @@ void BalanceEvents::topped_up(const std::string& payer, const std::string& key) 
 BalanceEvent& BalanceEvents::emit(Timestamp at, BalanceEventType type, const std::string& payer, Credits below,
                                   Credits available) {
   BalanceEvent e;
-  e.seq = last_seq() + 1;
+  e.seq = ++last_seq_;
   e.at = at;
   e.type = type;
   e.payer = payer;
@@ -90,13 +92,34 @@ void BalanceEvents::evaluate(Timestamp at, const std::string& payer, Credits ava
   }
 }
 
-EventsPage BalanceEvents::page(int64_t after, size_t limit,
-                               const std::function<bool(const std::string&)>* visible) const {
+void BalanceEvents::forget_through(int64_t seq, size_t keep) {
+  while (log_.size() > keep && log_.front().seq <= seq) log_.pop_front();
+}
+
+EventsPage BalanceEvents::page(int64_t after, size_t limit, const std::function<bool(const std::string&)>* visible,
+                               const OlderEvents* older) const {
   EventsPage p;
-  p.last_seq = last_seq();
-  // Seqs are 1..n without gaps: the first event after `after` is at index `after`.
-  for (size_t i = after < 0 ? 0 : static_cast<size_t>(after); i < log_.size() && p.events.size() < limit; ++i)
-    if (!visible || (*visible)(log_[i].payer)) p.events.push_back(log_[i]);
+  p.last_seq = last_seq_;
+  if (after < 0) after = 0;
+  auto take = [&](const BalanceEvent& e) {
+    if (!visible || (*visible)(e.payer)) p.events.push_back(e);
+    return p.events.size() < limit;
+  };
+  // Seqs have no gaps: memory holds first_in_memory..last_seq, the store what came before.
+  const int64_t first_in_memory = last_seq_ - static_cast<int64_t>(log_.size()) + 1;
+  if (after + 1 < first_in_memory && older && *older) {
+    bool room = true;
+    (*older)(after, [&](BalanceEvent&& e) {
+      if (e.seq >= first_in_memory) return false;
+      room = take(e);
+      after = e.seq;
+      return room;
+    });
+    if (!room) return p;
+    after = std::max(after, first_in_memory - 1);
+  }
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(after - first_in_memory + 1, 0)); i < log_.size(); ++i)
+    if (!take(log_[i])) break;
   return p;
 }
 
@@ -152,7 +175,10 @@ Result<EventsPage> Ledger::events_after(Timestamp at, int64_t after, size_t limi
   if (Status s = check_clock(at); !s) return s.error();
   if (after < 0) return bad("\"after\" is a whole number, 0 or more", "/after");
   if (limit < 1 || limit > 1000) return bad("\"limit\" is a whole number from 1 to 1000", "/limit");
-  return balance_events_.page(after, limit, visible);
+  const OlderEvents older = [this](int64_t from, const std::function<bool(BalanceEvent&&)>& more) {
+    records_->older_events(from, more);
+  };
+  return balance_events_.page(after, limit, visible, &older);
 }
 
 void Ledger::evaluate_payer(const Payer& p) {

@@ -150,6 +150,17 @@ void CachedRecords::changed(const Reservation& reservation) {
   write(it->first, it->second);
 }
 
+// Only events already durable leave the ledger's memory (DurableLedger::durable_through), so
+// the store has every one asked for here.
+void CachedRecords::older_events(int64_t after, const std::function<bool(BalanceEvent&&)>& more) {
+  StoreStatus s = source_.scan_events(after, [&](StoredEvent&& stored) {
+    auto e = read_event_record(stored.body);
+    if (!e) throw RecordReadError("the stored balance event " + std::to_string(stored.seq) + " cannot be read: " + e.error().message);
+    return more(std::move(*e));
+  });
+  if (!s) throw RecordReadError("cannot read the balance events from the store: " + s.error);
+}
+
 void CachedRecords::prefetch(const std::vector<std::string>& keys) {
   std::vector<std::string> wanted;
   std::unordered_set<std::string_view> asked;

@@ -277,6 +277,7 @@ CommitBatch DurableLedger::take_batch() {
     batch.history = cache_->take_written();  // pinned in memory until durable_through()
     cache_->between_operations();
   }
+  if (source_ && ledger_) take_events(batch);
   batch.backfilled = std::exchange(backfill_pending_, false);
   // Now and then the state itself, so a start replays at most this many records.
   if (source_ && ledger_ && seq_ - snapshot_seq_ >= snapshot_every_) {
@@ -285,6 +286,40 @@ CommitBatch DurableLedger::take_batch() {
   }
   dirty_.clear();
   return batch;
+}
+
+// The balance events emitted since the last batch, for the store; memory lets them go once
+// that batch is durable (durable_through).
+void DurableLedger::take_events(CommitBatch& batch) {
+  const BalanceEvents& events = ledger_->balance_events();
+  const int64_t last = events.last_seq();
+  if (last == events_stored_) return;
+  const auto& log = events.log();
+  auto from = log.end();
+  while (from != log.begin() && std::prev(from)->seq > events_stored_) --from;
+  for (auto it = from; it != log.end(); ++it) batch.events.push_back(StoredEvent{it->seq, it->payer, write_event_record(*it)});
+  events_stored_ = last;
+  events_batched_.emplace_back(seq_, last);
+}
+
+// Every event so far is in the store (a start or a catch-up replayed what it holds).
+void DurableLedger::events_all_stored() {
+  events_batched_.clear();
+  if (!source_ || !ledger_) return;
+  events_stored_ = ledger_->balance_events().last_seq();
+  ledger_->forget_events_through(events_stored_, events_kept_);
+}
+
+void DurableLedger::durable_through(int64_t seq) {
+  if (!cache_) return;
+  cache_->durable(seq);
+  cache_->between_operations();  // back to its capacity
+  int64_t events = 0;
+  while (!events_batched_.empty() && events_batched_.front().first <= seq) {
+    events = events_batched_.front().second;
+    events_batched_.pop_front();
+  }
+  if (events > 0 && ledger_) ledger_->forget_events_through(events, events_kept_);
 }
 
 // The problems a recovery finds: the first kMaxProblems in full, then a count of the rest.
@@ -347,6 +382,14 @@ RecoveryReport DurableLedger::recover(LedgerStore& store) {
   end_operation();
   snapshot_to_check_.reset();
   snapshot_seq_ = snapshot ? snapshot->seq : 0;
+  // A backfill writes every event the replay emitted with its first batch; otherwise the store
+  // has them all.
+  if (backfill) {
+    events_stored_ = 0;
+    events_batched_.clear();
+  } else {
+    events_all_stored();
+  }
   report.snapshot = from_snapshot ? snapshot->seq : 0;
   backfill_pending_ = backfill && report.ok;
   return problems.finish(card_);
@@ -465,6 +508,7 @@ RecoveryReport DurableLedger::catch_up(LedgerStore& store, const StoreHead* head
   if (!scanned) problems.add("cannot read the journal: " + scanned.error);
   // What the records replayed appended is stored already: their writer committed it.
   if (ledger_) (void)ledger_->take_entries();
+  events_all_stored();
   const int64_t entries = ledger_ ? ledger_->entry_count() : 0;
   if (head && report.ok && (seq_ != head->seq || entries != head->entries))
     problems.add("after catching up the ledger stands at journal record " + std::to_string(seq_) +

@@ -110,11 +110,14 @@ Status check_balance_events(const BalanceEventsState& e, const Index& ix, Timest
     if (!is_amount(t.below) || !is_amount(t.to) || t.to <= t.below)
       return broken("the auto top-up of " + payer + " is not below < to, both amounts");
   }
-  // The `events` read finds an event by its seq as an index: 1..n without gaps.
+  // The `events` read finds an event by its seq as an index: the newest, without gaps, ending
+  // at last_seq (the older ones are in the store).
+  const int64_t first = e.last_seq - static_cast<int64_t>(e.log.size()) + 1;
+  if (e.last_seq < 0 || first < 1) return broken("the balance events' last seq is not at least the events kept");
   for (size_t i = 0; i < e.log.size(); ++i) {
     const BalanceEvent& ev = e.log[i];
-    if (ev.seq != static_cast<int64_t>(i) + 1)
-      return broken("balance event " + std::to_string(i + 1) + " has seq " +
+    if (ev.seq != first + static_cast<int64_t>(i))
+      return broken("balance event " + std::to_string(first + static_cast<int64_t>(i)) + " has seq " +
                     std::to_string(ev.seq));
     if (!ix.payers.count(ev.payer) || ev.at > now || (i > 0 && ev.at < e.log[i - 1].at))
       return broken("balance event " + std::to_string(ev.seq) +

@@ -478,5 +478,62 @@ TEST(HistoryInTheStore, ASecondWriterCatchesUpThroughTheCacheAsTheJournalHadIt) 
     EXPECT_EQ(to_wire(apply(second, text)), to_wire(apply(first, text))) << text;
 }
 
+// A store that keeps the history keeps the balance events too: memory holds only the newest
+// few of those durable, and the `events` read pages through the older ones in the store,
+// exactly as a ledger that keeps them all in memory answers; so does a start from a snapshot.
+TEST(HistoryInTheStore, OldBalanceEventsAreReadBackFromTheStore) {
+  MemoryStore stored(true), plain;
+  DurableLedger kept, whole;
+  kept.set_events_kept(2);
+  kept.set_snapshot_every(3);
+  ASSERT_TRUE(kept.recover(stored).ok);
+  ASSERT_TRUE(whole.recover(plain).ok);
+  int minute = 0;
+  auto both = [&](const std::string& text) {
+    json op = json::parse(text);
+    op["at"] = format_timestamp(*parse_timestamp("2026-01-31T10:00:00Z") + 60000 * minute++);
+    json a = kept.apply(op, std::nullopt), b = whole.apply(op, std::nullopt);
+    EXPECT_EQ(to_wire(a), to_wire(b)) << text;
+    EXPECT_TRUE(stored.commit(kept.take_batch()));
+    kept.durable_through(kept.last_seq());
+    EXPECT_TRUE(plain.commit(whole.take_batch()));
+    return a;
+  };
+  for (DurableLedger* l : {&kept, &whole}) ASSERT_TRUE(l->use_rate_card(card_from("tests/data/test-card.json"), std::nullopt).ok());
+  both(R"({"op":"create_user","user":"ana"})");
+  both(R"({"op":"top_up","payer":"user:ana","credits":500,"key":"t0"})");
+  both(R"({"op":"set_alert","payer":"user:ana","below":450,"by":"ana"})");
+  for (int i = 1; i <= 4; ++i) {  // each round: low, then recovered
+    EXPECT_TRUE(both(Book::charge_text("ana", "c" + std::to_string(i), 8)).value("ok", false));
+    EXPECT_TRUE(both(R"({"op":"top_up","payer":"user:ana","credits":80,"key":"t)" + std::to_string(i) + R"("})").value("ok", false));
+  }
+  ASSERT_EQ(kept.ledger().balance_events().last_seq(), 8);
+  EXPECT_LE(kept.ledger().balance_events().log().size(), 2u) << "the older ones left memory";
+  EXPECT_EQ(stored.events.size(), 8u);
+  const int scans = stored.event_scans;
+  for (const char* page : {R"({"op":"events","after":0,"limit":100})", R"({"op":"events","after":0,"limit":3})",
+                           R"({"op":"events","after":5,"limit":2})", R"({"op":"events","after":7,"limit":10})",
+                           R"({"op":"events","after":8,"limit":10})"})
+    both(page);
+  EXPECT_GT(stored.event_scans, scans) << "pages were read from the store";
+
+  DurableLedger reopened;
+  reopened.set_events_kept(2);
+  RecoveryReport r = reopened.recover(stored);
+  ASSERT_TRUE(r.ok) << r.to_json().dump(2);
+  EXPECT_GT(r.snapshot, 0);
+  EXPECT_LE(reopened.ledger().balance_events().log().size(), 2u);
+  json all = json::parse(R"({"op":"events","after":0,"limit":100})");
+  all["at"] = format_timestamp(*parse_timestamp("2026-01-31T10:00:00Z") + 60000 * minute);
+  EXPECT_EQ(to_wire(reopened.apply(all, std::nullopt)), to_wire(whole.apply(all, std::nullopt)));
+  // The next event follows on, in memory and in the store.
+  json charge = json::parse(Book::charge_text("ana", "c9", 8));
+  charge["at"] = all["at"];
+  EXPECT_EQ(to_wire(reopened.apply(charge, std::nullopt)), to_wire(whole.apply(charge, std::nullopt)));
+  CommitBatch next = reopened.take_batch();
+  ASSERT_EQ(next.events.size(), 1u);
+  EXPECT_EQ(next.events[0].seq, 9);
+}
+
 }  // namespace
 }  // namespace credits::testing

@@ -48,6 +48,14 @@ class MemoryStore : public LedgerStore, public RecordSource {
     return {};
   }
 
+  StoreStatus scan_events(int64_t after, const std::function<bool(StoredEvent&&)>& fn) override {
+    ++event_scans;
+    for (const StoredEvent& e : events)
+      if (e.seq > after)
+        if (StoredEvent copy = e; !fn(std::move(copy))) break;
+    return {};
+  }
+
   StoreStatus load_cards(std::vector<StoredCard>& out) override {
     out = cards;
     return {};
@@ -73,6 +81,7 @@ class MemoryStore : public LedgerStore, public RecordSource {
     for (const PayerState& p : b.payers) payers[p.payer] = p;
     if (keeps_records_) {
       versions.insert(versions.end(), b.history.begin(), b.history.end());
+      events.insert(events.end(), b.events.begin(), b.events.end());
       if (b.snapshot) snapshot = b.snapshot;
       if (b.backfilled) backfill = false;
     }
@@ -89,6 +98,8 @@ class MemoryStore : public LedgerStore, public RecordSource {
   std::optional<StoredSnapshot> snapshot;
   bool backfill = false;  // set by a test: as a store upgraded from a schema without records
   int record_reads = 0;
+  std::vector<StoredEvent> events;
+  int event_scans = 0;
 
  private:
   bool keeps_records_;

@@ -314,6 +314,37 @@ TEST_P(StoreRecords, AKeyIsFoundInItsNewestVersionAsOfAJournalRecord) {
   EXPECT_EQ(find("r", 99)->body, "r@3");
 }
 
+// Balance events are kept by their seq and read back after one, in order, past a page, stopping
+// when asked; a failed commit writes none of its events.
+TEST_P(StoreRecords, BalanceEventsAreReadAfterASeqInOrder) {
+  CommitBatch first = batch(1, 1);
+  for (int64_t e = 1; e <= 300; ++e) first.events.push_back(StoredEvent{e, e % 2 ? "user:ana" : "workspace:w", "e" + std::to_string(e)});
+  commit(first);
+  auto after = [&](int64_t from, size_t stop_after = SIZE_MAX) {
+    std::vector<std::string> out;
+    const StoreStatus st = records().scan_events(from, [&](StoredEvent&& e) {
+      EXPECT_EQ(e.body, "e" + std::to_string(e.seq));
+      EXPECT_EQ(e.payer, e.seq % 2 ? "user:ana" : "workspace:w");
+      out.push_back(e.body);
+      return out.size() < stop_after;
+    });
+    EXPECT_TRUE(st) << st.error;
+    return out;
+  };
+  EXPECT_EQ(after(0).size(), 300u);
+  EXPECT_EQ(after(0).front(), "e1");
+  EXPECT_EQ(after(0).back(), "e300");
+  EXPECT_EQ(after(298), (Keys{"e299", "e300"}));
+  EXPECT_EQ(after(300), Keys{});
+  EXPECT_EQ(after(10, 2), (Keys{"e11", "e12"}));
+  CommitBatch twice = batch(2, 2);
+  twice.events.push_back(StoredEvent{300, "user:ana", "e300"});  // a seq already there: refused
+  EXPECT_FALSE(store().commit(twice));
+  EXPECT_EQ(after(299), Keys{"e300"});
+  reopen();
+  EXPECT_EQ(after(299), Keys{"e300"});
+}
+
 // Several keys in one request: each found one in its newest version as of the point asked, the
 // missing ones left out, a key that needs quoting in an array literal found too.
 TEST_P(StoreRecords, SeveralKeysAreFoundAtOnceAsOfAJournalRecord) {

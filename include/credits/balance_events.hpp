@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -61,18 +62,28 @@ struct EventsPage {
 struct BalanceEventsState {
   std::map<std::string, AlertSetting> alerts;
   std::map<std::string, AutoTopUpSetting> auto_top_ups;  // outstanding requests included
-  // The log is history and grows without end; it is kept whole for now because the `events`
-  // read pages through it by seq and request keys are numbered from its length.
+  // The newest events, seqs last_seq - log.size() + 1 .. last_seq: all of them in memory, or
+  // (a durable ledger) those not yet forgotten; the older ones are in the store.
   std::vector<BalanceEvent> log;
+  int64_t last_seq = 0;
 };
+
+// Where the events a BalanceEvents forgot are read from: each event with seq > after, in
+// order, while `more` returns true (the durable ledger's store; nothing in memory).
+using OlderEvents = std::function<void(int64_t after, const std::function<bool(BalanceEvent&&)>& more)>;
 
 class BalanceEvents {
  public:
   BalanceEvents() = default;
   // From a snapshot the caller has checked (Ledger::from_state: payers exist, seqs 1..n).
   explicit BalanceEvents(BalanceEventsState state)
-      : alerts_(std::move(state.alerts)), auto_top_ups_(std::move(state.auto_top_ups)), log_(std::move(state.log)) {}
-  BalanceEventsState state() const { return {alerts_, auto_top_ups_, log_}; }
+      : alerts_(std::move(state.alerts)),
+        auto_top_ups_(std::move(state.auto_top_ups)),
+        log_(state.log.begin(), state.log.end()),
+        last_seq_(state.last_seq) {}
+  BalanceEventsState state() const {
+    return {alerts_, auto_top_ups_, std::vector<BalanceEvent>(log_.begin(), log_.end()), last_seq_};
+  }
 
   // The settings, as set_alert / set_auto_top_up change them (validated by the ledger).
   // Setting an alert again keeps its state (a retry emits nothing); nullopt removes it.
@@ -89,12 +100,17 @@ class BalanceEvents {
 
   // Whether any payer has a setting: without one, no operation can emit anything.
   bool watching() const { return !alerts_.empty() || !auto_top_ups_.empty(); }
-  const std::vector<BalanceEvent>& log() const { return log_; }
-  int64_t last_seq() const { return static_cast<int64_t>(log_.size()); }
+  // The events in memory, oldest first: every one, unless forget_through() let some go.
+  const std::deque<BalanceEvent>& log() const { return log_; }
+  int64_t last_seq() const { return last_seq_; }
+  // The durable ledger's: events up to `seq` are in the store; all but the newest `keep` of
+  // them leave memory (they are read back through `older` when a page asks for them).
+  void forget_through(int64_t seq, size_t keep);
   // Events with seq > after, at most `limit`, oldest first; with `visible`, only those of the
-  // payers it accepts (the page is filled from the events it accepts).
-  EventsPage page(int64_t after, size_t limit,
-                  const std::function<bool(const std::string&)>* visible = nullptr) const;
+  // payers it accepts (the page is filled from the events it accepts). Those no longer in
+  // memory are read through `older`.
+  EventsPage page(int64_t after, size_t limit, const std::function<bool(const std::string&)>* visible = nullptr,
+                  const OlderEvents* older = nullptr) const;
 
   const AlertSetting* alert(const std::string& payer) const;
   const AutoTopUpSetting* auto_top_up(const std::string& payer) const;
@@ -106,7 +122,8 @@ class BalanceEvents {
 
   std::map<std::string, AlertSetting> alerts_;
   std::map<std::string, AutoTopUpSetting> auto_top_ups_;
-  std::vector<BalanceEvent> log_;
+  std::deque<BalanceEvent> log_;
+  int64_t last_seq_ = 0;
 };
 
 }  // namespace credits

@@ -42,6 +42,7 @@ class CachedRecords final : public LedgerRecords {
   void newest_charges(const std::string& payer, const std::function<bool(const Charge&)>& more) override;
   void charges_in_order(const std::string& payer, const std::function<bool(const Charge&)>& more) override;
   void between_operations() override;
+  void older_events(int64_t after, const std::function<bool(BalanceEvent&&)>& more) override;
 
   // The journal record the next operation will be, if it is kept: what it writes is stamped
   // with it, and it reads the store as of the record before.

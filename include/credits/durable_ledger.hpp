@@ -8,6 +8,7 @@
 // is ahead of the store: the edge must stop and recover from the store.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -94,11 +95,7 @@ class DurableLedger {
   CommitBatch take_batch();
   // The batches up to journal record `seq` are durable: what they wrote may leave memory. From
   // the thread that applies operations (the cache is not shared), after commit() returned.
-  void durable_through(int64_t seq) {
-    if (!cache_) return;
-    cache_->durable(seq);
-    cache_->between_operations();  // back to its capacity
-  }
+  void durable_through(int64_t seq);
 
   // A store that keeps the history (LedgerStore::records()) is read through a cache of at most
   // this many records (pinned ones aside). Before recover().
@@ -109,6 +106,10 @@ class DurableLedger {
   // `full_replay`, recover() replays the whole journal instead and checks the newest snapshot
   // against the state the replay had at its point (`credits verify`).
   static constexpr int64_t kDefaultSnapshotEvery = 10000;
+  // Such a store also keeps the balance events: memory keeps the newest this many of those
+  // durable (the long polls' and the snapshot's), the `events` read finds older ones there.
+  static constexpr size_t kDefaultEventsKept = 1000;
+  void set_events_kept(size_t events) { events_kept_ = events; }
   void set_snapshot_every(int64_t records) { snapshot_every_ = records < 1 ? 1 : records; }
   void set_full_replay(bool full) { full_replay_ = full; }
   // The idempotency keys of these operations, read from the store in one request before they
@@ -136,6 +137,8 @@ class DurableLedger {
   bool start_from(LedgerStore& store, const StoredSnapshot& snapshot, Problems& problems);
   void check_snapshot(const JournalRecord& rec, Problems& problems);
   std::string snapshot_text() const;
+  void take_events(CommitBatch& batch);
+  void events_all_stored();
   std::unique_ptr<LedgerRecords> make_records();
   bool replay_card(const JournalRecord& rec, Problems& problems);
   bool catch_up_record(LedgerStore& store, JournalRecord&& rec, RecoveryReport& report,
@@ -165,6 +168,9 @@ class DurableLedger {
   int64_t snapshot_seq_ = 0;  // the newest snapshot's journal record, stored or in a batch
   bool full_replay_ = false;
   std::optional<StoredSnapshot> snapshot_to_check_;  // a full replay's, at its journal record
+  size_t events_kept_ = kDefaultEventsKept;
+  int64_t events_stored_ = 0;  // the balance events up to this seq are in the store or a batch
+  std::deque<std::pair<int64_t, int64_t>> events_batched_;  // (journal record, last event) per batch
   AccessIndex access_;
   LoadedCard card_;
   std::map<std::string, LoadedCard> cards_;  // every card ever in force, by version

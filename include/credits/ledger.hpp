@@ -200,6 +200,8 @@ class Ledger {
   Result<EventsPage> events_after(Timestamp at, int64_t after, size_t limit,
                                   const std::function<bool(const std::string&)>* visible = nullptr) const;
   const BalanceEvents& balance_events() const { return balance_events_; }
+  // A durable ledger's: events up to `seq` are in the store; memory keeps the newest `keep`.
+  void forget_events_through(int64_t seq, size_t keep) { balance_events_.forget_through(seq, keep); }
 
   // Recomputes every payer's balances and totals from the entries alone and compares them
   // with the live state; the error (`internal`: a difference is a bug) lists each one.

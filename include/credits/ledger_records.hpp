@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "credits/balance_events.hpp"
 #include "credits/charge.hpp"
 #include "credits/reservation.hpp"
 
@@ -58,6 +59,13 @@ class LedgerRecords {
   virtual void newest_charges(const std::string& payer, const std::function<bool(const Charge&)>& more) = 0;
   // The payer's charges oldest first (the CSV export), while `more` returns true.
   virtual void charges_in_order(const std::string& payer, const std::function<bool(const Charge&)>& more) = 0;
+
+  // Balance events the ledger's log let go of (BalanceEvents::forget_through), each with seq >
+  // after, in order, while `more` returns true. Only a store keeps them: in memory the log is
+  // whole and this is never asked.
+  virtual void older_events(int64_t after, const std::function<bool(BalanceEvent&&)>& more) {
+    (void)after, (void)more;
+  }
 
   // No pointer handed out before this call is used after it: a bounded cache may evict here.
   virtual void between_operations() {}

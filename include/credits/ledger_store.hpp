@@ -78,6 +78,14 @@ struct StoredSnapshot {
   std::string body;
 };
 
+// A balance event as the store keeps it (wire/record_wire.hpp): the ledger keeps only the
+// newest in memory and reads older ones back for the `events` read.
+struct StoredEvent {
+  int64_t seq = 0;
+  std::string payer;
+  std::string body;
+};
+
 struct StoredCard {
   std::string version;
   std::string text;  // canonical JSON
@@ -91,13 +99,14 @@ struct CommitBatch {
   std::vector<StoredCard> cards;  // cards in force for the first time
   std::vector<StoredRecord> history;       // record versions written (a store with records())
   std::optional<StoredSnapshot> snapshot;  // the state as of the batch's last record, now and then
+  std::vector<StoredEvent> events;         // balance events the batch's records emitted
   // The history holds every record the journal made (a store upgraded from a schema without
   // records gets them from the first start's full replay): needs_backfill() is false after it.
   bool backfilled = false;
 
   bool empty() const {
     return records.empty() && entries.empty() && payers.empty() && cards.empty() && history.empty() && !snapshot &&
-           !backfilled;
+           events.empty() && !backfilled;
   }
 };
 
@@ -136,6 +145,8 @@ class RecordSource {
   // (newest first when asked), while `fn` returns true.
   virtual StoreStatus scan_charges(const std::string& payer, int64_t as_of, bool newest_first,
                                    const std::function<bool(StoredRecord&&)>& fn) = 0;
+  // The balance events with seq > after, in order, while `fn` returns true.
+  virtual StoreStatus scan_events(int64_t after, const std::function<bool(StoredEvent&&)>& fn) = 0;
 };
 
 // The ledger's serialization point in a shared store, as lock_head() read it.

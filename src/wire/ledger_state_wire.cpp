@@ -67,7 +67,7 @@ json balance_events_json(const BalanceEventsState& e) {
     autos[payer] = {
         {"below", t.below}, {"to", t.to}, {"outstanding", optional_text(t.outstanding)}};
   for (const BalanceEvent& ev : e.log) log.push_back(event_json(ev));
-  return {{"alerts", alerts}, {"auto_top_ups", autos}, {"log", log}};
+  return {{"alerts", alerts}, {"auto_top_ups", autos}, {"log", log}, {"last_seq", e.last_seq}};
 }
 
 }  // namespace
@@ -276,7 +276,7 @@ BalanceEvent read_event(Reading& r, const json& v, const std::string& path) {
 
 BalanceEventsState read_balance_events(Reading& r, const json& v, const std::string& path) {
   BalanceEventsState e;
-  Fields f(r, v, path, {"alerts", "auto_top_ups", "log"});
+  Fields f(r, v, path, {"alerts", "auto_top_ups", "log", "last_seq"});
   const json& alerts = f.of_type("alerts", json::value_t::object);
   for (auto it = alerts.begin(); it != alerts.end(); ++it) {
     Fields a(r, it.value(), pointer_join(f.path("alerts"), it.key()), {"below", "low"});
@@ -291,6 +291,7 @@ BalanceEventsState read_balance_events(Reading& r, const json& v, const std::str
   const json& log = f.of_type("log", json::value_t::array);
   for (size_t i = 0; i < log.size(); ++i)
     e.log.push_back(read_event(r, log[i], pointer_join(f.path("log"), i)));
+  e.last_seq = f.integer("last_seq");
   return e;
 }
 

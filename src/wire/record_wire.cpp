@@ -184,6 +184,37 @@ Result<TopUpRecord> read_top_up_record(std::string_view text) {
   });
 }
 
+std::string write_event_record(const BalanceEvent& e) {
+  return json{{"format", kRecordFormat}, {"seq", e.seq},         {"at", e.at},   {"type", std::string(to_string(e.type))},
+              {"payer", e.payer},        {"below", e.below},     {"available", e.available},
+              {"credits", e.credits},    {"key", e.key},         {"to", e.to}}
+      .dump();
+}
+
+Result<BalanceEvent> read_event_record(std::string_view text) {
+  return read<BalanceEvent>(text, "balance event", [](const Fields& f) -> Result<BalanceEvent> {
+    BalanceEvent e;
+    e.seq = f.num("seq");
+    e.at = f.num("at");
+    const std::string type = f.str("type");
+    if (type == "balance_low")
+      e.type = BalanceEventType::balance_low;
+    else if (type == "balance_recovered")
+      e.type = BalanceEventType::balance_recovered;
+    else if (type == "top_up_requested")
+      e.type = BalanceEventType::top_up_requested;
+    else
+      throw std::invalid_argument("unknown balance event type " + type);
+    e.payer = f.str("payer");
+    e.below = f.num("below");
+    e.available = f.num("available");
+    e.credits = f.num("credits");
+    e.key = f.str("key");
+    e.to = f.num("to");
+    return e;
+  });
+}
+
 std::string write_reservation_record(const Reservation& r) {
   json nodes = json::object();
   for (const auto& [id, n] : r.nodes) nodes[id] = json::array({n.model, n.max});

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "credits/balance_events.hpp"
 #include "credits/charge.hpp"
 #include "credits/error.hpp"
 #include "credits/reservation.hpp"
@@ -21,6 +22,8 @@ using CardByVersion = std::function<std::shared_ptr<const RateCard>(const std::s
 
 std::string write_charge_record(const Charge& c);
 std::string write_top_up_record(const TopUpRecord& t);
+std::string write_event_record(const BalanceEvent& e);
+Result<BalanceEvent> read_event_record(std::string_view text);
 std::string write_reservation_record(const Reservation& r);
 
 // `internal` when the text is not a record this engine wrote (a damaged store).
