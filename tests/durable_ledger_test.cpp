@@ -517,6 +517,11 @@ TEST(HistoryInTheStore, OldBalanceEventsAreReadBackFromTheStore) {
     both(page);
   EXPECT_GT(stored.event_scans, scans) << "pages were read from the store";
 
+  // The snapshot is the full replay's state at its record, whatever events were kept.
+  DurableLedger verified;
+  verified.set_full_replay(true);
+  RecoveryReport full = verified.recover(stored);
+  EXPECT_TRUE(full.ok) << full.to_json().dump(2);
   DurableLedger reopened;
   reopened.set_events_kept(2);
   RecoveryReport r = reopened.recover(stored);
