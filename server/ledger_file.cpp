@@ -72,8 +72,15 @@ int ledger_file(const std::string& rate_card_path, const std::string& embedded_c
       if (!buf.empty() && buf.back() != '\n') buf.push_back('\n');  // a last line without a newline
     }
     out.clear();
-    start = each_complete_line(buf, 0, [&](std::string_view line) {
-      auto op = parse_json_limited(line);
+    // Parsed first, so that the chunk's keys are read from the store at once (one round trip
+    // to PostgreSQL instead of one per key), then applied in order.
+    std::vector<Result<json>> ops;
+    start = each_complete_line(buf, 0, [&](std::string_view line) { ops.push_back(parse_json_limited(line)); });
+    std::vector<const json*> parsed;
+    for (const Result<json>& op : ops)
+      if (op) parsed.push_back(&*op);
+    ledger.prefetch(parsed);
+    for (Result<json>& op : ops) {
       json r;
       try {
         r = op ? ledger.apply(std::move(*op), std::nullopt) : failed_operation_json(nullptr, op.error());
@@ -83,7 +90,7 @@ int ledger_file(const std::string& rate_card_path, const std::string& embedded_c
       }
       out += to_wire(r);
       out += '\n';
-    });
+    }
     if (ledger.has_pending()) {
       StoreStatus s = opened.store->commit(ledger.take_batch());
       if (!s) fail_usage(ErrorCode::storage_failed, "a commit failed; the results of this batch were not printed: " + s.error);
