@@ -171,7 +171,9 @@ void CachedRecords::prefetch(const std::vector<std::string>& keys) {
   std::vector<StoredRecord> found;
   ++counters_.prefetches;
   if (StoreStatus s = source_.find_records(wanted, seq_ - 1, found); !s) return;
+  std::unordered_set<std::string> returned;  // what the store has: the rest is absent
   for (StoredRecord& stored : found) {
+    returned.insert(stored.key);
     if (slots_.count(stored.key) || !asked.count(stored.key)) continue;
     std::optional<Record> record;
     try {
@@ -182,8 +184,6 @@ void CachedRecords::prefetch(const std::vector<std::string>& keys) {
     ++counters_.loads;
     insert(stored.key, std::move(*record));
   }
-  std::unordered_set<std::string> returned;
-  for (const StoredRecord& stored : found) returned.insert(stored.key);
   for (std::string& key : wanted)
     if (!returned.count(key)) absent_.insert(std::move(key));
 }

@@ -76,6 +76,14 @@ ReservationStatus reservation_status(const std::string& s) {
   throw std::invalid_argument("unknown reservation status " + s);
 }
 
+// By the names to_string() gives, the one place they are spelled.
+BalanceEventType balance_event_type(const std::string& s) {
+  for (BalanceEventType t : {BalanceEventType::balance_low, BalanceEventType::balance_recovered,
+                             BalanceEventType::top_up_requested})
+    if (s == to_string(t)) return t;
+  throw std::invalid_argument("unknown balance event type " + s);
+}
+
 }  // namespace
 
 // Written field by field, not through a json document: a charge's record is written on every
@@ -196,15 +204,7 @@ Result<BalanceEvent> read_event_record(std::string_view text) {
     BalanceEvent e;
     e.seq = f.num("seq");
     e.at = f.num("at");
-    const std::string type = f.str("type");
-    if (type == "balance_low")
-      e.type = BalanceEventType::balance_low;
-    else if (type == "balance_recovered")
-      e.type = BalanceEventType::balance_recovered;
-    else if (type == "top_up_requested")
-      e.type = BalanceEventType::top_up_requested;
-    else
-      throw std::invalid_argument("unknown balance event type " + type);
+    e.type = balance_event_type(f.str("type"));
     e.payer = f.str("payer");
     e.below = f.num("below");
     e.available = f.num("available");
