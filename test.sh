@@ -6,27 +6,53 @@
 # sanitizers and a short run of each fuzz harness (clang). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+# Each stage's wall time, printed as the stage ends and summed up at the exit (also on a
+# failure), so a run that grows says where.
+STAGE="set-up (scripts/setup.sh)"
+STAGE_START=$SECONDS
+STAGE_TIMES=()
+end_stage() {
+  local took=$((SECONDS - STAGE_START))
+  STAGE_TIMES+=("$(printf '%5d s  %s' "$took" "$STAGE")")
+  echo "-- $took s: $STAGE"
+}
+stage() {
+  end_stage
+  STAGE=$1
+  STAGE_START=$SECONDS
+  echo "== $1"
+}
+summary() {
+  local rc=$?
+  end_stage
+  echo "== time per stage (total $SECONDS s)"
+  printf '%s\n' "${STAGE_TIMES[@]}"
+  exit $rc
+}
+trap summary EXIT
+
 scripts/setup.sh
-echo "== style: no function over 70 lines (scripts/function-lengths.py)"
+stage "style: no function over 70 lines (scripts/function-lengths.py)"
 python3 scripts/function-lengths.py src server cli wasm bench
-echo "== native build (warnings are errors)"
+stage "native build (warnings are errors)"
 scripts/build-native.sh -DCREDITS_WERROR=ON
-echo "== native tests"
+stage "native tests"
 ctest --test-dir build/native --output-on-failure
-echo "== WebAssembly build"
+stage "WebAssembly build"
 scripts/build-wasm.sh
-echo "== WebAssembly tests (the same GoogleTest suite under Node)"
+stage "WebAssembly tests (the same GoogleTest suite under Node)"
 ctest --test-dir build/wasm --output-on-failure
-echo "== the browser package: build, type check, Node tests (contract, parity with the CLI)"
+stage "the browser package: build, type check, Node tests (contract, parity with the CLI)"
 scripts/build-web.sh
 (cd web && npx --no-install tsc --noEmit -p . && node --test test/*.test.js)
-echo "== the browser package in headless Chromium (playwright-core)"
+stage "the browser package in headless Chromium (playwright-core)"
 (cd web && node --test test/browser/*.test.js)
-echo "== the demo product: build, the backend against the real server, end to end in headless Chromium"
+stage "the demo product: build, the backend against the real server, end to end in headless Chromium"
 scripts/build-demo.sh
 node --test demo/test/*.test.js
-echo "== sanitizers: GoogleTest and the CLI contract under ASan+UBSan, the server's race and kill -9 tests under TSan"
+stage "sanitizers: GoogleTest and the CLI contract under ASan+UBSan, the server's race and kill -9 tests under TSan"
 scripts/test-sanitizers.sh
-echo "== fuzzing: each libFuzzer harness for 30 s (docs/fuzzing.md)"
+stage "fuzzing: each libFuzzer harness for 30 s (docs/fuzzing.md)"
 scripts/fuzz-short.sh
 echo "== all tests passed"
