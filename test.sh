@@ -54,7 +54,7 @@ stage "the demo product: build, the backend against the real server, end to end 
 scripts/build-demo.sh
 node --test demo/test/*.test.js
 stage "sanitizers: GoogleTest and the CLI contract under ASan+UBSan, the server's race and kill -9 tests under TSan"
-scripts/test-sanitizers.sh
+SAN_FUZZERS=1 scripts/test-sanitizers.sh
 stage "fuzzing: each libFuzzer harness for 30 s (docs/fuzzing.md)"
-scripts/fuzz-short.sh
+FUZZ_BUILD=build/asan FUZZ_PREBUILT=1 scripts/fuzz-short.sh
 echo "== all tests passed"

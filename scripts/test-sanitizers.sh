@@ -13,12 +13,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${SAN_JOBS:-2}
 
-configure_build() {  # DIR FLAGS TARGETS...
-  local dir=$1 flags=$2
-  shift 2
+configure_build() {  # DIR FLAGS CMAKE_OPTION TARGETS...
+  local dir=$1 flags=$2 option=$3
+  shift 3
   CXX=clang++ nice -n 10 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
     -DCMAKE_CXX_FLAGS="$flags -fno-omit-frame-pointer" -DCMAKE_EXE_LINKER_FLAGS="$flags" \
-    -DCREDITS_WERROR=ON >/dev/null
+    -DCREDITS_WERROR=ON "$option" >/dev/null
   nice -n 10 cmake --build "$dir" -j"$jobs" --target "$@"
 }
 
@@ -34,7 +34,15 @@ check_reports() {  # DIR NAME
 run_asan() {
   local dir=build/asan
   echo "-- ASan+UBSan build ($dir)"
-  configure_build "$dir" "-fsanitize=address,undefined -fno-sanitize-recover=all" credits_tests credits
+  # With SAN_FUZZERS=1 (test.sh) the libFuzzer harnesses are built here too, for
+  # scripts/fuzz-short.sh to run from this folder: the fuzz build is this one plus coverage,
+  # so the core is compiled once for both (about 2.5 minutes less of the test command).
+  if [ "${SAN_FUZZERS:-0}" = 1 ]; then
+    configure_build "$dir" "-fsanitize=address,undefined -fno-sanitize-recover=all" -DCREDITS_FUZZ=ON \
+      credits_tests credits fuzzers
+  else
+    configure_build "$dir" "-fsanitize=address,undefined -fno-sanitize-recover=all" -DCREDITS_FUZZ=OFF credits_tests credits
+  fi
   rm -rf "$dir/reports" && mkdir -p "$dir/reports"
   local status=0
   ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:log_path=$PWD/$dir/reports/asan:log_exe_name=1" \
@@ -47,7 +55,7 @@ run_asan() {
 run_tsan() {
   local dir=build/tsan
   echo "-- ThreadSanitizer build ($dir)"
-  configure_build "$dir" "-fsanitize=thread" credits
+  configure_build "$dir" "-fsanitize=thread" -DCREDITS_FUZZ=OFF credits
   rm -rf "$dir/reports" && mkdir -p "$dir/reports"
   local status=0
   TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:log_path=$PWD/$dir/reports/tsan:log_exe_name=1" \
