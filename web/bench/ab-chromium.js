@@ -17,6 +17,8 @@ const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const a = opt('--a', 'src'), b = opt('--b', 'src-b');
 const pages = Number(opt('--pages', 5)), reps = Number(opt('--reps', 30));
+// --no-check: b may give other numbers (to time a part of the work, never to compare variants).
+const check = args.includes('--no-check') ? '&check=0' : '';
 
 const server = await startStaticServer();
 const browser = await launchChromium();
@@ -27,7 +29,7 @@ try {
     const context = await browser.newContext();
     const page = await context.newPage();
     page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
-    await page.goto(`${server.url}/web/bench/ab.html?a=${a}&b=${b}&reps=${reps}`);
+    await page.goto(`${server.url}/web/bench/ab.html?a=${a}&b=${b}&reps=${reps}${check}`);
     await page.waitForFunction(() => window.benchResult !== undefined, null, { timeout: 10 * 60_000, polling: 250 });
     const r = await page.evaluate(() => window.benchResult);
     await context.close();
