@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "credits/money_split.hpp"
+#include "heap_sort.hpp"
 
 namespace credits {
 
@@ -206,7 +207,7 @@ std::vector<int32_t> downstream_of(const Graph& graph, int32_t changed) {
         seen[static_cast<size_t>(d)] = true;
         affected.push_back(d);
       }
-  std::sort(affected.begin(), affected.end(), [&](int32_t a, int32_t b) {
+  heap_sort(affected.begin(), affected.end(), [&](int32_t a, int32_t b) {
     return graph.position[static_cast<size_t>(a)] < graph.position[static_cast<size_t>(b)];
   });
   return affected;

@@ -6,6 +6,7 @@
 #include "credits/wire/node_wire.hpp"
 #include "credits/wire/plan_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
+#include "heap_sort.hpp"
 
 namespace credits {
 
@@ -121,8 +122,7 @@ std::string PlanSession::set_input(const std::string& to, const std::string& por
                            pointer_join("/inputs", port)));
     inputs.push_back({port, up->second});
   }
-  std::sort(inputs.begin(), inputs.end(),
-            [](const GraphEdge& a, const GraphEdge& b) { return a.port < b.port; });
+  heap_sort(inputs.begin(), inputs.end(), [](const GraphEdge& a, const GraphEdge& b) { return a.port < b.port; });
   bool skip = g.skip;
   if (g.node.skip && g.node.skip->kind == GivenValue::Kind::boolean) skip = g.node.skip->boolean;
   return apply_update(index, std::move(inputs), skip, nullptr);

@@ -7,6 +7,7 @@
 
 #include "engine.hpp"
 
+#include "credits/value_classes.hpp"
 #include "credits/wire/node_wire.hpp"
 #include "credits/wire/quote_wire.hpp"
 #include "test_support.hpp"
@@ -295,6 +296,106 @@ TEST(EncodedNodes, ThePricersTablesGiveWhatPricingGives) {
     }
     EXPECT_GT(priced, count / 4);
   }
+}
+
+// A table of value classes answers for values it has not seen: every number parameter gets
+// values on, beside (the neighbouring doubles) and between its points, fractional ones with
+// many digits too, and the records are priced twice by the pricer (whose first answer per class
+// fills the entry every later value of the class is answered from) and once without tables.
+TEST(EncodedNodes, ClassTablesAnswerForValuesTheyHaveNotSeen) {
+  for (const RateCard* card : {sample_card().get(), test_card().get()}) {
+    std::vector<double> stream;
+    size_t count = 0;
+    for (size_t mi = 0; mi < card->models.size(); ++mi) {
+      const Model& m = card->models[mi];
+      std::vector<std::vector<double>> values;
+      for (const ParamSpec& p : m.params) {
+        std::vector<double> v{NAN};  // not given
+        if (p.type == ParamType::string) for (size_t c = 0; c < p.choices.size(); ++c) v.push_back(static_cast<double>(c));
+        else if (p.type == ParamType::boolean) v.insert(v.end(), {0, 1});
+        else {
+          std::vector<double> points;
+          for (const Decimal& a : p.allowed) points.push_back(std::stod(a.to_string()));
+          if (p.min) points.push_back(std::stod(p.min->to_string()));
+          if (p.max) points.push_back(std::stod(p.max->to_string()));
+          for (int k = 0; k <= 130; ++k) points.push_back(k * 0.5);
+          for (int k = 1; k <= 20; ++k) points.push_back(k * 60.0), points.push_back(k * 1000.0 + 1);
+          if (auto classes = value_classes(m, values.size(), EncodedPricer::kMaxTableEntries))
+            for (const Decimal& point : classes->points) points.push_back(std::stod(point.to_string()));
+          for (double x : points) {
+            v.insert(v.end(), {x, std::nextafter(x, -INFINITY), std::nextafter(x, INFINITY), x + 0.01, x - 0.01,
+                               x + 0.123456789, x + 1.0 / 3});
+          }
+          v.push_back(1e-7);
+        }
+        values.push_back(std::move(v));
+      }
+      // Each slot's values in turn against a few settings of the others.
+      for (size_t s = 0; s < values.size(); ++s)
+        for (size_t k = 0; k < values[s].size(); ++k)
+          for (size_t ctx = 0; ctx < 4; ++ctx) {
+            std::vector<double> rec{static_cast<double>(mi), 0};
+            for (size_t o = 0; o < values.size(); ++o) {
+              const double v = o == s ? values[s][k] : values[o][(ctx * (o + 1)) % std::min<size_t>(values[o].size(), 5)];
+              if (std::isnan(v)) continue;
+              rec.insert(rec.end(), {static_cast<double>(o), v});
+              rec[1] += 1;
+            }
+            stream.insert(stream.end(), rec.begin(), rec.end());
+            ++count;
+          }
+    }
+    EncodedPricer pricer(*card);
+    std::vector<double> expected(3 * count), first(3 * count), second(3 * count);
+    const size_t priced = price_encoded_nodes(*card, stream.data(), stream.size(), count, expected.data());
+    EXPECT_EQ(pricer.price(stream.data(), stream.size(), count, first.data()), priced);
+    EXPECT_EQ(pricer.price(stream.data(), stream.size(), count, second.data()), priced);
+    for (size_t i = 0; i < 3 * count; ++i) {
+      ASSERT_EQ(first[i], expected[i]) << "record " << i / 3;
+      ASSERT_EQ(second[i], expected[i]) << "record " << i / 3;
+    }
+    EXPECT_GT(priced, count / 10);
+  }
+}
+
+// Near zero a fractional double may be written with an exponent or more decimals than a
+// Decimal takes (1e-07), which the engine refuses: a range reaching there gets no classes, or
+// 0.5 would answer for 1e-7 from its class.
+TEST(EncodedNodes, NoClassesWhereSomeFractionIsNotRead) {
+  auto card = load_rate_card(R"({"version": "t", "credit_value": "0.01 USD", "models": [
+    {"id": "m", "kind": "audio", "label": "m", "params": {"x": {"type": "decimal", "min": "0", "max": "10"}},
+     "price": [{"type": "flat", "credits": "5"}]}]})");
+  ASSERT_TRUE(card) << card.error().message;
+  const std::vector<double> stream{0, 1, 0, 0.5, 0, 1, 0, 1e-7, 0, 1, 0, 0.25};
+  std::vector<double> expected(9), got(9);
+  price_encoded_nodes(*card, stream.data(), stream.size(), 3, expected.data());
+  EXPECT_EQ(expected[0], 0);
+  EXPECT_EQ(expected[3], 2);  // refused: 1e-07 is not a decimal the engine reads
+  EncodedPricer pricer(*card);
+  pricer.price(stream.data(), stream.size(), 3, got.data());
+  EXPECT_EQ(got, expected);
+}
+
+// Which of the sample card's models have tables, and their sizes: every model whose numbers
+// are choices, short ranges of whole numbers or classes.
+TEST(EncodedNodes, TheSampleCardsTables) {
+  const RateCard& card = *sample_card();
+  EncodedPricer pricer(card);
+  std::vector<std::string> without;
+  for (size_t mi = 0; mi < card.models.size(); ++mi) {
+    if (!pricer.has_table(mi)) without.push_back(card.models[mi].id);
+    else EXPECT_LE(pricer.table_entries(mi), EncodedPricer::kMaxTableEntries);
+  }
+  // A price that follows a quantity over a long range: characters, tokens. (Seconds without a
+  // step over a short range have a table of their whole values.)
+  const std::vector<std::string> expected{"elevenlabs-flash", "openai-tts", "gpt-5", "gpt-5-mini", "claude-sonnet-4-5",
+                                          "gemini-2-5-flash"};
+  std::vector<std::string> sorted_without = without, sorted_expected = expected;
+  std::sort(sorted_without.begin(), sorted_without.end());
+  std::sort(sorted_expected.begin(), sorted_expected.end());
+  EXPECT_EQ(sorted_without, sorted_expected);
+  const size_t topaz = static_cast<size_t>(card.index.at("topaz-video-upscale"));
+  EXPECT_EQ(pricer.table_entries(topaz), 601u * 4u * 3u);  // 600 started seconds, 3 fps bands, 2 resolutions
 }
 
 // models() is written as text; it must be what nlohmann writes for the same value (keys in

@@ -1,8 +1,9 @@
 #include "encoded_nodes.hpp"
 
+#include <algorithm>
 #include <array>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "credits/estimator.hpp"
@@ -43,15 +44,12 @@ std::optional<Decimal> fractional_value_from_text(double v) {
   return Decimal::parse(std::string_view(text.data(), static_cast<size_t>(end - text.data())));
 }
 
-namespace {
-
-// A number parameter's value, read as the JSON path reads the same JS number: a whole number
-// is the integer (JSON.stringify writes it without a fraction), anything else as
-// read_json_decimal reads a JSON float (fractional_value).
 std::optional<Decimal> numeric_value(double v) {
   if (whole(v, -kMaxParamMagnitude, kMaxParamMagnitude)) return Decimal::from_int(static_cast<int64_t>(v));
   return fractional_value(v);
 }
+
+namespace {
 
 // What a record comes to: priced, refused (the JSON path refuses the same node too), or not
 // settled here (a malformed record; the JSON path decides).
@@ -157,66 +155,19 @@ size_t price_encoded_nodes(const RateCard& card, const double* in, size_t length
   return priced;
 }
 
+
 namespace {
 
-// A number parameter's whole values from the smallest to the largest it may take (their first
-// and their count; which of them it takes is ParamSpec::allows' answer); false when they are not a
-// short range of whole numbers.
-bool number_domain(const ParamSpec& p, int64_t& lo_out, uint32_t& size_out) {
-  std::optional<Decimal> lo = p.min, hi = p.max;
-  for (const Decimal& a : p.allowed) {
-    if (!lo || a < *lo) lo = a;
-    if (!hi || a > *hi) hi = a;
-  }
-  // Read into plain integers (GCC's -Wmaybe-uninitialized misreads optionals of optionals).
-  const std::optional<int64_t> lo_int = lo ? lo->ceil_to_int64() : std::optional<int64_t>();
-  const std::optional<int64_t> hi_int = hi ? hi->ceil_to_int64() : std::optional<int64_t>();
-  if (!lo_int || !hi_int) return false;
-  const int64_t l = lo_int.value_or(0), h = hi_int.value_or(0);
-  if (h < l || h - l >= static_cast<int64_t>(EncodedPricer::kMaxTableEntries) ||
-      std::fabs(static_cast<double>(l)) > kMaxParamMagnitude || std::fabs(static_cast<double>(h)) > kMaxParamMagnitude)
-    return false;
-  lo_out = l;
-  size_out = static_cast<uint32_t>(h - l + 1);
-  return true;
+// A value's digit in a slot of classes (its class), or -1 when it is not in the table. NaN
+// compares false with every point, so it falls below the first: -1, as below the minimum.
+int64_t class_digit(const std::vector<double>& points, const std::vector<int32_t>& at,
+                    const std::vector<int32_t>& between, bool whole_only, double v) {
+  if (whole_only && !(std::floor(v) == v)) return -1;
+  const size_t j = static_cast<size_t>(std::lower_bound(points.begin(), points.end(), v) - points.begin());
+  return j < points.size() && points[j] == v ? at[j] : between[j];
 }
 
 }  // namespace
-
-EncodedPricer::EncodedPricer(const RateCard& card)
-    : card_(card), tables_(card.models.size()), built_(card.models.size(), false) {}
-
-// A model's table, made on its first record (making every table at once cost milliseconds of
-// a cold start): the domains first, and only when they fit, which numbers are allowed.
-EncodedPricer::Table& EncodedPricer::table(size_t m) {
-  Table& t = tables_[m];
-  if (built_[m]) return t;
-  built_[m] = true;
-  const Model& model = card_.models[m];
-  if (model.params.empty() || model.params.size() > 63) return t;
-  Table made;
-  size_t combinations = 1;
-  for (const ParamSpec& p : model.params) {
-    Slot slot;
-    slot.type = p.type;
-    if (p.type == ParamType::string) slot.size = static_cast<uint32_t>(p.choices.size());
-    else if (p.type == ParamType::boolean) slot.size = 2;
-    else if (!number_domain(p, slot.lo, slot.size)) return t;
-    made.stride.push_back(static_cast<uint32_t>(combinations));
-    combinations *= slot.size + 1;
-    if (combinations > kMaxTableEntries) return t;
-    made.slots.push_back(std::move(slot));
-  }
-  for (size_t s = 0; s < made.slots.size(); ++s) {
-    Slot& slot = made.slots[s];
-    if (!model.params[s].is_numeric()) continue;
-    for (int64_t v = slot.lo; v < slot.lo + static_cast<int64_t>(slot.size); ++v)
-      slot.allowed.push_back(model.params[s].allows(Decimal::from_int(v)));
-  }
-  made.combinations = combinations;
-  t = std::move(made);
-  return t;
-}
 
 EncodedPricer::Entry* EncodedPricer::lookup(Table& table, const double* pairs, size_t n) {
   size_t key = 0;
@@ -229,14 +180,18 @@ EncodedPricer::Entry* EncodedPricer::lookup(Table& table, const double* pairs, s
     seen |= uint64_t{1} << s;
     const Slot& d = table.slots[s];
     size_t digit;
-    if (d.type == ParamType::string || d.type == ParamType::boolean) {
+    if (d.kind == Slot::Kind::choice) {
       if (!whole(v, 0, static_cast<double>(d.size) - 1)) return nullptr;
       digit = static_cast<size_t>(v);
-    } else {
+    } else if (d.kind == Slot::Kind::whole_values) {
       const double lo = static_cast<double>(d.lo);
       if (!whole(v, lo, lo + static_cast<double>(d.size) - 1)) return nullptr;
       digit = static_cast<size_t>(v - lo);
       if (!d.allowed[digit]) return nullptr;  // refused: the general path says so
+    } else {
+      const int64_t c = class_digit(d.points, d.at, d.between, d.whole_only, v);
+      if (c < 0) return nullptr;
+      digit = static_cast<size_t>(c);
     }
     key += (digit + 1) * table.stride[s];
   }
@@ -274,39 +229,6 @@ size_t EncodedPricer::price(const double* in, size_t length, size_t count, doubl
     if (o[0] == 0) ++priced;
   }
   return priced;
-}
-
-// Numbers written with append_json_int (std::to_string would link snprintf into the module).
-std::string EncodedPricer::expose_tables() {
-  std::string out = "[";
-  const auto field = [&](const char* key, int64_t v) {
-    out += key;
-    append_json_int(out, v);
-  };
-  for (size_t m = 0; m < tables_.size(); ++m) {
-    Table& t = table(m);
-    if (t.slots.empty()) continue;
-    if (t.entries.empty()) t.entries.resize(t.combinations);
-    out += out.size() > 1 ? "," : "";
-    field("{\"model\":", static_cast<int64_t>(m));
-    field(",\"entries\":", static_cast<int64_t>(reinterpret_cast<uintptr_t>(t.entries.data())));
-    out += ",\"stride\":[";
-    for (size_t s = 0; s < t.stride.size(); ++s) field(s ? "," : "", t.stride[s]);
-    out += "],\"slots\":[";
-    for (size_t s = 0; s < t.slots.size(); ++s) {
-      const Slot& d = t.slots[s];
-      field(s ? ",{\"lo\":" : "{\"lo\":", d.lo);
-      field(",\"size\":", d.size);
-      if (d.type != ParamType::string && d.type != ParamType::boolean) {
-        out += ",\"allowed\":\"";
-        for (bool a : d.allowed) out += a ? '1' : '0';
-        out += '"';
-      }
-      out += '}';
-    }
-    out += "]}";
-  }
-  return out + "]";
 }
 
 std::string quote_encoded_node(const RateCard& card, const double* record, size_t length) {

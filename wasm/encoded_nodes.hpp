@@ -34,6 +34,10 @@ namespace credits {
 std::optional<Decimal> fractional_value(double v);
 // The same through nlohmann's to_chars text and Decimal::parse, for every number.
 std::optional<Decimal> fractional_value_from_text(double v);
+// A number parameter's value, read as the JSON path reads the same JS number: a whole number
+// is the integer (JSON.stringify writes it without a fraction), anything else as
+// read_json_decimal reads a JSON float (fractional_value). nullopt where it refuses one.
+std::optional<Decimal> numeric_value(double v);
 
 // Returns the number of nodes priced with status 0. `scratch` is reused from call to call (one
 // record at a time, as quote() sends them, would otherwise allocate its vectors every call).
@@ -43,36 +47,49 @@ size_t price_encoded_nodes(const RateCard& card, const double* input, size_t inp
                            size_t node_count, double* output);
 
 // price_encoded_nodes with a memo for the card's small models: for a model whose every
-// parameter has a small finite domain (choices, booleans, whole numbers of a short range or
-// list; at most kMaxTableEntries combinations, "not given" included), each combination's
-// result is kept the first time it is computed (by the same decode, complete_params and
-// price_node), and a record whose values are all in those domains is answered from it.
-// Anything else (a fractional number, a value outside its domain, an undeclared name, a slot
+// parameter has a small finite domain, each combination's result is kept the first time it is
+// computed (by the same decode, complete_params and price_node), and a record whose values are
+// all in those domains is answered from it. A parameter's domain is its choices, its booleans,
+// the whole numbers of a short range or list, or its value classes (credits/value_classes.hpp:
+// values between the points where the model's blocks change price alike, so one entry answers
+// for 4.27 s and 4.5 s of a per-started-second rate). At most kMaxTableEntries combinations,
+// "not given" included. Anything else (a value outside its domain, an undeclared name, a slot
 // twice, a larger model) is priced as price_encoded_nodes prices it. The same outputs, always.
+// (Its tables are made in encoded_tables.cpp, its records priced in encoded_nodes.cpp.)
 class EncodedPricer {
  public:
-  static constexpr size_t kMaxTableEntries = 4096;
+  static constexpr size_t kMaxTableEntries = 8192;
   explicit EncodedPricer(const RateCard& card);
   size_t price(const double* input, size_t input_length, size_t node_count, double* output);
-  // Which models have a table (for tests).
+  // Which models have a table, and how many entries (for tests).
   bool has_table(size_t model_index) { return !table(model_index).slots.empty(); }
+  size_t table_entries(size_t model_index) { return table(model_index).combinations; }
   // The tables for the JS package to answer records from without a call (web/src/encode.js):
   // every table's entries allocated now (never moved after), and their layout as JSON text,
-  //   [{"model", "entries", "stride": [..], "slots": [{"lo", "size", "allowed"?}]}, ...]
+  //   [{"model", "entries", "stride": [..], "slots": [{"lo", "size", "allowed"?, "points"?,
+  //     "at"?, "between"?, "whole"?}]}, ...]
   // `entries`: the address of the first entry, three doubles each (status, min, max; status -1
   // while not computed, filled by price() as before). A record's key is the sum over its
   // values of (digit + 1) * stride[slot], the digit being a choice's index, a boolean's 0/1,
-  // or a number's value - lo when it is a whole number below lo + size whose `allowed`
-  // character is '1'; any other value is not in the table (the record goes to price()).
+  // a number's value - lo when it is a whole number below lo + size whose `allowed` character
+  // is '1', or, for a slot with `points`, its class: at[j] for a value equal to points[j],
+  // between[j] for one between points[j-1] and points[j] (when `whole`, only for a whole
+  // number). Any other value, or a class of -1, is not in the table (the record goes to price()).
   std::string expose_tables();
 
- private:
+  // One parameter's domain in a table.
   struct Slot {
-    int64_t lo = 0;              // numbers: the smallest whole value of the domain
-    uint32_t size = 0;           // values in the domain (the digit of value k is k + 1; 0: not given)
-    std::vector<bool> allowed;   // numbers: whether lo + k is allowed (ParamSpec::allows)
-    ParamType type = ParamType::integer;
+    enum class Kind : uint8_t { choice, whole_values, classes };
+    Kind kind = Kind::choice;      // choice: a string's choices or a boolean
+    int64_t lo = 0;                // whole_values: the smallest whole value of the domain
+    uint32_t size = 0;             // values or classes in the domain (digit k + 1; 0: not given)
+    std::vector<bool> allowed;     // whole_values: whether lo + k is allowed (ParamSpec::allows)
+    std::vector<double> points;    // classes: ValueClasses::points as the numbers read as them
+    std::vector<int32_t> at, between;
+    bool whole_only = false;
   };
+
+ private:
   struct Entry {
     double status = -1;  // -1: not computed yet
     double min = 0, max = 0;

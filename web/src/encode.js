@@ -45,11 +45,28 @@ function plainStrings(inputs) {
 // number), or -1 when `x` is outside the slot's domain: the digits and strides are the
 // engine's (EncodedPricer::expose_tables), so the table decides nothing the engine did not.
 function tableKey(slot, x, key) {
+  if (slot.points !== null) return classKey(slot, x, key);
   if (slot.allowed === null) return x >= 0 && x < slot.size ? key + (x + 1) * slot.stride : -1;
   const digit = x - slot.lo;
   // A whole index in range first: a fractional or outside one makes V8's typed-array read slow.
   if (!(digit >= 0 && digit < slot.size && (digit | 0) === digit)) return -1;
   return slot.allowed[digit] === 1 ? key + (digit + 1) * slot.stride : -1;
+}
+
+// A number's class among the engine's points (ValueClasses): at[j] when it is points[j],
+// between[j] when it lies between points[j - 1] and points[j]; NaN falls below every point.
+function classKey(slot, x, key) {
+  if (slot.whole && !Number.isInteger(x)) return -1;
+  const points = slot.points;
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  const c = lo < points.length && points[lo] === x ? slot.at[lo] : slot.between[lo];
+  return c < 0 ? -1 : key + (c + 1) * slot.stride;
 }
 let tableEntry = -1;  // set by NodeEncoder.write
 
@@ -109,6 +126,10 @@ function tableOf(layout) {
     lo: d.lo,
     size: d.size,
     allowed: d.allowed === undefined ? null : Uint8Array.from(d.allowed, (c) => (c === '1' ? 1 : 0)),
+    points: d.points === undefined ? null : Float64Array.from(d.points),
+    at: d.at === undefined ? null : Int32Array.from(d.at),
+    between: d.between === undefined ? null : Int32Array.from(d.between),
+    whole: d.whole === true,
   }));
   return { base: layout.entries / 8, slots };
 }
