@@ -85,13 +85,14 @@ class Evaluator {
                      std::move(effect), sub_});
   }
 
-  // rate × units(q) over q's range.
+  // rate × units(q) over q's range; computed once for one value (a given quantity).
   Status per_units(const UnitRule& rule, const Decimal& rate, const ParamValue& q, Amount& out) {
+    const bool one = q.lo == q.hi;
     auto ulo = units_of(rule, q.lo);
-    auto uhi = units_of(rule, q.hi);
+    auto uhi = one ? ulo : units_of(rule, q.hi);
     if (!ulo || !uhi) return overflow();
     auto lo = rate.mul(*ulo);
-    auto hi = rate.mul(*uhi);
+    auto hi = one ? lo : rate.mul(*uhi);
     if (!lo || !hi) return overflow();
     out = {*lo, *hi};
     return Ok{};

@@ -51,6 +51,9 @@ bool ParamSpec::allows(const Decimal& d) const {
   if (type == ParamType::integer && !d.is_integer()) return false;
   if (step) {
     const Decimal base = min.value_or(Decimal());
+    // Whole steps from a whole base take every whole number: the usual integer parameter, asked
+    // about on every quote, answered without the division below.
+    if (d.is_integer() && base.is_integer() && *step == Decimal::from_int(1)) return true;
     auto off = d.sub(base);
     auto k = off ? off->ceil_div(*step) : std::nullopt;
     auto back = k ? k->mul(*step) : std::nullopt;

@@ -51,6 +51,15 @@ std::optional<Decimal> numeric_value(double v) {
 
 namespace {
 
+}  // namespace
+
+bool read_here(double v) {
+  if (!std::isfinite(v) || std::floor(v) == v) return true;
+  return v > 0 && v < 1e5 && std::nearbyint(v * 100) / 100 == v;
+}
+
+namespace {
+
 // What a record comes to: priced, refused (the JSON path refuses the same node too), or not
 // settled here (a malformed record; the JSON path decides).
 enum class Decoded { ok, refused, unsettled };
@@ -71,6 +80,7 @@ Decoded decode_pair(const Model& model, double slot, double v, PreparedNode& nod
     if (v != 0 && v != 1) return Decoded::refused;
     pv.choice = static_cast<int32_t>(v);
   } else {
+    if (!read_here(v)) return Decoded::unsettled;
     const auto d = numeric_value(v);
     if (!d || !p.allows(*d)) return Decoded::refused;
     pv.lo = pv.hi = *d;
@@ -162,7 +172,7 @@ namespace {
 // compares false with every point, so it falls below the first: -1, as below the minimum.
 int64_t class_digit(const std::vector<double>& points, const std::vector<int32_t>& at,
                     const std::vector<int32_t>& between, bool whole_only, double v) {
-  if (whole_only && !(std::floor(v) == v)) return -1;
+  if (whole_only ? !(std::floor(v) == v) : !read_here(v)) return -1;
   const size_t j = static_cast<size_t>(std::lower_bound(points.begin(), points.end(), v) - points.begin());
   return j < points.size() && points[j] == v ? at[j] : between[j];
 }
@@ -184,10 +194,16 @@ EncodedPricer::Entry* EncodedPricer::lookup(Table& table, const double* pairs, s
       if (!whole(v, 0, static_cast<double>(d.size) - 1)) return nullptr;
       digit = static_cast<size_t>(v);
     } else if (d.kind == Slot::Kind::whole_values) {
+      double k = v;
+      if (d.scale != 1) {
+        const double scale = static_cast<double>(d.scale);
+        k = std::nearbyint(v * scale);
+        if (k / scale != v) return nullptr;  // not a hundredth (NaN included)
+      }
       const double lo = static_cast<double>(d.lo);
-      if (!whole(v, lo, lo + static_cast<double>(d.size) - 1)) return nullptr;
-      digit = static_cast<size_t>(v - lo);
-      if (!d.allowed[digit]) return nullptr;  // refused: the general path says so
+      if (!whole(k, lo, lo + static_cast<double>(d.size) - 1)) return nullptr;
+      digit = static_cast<size_t>(k - lo);
+      if (!d.allowed.empty() && !d.allowed[digit]) return nullptr;  // refused: the general path says so
     } else {
       const int64_t c = class_digit(d.points, d.at, d.between, d.whole_only, v);
       if (c < 0) return nullptr;
@@ -195,7 +211,7 @@ EncodedPricer::Entry* EncodedPricer::lookup(Table& table, const double* pairs, s
     }
     key += (digit + 1) * table.stride[s];
   }
-  if (table.entries.empty()) table.entries.resize(table.combinations);
+  if (table.entries.empty()) table.allocate();
   return &table.entries[key];
 }
 
@@ -210,12 +226,13 @@ size_t EncodedPricer::price(const double* in, size_t length, size_t count, doubl
     }
     // A record of a model with a table, its values all in their domains: the table's entry.
     Entry* entry = nullptr;
+    Table* table_of_entry = nullptr;
     if (pos + 2 <= length) {
       const double model = in[pos], n = in[pos + 1];
       if (whole(model, 0, static_cast<double>(tables_.size()) - 1) && whole(n, 0, 64) &&
           pos + 2 + 2 * static_cast<size_t>(n) <= length) {
         Table& t = table(static_cast<size_t>(model));
-        if (!t.slots.empty()) entry = lookup(t, in + pos + 2, static_cast<size_t>(n));
+        if (!t.slots.empty()) entry = lookup(t, in + pos + 2, static_cast<size_t>(n)), table_of_entry = &t;
         if (entry && entry->status >= 0) {
           o[0] = entry->status, o[1] = entry->min, o[2] = entry->max;
           pos += 2 + 2 * static_cast<size_t>(n);
@@ -225,7 +242,7 @@ size_t EncodedPricer::price(const double* in, size_t length, size_t count, doubl
       }
     }
     stream_ok = price_one(card_, in, length, pos, scratch_, o);
-    if (entry) *entry = Entry{o[0], o[1], o[2]};
+    if (entry) table_of_entry->fill(entry, o);
     if (o[0] == 0) ++priced;
   }
   return priced;

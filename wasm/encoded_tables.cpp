@@ -14,26 +14,43 @@ namespace credits {
 
 namespace {
 
-// A number parameter's whole values from the smallest to the largest it may take (their first
-// and their count; which of them it takes is ParamSpec::allows' answer); false when they are not a
-// short range of whole numbers.
-bool number_domain(const ParamSpec& p, int64_t& lo_out, uint32_t& size_out) {
+// A number parameter's values k / scale for whole k (scale 1: its whole values; 100: its
+// hundredths), from the smallest to the largest it may take: the first k and their count (which
+// of them it takes is ParamSpec::allows' answer); false when they are not a short range.
+bool number_domain(const ParamSpec& p, uint32_t scale, int64_t& lo_out, uint32_t& size_out) {
   std::optional<Decimal> lo = p.min, hi = p.max;
   for (const Decimal& a : p.allowed) {
     if (!lo || a < *lo) lo = a;
     if (!hi || a > *hi) hi = a;
   }
+  const Decimal factor = Decimal::from_int(scale);
+  if (lo) lo = lo->mul(factor);
+  if (hi) hi = hi->mul(factor);
   // Read into plain integers (GCC's -Wmaybe-uninitialized misreads optionals of optionals).
   const std::optional<int64_t> lo_int = lo ? lo->ceil_to_int64() : std::optional<int64_t>();
   const std::optional<int64_t> hi_int = hi ? hi->ceil_to_int64() : std::optional<int64_t>();
   if (!lo_int || !hi_int) return false;
   const int64_t l = lo_int.value_or(0), h = hi_int.value_or(0);
+  // Below 2^40 consecutive hundredths are distinct doubles, and every k is exact.
+  constexpr double kLargest = 1099511627776.0;
   if (h < l || h - l >= static_cast<int64_t>(EncodedPricer::kMaxTableEntries) ||
-      std::fabs(static_cast<double>(l)) > kMaxParamMagnitude || std::fabs(static_cast<double>(h)) > kMaxParamMagnitude)
+      std::fabs(static_cast<double>(l)) > kLargest || std::fabs(static_cast<double>(h)) > kLargest)
     return false;
   lo_out = l;
   size_out = static_cast<uint32_t>(h - l + 1);
   return true;
+}
+
+// Whether every value k / scale of the domain is allowed, known without asking allows() for
+// each (a range of 40,000 characters would take milliseconds): a range without a list whose
+// ends are the domain's, and no step but whole steps from a whole minimum.
+bool every_value_allowed(const ParamSpec& p, const EncodedPricer::Slot& slot) {
+  if (!p.allowed.empty() || !p.min || !p.max) return false;
+  const Decimal factor = Decimal::from_int(slot.scale);
+  const auto lo = p.min->mul(factor), hi = p.max->mul(factor);
+  if (!lo || !hi || *lo != Decimal::from_int(slot.lo) || *hi != Decimal::from_int(slot.lo + slot.size - 1)) return false;
+  if (slot.scale != 1) return p.type == ParamType::decimal && !p.step;
+  return !p.step || (*p.step == Decimal::from_int(1) && p.min->is_integer());
 }
 
 // A decimal as the nearest double, where that is one division of exact doubles: a mantissa
@@ -62,9 +79,9 @@ std::optional<double> nearest_double(const Decimal& d) {
 }
 
 // A number parameter's value classes as the numbers a record carries: each point the double
-// the engine reads as it (numeric_value), and, where a class holds fractional values, only if
-// the engine reads every double there: one of magnitude 0.01 to 10^15 is written by to_chars
-// without an exponent and with at most 18 decimals, which Decimal::parse takes.
+// the engine reads as it (numeric_value). A record's value is looked up only where the typed
+// path reads it (read_here: whole numbers and hundredths), so every value of a class is one
+// the engine reads exactly.
 bool class_domain(const Model& model, size_t slot, EncodedPricer::Slot& out) {
   const auto classes = value_classes(model, slot, EncodedPricer::kMaxTableEntries);
   if (!classes || classes->count == 0) return false;
@@ -75,9 +92,6 @@ bool class_domain(const Model& model, size_t slot, EncodedPricer::Slot& out) {
     if (!read || *read != point) return false;
     out.points.push_back(*d);
   }
-  const bool fractions = !classes->whole_only &&
-                         std::any_of(classes->between.begin(), classes->between.end(), [](int32_t c) { return c >= 0; });
-  if (fractions && !(out.points.front() >= 0.01 || out.points.back() <= -0.01)) return false;
   out.kind = EncodedPricer::Slot::Kind::classes;
   out.size = static_cast<uint32_t>(classes->count);
   out.at = classes->at;
@@ -88,7 +102,19 @@ bool class_domain(const Model& model, size_t slot, EncodedPricer::Slot& out) {
 
 // A number parameter's whole values, as number_domain finds them.
 bool whole_domain(const ParamSpec& p, EncodedPricer::Slot& out) {
-  if (!number_domain(p, out.lo, out.size)) return false;
+  out.scale = 1;
+  if (!number_domain(p, 1, out.lo, out.size)) return false;
+  out.kind = EncodedPricer::Slot::Kind::whole_values;
+  return true;
+}
+
+// A decimal parameter's hundredths (4.27 s), for a range without a list or a step: the engine
+// reads the double nearest k / 100 as that decimal (fractional_value), and a record's value is
+// one of them when k / 100 gives it back for k = its value times 100, rounded.
+bool hundredths_domain(const ParamSpec& p, EncodedPricer::Slot& out) {
+  if (p.type != ParamType::decimal || !p.allowed.empty() || p.step) return false;
+  out.scale = 100;
+  if (!number_domain(p, 100, out.lo, out.size)) return false;
   out.kind = EncodedPricer::Slot::Kind::whole_values;
   return true;
 }
@@ -107,25 +133,31 @@ EncodedPricer::EncodedPricer(const RateCard& card)
 
 // A model's table, made on its first record (making every table at once cost milliseconds of
 // a cold start): the domains first, and only when they fit, which numbers are allowed. A number
-// parameter's domain is first its whole values when it has only whole ones and its classes
-// otherwise; if that makes too many combinations, its classes wherever it has them.
+// parameter's domain is first its whole values when it has only whole ones, and otherwise its
+// classes, else its hundredths, else its whole values; if that makes too many combinations, its
+// classes wherever it has them, else its whole values.
 EncodedPricer::Table& EncodedPricer::table(size_t m) {
   Table& t = tables_[m];
   if (built_[m]) return t;
   built_[m] = true;
   const Model& model = card_.models[m];
   if (model.params.empty() || model.params.size() > 63) return t;
-  for (const bool classes_first : {false, true}) {
+  for (const bool smallest : {false, true}) {
     Table made;
     size_t combinations = 1;
     for (size_t s = 0; s < model.params.size() && combinations <= kMaxTableEntries; ++s) {
       const ParamSpec& p = model.params[s];
       Slot slot;
+      bool found = true;
       if (p.type == ParamType::string) slot.size = static_cast<uint32_t>(p.choices.size());
       else if (p.type == ParamType::boolean) slot.size = 2;
-      else if (classes_first || !whole_numbers_only(p)) {
-        if (!class_domain(model, s, slot) && !whole_domain(p, slot)) break;
-      } else if (!whole_domain(p, slot) && !class_domain(model, s, slot)) break;
+      else if (!smallest && whole_numbers_only(p))
+        found = whole_domain(p, slot) || class_domain(model, s, slot);
+      else if (!smallest)
+        found = class_domain(model, s, slot) || hundredths_domain(p, slot) || whole_domain(p, slot);
+      else
+        found = class_domain(model, s, slot) || whole_domain(p, slot);
+      if (!found) break;
       made.stride.push_back(static_cast<uint32_t>(combinations));
       combinations *= slot.size + 1;
       made.slots.push_back(std::move(slot));
@@ -133,9 +165,12 @@ EncodedPricer::Table& EncodedPricer::table(size_t m) {
     if (made.slots.size() != model.params.size() || combinations > kMaxTableEntries) continue;
     for (size_t s = 0; s < made.slots.size(); ++s) {
       Slot& slot = made.slots[s];
-      if (slot.kind != Slot::Kind::whole_values) continue;
-      for (int64_t v = slot.lo; v < slot.lo + static_cast<int64_t>(slot.size); ++v)
-        slot.allowed.push_back(model.params[s].allows(Decimal::from_int(v)));
+      if (slot.kind != Slot::Kind::whole_values || every_value_allowed(model.params[s], slot)) continue;
+      const int digits = slot.scale == 1 ? 0 : 2;
+      for (int64_t k = slot.lo; k < slot.lo + static_cast<int64_t>(slot.size); ++k) {
+        const auto v = Decimal::from_int(k).div_pow10(digits);
+        slot.allowed.push_back(v && model.params[s].allows(*v));
+      }
     }
     made.combinations = combinations;
     t = std::move(made);
@@ -143,6 +178,20 @@ EncodedPricer::Table& EncodedPricer::table(size_t m) {
   }
   return t;
 }
+
+void EncodedPricer::Table::allocate() {
+  entries.resize(combinations);
+  exact.assign(combinations, kNotComputed);
+}
+
+void EncodedPricer::Table::fill(Entry* entry, const double* o) {
+  *entry = Entry{o[0], o[1], o[2]};
+  int32_t& e = exact[static_cast<size_t>(entry - entries.data())];
+  if (o[0] == 2) e = kRefused;
+  else if (o[0] == 0 && o[1] == o[2] && o[2] >= 0 && o[2] <= 2147483647.0) e = static_cast<int32_t>(o[2]);
+  else e = kAskTheEngine;
+}
+
 namespace {
 
 // A double as the shortest text that reads back as it (nlohmann's to_chars, which dump() uses).
@@ -164,10 +213,10 @@ std::string EncodedPricer::expose_tables() {
   for (size_t m = 0; m < tables_.size(); ++m) {
     Table& t = table(m);
     if (t.slots.empty()) continue;
-    if (t.entries.empty()) t.entries.resize(t.combinations);
+    if (t.entries.empty()) t.allocate();
     out += out.size() > 1 ? "," : "";
     field("{\"model\":", static_cast<int64_t>(m));
-    field(",\"entries\":", static_cast<int64_t>(reinterpret_cast<uintptr_t>(t.entries.data())));
+    field(",\"entries\":", static_cast<int64_t>(reinterpret_cast<uintptr_t>(t.exact.data())));
     out += ",\"stride\":[";
     for (size_t s = 0; s < t.stride.size(); ++s) field(s ? "," : "", t.stride[s]);
     out += "],\"slots\":[";
@@ -176,9 +225,12 @@ std::string EncodedPricer::expose_tables() {
       field(s ? ",{\"lo\":" : "{\"lo\":", d.lo);
       field(",\"size\":", d.size);
       if (d.kind == Slot::Kind::whole_values) {
-        out += ",\"allowed\":\"";
-        for (bool a : d.allowed) out += a ? '1' : '0';
-        out += '"';
+        field(",\"scale\":", d.scale);
+        if (!d.allowed.empty()) {  // none: every value of the domain is allowed
+          out += ",\"allowed\":\"";
+          for (bool a : d.allowed) out += a ? '1' : '0';
+          out += '"';
+        }
       } else if (d.kind == Slot::Kind::classes) {
         out += ",\"points\":[";
         for (size_t j = 0; j < d.points.size(); ++j) append_double(out.append(j ? "," : ""), d.points[j]);

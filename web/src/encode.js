@@ -46,17 +46,30 @@ function plainStrings(inputs) {
 // engine's (EncodedPricer::expose_tables), so the table decides nothing the engine did not.
 function tableKey(slot, x, key) {
   if (slot.points !== null) return classKey(slot, x, key);
-  if (slot.allowed === null) return x >= 0 && x < slot.size ? key + (x + 1) * slot.stride : -1;
-  const digit = x - slot.lo;
+  if (slot.scale === 0) return x >= 0 && x < slot.size ? key + (x + 1) * slot.stride : -1;
+  // k / scale for a whole k: the number itself, or its hundredths when it is one exactly.
+  let k = x;
+  if (slot.scale !== 1) {
+    k = Math.round(x * slot.scale);
+    if (k / slot.scale !== x) return -1;
+  }
+  const digit = k - slot.lo;
   // A whole index in range first: a fractional or outside one makes V8's typed-array read slow.
   if (!(digit >= 0 && digit < slot.size && (digit | 0) === digit)) return -1;
-  return slot.allowed[digit] === 1 ? key + (digit + 1) * slot.stride : -1;
+  return slot.allowed === null || slot.allowed[digit] === 1 ? key + (digit + 1) * slot.stride : -1;
+}
+
+// Whether the engine reads a number in a record itself (read_here in wasm/encoded_nodes.hpp): a
+// whole number, a hundredth between 0 and 10^5, or no finite number. Other fractions are the
+// JSON path's, so no table answers them.
+function readHere(x) {
+  return !Number.isFinite(x) || Number.isInteger(x) || (x > 0 && x < 1e5 && Math.round(x * 100) / 100 === x);
 }
 
 // A number's class among the engine's points (ValueClasses): at[j] when it is points[j],
 // between[j] when it lies between points[j - 1] and points[j]; NaN falls below every point.
 function classKey(slot, x, key) {
-  if (slot.whole && !Number.isInteger(x)) return -1;
+  if (slot.whole ? !Number.isInteger(x) : !readHere(x)) return -1;
   const points = slot.points;
   let lo = 0;
   let hi = points.length;
@@ -68,7 +81,10 @@ function classKey(slot, x, key) {
   const c = lo < points.length && points[lo] === x ? slot.at[lo] : slot.between[lo];
   return c < 0 ? -1 : key + (c + 1) * slot.stride;
 }
-let tableEntry = -1;  // set by NodeEncoder.write
+let tableEntry = -1;  // set by NodeEncoder.write: an index into HEAP32
+// A table entry (EncodedPricer::Table::exact) is an exact price, or one of these.
+const EXACT_NOT_COMPUTED = -1;
+const EXACT_REFUSED = -2;
 
 // A model the card does not have: the engine refuses it.
 const UNKNOWN_MODEL = { index: -1, id: '', kind: '', names: [], specs: [], doubles: 2, table: -1 };
@@ -119,19 +135,20 @@ export class Scratch {
 }
 
 // The engine's table of one small model (EncodedPricer::expose_tables): where its entries are
-// (an index into HEAPF64, three doubles each) and, per parameter slot, its domain.
+// (an index into HEAP32, an int32 each) and, per parameter slot, its domain.
 function tableOf(layout) {
   const slots = layout.slots.map((d, slot) => ({
     stride: layout.stride[slot],
     lo: d.lo,
     size: d.size,
+    scale: d.scale === undefined ? 0 : d.scale,  // 0: a choice's index or a boolean's 0/1
     allowed: d.allowed === undefined ? null : Uint8Array.from(d.allowed, (c) => (c === '1' ? 1 : 0)),
     points: d.points === undefined ? null : Float64Array.from(d.points),
     at: d.at === undefined ? null : Int32Array.from(d.at),
     between: d.between === undefined ? null : Int32Array.from(d.between),
     whole: d.whole === true,
   }));
-  return { base: layout.entries / 8, slots };
+  return { base: layout.entries / 4, slots };
 }
 
 export class NodeEncoder {
@@ -197,7 +214,7 @@ export class NodeEncoder {
   // unknown names and mistyped values are marked (-1, NaN) for the engine to judge; numbers
   // cross as they are (the engine reads them as it reads JSON); what JSON.stringify leaves
   // out is left out. Sets `tableEntry` to the record's entry in its model's table (an index
-  // into HEAPF64), or -1 when a value is outside the table's domains or the model has none.
+  // into HEAP32), or -1 when a value is outside the table's domains or the model has none.
   static write(meta, node, f64, pos) {
     const params = node.params;
     f64[pos] = meta.index;
@@ -232,7 +249,7 @@ export class NodeEncoder {
       }
     }
     f64[pos + 1] = count;
-    tableEntry = key < 0 ? -1 : meta.table + 3 * key;
+    tableEntry = key < 0 ? -1 : meta.table + key;
     return p;
   }
 
@@ -245,18 +262,24 @@ export class NodeEncoder {
     const base = s.inPtr >> 3;
     const end = NodeEncoder.write(meta, node, m.HEAPF64, base);
     if (end < 0) return null;
-    // An entry the engine has computed already answers without a call.
-    let o = tableEntry;
-    if (o < 0 || m.HEAPF64[o] < 0) {
+    // An exact price the engine has computed already answers without a call.
+    const e = tableEntry;
+    const exact = e < 0 ? EXACT_NOT_COMPUTED : m.HEAP32[e];
+    if (exact === EXACT_REFUSED) return null;
+    let min = exact;
+    let max = exact;
+    if (exact < 0) {
       m._credits_price_encoded(s.inPtr, end - base, 1, s.outPtr);
-      o = s.outPtr >> 3;
+      const o = s.outPtr >> 3;
+      if (m.HEAPF64[o] !== 0) return null;
+      min = m.HEAPF64[o + 1];
+      max = m.HEAPF64[o + 2];
     }
     const heap = m.HEAPF64;
-    if (heap[o] !== 0) return null;
     // A plain array of the few numbers: cheaper to make than a typed-array slice.
     const record = new Array(end - base);
     for (let k = 0; k < record.length; k++) record[k] = heap[base + k];
-    return makeQuote(node, meta, heap[o + 1], heap[o + 2], this, record, 0);
+    return makeQuote(node, meta, min, max, this, record, 0);
   }
 
   // Quotes into `out`, or numbers into `numbers`; returns the indices left for the JSON path.
@@ -269,6 +292,7 @@ export class NodeEncoder {
     let count = 0;
     let used = 0;
     let heap = m.HEAPF64;
+    let exact = m.HEAP32;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
       const meta = this.route(node);
@@ -279,6 +303,7 @@ export class NodeEncoder {
       if (used + meta.doubles > s.capacity) {
         s.reserveIn(used + meta.doubles, used);
         heap = m.HEAPF64;
+        exact = m.HEAP32;
       }
       const base = s.inPtr >> 3;
       const end = NodeEncoder.write(meta, node, heap, base + used);
@@ -286,16 +311,19 @@ export class NodeEncoder {
         slow.push(i);
         continue;
       }
-      // Numbers only: an entry the engine has computed already answers here (the record is
-      // dropped); a refusal (2) leaves ok[i] 0, as below; anything else goes to the engine.
+      // Numbers only: an exact price the engine has computed already answers here (the
+      // record is dropped); a refusal leaves ok[i] 0, as below; anything else goes to the
+      // engine (which answers a range from its own table).
       const e = tableEntry;
-      if (numbers && e >= 0 && heap[e] >= 0 && heap[e] !== 1) {
-        if (heap[e] === 0) {
+      if (numbers && e >= 0) {
+        const price = exact[e];
+        if (price >= 0) {
           numbers.ok[i] = 1;
-          numbers.min[i] = heap[e + 1];
-          numbers.max[i] = heap[e + 2];
+          numbers.min[i] = price;
+          numbers.max[i] = price;
+          continue;
         }
-        continue;
+        if (price === EXACT_REFUSED) continue;
       }
       written[count] = i;
       starts[count++] = used;

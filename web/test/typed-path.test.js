@@ -68,13 +68,66 @@ test("entries of the engine's tables answer priceMany and quote as the JSON path
   nodes.forEach((n, i) => assert.equal(JSON.stringify(fresh.quote(n)), texts[i], JSON.stringify(n)));
 });
 
+// The neighbouring doubles of v (next up, next down).
+function neighbours(v) {
+  const f = new Float64Array([v]);
+  const b = new BigInt64Array(f.buffer);
+  const out = [];
+  for (const d of [1n, -1n]) {
+    b[0] += v >= 0 ? d : -d;
+    out.push(f[0]);
+    f[0] = v;
+  }
+  return out;
+}
+
+test("values on and beside the points where prices change are answered from the tables as the JSON path prices them", async () => {
+  // The tables answer a number by its class (started seconds, bands) or its hundredths: every
+  // value near a step or a band edge, fractional ones of many digits too, on a fresh engine
+  // whose first priceMany fills the entries the second answers from.
+  const fresh = await createCredits();
+  const nodes = [];
+  for (const m of fresh.modelList) {
+    for (const [name, spec] of Object.entries(m.params)) {
+      if (spec.type !== 'int' && spec.type !== 'decimal') continue;
+      const lo = Number(spec.min ?? 0), hi = Number(spec.max ?? 100);
+      const base = [lo, hi, 1, 30, 31, 60, 61, 100000, 100001, 4, 16, 0.5];
+      for (let k = 0; k <= 40; k++) base.push(lo + ((hi - lo) * k) / 40, 60 * k, k);
+      for (const b of base)
+        for (const v of [b, ...neighbours(b), b + 0.01, b - 0.01, b + 1 / 3, Math.round(b * 100) / 100 + 0.005])
+          nodes.push({ model: m.id, params: { [name]: v } });
+    }
+  }
+  const want = nodes.map((n) => JSON.parse(fresh.quoteText(n)));
+  for (let round = 0; round < 2; round++) {
+    const numbers = fresh.priceMany(nodes);
+    nodes.forEach((n, i) => {
+      assert.equal(numbers.ok[i], want[i].ok ? 1 : 0, JSON.stringify(n));
+      if (want[i].ok) assert.deepEqual([numbers.min[i], numbers.max[i]], [want[i].min, want[i].max], JSON.stringify(n));
+    });
+  }
+  nodes.forEach((n, i) => assert.equal(JSON.stringify(fresh.quote(n)), JSON.stringify(want[i]), JSON.stringify(n)));
+  assert.ok(nodes.length > 5000, `${nodes.length} nodes`);
+});
+
 test("a fractional number crosses as a number and is read as its decimal text", () => {
-  for (const d of [4.27, 0.5, 7.3, 12.05, 299.99, 0.1 + 0.7]) {
+  for (const d of [4.27, 0.5, 7.3, 12.05, 299.99]) {
     const node = { id: 'l', model: 'sync-lipsync-2', params: { duration_s: d } };
     const q = engine.quote(node);
     assert.ok(typed(q), String(d));
     assert.equal(JSON.stringify(q), engine.quoteText(node));
   }
+  // Any other fraction is the JSON path's (read_here): 0.7999999999999999 it prices, and
+  // 3.541333333333333 its strict reader refuses (nlohmann writes that double back with other
+  // digits), and so do quote and priceMany.
+  for (const [model, name, d] of [['sync-lipsync-2', 'duration_s', 0.1 + 0.7], ['topaz-image-upscale', 'megapixels', 3.541333333333333]]) {
+    const node = { model, params: { [name]: d } };
+    const q = engine.quote(node);
+    assert.ok(!typed(q), String(d));
+    assert.equal(JSON.stringify(q), engine.quoteText(node));
+    assert.equal(engine.priceMany([node]).ok[0], q.ok ? 1 : 0);
+  }
+  assert.equal(engine.quote({ model: 'topaz-image-upscale', params: { megapixels: 3.541333333333333 } }).error.code, 'invalid_json');
   // 0.30000000000000004 s is what the double says, not 0.3: the JSON path reads it so too.
   assert.equal(engine.quote({ model: 'mmaudio-sfx', params: { duration_s: 0.1 + 0.2 } }).credits,
                JSON.parse(engine.quoteText({ model: 'mmaudio-sfx', params: { duration_s: 0.1 + 0.2 } })).credits);
