@@ -175,6 +175,16 @@ TEST(StrictJson, NumbersAreReadExactlyFromTheirText) {
     EXPECT_EQ(q["error"]["code"], "invalid_json") << text << " " << q.dump();
     EXPECT_EQ(q["error"]["path"], "/params/duration_s") << text;
   }
+  // A number past a double's range is said to be too large, where it stands.
+  for (const char* text : {"1e400", "-1e309", "17976931348623159e292"}) {
+    json q = quote_line(card, std::string(R"({"model":"veo-3","params":{"duration_s":)") + text + "}}");
+    EXPECT_EQ(q["error"]["code"], "invalid_json") << text;
+    EXPECT_EQ(q["error"]["path"], "/params/duration_s") << text;
+    EXPECT_EQ(q["error"]["message"], std::string("the number ") + text + " is too large to be read") << q.dump();
+  }
+  auto big = parse_json_limited(R"({"a":[1,1e400]})");
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().path, "/a/1");
   auto e = parse_json_limited(R"({"a":[1,2,0.30000000000000001]})");
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().path, "/a/2");

@@ -124,7 +124,7 @@ class StrictDocument {
   bool number_unsigned(json::number_unsigned_t v) { return put(json(v)); }
   bool number_float(json::number_float_t v, const string_t& text) {
     if (!float_text_is_exact(v, text)) {
-      std::string shown = text.size() > 40 ? text.substr(0, 40) + "..." : text;
+      const std::string shown = shown_number(text);
       return refuse(value_path(), "the number " + shown +
                                       " has more digits than can be read exactly; write it as a decimal string (\"" +
                                       shown + "\")");
@@ -148,7 +148,10 @@ class StrictDocument {
     element_ = &it->second;
     return true;
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+  bool parse_error(std::size_t, const std::string& token, const nlohmann::detail::exception& e) {
+    // 406: a number too large for a double (1e400). Said as such, where it is: "not valid
+    // JSON" would send the writer looking for a syntax error.
+    if (e.id == 406) return refuse(value_path(), "the number " + shown_number(token) + " is too large to be read");
     not_json();
     return false;
   }
@@ -201,6 +204,9 @@ class StrictDocument {
       else path = pointer_join(path, last ? c.size() : c.size() - 1);
     }
     return path;
+  }
+  static std::string shown_number(const std::string& text) {
+    return text.size() > 40 ? text.substr(0, 40) + "..." : text;
   }
   bool refuse(std::string path, std::string message) {
     error_ = Error(ErrorCode::invalid_json, std::move(message), std::move(path));
