@@ -485,8 +485,13 @@ void ApiRoutes::events(const HttpRequest& req, const Reply& reply) {
 
 // One node: its quote with its outcome's status. An array: each node's quote, status 200.
 void ApiRoutes::quotes(const HttpRequest& req, const Reply& reply) const {
-  auto body = body_json(req, reply, nullptr);
-  if (!body) return;
+  // An unreadable body is answered as `credits estimate` answers an unreadable line.
+  auto body = parse_json_limited(req.body, max_body_);
+  if (!body) {
+    std::string out;
+    write_failed_quote(out, nullptr, body.error());
+    return reply(answer(status_of(body.error().code), std::move(out)));
+  }
   auto card = service_.card();
   if (!body->is_array()) return reply(priced_answer(priced_quote(*card, *body)));
   std::string out = "[";
@@ -499,8 +504,9 @@ void ApiRoutes::quotes(const HttpRequest& req, const Reply& reply) const {
 }
 
 void ApiRoutes::plans(const HttpRequest& req, const Reply& reply) const {
-  auto body = body_json(req, reply, nullptr);
-  if (!body) return;
+  // An unreadable graph is answered as `credits plan` answers one.
+  auto body = parse_json_limited(req.body, max_body_);
+  if (!body) return reply(error_answer(body.error()));
   json balance;
   if (const std::string* text = req.param("balance")) {
     auto b = parse_json_limited(*text);

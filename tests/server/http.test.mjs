@@ -57,6 +57,15 @@ test("results over HTTP equal the CLI's for the same operations", async (t) => {
   const bal = encodeURIComponent('{"subscription":200,"wallet":150}');
   const projected = await post(s, `/v1/plans?balance=${bal}`, canvas);
   assert.equal(projected.text.trim(), readFileSync(path.join(SRC, "tests/golden/canvas-plan-projected.json"), "utf8").trim());
+  // An unreadable body is answered with the CLI's bytes for the same text.
+  for (const text of ['{"model":"veo-3",', '{"model":"veo-3","model":"x"}', '{"model":"veo-3","params":{"duration_s":1e400}}']) {
+    const q = await post(s, "/v1/quotes", text);
+    assert.equal(q.status, 400);
+    assert.equal(q.text, cli(["estimate"], text + "\n").join("\n") + "\n", text);
+    const p = await post(s, "/v1/plans", `{"nodes":[${text}]}`);
+    assert.equal(p.status, 400);
+    assert.equal(p.text, cli(["plan"], `{"nodes":[${text}]}`).join("\n") + "\n", text);
+  }
   // The rate card route gives the card in force.
   const card = await get(s, "/v1/rate-card");
   assert.equal(card.status, 200);
