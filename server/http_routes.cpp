@@ -487,11 +487,7 @@ void ApiRoutes::events(const HttpRequest& req, const Reply& reply) {
 void ApiRoutes::quotes(const HttpRequest& req, const Reply& reply) const {
   // An unreadable body is answered as `credits estimate` answers an unreadable line.
   auto body = parse_json_limited(req.body, max_body_);
-  if (!body) {
-    std::string out;
-    write_failed_quote(out, nullptr, body.error());
-    return reply(answer(status_of(body.error().code), std::move(out)));
-  }
+  if (!body) return reply(priced_answer(failed_quote(nullptr, body.error())));
   auto card = service_.card();
   if (!body->is_array()) return reply(priced_answer(priced_quote(*card, *body)));
   std::string out = "[";

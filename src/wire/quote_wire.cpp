@@ -57,25 +57,24 @@ void write_quote(std::string& out, const std::string* id, const Model& model, co
   out += '}';
 }
 
-PricedText priced_quote(const RateCard& card, const json& node) {
+PricedText failed_quote(const std::string* id, const Error& error) {
   PricedText out;
-  out.text.reserve(512);
+  write_failed_quote(out.text, id, error);
+  out.error = error.code;
+  return out;
+}
+
+PricedText priced_quote(const RateCard& card, const json& node) {
   const std::string* id = nullptr;
   if (node.is_object())
     if (auto it = node.find("id"); it != node.end() && it->is_string()) id = &it->get_ref<const std::string&>();
   auto prepared = prepare_node(card, node, "");
-  if (!prepared) {
-    write_failed_quote(out.text, id, prepared.error());
-    out.error = prepared.error().code;
-    return out;
-  }
+  if (!prepared) return failed_quote(id, prepared.error());
   std::vector<BreakdownLine> breakdown;
   auto price = price_node(*prepared, &breakdown);
-  if (!price) {
-    write_failed_quote(out.text, id, price.error());
-    out.error = price.error().code;
-    return out;
-  }
+  if (!price) return failed_quote(id, price.error());
+  PricedText out;
+  out.text.reserve(512);
   write_quote(out.text, id, *prepared->model, *price, breakdown, card.version);
   return out;
 }

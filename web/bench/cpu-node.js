@@ -4,7 +4,7 @@
 // alternately, each in its own process, to compare them)
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { randomNodes, compareWithPlain, CORPUS_SIZE, SEED, median } from './bench.js';
+import { randomNodes, compareWithPlain, CORPUS_SIZE, SEED, median, cpuMs } from './bench.js';
 import { validatingEstimator } from './plain-estimator-validating.js';
 
 const dir = path.resolve(process.argv[2] ?? new URL('..', import.meta.url).pathname);
@@ -15,12 +15,6 @@ const both = compareWithPlain(engine, nodes).bothIndices.map((i) => nodes[i]);
 const valid = validatingEstimator(engine.modelList);
 const single = both.slice(0, 2000);
 let sink = 0;
-const cpuMs = (fn) => {
-  const t = process.cpuUsage();
-  fn();
-  const d = process.cpuUsage(t);
-  return (d.user + d.system) / 1000;
-};
 const runs = { priceMany: [], validating: [], quoteUs: [] };
 for (let r = 0; r < 12; r++) {
   runs.priceMany.push(cpuMs(() => { sink += engine.priceMany(both).ok[5]; }));

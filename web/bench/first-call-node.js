@@ -3,7 +3,7 @@
 // node web/bench/first-call-node.js [PACKAGE_DIR] [--engines N]   (default: this package, 5)
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { randomNodes, compareWithPlain, CORPUS_SIZE, SEED, median } from './bench.js';
+import { randomNodes, compareWithPlain, CORPUS_SIZE, SEED, median, cpuMs } from './bench.js';
 
 const args = process.argv.slice(2);
 const flag = args.indexOf('--engines');
@@ -13,12 +13,6 @@ const { default: createCredits } = await import(pathToFileURL(path.join(dir, 'sr
 const probe = await createCredits();
 const nodes = randomNodes(probe.modelList, CORPUS_SIZE, SEED);
 const both = compareWithPlain(probe, nodes).bothIndices.map((i) => nodes[i]);
-const cpuMs = (fn) => {
-  const t = process.cpuUsage();
-  fn();
-  const d = process.cpuUsage(t);
-  return (d.user + d.system) / 1000;
-};
 const calls = [[], [], [], []];
 let sink = 0;
 for (let e = 0; e < engines; e++) {

@@ -4,7 +4,7 @@
 //   node web/bench/json-paths-node.js PACKAGE_DIR... [--rounds N]   (a dir holds src/ and dist/)
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { randomNodes, makeGraph, SEED, median } from './bench.js';
+import { randomNodes, makeGraph, SEED, median, cpuMs } from './bench.js';
 
 const args = process.argv.slice(2);
 const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 5;
@@ -16,12 +16,6 @@ for (const dir of dirs) {
 }
 const nodes = randomNodes(engines[0].modelList, 5000, SEED);
 const { graph } = makeGraph(engines[0], 2000);
-const cpuMs = (fn) => {
-  const t = process.cpuUsage();
-  fn();
-  const d = process.cpuUsage(t);
-  return (d.user + d.system) / 1000;
-};
 let sink = 0;
 const work = {
   quoteText: (e) => { for (const n of nodes) sink += e.quoteText(n).length; },

@@ -23,6 +23,8 @@ struct PricedText {
 
 // Quotes one node object, never failing: errors become {"id", "ok": false, "error"}.
 PricedText priced_quote(const RateCard& card, const nlohmann::json& node);
+// A node that could not be priced (or read): {"id", "ok": false, "error"} and its code.
+PricedText failed_quote(const std::string* id, const Error& error);
 // The text alone.
 std::string quote_wire(const RateCard& card, const nlohmann::json& node);
 
